@@ -1,0 +1,1 @@
+"""Data that schemes adapt without code: guide, questionnaires, categories, fonts, word lists."""

@@ -1,0 +1,324 @@
+"""The person's own printout of their journey, and a visit pack of everyone's in one PDF.
+
+Written for someone in their eighties reading at the kitchen table: plain English, the person's
+own words, pictures that carry words beside them, and the link worker's phone number near the top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.lib.pagesizes import A4
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
+
+from sp_desktop.pdf import pages, wording
+from sp_desktop.pdf.drawings import bar
+from sp_desktop.pdf.model import Change, PlanActivity, PlanDocument, PlanStep, WellbeingLine
+from sp_desktop.pdf.styles import BAR_NOW, BAR_THEN, HEADING, TINT, Styles, plan_styles
+from sp_desktop.pdf.styles import text as para
+
+_CHANGE_WORDS = {
+    Change.BETTER: "Better than before.",
+    Change.SAME: "About the same as before.",
+    Change.WORSE: "Not as good as before.",
+}
+
+
+def _frame_width(styles: Styles) -> float:
+    return float(A4[0] - 2 * styles.margin)
+
+
+def _greeting(doc: PlanDocument) -> str:
+    return (doc.preferred_name or doc.person_name).strip()
+
+
+def _at_a_glance(doc: PlanDocument, styles: Styles) -> Flowable:
+    """Who to ring and when they next come, at the top where a quick look finds them."""
+    worker = doc.link_worker
+    rows = [[
+        para("Your link worker", styles.body_bold),
+        para(f"{worker.name}, phone {worker.phone}", styles.body),
+    ]]
+    visit = wording.appointment(doc.next_visit) if doc.next_visit else "We will ring to arrange it"
+    rows.append([para("Your next visit", styles.body_bold), para(visit, styles.body)])
+    width = _frame_width(styles)
+    label = styles.body.fontSize * 9.5
+    table = Table(rows, colWidths=[label, width - label])
+    pad = styles.body.fontSize * 0.5
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), TINT),
+        ("BOX", (0, 0), (-1, -1), 1, HEADING),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, 0), pad * 1.2),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
+    ]))
+    return table
+
+
+def _what_matters(doc: PlanDocument, styles: Styles) -> list[Flowable]:
+    paragraphs = [p.strip() for p in doc.what_matters.replace("\r\n", "\n").split("\n\n")]
+    story: list[Flowable] = [para("What matters to you", styles.heading)]
+    story += [para(p, styles.body) for p in paragraphs if p]
+    return story
+
+
+def _step(number: int, step: PlanStep, styles: Styles) -> Flowable:
+    """One step: its number, the person's words, how far along it is, and when they aim for."""
+    width = _frame_width(styles)
+    number_col = styles.subheading.fontSize * 2.2
+    body_col = width - number_col
+    parts: list[Flowable] = [para(step.words, styles.body)]
+    if step.progress is not None:
+        bar_width = min(body_col * 0.5, 75 * styles.body.fontSize / 12.5 * 2.83)
+        progress = Table(
+            [[bar(bar_width, styles.bar_height, step.progress, BAR_NOW),
+              para(wording.progress_words(step.progress), styles.body_bold)]],
+            colWidths=[bar_width + styles.body.fontSize, body_col - bar_width - styles.body.fontSize],
+        )
+        progress.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.3),
+        ]))
+        parts.append(progress)
+    if step.target_date is not None:
+        parts.append(para(f"Aiming for {wording.long_date(step.target_date)}", styles.body))
+    table = Table([[para(f"{number}", styles.subheading), parts]], colWidths=[number_col, body_col])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), styles.gap * 0.6),
+    ]))
+    return table
+
+
+def _steps(doc: PlanDocument, styles: Styles) -> list[Flowable]:
+    story: list[Flowable] = [
+        para("Your steps", styles.heading),
+        para("The small steps you chose. The bar shows how far along you are.", styles.body),
+        Spacer(1, styles.gap * 0.4),
+    ]
+    story += [KeepTogether([_step(n, s, styles)]) for n, s in enumerate(doc.steps, start=1)]
+    return story
+
+
+def _activity_rows(activity: PlanActivity, styles: Styles) -> list[tuple[str, str]]:
+    rows = [
+        ("Where", activity.where),
+        ("When", activity.when),
+        ("Who to contact", activity.contact),
+        ("Cost", activity.cost),
+        ("Getting there", activity.getting_there),
+    ]
+    if activity.start_date is not None or activity.weeks is not None:
+        start = (f"{wording.weekday_date(activity.start_date)}"
+                 if activity.start_date is not None else "")
+        length = f"for {wording.weeks(activity.weeks)}" if activity.weeks is not None else ""
+        rows.append(("Starting", f"{start}, {length}" if start and length else start or length))
+    rows.append((
+        "First time",
+        "Your link worker will come with you." if activity.link_worker_comes_first_time
+        else "You will go on your own.",
+    ))
+    return [(label, value) for label, value in rows if value.strip()]
+
+
+def _activity(activity: PlanActivity, styles: Styles) -> Flowable:
+    """An activity as a boxed card: its name on a tinted band, then what to know, label by label."""
+    width = _frame_width(styles)
+    label_col = styles.body.fontSize * 8.6
+    heading: list[Flowable] = [para(activity.name, styles.subheading)]
+    if activity.organisation.strip():
+        heading.append(para(f"Run by {activity.organisation}", styles.body))
+    rows: list[list[Flowable | list[Flowable] | str]] = [[heading, ""]]
+    for label, value in _activity_rows(activity, styles):
+        rows.append([para(label, styles.body_bold), para(value, styles.body)])
+    pad = styles.body.fontSize * 0.6
+    table = Table(rows, colWidths=[label_col, width - label_col], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("SPAN", (0, 0), (-1, 0)),
+        ("BACKGROUND", (0, 0), (-1, 0), TINT),
+        ("BOX", (0, 0), (-1, -1), 1, HEADING),
+        ("LINEBELOW", (0, 0), (-1, 0), 1, HEADING),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.4),
+        ("TOPPADDING", (0, 0), (-1, 0), pad),
+        ("TOPPADDING", (0, 1), (-1, 1), pad),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.8),
+    ]))
+    return table
+
+
+def _activities(doc: PlanDocument, styles: Styles) -> list[Flowable]:
+    story: list[Flowable] = [para("Your activities", styles.heading)]
+    for activity in doc.activities:
+        story.append(KeepTogether([_activity(activity, styles), Spacer(1, styles.gap)]))
+    return story
+
+
+def _link_worker(doc: PlanDocument, styles: Styles) -> list[Flowable]:
+    worker = doc.link_worker
+    story: list[Flowable] = [
+        para("Your link worker", styles.heading),
+        para(worker.name, styles.body_bold),
+        para(worker.organisation, styles.body),
+        para(f"Phone: {worker.phone}", styles.body),
+    ]
+    if worker.email.strip():
+        story.append(para(f"Email: {worker.email}", styles.body))
+    story.append(para(
+        "Ring if you have a question, if something changes, or if you would like to talk.",
+        styles.body,
+    ))
+    return story
+
+
+def _next_visit(doc: PlanDocument, styles: Styles) -> list[Flowable]:
+    worker = doc.link_worker
+    story: list[Flowable] = [para("Your next visit", styles.heading)]
+    if doc.next_visit is None:
+        story.append(para(f"{worker.name} will ring you to arrange your next visit.", styles.body))
+        return story
+    story.append(para(wording.appointment(doc.next_visit), styles.body_bold))
+    if doc.next_visit_place and doc.next_visit_place.strip():
+        story.append(para(doc.next_visit_place, styles.body))
+    story.append(para(
+        f"If that time no longer suits you, ring {worker.name} on {worker.phone}.", styles.body
+    ))
+    return story
+
+
+def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> Flowable:
+    """One question: a "then" bar and a "now" bar, each labelled and each with its words."""
+    width = _frame_width(styles)
+    label_col = styles.body.fontSize * 4
+    bar_col = min(width * 0.42, 80 * 2.83 * styles.body.fontSize / 12.5)
+    words_col = width - label_col - bar_col
+    rows: list[list[Flowable]] = []
+    answers = [("Then", line.then_score, line.then_words, BAR_THEN)] if show_then else []
+    answers.append(("Now", line.now_score, line.now_words, BAR_NOW))
+    for label, score, words, colour in answers:
+        said = wording.sentence_case(words) if score is not None else "You preferred not to say"
+        rows.append([
+            para(label, styles.body_bold),
+            bar(bar_col - styles.body.fontSize, styles.bar_height, score, colour),
+            para(said, styles.body),
+        ])
+    table = Table(rows, colWidths=[label_col, bar_col, words_col])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
+    ]))
+    parts: list[Flowable] = [para(line.question, styles.subheading), table]
+    notes = []
+    if line.lower_is_better:
+        notes.append("For this one, a shorter bar is better.")
+    if show_then and line.change in _CHANGE_WORDS:
+        notes.append(_CHANGE_WORDS[line.change])
+    if notes:
+        parts.append(Spacer(1, styles.body.fontSize * 0.3))
+        parts.append(para(" ".join(notes), styles.body))
+    parts.append(Spacer(1, styles.gap))
+    return KeepTogether(parts)
+
+
+def _feelings(doc: PlanDocument, styles: Styles) -> list[Flowable]:
+    show_then = doc.wellbeing_then_date is not None
+    if show_then and doc.wellbeing_then_date and doc.wellbeing_now_date:
+        when = (f"You answered these questions on {wording.long_date(doc.wellbeing_then_date)} "
+                f"(then) and again on {wording.long_date(doc.wellbeing_now_date)} (now).")
+    elif doc.wellbeing_now_date:
+        when = f"You answered these questions on {wording.long_date(doc.wellbeing_now_date)}."
+    else:
+        when = "These are your answers to four questions about how you feel."
+    story: list[Flowable] = [
+        para("How you said you were feeling", styles.heading),
+        para(f"{when} The longer the bar, the more you felt it.", styles.body),
+        Spacer(1, styles.gap * 0.4),
+    ]
+    story += [_feeling(line, show_then, styles) for line in doc.wellbeing]
+    return story
+
+
+def _story(doc: PlanDocument) -> list[Flowable]:
+    """The flowables for one person's printout, starting a numbered section of its own."""
+    styles = plan_styles(doc.large_print)
+    worker = doc.link_worker
+    footer = f"For {doc.person_name}, printed {wording.long_date(doc.printed_on)}"
+    story: list[Flowable] = [
+        pages.section_start(
+            pages.Section(footer=footer, outline=doc.person_name, footer_size=styles.footer_size)
+        ),
+        para(f"Your journey with {worker.organisation}", styles.title),
+        para(f"For {doc.person_name}", styles.subheading),
+        Spacer(1, styles.gap * 0.3),
+        para(
+            f"Hello {_greeting(doc)}. This is a reminder of what we talked about: what matters to "
+            "you, the steps you chose and the activities you might like to try. "
+            "Keep it somewhere handy.",
+            styles.body,
+        ),
+        Spacer(1, styles.gap * 0.5),
+        _at_a_glance(doc, styles),
+    ]
+    if doc.what_matters.strip():
+        story += _what_matters(doc, styles)
+    if doc.steps:
+        story += _steps(doc, styles)
+    if doc.activities:
+        story += _activities(doc, styles)
+    story += _link_worker(doc, styles)
+    story += _next_visit(doc, styles)
+    if doc.wellbeing:
+        story += _feelings(doc, styles)
+    return story
+
+
+def _metadata(doc: PlanDocument) -> pages.Metadata:
+    return pages.Metadata(
+        title=f"Your journey with {doc.link_worker.organisation}: {doc.person_name}",
+        author=doc.link_worker.organisation.strip() or pages.CREATOR,
+        subject="What matters to you, your steps, your activities and your next visit",
+    )
+
+
+def build_plan(doc: PlanDocument) -> bytes:
+    """One person's printout as PDF bytes, in standard or large print as ``doc.large_print`` says."""
+    return pages.render(_story(doc), plan_styles(doc.large_print), _metadata(doc))
+
+
+def build_visit_pack(docs: Sequence[PlanDocument]) -> bytes:
+    """Everyone's printouts in one PDF, in the order given, each starting on a new page.
+
+    Page numbers restart for each person ("Page 1 of 2"), and the viewer's sidebar and page
+    labels name the person, so the link worker can print the day's visits in one go and still
+    hand each person only their own pages.
+    """
+    if not docs:
+        raise ValueError("A visit pack needs at least one person's printout.")
+    story: list[Flowable] = []
+    for index, doc in enumerate(docs):
+        if index:
+            story.append(PageBreak())
+        story += _story(doc)
+    first = docs[0]
+    organisation = first.link_worker.organisation.strip()
+    metadata = pages.Metadata(
+        title=f"Visit pack printed {wording.long_date(first.printed_on)}",
+        author=organisation or pages.CREATOR,
+        subject=f"Journey printouts for {len(docs)} "
+        + ("person" if len(docs) == 1 else "people"),
+    )
+    # Both print sizes share margins, so one pack can mix them; the page set-up leaves room for
+    # the larger footer if anyone's printout is in large print.
+    page_styles = plan_styles(any(doc.large_print for doc in docs))
+    return pages.render(story, page_styles, metadata, page_labels=True)
+

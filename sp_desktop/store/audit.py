@@ -1,0 +1,75 @@
+"""The append-only audit trail: who viewed or changed which person, when, from which device.
+
+Each event carries the hash of the one before it, so removing or editing an event breaks the
+chain at that point and `verify_chain` says where.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from sp_desktop.domain.ids import new_id
+from sp_desktop.store.changes import now_text
+from sp_desktop.store.schema import audit_events
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    actor: str
+    device: str
+    action: str  # viewed, created, changed, deleted, signed, printed, exported ...
+    entity: str
+    entity_id: str | None
+    person_id: str | None
+
+
+def _digest(prev_hash: str, body: dict[str, object]) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def _body(row: dict[str, object]) -> dict[str, object]:
+    keys = ("id", "at", "actor", "device", "action", "person_id", "entity", "entity_id")
+    return {k: row[k] for k in keys}
+
+
+def record(conn: Connection, events: Iterable[AuditEvent]) -> None:
+    """Appends events inside the caller's write transaction (the same one as the change)."""
+    prev = conn.execute(
+        select(audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
+    ).scalar_one_or_none() or GENESIS
+    at = now_text()
+    rows = []
+    for event in events:
+        row: dict[str, object] = {
+            "id": new_id(),
+            "at": at,
+            "actor": event.actor,
+            "device": event.device,
+            "action": event.action,
+            "person_id": event.person_id,
+            "entity": event.entity,
+            "entity_id": event.entity_id,
+        }
+        row["prev_hash"] = prev
+        row["hash"] = prev = _digest(prev, _body(row))
+        rows.append(row)
+    if rows:
+        conn.execute(audit_events.insert(), rows)
+
+
+def verify_chain(conn: Connection) -> int | None:
+    """The sequence number of the first event that breaks the chain, or None if it is intact."""
+    prev = GENESIS
+    for row in conn.execute(select(audit_events).order_by(audit_events.c.seq)).mappings():
+        if row["prev_hash"] != prev or _digest(prev, _body(dict(row))) != row["hash"]:
+            return int(row["seq"])
+        prev = row["hash"]
+    return None

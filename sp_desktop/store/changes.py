@@ -1,0 +1,163 @@
+"""The one door every local edit goes through: row, per-field stamps and outbox entry together.
+
+Writing the outbox entry in the same transaction as the change (transactional outbox) means a
+change is either both saved and queued for sync, or neither: nothing typed can be saved and then
+silently never reach the office.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from sp_desktop.domain.hlc import HlcStamp, HybridClock
+from sp_desktop.domain.ids import new_id
+from sp_desktop.store.schema import LOCAL_ONLY_COLUMNS, SYNC_COLUMNS, outbox, store_meta
+from sp_desktop.sync.protocol import OpKind
+
+HLC_META_KEY = "hlc_last"
+
+
+def wire_value(value: Any) -> Any:
+    """A column value as it travels: dates as ISO text, enums as their stored value."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class ChangeWriter:
+    """Stamps, versions and queues edits for one device. Use inside `Store.write()`."""
+
+    def __init__(self, clock: HybridClock) -> None:
+        self.clock = clock
+
+    @classmethod
+    def load(cls, conn: Connection, device: str) -> ChangeWriter:
+        """Resumes the clock from its last stamp, so a clock set back never reorders our edits."""
+        last = conn.execute(
+            select(store_meta.c.value).where(store_meta.c.key == HLC_META_KEY)
+        ).scalar_one_or_none()
+        return cls(HybridClock(device, HlcStamp.parse(last) if last else None))
+
+    def _stamp(self, conn: Connection) -> str:
+        stamp = str(self.clock.now())
+        updated = conn.execute(
+            store_meta.update().where(store_meta.c.key == HLC_META_KEY).values(value=stamp)
+        )
+        if updated.rowcount == 0:
+            conn.execute(store_meta.insert().values(key=HLC_META_KEY, value=stamp))
+        return stamp
+
+    def insert(
+        self, conn: Connection, table: Table, values: Mapping[str, Any], person_id: str | None,
+        *, kind: OpKind = OpKind.UPSERT,
+    ) -> str:
+        """A new row (mutable, or an append-only fact with kind=APPEND); returns its id."""
+        return self.insert_many(conn, table, [values], person_ids=[person_id], kind=kind)[0]
+
+    def insert_many(
+        self, conn: Connection, table: Table, rows: Iterable[Mapping[str, Any]],
+        person_ids: Iterable[str | None], *, kind: OpKind = OpKind.UPSERT,
+    ) -> list[str]:
+        """Bulk form of `insert`: one executemany for the rows and one for their outbox entries."""
+        stamp = self._stamp(conn)
+        created = now_text()
+        device = self.clock.device
+        table_rows: list[dict[str, Any]] = []
+        queued: list[dict[str, Any]] = []
+        for values, person_id in zip(rows, person_ids, strict=True):
+            row_id = values.get("id") or new_id()
+            fields = {k: v for k, v in values.items() if k != "id"}
+            synced = {k: wire_value(v) for k, v in fields.items() if k not in LOCAL_ONLY_COLUMNS}
+            table_rows.append(
+                {
+                    **fields,
+                    "id": row_id,
+                    "created_at": created,
+                    "updated_at": created,
+                    "hlc": stamp,
+                    "versions": json.dumps({k: stamp for k in synced}),
+                    "deleted": False,
+                    "origin_device": device,
+                }
+            )
+            queued.append(_outbox_row(table, row_id, person_id, kind, synced, {}, stamp, created))
+        if table_rows:
+            conn.execute(table.insert(), table_rows)
+            conn.execute(outbox.insert(), queued)
+        return [r["id"] for r in table_rows]
+
+    def update(
+        self, conn: Connection, table: Table, row_id: str, changes: Mapping[str, Any],
+        person_id: str | None,
+    ) -> bool:
+        """Changes some fields; only those that really differ are stamped and queued.
+
+        Returns False (and writes nothing) when nothing changed, so re-saving an untouched form
+        never creates sync traffic or conflicts.
+        """
+        current = conn.execute(select(table).where(table.c.id == row_id)).mappings().one()
+        changed = {
+            k: v for k, v in changes.items() if k not in SYNC_COLUMNS and current[k] != v
+        }
+        if not changed:
+            return False
+        stamp = self._stamp(conn)
+        versions: dict[str, str] = json.loads(current["versions"])
+        synced = {k: wire_value(v) for k, v in changed.items() if k not in LOCAL_ONLY_COLUMNS}
+        base = {k: versions.get(k) for k in synced}
+        versions.update({k: stamp for k in synced})
+        conn.execute(
+            table.update()
+            .where(table.c.id == row_id)
+            .values(**changed, hlc=stamp, updated_at=now_text(), versions=json.dumps(versions))
+        )
+        if synced:
+            conn.execute(
+                outbox.insert(),
+                _outbox_row(table, row_id, person_id, OpKind.UPSERT, synced, base, stamp, now_text()),
+            )
+        return True
+
+    def delete(self, conn: Connection, table: Table, row_id: str, person_id: str | None) -> None:
+        """A tombstone: the row stays (marked deleted) so the delete can sync and merge."""
+        current = conn.execute(select(table.c.hlc).where(table.c.id == row_id)).scalar_one()
+        stamp = self._stamp(conn)
+        conn.execute(
+            table.update()
+            .where(table.c.id == row_id)
+            .values(deleted=True, hlc=stamp, updated_at=now_text())
+        )
+        conn.execute(
+            outbox.insert(),
+            _outbox_row(table, row_id, person_id, OpKind.DELETE, {}, {"*": current}, stamp,
+                        now_text()),
+        )
+
+
+def _outbox_row(
+    table: Table, row_id: str, person_id: str | None, kind: OpKind, fields: Mapping[str, Any],
+    base: Mapping[str, str | None], stamp: str, created: str,
+) -> dict[str, Any]:
+    return {
+        "op_id": new_id(),
+        "table_name": table.name,
+        "row_id": row_id,
+        "person_id": person_id,
+        "kind": kind.value,
+        "fields": json.dumps(fields, ensure_ascii=False),
+        "base": json.dumps(base),
+        "hlc": stamp,
+        "created_at": created,
+    }
