@@ -1,4 +1,4 @@
-"""The person, the referral that brought them, and the visits, concerns and steps of their journey."""
+"""The person, the referral that brought them, and the visits, concerns and steps with them."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ class Referral:
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    """A conversation with the person. Once signed it is never changed: corrections are new visits."""
+    """A conversation with the person. Once signed it never changes: corrections are new visits."""
 
     id: str
     person_id: str

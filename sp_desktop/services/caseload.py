@@ -141,7 +141,9 @@ class CaseloadService:
         ]
 
     def search(
-        self, query: str = "", which: CaseloadFilter = CaseloadFilter.ALL,
+        self,
+        query: str = "",
+        which: CaseloadFilter = CaseloadFilter.ALL,
         today: date | None = None,
     ) -> list[CaseloadRow]:
         """Accent- and case-insensitive name search (or NHS number digits), plus a filter."""

@@ -24,7 +24,9 @@ class DraftService:
         body = json.dumps(content, ensure_ascii=False, sort_keys=True)
         with self.ws.write() as conn:
             updated = conn.execute(
-                drafts.update().where(drafts.c.key == key).values(content=body, updated_at=now_text())
+                drafts.update()
+                .where(drafts.c.key == key)
+                .values(content=body, updated_at=now_text())
             )
             if updated.rowcount == 0:
                 conn.execute(drafts.insert().values(key=key, content=body, updated_at=now_text()))
@@ -37,8 +39,9 @@ class DraftService:
     def pending(self) -> list[tuple[str, str]]:
         """(key, saved at) of every draft left behind, newest first, to offer on unlock."""
         with self.ws.store.read() as conn:
-            rows = conn.execute(select(drafts.c.key, drafts.c.updated_at)
-                                .order_by(drafts.c.updated_at.desc())).all()
+            rows = conn.execute(
+                select(drafts.c.key, drafts.c.updated_at).order_by(drafts.c.updated_at.desc())
+            ).all()
         return [(str(k), str(t)) for k, t in rows]
 
     def discard(self, key: str) -> None:

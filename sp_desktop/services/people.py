@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, select
 
 from sp_desktop.domain.choices import (
     Consent,
@@ -67,7 +66,7 @@ def person_row(person: Person) -> dict[str, Any]:
     }
 
 
-def person_from_row(row: Mapping[str, Any]) -> Person:
+def person_from_row(row: RowMapping) -> Person:
     return Person(
         id=row["id"],
         given_name=row["given_name"],
@@ -110,7 +109,7 @@ def referral_row(referral: Referral) -> dict[str, Any]:
     }
 
 
-def referral_from_row(row: Mapping[str, Any]) -> Referral:
+def referral_from_row(row: RowMapping) -> Referral:
     return Referral(
         id=row["id"],
         person_id=row["person_id"],
@@ -170,9 +169,13 @@ class PeopleService:
         return Changes(frozenset({person_id}), frozenset({"people"}))
 
     def _get(self, conn: Connection, person_id: str) -> Person:
-        row = conn.execute(
-            select(people).where(people.c.id == person_id, people.c.deleted.is_(False))
-        ).mappings().one_or_none()
+        row = (
+            conn.execute(
+                select(people).where(people.c.id == person_id, people.c.deleted.is_(False))
+            )
+            .mappings()
+            .one_or_none()
+        )
         if row is None:
             raise ValidationError("person", "That person is no longer on this caseload.")
         return person_from_row(row)
@@ -181,7 +184,9 @@ class PeopleService:
         if person.carer_of_id is None:
             return
         found = conn.execute(
-            select(people.c.id).where(people.c.id == person.carer_of_id, people.c.deleted.is_(False))
+            select(people.c.id).where(
+                people.c.id == person.carer_of_id, people.c.deleted.is_(False)
+            )
         ).first()
         if found is None:
             raise ValidationError("carer_of_id", "The person they care for is not on the caseload.")
@@ -202,25 +207,34 @@ class PeopleService:
             if referral.status in (ReferralStatus.NEW, ReferralStatus.ACTIVE):
                 due = referral.received_on + timedelta(days=FIRST_CONTACT_DAYS)
                 self.ws.changes.insert(
-                    conn, follow_ups,
-                    {"person_id": person_id, "due_on": due, "kind": "first_contact"}, person_id,
+                    conn,
+                    follow_ups,
+                    {"person_id": person_id, "due_on": due, "kind": "first_contact"},
+                    person_id,
                 )
             self.ws.audit(conn, "created", "referral", referral.id, person_id)
-        return Changes(frozenset({person_id}), frozenset({"referrals", "follow_ups"}),
-                       (referral.id,))
+        return Changes(
+            frozenset({person_id}), frozenset({"referrals", "follow_ups"}), (referral.id,)
+        )
 
     def set_consent(self, referral_id: str, consent: Consent, on: date) -> Changes:
         with self.ws.write() as conn:
-            row = conn.execute(select(referrals).where(referrals.c.id == referral_id)).mappings().one()
+            row = (
+                conn.execute(select(referrals).where(referrals.c.id == referral_id))
+                .mappings()
+                .one()
+            )
             status = {
                 Consent.DECLINED: ReferralStatus.DECLINED,
                 Consent.GIVEN: ReferralStatus.ACTIVE,
                 Consent.PENDING: ReferralStatus.NEW,
             }[consent]
-            referral = replace(referral_from_row(row), consent=consent, consent_on=on,
-                               status=status)
-            self.ws.changes.update(conn, referrals, referral_id, referral_row(referral),
-                                   referral.person_id)
+            referral = replace(
+                referral_from_row(row), consent=consent, consent_on=on, status=status
+            )
+            self.ws.changes.update(
+                conn, referrals, referral_id, referral_row(referral), referral.person_id
+            )
             if consent is Consent.DECLINED:
                 _close_open_follow_ups(self.ws, conn, referral.person_id, on)
             self.ws.audit(conn, "changed", "referral", referral_id, referral.person_id)
@@ -237,11 +251,16 @@ class PeopleService:
 
 
 def _close_open_follow_ups(ws: Workspace, conn: Connection, person_id: str, on: date) -> None:
-    open_ids = conn.execute(
-        select(follow_ups.c.id).where(
-            follow_ups.c.person_id == person_id, follow_ups.c.done_on.is_(None),
-            follow_ups.c.deleted.is_(False),
+    open_ids = (
+        conn.execute(
+            select(follow_ups.c.id).where(
+                follow_ups.c.person_id == person_id,
+                follow_ups.c.done_on.is_(None),
+                follow_ups.c.deleted.is_(False),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for follow_up_id in open_ids:
         ws.changes.update(conn, follow_ups, follow_up_id, {"done_on": on}, person_id)

@@ -53,9 +53,7 @@ class Ons4Questionnaire:
 @cache
 def conversation_guide() -> ConversationGuide:
     raw = load_json("conversation_guide.json")
-    domains = tuple(
-        LifeDomain(d["key"], d["title"], tuple(d["prompts"])) for d in raw["domains"]
-    )
+    domains = tuple(LifeDomain(d["key"], d["title"], tuple(d["prompts"])) for d in raw["domains"])
     return ConversationGuide(raw["title"], raw["opening"], domains)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, select
 
 from sp_desktop.domain.choices import VisitPlace, VisitStatus
 from sp_desktop.domain.errors import ValidationError
@@ -31,26 +31,39 @@ if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
 
 
-def visit_from_row(row: Mapping[str, Any]) -> Visit:
+def visit_from_row(row: RowMapping) -> Visit:
     return Visit(
-        id=row["id"], person_id=row["person_id"], visit_date=row["visit_date"],
-        place=VisitPlace(row["place"]), notes=json.loads(row["notes"]),
-        what_matters=row["what_matters"], status=VisitStatus(row["status"]),
-        signed_by=row["signed_by"], corrects_visit_id=row["corrects_visit_id"],
+        id=row["id"],
+        person_id=row["person_id"],
+        visit_date=row["visit_date"],
+        place=VisitPlace(row["place"]),
+        notes=json.loads(row["notes"]),
+        what_matters=row["what_matters"],
+        status=VisitStatus(row["status"]),
+        signed_by=row["signed_by"],
+        corrects_visit_id=row["corrects_visit_id"],
     )
 
 
-def concern_from_row(row: Mapping[str, Any]) -> Concern:
+def concern_from_row(row: RowMapping) -> Concern:
     return Concern(
-        id=row["id"], person_id=row["person_id"], domain=row["domain"], words=row["words"],
-        severity=row["severity"], visit_id=row["visit_id"],
+        id=row["id"],
+        person_id=row["person_id"],
+        domain=row["domain"],
+        words=row["words"],
+        severity=row["severity"],
+        visit_id=row["visit_id"],
     )
 
 
-def step_from_row(row: Mapping[str, Any]) -> Step:
+def step_from_row(row: RowMapping) -> Step:
     return Step(
-        id=row["id"], person_id=row["person_id"], words=row["words"],
-        target_date=row["target_date"], progress=row["progress"], visit_id=row["visit_id"],
+        id=row["id"],
+        person_id=row["person_id"],
+        words=row["words"],
+        target_date=row["target_date"],
+        progress=row["progress"],
+        visit_id=row["visit_id"],
     )
 
 
@@ -70,27 +83,45 @@ class VisitService:
         self.ws = ws
 
     def start(
-        self, person_id: str, visit_date: date, place: VisitPlace = VisitPlace.HOME,
+        self,
+        person_id: str,
+        visit_date: date,
+        place: VisitPlace = VisitPlace.HOME,
         corrects_visit_id: str | None = None,
     ) -> Changes:
-        visit = Visit(id=new_id(), person_id=person_id, visit_date=visit_date, place=place,
-                      corrects_visit_id=corrects_visit_id)
+        visit = Visit(
+            id=new_id(),
+            person_id=person_id,
+            visit_date=visit_date,
+            place=place,
+            corrects_visit_id=corrects_visit_id,
+        )
         with self.ws.write() as conn:
             self.ws.changes.insert(conn, visits, _visit_row(visit), person_id)
-            first_contacts = conn.execute(
-                select(follow_ups.c.id).where(
-                    follow_ups.c.person_id == person_id, follow_ups.c.kind == "first_contact",
-                    follow_ups.c.done_on.is_(None), follow_ups.c.deleted.is_(False),
+            first_contacts = (
+                conn.execute(
+                    select(follow_ups.c.id).where(
+                        follow_ups.c.person_id == person_id,
+                        follow_ups.c.kind == "first_contact",
+                        follow_ups.c.done_on.is_(None),
+                        follow_ups.c.deleted.is_(False),
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             for follow_up_id in first_contacts:
-                self.ws.changes.update(conn, follow_ups, follow_up_id, {"done_on": visit_date},
-                                       person_id)
+                self.ws.changes.update(
+                    conn, follow_ups, follow_up_id, {"done_on": visit_date}, person_id
+                )
             self.ws.audit(conn, "created", "visit", visit.id, person_id)
         return Changes(frozenset({person_id}), frozenset({"visits", "follow_ups"}), (visit.id,))
 
     def save_notes(
-        self, visit_id: str, *, notes: Mapping[str, str] | None = None,
+        self,
+        visit_id: str,
+        *,
+        notes: Mapping[str, str] | None = None,
         what_matters: str | None = None,
     ) -> Changes:
         """Saves conversation notes per life domain and the 'what matters to me' summary."""
@@ -101,10 +132,15 @@ class VisitService:
             if notes is not None:
                 unknown = set(notes) - guide_keys
                 if unknown:
-                    raise ValidationError("notes", f"Unknown conversation topic: {sorted(unknown)[0]}")
+                    raise ValidationError(
+                        "notes", f"Unknown conversation topic: {sorted(unknown)[0]}"
+                    )
                 merged = {**visit.notes, **{k: v for k, v in notes.items()}}
-                changes["notes"] = json.dumps({k: v for k, v in merged.items() if v.strip()},
-                                              ensure_ascii=False, sort_keys=True)
+                changes["notes"] = json.dumps(
+                    {k: v for k, v in merged.items() if v.strip()},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                )
             if what_matters is not None:
                 changes["what_matters"] = what_matters
             if self.ws.changes.update(conn, visits, visit_id, changes, visit.person_id):
@@ -115,14 +151,36 @@ class VisitService:
         _require_domain(domain)
         with self.ws.write() as conn:
             visit = self._open_visit(conn, visit_id)
-            concern = Concern(id=new_id(), person_id=visit.person_id, domain=domain,
-                              words=words.strip(), severity=severity, visit_id=visit_id)
-            self.ws.changes.insert(conn, concerns, {
-                "id": concern.id, "person_id": concern.person_id, "visit_id": visit_id,
-                "domain": domain, "words": concern.words, "severity": severity,
-            }, visit.person_id)
-            self._append_rating(conn, concern_ratings, "concern_id", concern.id, visit.person_id,
-                                visit.visit_date, severity)
+            concern = Concern(
+                id=new_id(),
+                person_id=visit.person_id,
+                domain=domain,
+                words=words.strip(),
+                severity=severity,
+                visit_id=visit_id,
+            )
+            self.ws.changes.insert(
+                conn,
+                concerns,
+                {
+                    "id": concern.id,
+                    "person_id": concern.person_id,
+                    "visit_id": visit_id,
+                    "domain": domain,
+                    "words": concern.words,
+                    "severity": severity,
+                },
+                visit.person_id,
+            )
+            self._append_rating(
+                conn,
+                concern_ratings,
+                "concern_id",
+                concern.id,
+                visit.person_id,
+                visit.visit_date,
+                severity,
+            )
             self.ws.audit(conn, "created", "concern", concern.id, visit.person_id)
         return Changes(frozenset({visit.person_id}), frozenset({"concerns"}), (concern.id,))
 
@@ -131,38 +189,71 @@ class VisitService:
         with self.ws.write() as conn:
             row = conn.execute(select(concerns).where(concerns.c.id == concern_id)).mappings().one()
             concern = replace(concern_from_row(row), severity=severity)
-            self.ws.changes.update(conn, concerns, concern_id, {"severity": severity},
-                                   concern.person_id)
-            self._append_rating(conn, concern_ratings, "concern_id", concern_id,
-                                concern.person_id, on, severity)
+            self.ws.changes.update(
+                conn, concerns, concern_id, {"severity": severity}, concern.person_id
+            )
+            self._append_rating(
+                conn, concern_ratings, "concern_id", concern_id, concern.person_id, on, severity
+            )
             self.ws.audit(conn, "changed", "concern", concern_id, concern.person_id)
         return Changes(frozenset({concern.person_id}), frozenset({"concerns", "concern_ratings"}))
 
     def add_step(
-        self, person_id: str, words: str, *, target_date: date | None = None, progress: int = 0,
-        visit_id: str | None = None, on: date | None = None,
+        self,
+        person_id: str,
+        words: str,
+        *,
+        target_date: date | None = None,
+        progress: int = 0,
+        visit_id: str | None = None,
+        on: date | None = None,
     ) -> Changes:
-        step = Step(id=new_id(), person_id=person_id, words=words.strip(),
-                    target_date=target_date, progress=progress, visit_id=visit_id)
+        step = Step(
+            id=new_id(),
+            person_id=person_id,
+            words=words.strip(),
+            target_date=target_date,
+            progress=progress,
+            visit_id=visit_id,
+        )
         with self.ws.write() as conn:
-            self.ws.changes.insert(conn, steps, {
-                "id": step.id, "person_id": person_id, "visit_id": visit_id, "words": step.words,
-                "target_date": target_date, "progress": progress,
-            }, person_id)
-            self._append_rating(conn, step_progress, "step_id", step.id, person_id,
-                                on or date.today(), progress)
+            self.ws.changes.insert(
+                conn,
+                steps,
+                {
+                    "id": step.id,
+                    "person_id": person_id,
+                    "visit_id": visit_id,
+                    "words": step.words,
+                    "target_date": target_date,
+                    "progress": progress,
+                },
+                person_id,
+            )
+            self._append_rating(
+                conn, step_progress, "step_id", step.id, person_id, on or date.today(), progress
+            )
             self.ws.audit(conn, "created", "step", step.id, person_id)
         return Changes(frozenset({person_id}), frozenset({"steps"}), (step.id,))
 
-    def edit_step(self, step_id: str, *, words: str | None = None,
-                  target_date: date | None = None) -> Changes:
+    def edit_step(
+        self, step_id: str, *, words: str | None = None, target_date: date | None = None
+    ) -> Changes:
         with self.ws.write() as conn:
             row = conn.execute(select(steps).where(steps.c.id == step_id)).mappings().one()
             step = step_from_row(row)
-            edited = replace(step, words=(words if words is not None else step.words).strip(),
-                             target_date=target_date if target_date is not None else step.target_date)
-            self.ws.changes.update(conn, steps, step_id, {
-                "words": edited.words, "target_date": edited.target_date}, step.person_id)
+            edited = replace(
+                step,
+                words=(words if words is not None else step.words).strip(),
+                target_date=target_date if target_date is not None else step.target_date,
+            )
+            self.ws.changes.update(
+                conn,
+                steps,
+                step_id,
+                {"words": edited.words, "target_date": edited.target_date},
+                step.person_id,
+            )
             self.ws.audit(conn, "changed", "step", step_id, step.person_id)
         return Changes(frozenset({step.person_id}), frozenset({"steps"}))
 
@@ -171,8 +262,9 @@ class VisitService:
             row = conn.execute(select(steps).where(steps.c.id == step_id)).mappings().one()
             step = replace(step_from_row(row), progress=progress)
             self.ws.changes.update(conn, steps, step_id, {"progress": progress}, step.person_id)
-            self._append_rating(conn, step_progress, "step_id", step_id, step.person_id, on,
-                                progress)
+            self._append_rating(
+                conn, step_progress, "step_id", step_id, step.person_id, on, progress
+            )
             self.ws.audit(conn, "changed", "step", step_id, step.person_id)
         return Changes(frozenset({step.person_id}), frozenset({"steps", "step_progress"}))
 
@@ -180,11 +272,20 @@ class VisitService:
         """Signs the visit: from now on it is a fact, and edits are refused."""
         with self.ws.write() as conn:
             visit = self._open_visit(conn, visit_id)
-            signed = replace(visit, status=VisitStatus.SIGNED, signed_by=self.ws.adviser or "adviser")
-            self.ws.changes.update(conn, visits, visit_id, {
-                "status": signed.status.value, "signed_by": signed.signed_by,
-                "signed_at": now_text(),
-            }, visit.person_id)
+            signed = replace(
+                visit, status=VisitStatus.SIGNED, signed_by=self.ws.adviser or "adviser"
+            )
+            self.ws.changes.update(
+                conn,
+                visits,
+                visit_id,
+                {
+                    "status": signed.status.value,
+                    "signed_by": signed.signed_by,
+                    "signed_at": now_text(),
+                },
+                visit.person_id,
+            )
             self.ws.audit(conn, "signed", "visit", visit_id, visit.person_id)
         return Changes(frozenset({visit.person_id}), frozenset({"visits"}))
 
@@ -193,34 +294,47 @@ class VisitService:
     def get(self, visit_id: str) -> VisitRecord:
         with self.ws.store.read() as conn:
             row = conn.execute(select(visits).where(visits.c.id == visit_id)).mappings().one()
-            concern_rows = conn.execute(select(concerns).where(
-                concerns.c.visit_id == visit_id, concerns.c.deleted.is_(False)
-            ).order_by(concerns.c.created_at)).mappings()
-            step_rows = conn.execute(select(steps).where(
-                steps.c.visit_id == visit_id, steps.c.deleted.is_(False)
-            ).order_by(steps.c.created_at)).mappings()
-            return VisitRecord(visit_from_row(row), tuple(concern_from_row(r) for r in concern_rows),
-                               tuple(step_from_row(r) for r in step_rows))
+            concern_rows = conn.execute(
+                select(concerns)
+                .where(concerns.c.visit_id == visit_id, concerns.c.deleted.is_(False))
+                .order_by(concerns.c.created_at)
+            ).mappings()
+            step_rows = conn.execute(
+                select(steps)
+                .where(steps.c.visit_id == visit_id, steps.c.deleted.is_(False))
+                .order_by(steps.c.created_at)
+            ).mappings()
+            return VisitRecord(
+                visit_from_row(row),
+                tuple(concern_from_row(r) for r in concern_rows),
+                tuple(step_from_row(r) for r in step_rows),
+            )
 
     def of_person(self, person_id: str) -> list[Visit]:
         with self.ws.store.read() as conn:
-            rows = conn.execute(select(visits).where(
-                visits.c.person_id == person_id, visits.c.deleted.is_(False)
-            ).order_by(visits.c.visit_date.desc(), visits.c.created_at.desc())).mappings()
+            rows = conn.execute(
+                select(visits)
+                .where(visits.c.person_id == person_id, visits.c.deleted.is_(False))
+                .order_by(visits.c.visit_date.desc(), visits.c.created_at.desc())
+            ).mappings()
             return [visit_from_row(r) for r in rows]
 
     def steps_of(self, person_id: str) -> list[Step]:
         with self.ws.store.read() as conn:
-            rows = conn.execute(select(steps).where(
-                steps.c.person_id == person_id, steps.c.deleted.is_(False)
-            ).order_by(steps.c.created_at)).mappings()
+            rows = conn.execute(
+                select(steps)
+                .where(steps.c.person_id == person_id, steps.c.deleted.is_(False))
+                .order_by(steps.c.created_at)
+            ).mappings()
             return [step_from_row(r) for r in rows]
 
     def concerns_of(self, person_id: str) -> list[Concern]:
         with self.ws.store.read() as conn:
-            rows = conn.execute(select(concerns).where(
-                concerns.c.person_id == person_id, concerns.c.deleted.is_(False)
-            ).order_by(concerns.c.created_at)).mappings()
+            rows = conn.execute(
+                select(concerns)
+                .where(concerns.c.person_id == person_id, concerns.c.deleted.is_(False))
+                .order_by(concerns.c.created_at)
+            ).mappings()
             return [concern_from_row(r) for r in rows]
 
     def step_history(self, step_id: str) -> list[Rating]:
@@ -231,8 +345,11 @@ class VisitService:
 
     def _history(self, table: Any, key: str, subject_id: str) -> list[Rating]:
         with self.ws.store.read() as conn:
-            rows = conn.execute(select(table).where(table.c[key] == subject_id)
-                                .order_by(table.c.rated_on, table.c.hlc)).mappings()
+            rows = conn.execute(
+                select(table)
+                .where(table.c[key] == subject_id)
+                .order_by(table.c.rated_on, table.c.hlc)
+            ).mappings()
             return [Rating(r["id"], r[key], r["rated_on"], r["value"]) for r in rows]
 
     # --- internals -----------------------------------------------------------------------------
@@ -249,14 +366,29 @@ class VisitService:
         return visit
 
     def _append_rating(
-        self, conn: Connection, table: Any, key: str, subject_id: str, person_id: str, on: date,
+        self,
+        conn: Connection,
+        table: Any,
+        key: str,
+        subject_id: str,
+        person_id: str,
+        on: date,
         value: int,
     ) -> None:
         rating = Rating(new_id(), subject_id, on, value)
-        self.ws.changes.insert(conn, table, {
-            "id": rating.id, "person_id": person_id, key: subject_id, "rated_on": on,
-            "value": value,
-        }, person_id, kind=OpKind.APPEND)
+        self.ws.changes.insert(
+            conn,
+            table,
+            {
+                "id": rating.id,
+                "person_id": person_id,
+                key: subject_id,
+                "rated_on": on,
+                "value": value,
+            },
+            person_id,
+            kind=OpKind.APPEND,
+        )
 
 
 def _require_domain(domain: str) -> None:
@@ -268,8 +400,12 @@ def _require_domain(domain: str) -> None:
 
 def _visit_row(visit: Visit) -> dict[str, Any]:
     return {
-        "id": visit.id, "person_id": visit.person_id, "visit_date": visit.visit_date,
-        "place": visit.place.value, "notes": json.dumps(visit.notes, ensure_ascii=False),
-        "what_matters": visit.what_matters, "status": visit.status.value,
+        "id": visit.id,
+        "person_id": visit.person_id,
+        "visit_date": visit.visit_date,
+        "place": visit.place.value,
+        "notes": json.dumps(visit.notes, ensure_ascii=False),
+        "what_matters": visit.what_matters,
+        "status": visit.status.value,
         "corrects_visit_id": visit.corrects_visit_id,
     }

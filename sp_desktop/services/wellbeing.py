@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.wellbeing import (
@@ -25,10 +24,11 @@ if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
 
 
-def assessment_from_row(row: Mapping[str, Any]) -> Assessment:
+def assessment_from_row(row: RowMapping) -> Assessment:
     scores = Ons4Scores(**{item.value: row[item.value] for item in Ons4Item})
-    return Assessment(row["id"], row["person_id"], row["assessed_on"],
-                      AssessmentContext(row["context"]), scores)
+    return Assessment(
+        row["id"], row["person_id"], row["assessed_on"], AssessmentContext(row["context"]), scores
+    )
 
 
 class WellbeingService:
@@ -38,12 +38,21 @@ class WellbeingService:
         self.ws = ws
 
     def record(
-        self, person_id: str, scores: Ons4Scores, *, on: date,
+        self,
+        person_id: str,
+        scores: Ons4Scores,
+        *,
+        on: date,
         context: AssessmentContext = AssessmentContext.BASELINE,
     ) -> Changes:
         assessment = Assessment(new_id(), person_id, on, context, scores)
-        row = {"id": assessment.id, "person_id": person_id, "assessed_on": on,
-               "context": context.value, **{i.value: scores.score(i) for i in Ons4Item}}
+        row = {
+            "id": assessment.id,
+            "person_id": person_id,
+            "assessed_on": on,
+            "context": context.value,
+            **{i.value: scores.score(i) for i in Ons4Item},
+        }
         with self.ws.write() as conn:
             self.ws.changes.insert(conn, assessments, row, person_id, kind=OpKind.APPEND)
             self.ws.audit(conn, "created", "assessment", assessment.id, person_id)
@@ -51,9 +60,11 @@ class WellbeingService:
 
     def history(self, person_id: str) -> list[Assessment]:
         with self.ws.store.read() as conn:
-            rows = conn.execute(select(assessments).where(
-                assessments.c.person_id == person_id, assessments.c.deleted.is_(False)
-            ).order_by(assessments.c.assessed_on, assessments.c.hlc)).mappings()
+            rows = conn.execute(
+                select(assessments)
+                .where(assessments.c.person_id == person_id, assessments.c.deleted.is_(False))
+                .order_by(assessments.c.assessed_on, assessments.c.hlc)
+            ).mappings()
             return [assessment_from_row(r) for r in rows]
 
     def change_since_first(self, person_id: str) -> tuple[ItemChange, ...] | None:

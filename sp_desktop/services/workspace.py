@@ -59,7 +59,12 @@ class Workspace:
 
     @classmethod
     def create(
-        cls, folder: Path, passphrase: str, *, adviser: str, team: str = "",
+        cls,
+        folder: Path,
+        passphrase: str,
+        *,
+        adviser: str,
+        team: str = "",
         params: Argon2Params | None = None,
     ) -> tuple[Workspace, str]:
         """A new store for this adviser; returns the workspace and the recovery key."""
@@ -81,7 +86,11 @@ class Workspace:
             yield conn
 
     def audit(
-        self, conn: Connection, action: str, entity: str, entity_id: str | None,
+        self,
+        conn: Connection,
+        action: str,
+        entity: str,
+        entity_id: str | None,
         person_id: str | None,
     ) -> None:
         self.audit_many(conn, [(action, entity, entity_id, person_id)])

@@ -42,9 +42,12 @@ def _body(row: dict[str, object]) -> dict[str, object]:
 
 def record(conn: Connection, events: Iterable[AuditEvent]) -> None:
     """Appends events inside the caller's write transaction (the same one as the change)."""
-    prev = conn.execute(
-        select(audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
-    ).scalar_one_or_none() or GENESIS
+    prev = (
+        conn.execute(
+            select(audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
+        ).scalar_one_or_none()
+        or GENESIS
+    )
     at = now_text()
     rows = []
     for event in events:

@@ -60,15 +60,25 @@ class ChangeWriter:
         return stamp
 
     def insert(
-        self, conn: Connection, table: Table, values: Mapping[str, Any], person_id: str | None,
-        *, kind: OpKind = OpKind.UPSERT,
+        self,
+        conn: Connection,
+        table: Table,
+        values: Mapping[str, Any],
+        person_id: str | None,
+        *,
+        kind: OpKind = OpKind.UPSERT,
     ) -> str:
         """A new row (mutable, or an append-only fact with kind=APPEND); returns its id."""
         return self.insert_many(conn, table, [values], person_ids=[person_id], kind=kind)[0]
 
     def insert_many(
-        self, conn: Connection, table: Table, rows: Iterable[Mapping[str, Any]],
-        person_ids: Iterable[str | None], *, kind: OpKind = OpKind.UPSERT,
+        self,
+        conn: Connection,
+        table: Table,
+        rows: Iterable[Mapping[str, Any]],
+        person_ids: Iterable[str | None],
+        *,
+        kind: OpKind = OpKind.UPSERT,
     ) -> list[str]:
         """Bulk form of `insert`: one executemany for the rows and one for their outbox entries."""
         stamp = self._stamp(conn)
@@ -99,7 +109,11 @@ class ChangeWriter:
         return [r["id"] for r in table_rows]
 
     def update(
-        self, conn: Connection, table: Table, row_id: str, changes: Mapping[str, Any],
+        self,
+        conn: Connection,
+        table: Table,
+        row_id: str,
+        changes: Mapping[str, Any],
         person_id: str | None,
     ) -> bool:
         """Changes some fields; only those that really differ are stamped and queued.
@@ -108,9 +122,7 @@ class ChangeWriter:
         never creates sync traffic or conflicts.
         """
         current = conn.execute(select(table).where(table.c.id == row_id)).mappings().one()
-        changed = {
-            k: v for k, v in changes.items() if k not in SYNC_COLUMNS and current[k] != v
-        }
+        changed = {k: v for k, v in changes.items() if k not in SYNC_COLUMNS and current[k] != v}
         if not changed:
             return False
         stamp = self._stamp(conn)
@@ -126,7 +138,9 @@ class ChangeWriter:
         if synced:
             conn.execute(
                 outbox.insert(),
-                _outbox_row(table, row_id, person_id, OpKind.UPSERT, synced, base, stamp, now_text()),
+                _outbox_row(
+                    table, row_id, person_id, OpKind.UPSERT, synced, base, stamp, now_text()
+                ),
             )
         return True
 
@@ -141,14 +155,21 @@ class ChangeWriter:
         )
         conn.execute(
             outbox.insert(),
-            _outbox_row(table, row_id, person_id, OpKind.DELETE, {}, {"*": current}, stamp,
-                        now_text()),
+            _outbox_row(
+                table, row_id, person_id, OpKind.DELETE, {}, {"*": current}, stamp, now_text()
+            ),
         )
 
 
 def _outbox_row(
-    table: Table, row_id: str, person_id: str | None, kind: OpKind, fields: Mapping[str, Any],
-    base: Mapping[str, str | None], stamp: str, created: str,
+    table: Table,
+    row_id: str,
+    person_id: str | None,
+    kind: OpKind,
+    fields: Mapping[str, Any],
+    base: Mapping[str, str | None],
+    stamp: str,
+    created: str,
 ) -> dict[str, Any]:
     return {
         "op_id": new_id(),

@@ -123,8 +123,13 @@ class Store:
 
     @classmethod
     def create(
-        cls, folder: Path, passphrase: str, *, device_id: str | None = None,
-        adviser: str = "", params: Argon2Params | None = None,
+        cls,
+        folder: Path,
+        passphrase: str,
+        *,
+        device_id: str | None = None,
+        adviser: str = "",
+        params: Argon2Params | None = None,
     ) -> tuple[Store, str]:
         """A new empty store; returns it and the recovery key, to be shown once."""
         folder.mkdir(parents=True, exist_ok=True)
@@ -268,22 +273,31 @@ class Store:
                 else f"Encrypted pages: {len(bad_pages)} problem(s) found.",
             )
             quick = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
-            report.add(quick == ["ok"], "Database structure: ok." if quick == ["ok"]
-                       else f"Database structure: {'; '.join(quick[:5])}.")
+            report.add(
+                quick == ["ok"],
+                "Database structure: ok."
+                if quick == ["ok"]
+                else f"Database structure: {'; '.join(quick[:5])}.",
+            )
             fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            report.add(not fk, "Links between records: ok." if not fk
-                       else f"Links between records: {len(fk)} broken.")
+            report.add(
+                not fk,
+                "Links between records: ok."
+                if not fk
+                else f"Links between records: {len(fk)} broken.",
+            )
             version = migrations.current_revision(conn)
         head = migrations.HEAD_REVISION
         report.add(
             version == head,
-            f"Schema version: {version} (current)." if version == head
+            f"Schema version: {version} (current)."
+            if version == head
             else f"Schema version: {version}, expected {head}.",
         )
         return report
 
     def backup(self) -> Path:
-        """An encrypted copy via the SQLite backup API; the oldest beyond BACKUPS_KEPT is removed."""
+        """An encrypted copy via the SQLite backup API; only the newest BACKUPS_KEPT are kept."""
         folder = self.folder / BACKUP_FOLDER
         folder.mkdir(exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")

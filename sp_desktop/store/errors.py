@@ -16,7 +16,9 @@ class WrongPassphrase(StoreError):
 
 class WrongRecoveryKey(StoreError):
     def __init__(self) -> None:
-        super().__init__("That recovery key does not fit this store. Please check it with your office.")
+        super().__init__(
+            "That recovery key does not fit this store. Please check it with your office."
+        )
 
 
 class StoreMissing(StoreError):

@@ -77,14 +77,19 @@ def parse_recovery_key(typed: str) -> bytes:
 
 
 def _recovery_wrapping_key(raw: bytes, store_id: str) -> bytes:
-    # The recovery key is already 160 random bits: a slow KDF adds nothing, HKDF binds it to the store.
-    hkdf = HKDF(hashes.SHA256(), length=32, salt=None, info=f"sp-desktop recovery {store_id}".encode())
+    # The recovery key is 160 random bits already: a slow KDF adds nothing; HKDF binds it to us.
+    hkdf = HKDF(
+        hashes.SHA256(), length=32, salt=None, info=f"sp-desktop recovery {store_id}".encode()
+    )
     return hkdf.derive(raw)
 
 
 def _seal(wrapping_key: bytes, data_key: bytes, associated: bytes) -> dict[str, str]:
     nonce = secrets.token_bytes(12)
-    return {"nonce": _b64(nonce), "sealed": _b64(AESGCM(wrapping_key).encrypt(nonce, data_key, associated))}
+    return {
+        "nonce": _b64(nonce),
+        "sealed": _b64(AESGCM(wrapping_key).encrypt(nonce, data_key, associated)),
+    }
 
 
 def _open(wrapping_key: bytes, wrap: dict[str, Any], associated: bytes) -> bytes:
@@ -127,7 +132,9 @@ class KeyFile:
         data_key = secrets.token_bytes(DATA_KEY_BYTES)
         recovery = secrets.token_bytes(_RECOVERY_BYTES)
         recovery_wrap = _seal(
-            _recovery_wrapping_key(recovery, store_id), data_key, cls._associated(store_id, _RECOVERY)
+            _recovery_wrapping_key(recovery, store_id),
+            data_key,
+            cls._associated(store_id, _RECOVERY),
         )
         keyfile = cls(store_id, {}, recovery_wrap).rewrapped(data_key, passphrase, params)
         return keyfile, data_key, format_recovery_key(recovery)
@@ -155,14 +162,18 @@ class KeyFile:
         params = Argon2Params(kdf["memory_kib"], kdf["iterations"], kdf["lanes"])
         wrapping_key = params.derive(passphrase, _unb64(kdf["salt"]))
         try:
-            return _open(wrapping_key, self.passphrase_wrap, self._associated(self.store_id, _PASSPHRASE))
+            return _open(
+                wrapping_key, self.passphrase_wrap, self._associated(self.store_id, _PASSPHRASE)
+            )
         except InvalidTag as exc:
             raise WrongPassphrase() from exc
 
     def unwrap_with_recovery_key(self, typed: str) -> bytes:
         wrapping_key = _recovery_wrapping_key(parse_recovery_key(typed), self.store_id)
         try:
-            return _open(wrapping_key, self.recovery_wrap, self._associated(self.store_id, _RECOVERY))
+            return _open(
+                wrapping_key, self.recovery_wrap, self._associated(self.store_id, _RECOVERY)
+            )
         except InvalidTag as exc:
             raise WrongRecoveryKey() from exc
 
