@@ -38,6 +38,9 @@ _FILES: dict[str, str] = {
 FALLBACK_SCALE = 0.91
 
 _WORDS = re.compile(r"(\s+)")
+# A space between two digits, as in "020 7946 0321" or "999 123 4519": a number broken across
+# lines is easy to misdial, so these spaces become non-breaking.
+_NUMBER_SPACE = re.compile(r"(?<=\d) (?=\d)")
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def markup(text: str, *, bold: bool = False, size: float | None = None) -> str:
     Reportlab draws a blank box for a glyph a face lacks, so each word with a character the main
     face cannot draw is set in the fallback face. Whole words switch, not single letters:
     Atkinson has a few Greek letters (π, Ω) for maths, and a name half in one face and half in the
-    other looks broken. ``size`` is the surrounding font size, used to scale fallback runs to the
+    other looks broken. Spaces inside numbers become non-breaking. ``size`` is the surrounding font size, used to scale fallback runs to the
     main face's x-height; ``bold`` picks the fallback's bold face, since an explicit font name
     overrides the paragraph's own bold. Line breaks become ``<br/>``; ``&``, ``<`` and ``>`` are
     escaped, so the result is safe to embed in more markup.
@@ -115,7 +118,7 @@ def markup(text: str, *, bold: bool = False, size: float | None = None) -> str:
             out.append(f'<font name="{face}"{size_attr}>{chunk}</font>' if run_is_fallback else chunk)
             run.clear()
 
-    for token in _WORDS.split(clean_text(text)):
+    for token in _WORDS.split(_NUMBER_SPACE.sub("\u00a0", clean_text(text))):
         if not token:
             continue
         if not token.isspace():

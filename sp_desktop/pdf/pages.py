@@ -14,7 +14,7 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 from reportlab.platypus.flowables import CallerMacro
 
 from sp_desktop.pdf import fonts
@@ -139,7 +139,7 @@ def render(story: Sequence[Flowable], styles: Styles, metadata: Metadata, *,
     fonts.register_fonts()
     buffer = io.BytesIO()
     margin = styles.margin
-    template = SimpleDocTemplate(
+    template = BaseDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=margin,
@@ -158,6 +158,11 @@ def render(story: Sequence[Flowable], styles: Styles, metadata: Metadata, *,
         initialFontSize=styles.body.fontSize,
         initialLeading=styles.body.leading,
     )
+
+    # No frame padding: tables are sized to the full text width and must line up with headings.
+    frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height,
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="text")
+    template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
 
     def make_canvas(*args: Any, **kwargs: Any) -> _PagedCanvas:
         return _PagedCanvas(*args, styles=styles, page_labels=page_labels, **kwargs)

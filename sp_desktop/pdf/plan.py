@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import A4
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table
 
 from sp_desktop.pdf import pages, wording
 from sp_desktop.pdf.drawings import bar
 from sp_desktop.pdf.model import Change, PlanActivity, PlanDocument, PlanStep, WellbeingLine
-from sp_desktop.pdf.styles import BAR_NOW, BAR_THEN, HEADING, TINT, Styles, plan_styles
+from sp_desktop.pdf.styles import BAR_NOW, BAR_THEN, HEADING, TINT, Styles, marked, plain, plan_styles, table_style
 from sp_desktop.pdf.styles import text as para
 
 _CHANGE_WORDS = {
@@ -37,7 +37,7 @@ def _at_a_glance(doc: PlanDocument, styles: Styles) -> Flowable:
     worker = doc.link_worker
     rows = [[
         para("Your link worker", styles.body_bold),
-        para(f"{worker.name}, phone {worker.phone}", styles.body),
+        [para(worker.name, styles.body), para(f"Phone {worker.phone}", styles.body_bold)],
     ]]
     visit = wording.appointment(doc.next_visit) if doc.next_visit else "We will ring to arrange it"
     rows.append([para("Your next visit", styles.body_bold), para(visit, styles.body)])
@@ -45,7 +45,7 @@ def _at_a_glance(doc: PlanDocument, styles: Styles) -> Flowable:
     label = styles.body.fontSize * 9.5
     table = Table(rows, colWidths=[label, width - label])
     pad = styles.body.fontSize * 0.5
-    table.setStyle(TableStyle([
+    table.setStyle(table_style([
         ("BACKGROUND", (0, 0), (-1, -1), TINT),
         ("BOX", (0, 0), (-1, -1), 1, HEADING),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -55,6 +55,17 @@ def _at_a_glance(doc: PlanDocument, styles: Styles) -> Flowable:
         ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
     ]))
     return table
+
+
+def _lead_in(lead: list[Flowable], items: list[list[Flowable]]) -> list[Flowable]:
+    """Keep each item on one page, and a section's heading and introduction with its first item.
+
+    Items are plain lists, not KeepTogether: reportlab measures a nested KeepTogether as
+    infinitely tall, which would push every section onto a fresh page.
+    """
+    if not items:
+        return lead
+    return [KeepTogether([*lead, *items[0]]), *(KeepTogether(item) for item in items[1:])]
 
 
 def _what_matters(doc: PlanDocument, styles: Styles) -> list[Flowable]:
@@ -77,7 +88,7 @@ def _step(number: int, step: PlanStep, styles: Styles) -> Flowable:
               para(wording.progress_words(step.progress), styles.body_bold)]],
             colWidths=[bar_width + styles.body.fontSize, body_col - bar_width - styles.body.fontSize],
         )
-        progress.setStyle(TableStyle([
+        progress.setStyle(table_style([
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ("BOTTOMPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.3),
@@ -86,7 +97,7 @@ def _step(number: int, step: PlanStep, styles: Styles) -> Flowable:
     if step.target_date is not None:
         parts.append(para(f"Aiming for {wording.long_date(step.target_date)}", styles.body))
     table = Table([[para(f"{number}", styles.subheading), parts]], colWidths=[number_col, body_col])
-    table.setStyle(TableStyle([
+    table.setStyle(table_style([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -97,13 +108,13 @@ def _step(number: int, step: PlanStep, styles: Styles) -> Flowable:
 
 
 def _steps(doc: PlanDocument, styles: Styles) -> list[Flowable]:
-    story: list[Flowable] = [
+    lead: list[Flowable] = [
         para("Your steps", styles.heading),
         para("The small steps you chose. The bar shows how far along you are.", styles.body),
         Spacer(1, styles.gap * 0.4),
     ]
-    story += [KeepTogether([_step(n, s, styles)]) for n, s in enumerate(doc.steps, start=1)]
-    return story
+    steps = [[_step(n, s, styles)] for n, s in enumerate(doc.steps, start=1)]
+    return _lead_in(lead, steps)
 
 
 def _activity_rows(activity: PlanActivity, styles: Styles) -> list[tuple[str, str]]:
@@ -139,7 +150,7 @@ def _activity(activity: PlanActivity, styles: Styles) -> Flowable:
         rows.append([para(label, styles.body_bold), para(value, styles.body)])
     pad = styles.body.fontSize * 0.6
     table = Table(rows, colWidths=[label_col, width - label_col], repeatRows=1)
-    table.setStyle(TableStyle([
+    table.setStyle(table_style([
         ("SPAN", (0, 0), (-1, 0)),
         ("BACKGROUND", (0, 0), (-1, 0), TINT),
         ("BOX", (0, 0), (-1, -1), 1, HEADING),
@@ -156,10 +167,8 @@ def _activity(activity: PlanActivity, styles: Styles) -> Flowable:
 
 
 def _activities(doc: PlanDocument, styles: Styles) -> list[Flowable]:
-    story: list[Flowable] = [para("Your activities", styles.heading)]
-    for activity in doc.activities:
-        story.append(KeepTogether([_activity(activity, styles), Spacer(1, styles.gap)]))
-    return story
+    cards = [[_activity(activity, styles), Spacer(1, styles.gap)] for activity in doc.activities]
+    return _lead_in([para("Your activities", styles.heading)], cards)
 
 
 def _link_worker(doc: PlanDocument, styles: Styles) -> list[Flowable]:
@@ -168,7 +177,7 @@ def _link_worker(doc: PlanDocument, styles: Styles) -> list[Flowable]:
         para("Your link worker", styles.heading),
         para(worker.name, styles.body_bold),
         para(worker.organisation, styles.body),
-        para(f"Phone: {worker.phone}", styles.body),
+        marked(f"Phone: <b>{plain(worker.phone, styles.body, bold=True)}</b>", styles.body),
     ]
     if worker.email.strip():
         story.append(para(f"Email: {worker.email}", styles.body))
@@ -194,7 +203,7 @@ def _next_visit(doc: PlanDocument, styles: Styles) -> list[Flowable]:
     return story
 
 
-def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> Flowable:
+def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> list[Flowable]:
     """One question: a "then" bar and a "now" bar, each labelled and each with its words."""
     width = _frame_width(styles)
     label_col = styles.body.fontSize * 4
@@ -211,23 +220,22 @@ def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> Flowable:
             para(said, styles.body),
         ])
     table = Table(rows, colWidths=[label_col, bar_col, words_col])
-    table.setStyle(TableStyle([
+    table.setStyle(table_style([
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("TOPPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
         ("BOTTOMPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
     ]))
-    parts: list[Flowable] = [para(line.question, styles.subheading), table]
-    notes = []
+    parts: list[Flowable] = [para(line.question, styles.subheading)]
     if line.lower_is_better:
-        notes.append("For this one, a shorter bar is better.")
+        # Said before the bars, so the reader knows how to read them before looking.
+        parts.append(para("For this one, a shorter bar is better.", styles.body))
+    parts.append(table)
     if show_then and line.change in _CHANGE_WORDS:
-        notes.append(_CHANGE_WORDS[line.change])
-    if notes:
         parts.append(Spacer(1, styles.body.fontSize * 0.3))
-        parts.append(para(" ".join(notes), styles.body))
+        parts.append(para(_CHANGE_WORDS[line.change], styles.body))
     parts.append(Spacer(1, styles.gap))
-    return KeepTogether(parts)
+    return parts
 
 
 def _feelings(doc: PlanDocument, styles: Styles) -> list[Flowable]:
@@ -239,13 +247,12 @@ def _feelings(doc: PlanDocument, styles: Styles) -> list[Flowable]:
         when = f"You answered these questions on {wording.long_date(doc.wellbeing_now_date)}."
     else:
         when = "These are your answers to four questions about how you feel."
-    story: list[Flowable] = [
+    lead: list[Flowable] = [
         para("How you said you were feeling", styles.heading),
         para(f"{when} The longer the bar, the more you felt it.", styles.body),
         Spacer(1, styles.gap * 0.4),
     ]
-    story += [_feeling(line, show_then, styles) for line in doc.wellbeing]
-    return story
+    return _lead_in(lead, [_feeling(line, show_then, styles) for line in doc.wellbeing])
 
 
 def _story(doc: PlanDocument) -> list[Flowable]:

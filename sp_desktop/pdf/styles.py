@@ -9,7 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Paragraph, TableStyle
 
 from sp_desktop.pdf import fonts
 
@@ -31,6 +31,7 @@ class Styles:
     Attributes:
         body: running text.
         body_bold: running text in bold, for names and labels.
+        lines: body text without space after, for address blocks read as one unit.
         small: secondary text (dates printed, notes in tables).
         title: the document title.
         heading: section headings; kept with what follows.
@@ -43,6 +44,7 @@ class Styles:
 
     body: ParagraphStyle
     body_bold: ParagraphStyle
+    lines: ParagraphStyle
     small: ParagraphStyle
     title: ParagraphStyle
     heading: ParagraphStyle
@@ -78,6 +80,7 @@ def _make(prefix: str, body: float, *, title: float, heading: float, sub: float,
     return Styles(
         body=make_style(f"{prefix}-body", fonts.MAIN, body, spaceAfter=body * 0.4),
         body_bold=make_style(f"{prefix}-bold", fonts.MAIN_BOLD, body, spaceAfter=body * 0.4),
+        lines=make_style(f"{prefix}-lines", fonts.MAIN, body, leading=1.3),
         small=make_style(f"{prefix}-small", fonts.MAIN, small, leading=1.3),
         title=make_style(f"{prefix}-title", fonts.MAIN_BOLD, title, leading=1.2, textColor=HEADING,
                      spaceAfter=title * 0.3),
@@ -134,3 +137,12 @@ def marked(markup: str, style: ParagraphStyle) -> Paragraph:
 def plain(words: str, style: ParagraphStyle, *, bold: bool = False) -> str:
     """Markup for plain text inside a larger paragraph in ``style``."""
     return fonts.markup(words, bold=bold or is_bold(style), size=style.fontSize)
+
+
+def table_style(commands: list[tuple[object, ...]]) -> TableStyle:
+    """A table style whose cells default to the embedded face.
+
+    Reportlab's cell default is Helvetica, which it selects for every cell even when the cell
+    only holds paragraphs; that would pull an unembedded font into the PDF.
+    """
+    return TableStyle([("FONT", (0, 0), (-1, -1), fonts.MAIN), *commands])
