@@ -73,7 +73,11 @@ class RowState:
 
 @dataclass(frozen=True, slots=True)
 class MergeOutcome:
-    """The row after the op (None when refused), whether it changed, and what was logged."""
+    """The row after the op, whether every device must pull it again, and what was logged.
+
+    `changed` is also true when the op lost: the row itself is as before, but the laptop that
+    sent the op holds its own value and must pull the one that won.
+    """
 
     row: RowState | None
     status: AckStatus
@@ -166,7 +170,8 @@ def _upsert(current: RowState | None, op: ChangeOp, spec: TableSpec) -> MergeOut
             conflicts.append(_row_conflict(op, row, kept=DELETED, kept_hlc=row.hlc,
                                            other=dict(op.fields), other_hlc=op.hlc))
     new_hlc = max(row.hlc, row.latest_edit)
-    changed = changed or new_hlc != row.hlc or current is None
+    # A losing op re-sends the row too: the laptop that lost must pull the value that won.
+    changed = changed or lost_any or new_hlc != row.hlc or current is None
     row.hlc = new_hlc
     status = (AckStatus.CONFLICT if lost_any
               else AckStatus.MERGED if won_concurrent or conflicts
@@ -186,20 +191,31 @@ def _delete(current: RowState | None, op: ChangeOp) -> MergeOutcome:
             return MergeOutcome(row, AckStatus.APPLIED, False)
         conflict = _row_conflict(op, row, kept=KEPT, kept_hlc=row.latest_edit,
                                  other=DELETED, other_hlc=op.hlc)
-        return MergeOutcome(row, AckStatus.CONFLICT, False, (conflict,))
+        return MergeOutcome(row, AckStatus.CONFLICT, True, (conflict,))
     if row.deleted and op.hlc <= row.hlc:
         return MergeOutcome(row, AckStatus.APPLIED, False)  # an equal or newer delete is held
     conflicts: tuple[ConflictCopy, ...] = ()
     if op.base:
         # Edits the deleting device had not seen raced the delete and lost: keep them in the log.
-        unseen = {name: stamp for name, stamp in row.versions.items()
-                  if op.base.get(name) != stamp}
+        unseen = _unseen_by(op.base, row.versions)
         if unseen and not row.deleted:
             conflicts = (_row_conflict(op, row, kept=DELETED, kept_hlc=op.hlc,
                                        other={name: row.fields.get(name) for name in unseen},
                                        other_hlc=max(unseen.values())),)
     row.deleted, row.hlc = True, op.hlc
     return MergeOutcome(row, AckStatus.MERGED if conflicts else AckStatus.APPLIED, True, conflicts)
+
+
+def _unseen_by(base: dict[str, str | None], versions: dict[str, str]) -> dict[str, str]:
+    """Field stamps the deleting device had not seen when it deleted.
+
+    Exact when the delete carries the per-field stamps it saw. A delete that carries only the
+    row's last stamp (under ROW_FIELD) is judged by it: edits stamped later were not seen.
+    """
+    if ROW_FIELD in base:
+        seen_upto = base[ROW_FIELD] or ""
+        return {name: stamp for name, stamp in versions.items() if stamp > seen_upto}
+    return {name: stamp for name, stamp in versions.items() if base.get(name) != stamp}
 
 
 def _field_conflict(

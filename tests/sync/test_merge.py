@@ -127,6 +127,17 @@ def test_delete_wins_over_older_edit_and_logs_the_unseen_edit() -> None:
     assert conflict.kept_value == DELETED and conflict.other_value == {"address": "b"}
 
 
+def test_delete_carrying_only_the_row_stamp_logs_edits_stamped_after_it() -> None:
+    edited = merge(person(address="x", phone="0"),
+                   op(fields={"address": "b"}, base={"address": T0}, hlc=stamp(5000, "b"))).row
+    out = merge(edited, op(OpKind.DELETE, base={ROW_FIELD: T0}, hlc=stamp(6000, "a")))
+    assert out.row is not None and out.row.deleted
+    assert out.conflicts[0].other_value == {"address": "b"}
+    seen = merge(edited, op(OpKind.DELETE, base={ROW_FIELD: stamp(5000, "b")},
+                            hlc=stamp(6000, "a")))
+    assert seen.row is not None and seen.row.deleted and not seen.conflicts
+
+
 def test_edit_newer_than_delete_survives_and_delete_is_logged() -> None:
     edited = merge(person(address="x"), op(fields={"address": "b"}, base={"address": T0},
                                            hlc=stamp(7000, "b"))).row
@@ -207,6 +218,7 @@ class Replica:
     outbox: list[ChangeOp] = field(default_factory=list)
     cursor: int = 0
     wall: int = 10_000
+    exact_deletes: bool = False
     clock: HybridClock = field(init=False)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -231,8 +243,12 @@ class Replica:
         if row is None or row.deleted:
             return
         hlc = str(self.clock.now())
+        # The app's writer sends the row's last stamp; per-field stamps make race logging exact.
+        base: dict[str, str | None] = (
+            dict(row.versions) if self.exact_deletes else {ROW_FIELD: row.hlc}
+        )
         self.outbox.append(ChangeOp(f"{self.device}{next(self.counter)}", "people", row_id,
-                                    row_id, OpKind.DELETE, {}, dict(row.versions), hlc))
+                                    row_id, OpKind.DELETE, {}, base, hlc))
         row.deleted, row.hlc = True, hlc
 
     def push(self, server: Server, count: int | None = None) -> None:
@@ -354,7 +370,8 @@ def test_delivery_order_at_the_server_does_not_change_the_outcome(
     outcomes = []
     for order in orders:
         server = Server()
-        replicas = [Replica(name, skew) for name, skew in zip("abc", skews, strict=True)]
+        replicas = [Replica(name, skew, exact_deletes=True)
+                    for name, skew in zip("abc", skews, strict=True)]
         _seeded(server, replicas)
         queues = [_record(r, s) for r, s in zip(replicas, scripts, strict=True)]
         # A permutation of slots picks which laptop's next change the server sees next.
