@@ -9,8 +9,9 @@ from sp_desktop.pdf import fonts
 from sp_desktop.pdf.styles import BAR_TRACK, INK
 
 
-def bar(width: float, height: float, filled: int | None, fill: colors.Color, *,
-        out_of: int = 10) -> Drawing:
+def bar(
+    width: float, height: float, filled: int | None, fill: colors.Color, *, out_of: int = 10
+) -> Drawing:
     """A horizontal bar ``filled``/``out_of`` full inside an outlined track.
 
     The outline shows the whole length, so a short bar still reads as "a little of the way".
@@ -26,10 +27,32 @@ def bar(width: float, height: float, filled: int | None, fill: colors.Color, *,
     radius = height / 3
     inner_w = width - stroke
     inner_h = height - stroke
-    drawing.add(Rect(stroke / 2, stroke / 2, inner_w, inner_h, rx=radius, ry=radius,
-                     fillColor=BAR_TRACK, strokeColor=INK, strokeWidth=stroke))
+    drawing.add(
+        Rect(
+            stroke / 2,
+            stroke / 2,
+            inner_w,
+            inner_h,
+            rx=radius,
+            ry=radius,
+            fillColor=BAR_TRACK,
+            strokeColor=INK,
+            strokeWidth=stroke,
+        )
+    )
     if filled:
         length = inner_w * min(filled, out_of) / out_of
-        drawing.add(Rect(stroke / 2, stroke / 2, length, inner_h, rx=radius, ry=radius,
-                         fillColor=fill, strokeColor=INK, strokeWidth=stroke))
+        drawing.add(
+            Rect(
+                stroke / 2,
+                stroke / 2,
+                length,
+                inner_h,
+                rx=radius,
+                ry=radius,
+                fillColor=fill,
+                strokeColor=INK,
+                strokeWidth=stroke,
+            )
+        )
     return drawing

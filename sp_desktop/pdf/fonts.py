@@ -99,11 +99,13 @@ def markup(text: str, *, bold: bool = False, size: float | None = None) -> str:
 
     Reportlab draws a blank box for a glyph a face lacks, so each word with a character the main
     face cannot draw is set in the fallback face. Whole words switch, not single letters:
-    Atkinson has a few Greek letters (π, Ω) for maths, and a name half in one face and half in the
-    other looks broken. Spaces inside numbers become non-breaking. ``size`` is the surrounding font size, used to scale fallback runs to the
-    main face's x-height; ``bold`` picks the fallback's bold face, since an explicit font name
-    overrides the paragraph's own bold. Line breaks become ``<br/>``; ``&``, ``<`` and ``>`` are
-    escaped, so the result is safe to embed in more markup.
+    Atkinson has a few Greek letters (π, Ω) for maths, and a name half in one face and half in
+    the other looks broken. Spaces inside numbers become non-breaking.
+
+    ``size`` is the surrounding font size, used to scale fallback runs to the main face's
+    x-height; ``bold`` picks the fallback's bold face, since an explicit font name overrides the
+    paragraph's own bold. Line breaks become ``<br/>``; ``&``, ``<`` and ``>`` are escaped, so
+    the result is safe to embed in more markup.
     """
     fonts = register_fonts()
     face = FALLBACK_BOLD if bold else FALLBACK
@@ -115,7 +117,8 @@ def markup(text: str, *, bold: bool = False, size: float | None = None) -> str:
     def flush() -> None:
         if run:
             chunk = escape("".join(run)).replace("\n", "<br/>")
-            out.append(f'<font name="{face}"{size_attr}>{chunk}</font>' if run_is_fallback else chunk)
+            wrapped = f'<font name="{face}"{size_attr}>{chunk}</font>'
+            out.append(wrapped if run_is_fallback else chunk)
             run.clear()
 
     for token in _WORDS.split(_NUMBER_SPACE.sub("\u00a0", clean_text(text))):

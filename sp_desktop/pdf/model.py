@@ -27,7 +27,7 @@ def _check_weeks(value: int | None) -> None:
 
 
 class Change(enum.Enum):
-    """Which way a wellbeing answer moved, already turned round for questions where lower is better."""
+    """Which way a wellbeing answer moved, turned round where a lower answer is better."""
 
     BETTER = "better"
     WORSE = "worse"
@@ -168,7 +168,7 @@ class PlanDocument:
         wellbeing: the ONS4 questions, then and now.
         wellbeing_then_date: when the first answers were given; None hides the "then" bars.
         wellbeing_now_date: when the latest answers were given.
-        large_print: body text at 18 pt instead of 12 pt.
+        large_print: body text at 18 pt instead of 12.5 pt, and nothing below 16 pt.
         printed_on: the date printed in the footer.
     """
 

@@ -133,8 +133,9 @@ class Metadata:
     subject: str
 
 
-def render(story: Sequence[Flowable], styles: Styles, metadata: Metadata, *,
-           page_labels: bool = False) -> bytes:
+def render(
+    story: Sequence[Flowable], styles: Styles, metadata: Metadata, *, page_labels: bool = False
+) -> bytes:
     """Lay ``story`` out on A4 and return the PDF bytes; nothing is written to disk."""
     fonts.register_fonts()
     buffer = io.BytesIO()
@@ -160,8 +161,17 @@ def render(story: Sequence[Flowable], styles: Styles, metadata: Metadata, *,
     )
 
     # No frame padding: tables are sized to the full text width and must line up with headings.
-    frame = Frame(template.leftMargin, template.bottomMargin, template.width, template.height,
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="text")
+    frame = Frame(
+        template.leftMargin,
+        template.bottomMargin,
+        template.width,
+        template.height,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="text",
+    )
     template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
 
     def make_canvas(*args: Any, **kwargs: Any) -> _PagedCanvas:

@@ -9,12 +9,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table
 
 from sp_desktop.pdf import pages, wording
 from sp_desktop.pdf.drawings import bar
 from sp_desktop.pdf.model import Change, PlanActivity, PlanDocument, PlanStep, WellbeingLine
-from sp_desktop.pdf.styles import BAR_NOW, BAR_THEN, HEADING, TINT, Styles, marked, plain, plan_styles, table_style
+from sp_desktop.pdf.styles import (
+    BAR_NOW,
+    BAR_THEN,
+    HEADING,
+    TINT,
+    Styles,
+    marked,
+    plain,
+    plan_styles,
+    table_style,
+)
 from sp_desktop.pdf.styles import text as para
 
 _CHANGE_WORDS = {
@@ -35,25 +46,31 @@ def _greeting(doc: PlanDocument) -> str:
 def _at_a_glance(doc: PlanDocument, styles: Styles) -> Flowable:
     """Who to ring and when they next come, at the top where a quick look finds them."""
     worker = doc.link_worker
-    rows = [[
-        para("Your link worker", styles.body_bold),
-        [para(worker.name, styles.body), para(f"Phone {worker.phone}", styles.body_bold)],
-    ]]
+    rows = [
+        [
+            para("Your link worker", styles.body_bold),
+            [para(worker.name, styles.body), para(f"Phone {worker.phone}", styles.body_bold)],
+        ]
+    ]
     visit = wording.appointment(doc.next_visit) if doc.next_visit else "We will ring to arrange it"
     rows.append([para("Your next visit", styles.body_bold), para(visit, styles.body)])
     width = _frame_width(styles)
     label = styles.body.fontSize * 9.5
     table = Table(rows, colWidths=[label, width - label])
     pad = styles.body.fontSize * 0.5
-    table.setStyle(table_style([
-        ("BACKGROUND", (0, 0), (-1, -1), TINT),
-        ("BOX", (0, 0), (-1, -1), 1, HEADING),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.5),
-        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-        ("TOPPADDING", (0, 0), (-1, 0), pad * 1.2),
-        ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
-    ]))
+    table.setStyle(
+        table_style(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), TINT),
+                ("BOX", (0, 0), (-1, -1), 1, HEADING),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.5),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, 0), pad * 1.2),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
+            ]
+        )
+    )
     return table
 
 
@@ -82,28 +99,42 @@ def _step(number: int, step: PlanStep, styles: Styles) -> Flowable:
     body_col = width - number_col
     parts: list[Flowable] = [para(step.words, styles.body)]
     if step.progress is not None:
-        bar_width = min(body_col * 0.5, 75 * styles.body.fontSize / 12.5 * 2.83)
+        # About 75 mm at 12.5 pt, growing with the type but never past half the column.
+        bar_width = min(body_col * 0.5, 75 * mm * styles.body.fontSize / 12.5)
+        gutter = styles.body.fontSize
         progress = Table(
-            [[bar(bar_width, styles.bar_height, step.progress, BAR_NOW),
-              para(wording.progress_words(step.progress), styles.body_bold)]],
-            colWidths=[bar_width + styles.body.fontSize, body_col - bar_width - styles.body.fontSize],
+            [
+                [
+                    bar(bar_width, styles.bar_height, step.progress, BAR_NOW),
+                    para(wording.progress_words(step.progress), styles.body_bold),
+                ]
+            ],
+            colWidths=[bar_width + gutter, body_col - bar_width - gutter],
         )
-        progress.setStyle(table_style([
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.3),
-        ]))
+        progress.setStyle(
+            table_style(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.3),
+                ]
+            )
+        )
         parts.append(progress)
     if step.target_date is not None:
         parts.append(para(f"Aiming for {wording.long_date(step.target_date)}", styles.body))
     table = Table([[para(f"{number}", styles.subheading), parts]], colWidths=[number_col, body_col])
-    table.setStyle(table_style([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), styles.gap * 0.6),
-    ]))
+    table.setStyle(
+        table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), styles.gap * 0.6),
+            ]
+        )
+    )
     return table
 
 
@@ -126,15 +157,21 @@ def _activity_rows(activity: PlanActivity, styles: Styles) -> list[tuple[str, st
         ("Getting there", activity.getting_there),
     ]
     if activity.start_date is not None or activity.weeks is not None:
-        start = (f"{wording.weekday_date(activity.start_date)}"
-                 if activity.start_date is not None else "")
+        start = (
+            f"{wording.weekday_date(activity.start_date)}"
+            if activity.start_date is not None
+            else ""
+        )
         length = f"for {wording.weeks(activity.weeks)}" if activity.weeks is not None else ""
         rows.append(("Starting", f"{start}, {length}" if start and length else start or length))
-    rows.append((
-        "First time",
-        "Your link worker will come with you." if activity.link_worker_comes_first_time
-        else "You will go on your own.",
-    ))
+    rows.append(
+        (
+            "First time",
+            "Your link worker will come with you."
+            if activity.link_worker_comes_first_time
+            else "You will go on your own.",
+        )
+    )
     return [(label, value) for label, value in rows if value.strip()]
 
 
@@ -150,19 +187,23 @@ def _activity(activity: PlanActivity, styles: Styles) -> Flowable:
         rows.append([para(label, styles.body_bold), para(value, styles.body)])
     pad = styles.body.fontSize * 0.6
     table = Table(rows, colWidths=[label_col, width - label_col], repeatRows=1)
-    table.setStyle(table_style([
-        ("SPAN", (0, 0), (-1, 0)),
-        ("BACKGROUND", (0, 0), (-1, 0), TINT),
-        ("BOX", (0, 0), (-1, -1), 1, HEADING),
-        ("LINEBELOW", (0, 0), (-1, 0), 1, HEADING),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.4),
-        ("TOPPADDING", (0, 0), (-1, 0), pad),
-        ("TOPPADDING", (0, 1), (-1, 1), pad),
-        ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.8),
-    ]))
+    table.setStyle(
+        table_style(
+            [
+                ("SPAN", (0, 0), (-1, 0)),
+                ("BACKGROUND", (0, 0), (-1, 0), TINT),
+                ("BOX", (0, 0), (-1, -1), 1, HEADING),
+                ("LINEBELOW", (0, 0), (-1, 0), 1, HEADING),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), pad * 0.4),
+                ("TOPPADDING", (0, 0), (-1, 0), pad),
+                ("TOPPADDING", (0, 1), (-1, 1), pad),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.8),
+            ]
+        )
+    )
     return table
 
 
@@ -181,10 +222,12 @@ def _link_worker(doc: PlanDocument, styles: Styles) -> list[Flowable]:
     ]
     if worker.email.strip():
         story.append(para(f"Email: {worker.email}", styles.body))
-    story.append(para(
-        "Ring if you have a question, if something changes, or if you would like to talk.",
-        styles.body,
-    ))
+    story.append(
+        para(
+            "Ring if you have a question, if something changes, or if you would like to talk.",
+            styles.body,
+        )
+    )
     return story
 
 
@@ -197,9 +240,11 @@ def _next_visit(doc: PlanDocument, styles: Styles) -> list[Flowable]:
     story.append(para(wording.appointment(doc.next_visit), styles.body_bold))
     if doc.next_visit_place and doc.next_visit_place.strip():
         story.append(para(doc.next_visit_place, styles.body))
-    story.append(para(
-        f"If that time no longer suits you, ring {worker.name} on {worker.phone}.", styles.body
-    ))
+    story.append(
+        para(
+            f"If that time no longer suits you, ring {worker.name} on {worker.phone}.", styles.body
+        )
+    )
     return story
 
 
@@ -207,25 +252,31 @@ def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> list[Flowa
     """One question: a "then" bar and a "now" bar, each labelled and each with its words."""
     width = _frame_width(styles)
     label_col = styles.body.fontSize * 4
-    bar_col = min(width * 0.42, 80 * 2.83 * styles.body.fontSize / 12.5)
+    bar_col = min(width * 0.42, 80 * mm * styles.body.fontSize / 12.5)
     words_col = width - label_col - bar_col
     rows: list[list[Flowable]] = []
     answers = [("Then", line.then_score, line.then_words, BAR_THEN)] if show_then else []
     answers.append(("Now", line.now_score, line.now_words, BAR_NOW))
     for label, score, words, colour in answers:
         said = wording.sentence_case(words) if score is not None else "You preferred not to say"
-        rows.append([
-            para(label, styles.body_bold),
-            bar(bar_col - styles.body.fontSize, styles.bar_height, score, colour),
-            para(said, styles.body),
-        ])
+        rows.append(
+            [
+                para(label, styles.body_bold),
+                bar(bar_col - styles.body.fontSize, styles.bar_height, score, colour),
+                para(said, styles.body),
+            ]
+        )
     table = Table(rows, colWidths=[label_col, bar_col, words_col])
-    table.setStyle(table_style([
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
-    ]))
+    table.setStyle(
+        table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
+            ]
+        )
+    )
     parts: list[Flowable] = [para(line.question, styles.subheading)]
     if line.lower_is_better:
         # Said before the bars, so the reader knows how to read them before looking.
@@ -241,8 +292,10 @@ def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> list[Flowa
 def _feelings(doc: PlanDocument, styles: Styles) -> list[Flowable]:
     show_then = doc.wellbeing_then_date is not None
     if show_then and doc.wellbeing_then_date and doc.wellbeing_now_date:
-        when = (f"You answered these questions on {wording.long_date(doc.wellbeing_then_date)} "
-                f"(then) and again on {wording.long_date(doc.wellbeing_now_date)} (now).")
+        when = (
+            f"You answered these questions on {wording.long_date(doc.wellbeing_then_date)} "
+            f"(then) and again on {wording.long_date(doc.wellbeing_now_date)} (now)."
+        )
     elif doc.wellbeing_now_date:
         when = f"You answered these questions on {wording.long_date(doc.wellbeing_now_date)}."
     else:
@@ -298,7 +351,7 @@ def _metadata(doc: PlanDocument) -> pages.Metadata:
 
 
 def build_plan(doc: PlanDocument) -> bytes:
-    """One person's printout as PDF bytes, in standard or large print as ``doc.large_print`` says."""
+    """One person's printout as PDF bytes, in large print if ``doc.large_print``."""
     return pages.render(_story(doc), plan_styles(doc.large_print), _metadata(doc))
 
 
@@ -321,11 +374,9 @@ def build_visit_pack(docs: Sequence[PlanDocument]) -> bytes:
     metadata = pages.Metadata(
         title=f"Visit pack printed {wording.long_date(first.printed_on)}",
         author=organisation or pages.CREATOR,
-        subject=f"Journey printouts for {len(docs)} "
-        + ("person" if len(docs) == 1 else "people"),
+        subject=f"Journey printouts for {len(docs)} " + ("person" if len(docs) == 1 else "people"),
     )
     # Both print sizes share margins, so one pack can mix them; the page set-up leaves room for
     # the larger footer if anyone's printout is in large print.
     page_styles = plan_styles(any(doc.large_print for doc in docs))
     return pages.render(story, page_styles, metadata, page_labels=True)
-

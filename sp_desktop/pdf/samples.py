@@ -36,7 +36,8 @@ def synthetic_nhs_number(first_nine: str) -> str:
     """Complete nine digits with their Modulus 11 check digit (NHS Data Dictionary)."""
     if len(first_nine) != 9 or not first_nine.isdigit() or not first_nine.startswith("999"):
         raise ValueError("Synthetic NHS numbers are nine digits starting 999, plus a check digit.")
-    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True))
+    weights = range(10, 1, -1)
+    total = sum(int(digit) * weight for digit, weight in zip(first_nine, weights, strict=True))
     check = 11 - total % 11
     if check == 10:
         raise ValueError(f"{first_nine} has no valid check digit; try the next number.")
@@ -56,8 +57,11 @@ STEPS = (
     PlanStep("Ring my sister Maureen every Sunday after lunch.", None, 7),
     PlanStep("Walk to the post box and back on dry days, with my stick.", date(2026, 4, 14), 4),
     PlanStep("Ask the chemist to deliver my tablets, so I don't run out.", None, 10),
-    PlanStep("Go to the Tuesday tea and chat at St Anne's, with Siobhán the first time.",
-             date(2026, 3, 24), 0),
+    PlanStep(
+        "Go to the Tuesday tea and chat at St Anne's, with Siobhán the first time.",
+        date(2026, 3, 24),
+        0,
+    ),
     PlanStep("Renew my bus pass with help from Łukasz at the library.", date(2026, 4, 30), 2),
 )
 
@@ -101,13 +105,15 @@ WELLBEING = (
     WellbeingLine("How satisfied you are with your life", 4, "low", 6, "medium"),
     WellbeingLine("How worthwhile the things you do feel", 5, "medium", 7, "high"),
     WellbeingLine("How happy you felt the day before", None, "", 6, "medium"),
-    WellbeingLine("How anxious you felt the day before", 7, "high", 4, "medium",
-                  lower_is_better=True),
+    WellbeingLine(
+        "How anxious you felt the day before", 7, "high", 4, "medium", lower_is_better=True
+    ),
 )
 
 
-def sample_plan(*, large_print: bool = False, name: str = "Zoë Dvořák",
-                preferred_name: str | None = "Zoë") -> PlanDocument:
+def sample_plan(
+    *, large_print: bool = False, name: str = "Zoë Dvořák", preferred_name: str | None = "Zoë"
+) -> PlanDocument:
     """A realistic printout: five steps, three activities, four wellbeing questions."""
     return PlanDocument(
         person_name=name,
@@ -170,8 +176,12 @@ def sample_letter() -> LetterDocument:
             name="Dr Amara Okafor",
             role="GP",
             organisation="Northfield Medical Practice",
-            address_lines=("Northfield Medical Practice", "3 Station Road", "Northfield",
-                           "NF1 2GP"),
+            address_lines=(
+                "Northfield Medical Practice",
+                "3 Station Road",
+                "Northfield",
+                "NF1 2GP",
+            ),
         ),
         practice=Practice(
             name="Northfield Medical Practice",
@@ -190,17 +200,25 @@ def sample_letter() -> LetterDocument:
         ),
         concerns=(
             Concern("Loneliness", "I can go days without speaking to anyone.", 8, 4),
-            Concern("Getting out and about", "Since my fall I'm nervous going out on my own.",
-                    7, 5),
+            Concern(
+                "Getting out and about", "Since my fall I'm nervous going out on my own.", 7, 5
+            ),
             Concern("Money", "I'm not sure I get everything I'm entitled to.", 5, None),
         ),
         support=(
-            SupportOffered("Tuesday tea and chat", "St Anne's Community Centre", "accepted",
-                           date(2026, 1, 6), 12),
-            SupportOffered("Chair-based exercise", "Age Well Northfield", "accepted",
-                           date(2026, 1, 8), 10),
-            SupportOffered("Benefits check", "Citizens Advice Northfield", "completed",
-                           date(2026, 1, 20)),
+            SupportOffered(
+                "Tuesday tea and chat",
+                "St Anne's Community Centre",
+                "accepted",
+                date(2026, 1, 6),
+                12,
+            ),
+            SupportOffered(
+                "Chair-based exercise", "Age Well Northfield", "accepted", date(2026, 1, 8), 10
+            ),
+            SupportOffered(
+                "Benefits check", "Citizens Advice Northfield", "completed", date(2026, 1, 20)
+            ),
             SupportOffered("Befriending phone calls", "Brookside Befrienders", "declined"),
         ),
         wellbeing=(

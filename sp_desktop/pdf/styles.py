@@ -75,20 +75,51 @@ def make_style(
     return ParagraphStyle(name, **settings)
 
 
-def _make(prefix: str, body: float, *, title: float, heading: float, sub: float, small: float,
-          footer: float, margin: float, gap: float, bar: float) -> Styles:
+def _make(
+    prefix: str,
+    body: float,
+    *,
+    title: float,
+    heading: float,
+    sub: float,
+    small: float,
+    footer: float,
+    margin: float,
+    gap: float,
+    bar: float,
+) -> Styles:
     return Styles(
         body=make_style(f"{prefix}-body", fonts.MAIN, body, spaceAfter=body * 0.4),
         body_bold=make_style(f"{prefix}-bold", fonts.MAIN_BOLD, body, spaceAfter=body * 0.4),
         lines=make_style(f"{prefix}-lines", fonts.MAIN, body, leading=1.3),
         small=make_style(f"{prefix}-small", fonts.MAIN, small, leading=1.3),
-        title=make_style(f"{prefix}-title", fonts.MAIN_BOLD, title, leading=1.2, textColor=HEADING,
-                     spaceAfter=title * 0.3),
-        heading=make_style(f"{prefix}-heading", fonts.MAIN_BOLD, heading, leading=1.25,
-                       textColor=HEADING, spaceBefore=heading * 1.1, spaceAfter=heading * 0.45,
-                       keepWithNext=1),
-        subheading=make_style(f"{prefix}-sub", fonts.MAIN_BOLD, sub, leading=1.3, textColor=INK,
-                          spaceAfter=sub * 0.25, keepWithNext=1),
+        title=make_style(
+            f"{prefix}-title",
+            fonts.MAIN_BOLD,
+            title,
+            leading=1.2,
+            textColor=HEADING,
+            spaceAfter=title * 0.3,
+        ),
+        heading=make_style(
+            f"{prefix}-heading",
+            fonts.MAIN_BOLD,
+            heading,
+            leading=1.25,
+            textColor=HEADING,
+            spaceBefore=heading * 1.1,
+            spaceAfter=heading * 0.45,
+            keepWithNext=1,
+        ),
+        subheading=make_style(
+            f"{prefix}-sub",
+            fonts.MAIN_BOLD,
+            sub,
+            leading=1.3,
+            textColor=INK,
+            spaceAfter=sub * 0.25,
+            keepWithNext=1,
+        ),
         footer_size=footer,
         margin=margin,
         gap=gap,
@@ -98,25 +129,56 @@ def _make(prefix: str, body: float, *, title: float, heading: float, sub: float,
 
 @functools.cache
 def plan_styles(large_print: bool) -> Styles:
-    """Styles for the person's printout: 12 pt body, or 18 pt for large print.
+    """Styles for the person's printout: 12.5 pt body, or 18 pt for large print.
 
     RNIB's clear-print guidance asks for 12 pt at least and 16-18 pt for large print; the upper
     end is used because most readers are in their eighties.
     """
     fonts.register_fonts()
     if large_print:
-        return _make("plan-lp", 18, title=30, heading=24, sub=20, small=15, footer=14,
-                     margin=20 * mm, gap=7 * mm, bar=7 * mm)
-    return _make("plan", 12.5, title=24, heading=17.5, sub=14, small=10.5, footer=10,
-                 margin=20 * mm, gap=5 * mm, bar=4.5 * mm)
+        return _make(
+            "plan-lp",
+            18,
+            title=30,
+            heading=24,
+            sub=20,
+            # Nothing in large print is below 16 pt, page numbers included.
+            small=16,
+            footer=16,
+            margin=20 * mm,
+            gap=7 * mm,
+            bar=7 * mm,
+        )
+    return _make(
+        "plan",
+        12.5,
+        title=24,
+        heading=17.5,
+        sub=14,
+        small=10.5,
+        footer=10,
+        margin=20 * mm,
+        gap=5 * mm,
+        bar=4.5 * mm,
+    )
 
 
 @functools.cache
 def letter_styles() -> Styles:
     """Styles for the referrer letter: a clinician's letter, compact but still generous."""
     fonts.register_fonts()
-    return _make("letter", 10.5, title=15, heading=12.5, sub=11, small=9.5, footer=8.5,
-                 margin=20 * mm, gap=3 * mm, bar=3 * mm)
+    return _make(
+        "letter",
+        10.5,
+        title=15,
+        heading=12.5,
+        sub=11,
+        small=9.5,
+        footer=8.5,
+        margin=20 * mm,
+        gap=3 * mm,
+        bar=3 * mm,
+    )
 
 
 def is_bold(style: ParagraphStyle) -> bool:

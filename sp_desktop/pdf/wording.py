@@ -14,17 +14,17 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 
 
 def long_date(day: date) -> str:
-    """"14 April 2026": day first, month in words, so it cannot be misread as US order."""
+    """ "14 April 2026": day first, month in words, so it cannot be misread as US order."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def weekday_date(day: date) -> str:
-    """"Tuesday 14 April 2026", for appointments, where the day of the week is what people remember."""
+    """ "Tuesday 14 April 2026": for appointments people remember the day of the week."""
     return f"{_WEEKDAYS[day.weekday()]} {long_date(day)}"
 
 
 def clock_time(moment: time) -> str:
-    """"2:30pm", "10am", "midday": the way times are said, not a 24-hour clock."""
+    """ "2:30pm", "10am", "midday": the way times are said, not a 24-hour clock."""
     if moment.hour == 12 and moment.minute == 0:
         return "midday"
     if moment.hour == 0 and moment.minute == 0:
@@ -35,12 +35,12 @@ def clock_time(moment: time) -> str:
 
 
 def appointment(moment: datetime) -> str:
-    """"Tuesday 14 April 2026 at 2:30pm"."""
+    """ "Tuesday 14 April 2026 at 2:30pm"."""
     return f"{weekday_date(moment.date())} at {clock_time(moment.time())}"
 
 
 def weeks(count: int) -> str:
-    """"1 week", "12 weeks"."""
+    """ "1 week", "12 weeks"."""
     return f"{count} week" if count == 1 else f"{count} weeks"
 
 
