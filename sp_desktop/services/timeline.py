@@ -1,0 +1,185 @@
+"""A person's journey for the person screen: details, latest referral and a dated timeline."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from sp_desktop.domain.choices import Consent, ReferralStatus, VisitStatus
+from sp_desktop.domain.people import Person, Referral
+from sp_desktop.domain.wellbeing import Assessment, Ons4Item
+from sp_desktop.store.schema import services
+
+if TYPE_CHECKING:
+    from sp_desktop.services.workspace import Workspace
+
+# SNOMED CT (UK) codes the GP record receives; shown so the adviser knows what was recorded.
+SNOMED_DECLINED = "871711000000103 |Social prescribing declined|"
+SNOMED_REFERRED = "871731000000106 |Referral to social prescribing service|"
+
+_SHORT_ITEM = {
+    Ons4Item.LIFE_SATISFACTION: "life satisfaction",
+    Ons4Item.WORTHWHILE: "worthwhile",
+    Ons4Item.HAPPINESS: "happiness",
+    Ons4Item.ANXIETY: "anxiety",
+}
+
+
+class TimelineKind(enum.StrEnum):
+    REFERRAL = "Referral"
+    VISIT = "Visit"
+    ASSESSMENT = "Wellbeing"
+    STEP = "Step"
+    PRESCRIPTION = "Activity"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One dated thing in a person's journey, already worded for the screen.
+
+    `subject_id` names the row it came from, so the screen can open a visit from it.
+    `unfinished` marks a visit not yet signed (it can still be carried on).
+    """
+
+    on: date
+    kind: TimelineKind
+    title: str
+    detail: str
+    subject_id: str
+    unfinished: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PersonOverview:
+    """Everything the person screen shows, read in one go."""
+
+    person: Person
+    referral: Referral | None
+    timeline: tuple[TimelineEntry, ...]
+    unfinished_visit_id: str | None
+
+    @property
+    def can_start_visit(self) -> bool:
+        return self.why_no_visit == ""
+
+    @property
+    def why_no_visit(self) -> str:
+        """Empty when a visit may start; otherwise the reason, in words."""
+        if self.referral is None:
+            return "Record a referral first."
+        if self.referral.status is ReferralStatus.DECLINED:
+            return f"{self.person.display_name} declined social prescribing."
+        if self.referral.status is ReferralStatus.CLOSED:
+            return "Their referral is closed. Record a new referral to start again."
+        return ""
+
+
+def scores_in_words(assessment: Assessment) -> str:
+    """'life satisfaction 6 (medium), …' — never a total: ONS publishes none."""
+    parts = []
+    for item in Ons4Item:
+        score = assessment.scores.score(item)
+        band = assessment.scores.band(item)
+        words = "prefers not to say" if score is None else f"{score} ({band})"
+        parts.append(f"{_SHORT_ITEM[item]} {words}")
+    return ", ".join(parts)
+
+
+def referral_words(referral: Referral) -> str:
+    parts = [f"From {referral.source.label}"]
+    who = ", ".join(p for p in (referral.referrer_name, referral.referrer_organisation) if p)
+    if who:
+        parts[0] += f" ({who})"
+    if referral.reason:
+        parts.append(referral.reason)
+    if referral.consent is Consent.GIVEN:
+        parts.append("Consent given.")
+    elif referral.consent is Consent.DECLINED:
+        parts.append(f"Declined — recorded as {SNOMED_DECLINED}.")
+    else:
+        parts.append("Consent not asked yet.")
+    return " · ".join(parts)
+
+
+def person_overview(ws: Workspace, person_id: str) -> PersonOverview:
+    """Reads the person (an audited view) and their journey, newest first."""
+    person = ws.people.view(person_id)
+    referrals = ws.people.referrals_of(person_id)
+    visits = ws.visits.of_person(person_id)
+    assessments = ws.wellbeing.history(person_id)
+    steps = ws.visits.steps_of(person_id)
+    prescriptions = ws.prescribing.of_person(person_id)
+    names = _service_names(ws, {p.service_id for p in prescriptions})
+    entries: list[TimelineEntry] = []
+    for referral in referrals:
+        entries.append(
+            TimelineEntry(
+                referral.received_on,
+                TimelineKind.REFERRAL,
+                f"Referral ({referral.status.label.lower()})",
+                referral_words(referral),
+                referral.id,
+            )
+        )
+    unfinished: str | None = None
+    for visit in visits:
+        signed = visit.status is VisitStatus.SIGNED
+        if not signed and unfinished is None:
+            unfinished = visit.id
+        title = f"{visit.place.label} visit" + ("" if signed else " — not finished yet")
+        detail = visit.what_matters or ", ".join(sorted(visit.notes)) or "No notes yet."
+        if visit.corrects_visit_id:
+            title += " (a correction)"
+        entries.append(
+            TimelineEntry(visit.visit_date, TimelineKind.VISIT, title, detail, visit.id, not signed)
+        )
+    for assessment in assessments:
+        entries.append(
+            TimelineEntry(
+                assessment.assessed_on,
+                TimelineKind.ASSESSMENT,
+                f"Wellbeing questions ({assessment.context.value})",
+                scores_in_words(assessment),
+                assessment.id,
+            )
+        )
+    for step in steps:
+        by_when = f" · by {step.target_date:%d %b %Y}" if step.target_date else ""
+        entries.append(
+            TimelineEntry(
+                _step_date(ws, step.id),
+                TimelineKind.STEP,
+                f"Step: {step.words}",
+                f"Progress {step.progress} out of 10{by_when}",
+                step.id,
+            )
+        )
+    for prescription in prescriptions:
+        entries.append(
+            TimelineEntry(
+                prescription.start_date,
+                TimelineKind.PRESCRIPTION,
+                names.get(prescription.service_id, "Activity"),
+                f"{prescription.weeks} weeks, {prescription.status.label.lower()}",
+                prescription.id,
+            )
+        )
+    entries.sort(key=lambda e: e.on, reverse=True)
+    return PersonOverview(person, referrals[0] if referrals else None, tuple(entries), unfinished)
+
+
+def _step_date(ws: Workspace, step_id: str) -> date:
+    history = ws.visits.step_history(step_id)
+    return history[0].rated_on if history else date.today()
+
+
+def _service_names(ws: Workspace, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    with ws.store.read() as conn:
+        rows = conn.execute(select(services.c.id, services.c.name).where(services.c.id.in_(ids)))
+        return {str(i): str(n) for i, n in rows}

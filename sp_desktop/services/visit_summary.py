@@ -1,0 +1,109 @@
+"""What the visit screen needs in one read: the visit, the person's concerns, steps, wellbeing
+history and any autosaved draft; plus the drafts left behind that can be resumed at unlock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import NoResultFound
+
+from sp_desktop.domain.choices import VisitStatus
+from sp_desktop.domain.people import Concern, Person, Step
+from sp_desktop.domain.wellbeing import Assessment, ItemChange, change
+from sp_desktop.services.visits import VisitRecord
+
+if TYPE_CHECKING:
+    from sp_desktop.services.workspace import Workspace
+
+VISIT_DRAFT_PREFIX = "visit:"
+
+
+def visit_draft_key(visit_id: str) -> str:
+    return VISIT_DRAFT_PREFIX + visit_id
+
+
+@dataclass(frozen=True, slots=True)
+class VisitSummary:
+    """A visit with everything around it.
+
+    `concerns` and `steps` are the person's (from every visit), because concerns are re-rated
+    and steps carried on across visits. `assessments` is the wellbeing history, oldest first.
+    `draft` is the autosaved typing not yet in the visit record, if any.
+    """
+
+    person: Person
+    record: VisitRecord
+    concerns: tuple[Concern, ...]
+    steps: tuple[Step, ...]
+    assessments: tuple[Assessment, ...]
+    draft: dict[str, Any] | None
+
+    @property
+    def signed(self) -> bool:
+        return self.record.visit.status is VisitStatus.SIGNED
+
+    @property
+    def first_assessment(self) -> Assessment | None:
+        return self.assessments[0] if self.assessments else None
+
+    @property
+    def assessment_of_visit(self) -> Assessment | None:
+        """The latest assessment taken on the visit's day (ONS4 is asked during the visit)."""
+        day = self.record.visit.visit_date
+        same_day = [a for a in self.assessments if a.assessed_on == day]
+        return same_day[-1] if same_day else None
+
+    @property
+    def change_since_first(self) -> tuple[ItemChange, ...] | None:
+        first, this = self.first_assessment, self.assessment_of_visit
+        if first is None or this is None or first.id == this.id:
+            return None
+        return change(first.scores, this.scores)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumableVisit:
+    """A draft left behind (the app was closed, locked or killed mid-visit)."""
+
+    visit_id: str
+    person_id: str
+    person_name: str
+    visit_date: date
+    saved_at: str
+
+
+def visit_summary(ws: Workspace, visit_id: str) -> VisitSummary:
+    record = ws.visits.get(visit_id)
+    person_id = record.visit.person_id
+    return VisitSummary(
+        person=ws.people.view(person_id),
+        record=record,
+        concerns=tuple(ws.visits.concerns_of(person_id)),
+        steps=tuple(ws.visits.steps_of(person_id)),
+        assessments=tuple(ws.wellbeing.history(person_id)),
+        draft=ws.drafts.load(visit_draft_key(visit_id)),
+    )
+
+
+def resumable_visits(ws: Workspace) -> list[ResumableVisit]:
+    """Visit drafts whose visit is still open, newest first (a signed visit's draft is stale)."""
+    found: list[ResumableVisit] = []
+    for key, saved_at in ws.drafts.pending():
+        if not key.startswith(VISIT_DRAFT_PREFIX):
+            continue
+        try:
+            record = ws.visits.get(key.removeprefix(VISIT_DRAFT_PREFIX))
+        except NoResultFound:  # a draft for a visit that is gone is simply not offered
+            continue
+        visit = record.visit
+        if visit.status is VisitStatus.SIGNED:
+            continue
+        person = ws.people.get(visit.person_id)
+        found.append(
+            ResumableVisit(
+                visit.id, visit.person_id, person.display_name, visit.visit_date, saved_at
+            )
+        )
+    return found

@@ -1,0 +1,100 @@
+"""The unlocked workspace as the screens see it: background reads and writes, and one signal
+announcing what each write changed so every screen redraws only that."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from sp_desktop.services.workspace import Changes, Workspace
+from sp_desktop.store.errors import StoreLocked
+from sp_desktop.store.keyfile import Argon2Params
+
+from sp_desktop.ui.tasks import ErrorHandler, Task, Tasks
+
+T = TypeVar("T")
+
+
+class Session(QObject):
+    """Holds the workspace while unlocked; locking disposes it and forgets results in flight.
+
+    Signals: unlocked(), about_to_lock() (last chance to queue a draft save), locked(),
+    changed(Changes).
+    """
+
+    unlocked = Signal()
+    about_to_lock = Signal()
+    locked = Signal()
+    changed = Signal(object)
+
+    def __init__(
+        self, data_dir: Path, tasks: Tasks, argon2_params: Argon2Params | None = None
+    ) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.tasks = tasks
+        self.argon2_params = argon2_params  # None: the store's strong defaults
+        self._ws: Workspace | None = None
+
+    @property
+    def is_unlocked(self) -> bool:
+        return self._ws is not None
+
+    @property
+    def ws(self) -> Workspace:
+        if self._ws is None:
+            raise StoreLocked()
+        return self._ws
+
+    @property
+    def adviser(self) -> str:
+        return self._ws.adviser if self._ws else ""
+
+    def begin(self, ws: Workspace) -> None:
+        self._ws = ws
+        self.unlocked.emit()
+
+    def read(
+        self,
+        fn: Callable[[Workspace], T],
+        on_done: Callable[[T], None] | None = None,
+        on_error: ErrorHandler | None = None,
+    ) -> Task:
+        ws = self.ws
+        return self.tasks.run(lambda: fn(ws), on_done, on_error, name=_name(fn))
+
+    def write(
+        self,
+        fn: Callable[[Workspace], T],
+        on_done: Callable[[T], None] | None = None,
+        on_error: ErrorHandler | None = None,
+    ) -> Task:
+        """Runs on the one writer thread; a returned Changes is announced before `on_done`."""
+        ws = self.ws
+
+        def announce(result: T) -> None:
+            if isinstance(result, Changes):
+                self.changed.emit(result)
+            if on_done is not None:
+                on_done(result)
+
+        return self.tasks.run(lambda: fn(ws), announce, on_error, write=True, name=_name(fn))
+
+    def lock(self) -> None:
+        """Hides everything now; pending saves still finish, then the store is closed."""
+        ws = self._ws
+        if ws is None:
+            return
+        self.about_to_lock.emit()
+        self._ws = None
+        self.tasks.forget_pending()
+        # Queued behind any save still waiting on the writer thread, so nothing typed is lost.
+        self.tasks.run(ws.close, write=True, name="close store", on_error=lambda _e: None)
+        self.locked.emit()
+
+
+def _name(fn: Callable[..., object]) -> str:
+    return getattr(fn, "__name__", "task")
