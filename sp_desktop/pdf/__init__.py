@@ -1,1 +1,1 @@
-
+"""Printed documents (journey printouts, visit packs, referrer letters) from plain data."""

@@ -122,7 +122,9 @@ def _step(number: int, step: PlanStep, styles: Styles) -> Flowable:
         )
         parts.append(progress)
     if step.target_date is not None:
-        parts.append(para(f"Aiming for {wording.long_date(step.target_date)}", styles.body))
+        parts.append(
+            para(f"Aiming to do this by {wording.long_date(step.target_date)}", styles.body)
+        )
     table = Table([[para(f"{number}", styles.subheading), parts]], colWidths=[number_col, body_col])
     table.setStyle(
         table_style(
@@ -141,7 +143,7 @@ def _step(number: int, step: PlanStep, styles: Styles) -> Flowable:
 def _steps(doc: PlanDocument, styles: Styles) -> list[Flowable]:
     lead: list[Flowable] = [
         para("Your steps", styles.heading),
-        para("The small steps you chose. The bar shows how far along you are.", styles.body),
+        para("The bar shows how far along you are.", styles.body),
         Spacer(1, styles.gap * 0.4),
     ]
     steps = [[_step(n, s, styles)] for n, s in enumerate(doc.steps, start=1)]
@@ -254,16 +256,22 @@ def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> list[Flowa
     label_col = styles.body.fontSize * 4
     bar_col = min(width * 0.42, 80 * mm * styles.body.fontSize / 12.5)
     words_col = width - label_col - bar_col
-    rows: list[list[Flowable]] = []
+    rows: list[list[Flowable | str]] = []
     answers = [("Then", line.then_score, line.then_words, BAR_THEN)] if show_then else []
     answers.append(("Now", line.now_score, line.now_words, BAR_NOW))
-    for label, score, words, colour in answers:
-        said = wording.sentence_case(words) if score is not None else "You preferred not to say"
+    spans: list[tuple[object, ...]] = []
+    for row, (label, score, words, colour) in enumerate(answers):
+        if score is None:
+            # No bar at all (an empty one would read as zero); the words sit where it would be.
+            said = para("You preferred not to say", styles.body)
+            rows.append([para(label, styles.body_bold), said, ""])
+            spans.append(("SPAN", (1, row), (2, row)))
+            continue
         rows.append(
             [
                 para(label, styles.body_bold),
                 bar(bar_col - styles.body.fontSize, styles.bar_height, score, colour),
-                para(said, styles.body),
+                para(wording.sentence_case(words), styles.body),
             ]
         )
     table = Table(rows, colWidths=[label_col, bar_col, words_col])
@@ -274,6 +282,7 @@ def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> list[Flowa
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), styles.body.fontSize * 0.15),
+                *spans,
             ]
         )
     )
