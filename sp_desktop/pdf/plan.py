@@ -150,7 +150,7 @@ def _steps(doc: PlanDocument, styles: Styles) -> list[Flowable]:
     return _lead_in(lead, steps)
 
 
-def _activity_rows(activity: PlanActivity, styles: Styles) -> list[tuple[str, str]]:
+def _activity_rows(activity: PlanActivity) -> list[tuple[str, str]]:
     rows = [
         ("Where", activity.where),
         ("When", activity.when),
@@ -185,7 +185,7 @@ def _activity(activity: PlanActivity, styles: Styles) -> Flowable:
     if activity.organisation.strip():
         heading.append(para(f"Run by {activity.organisation}", styles.body))
     rows: list[list[Flowable | list[Flowable] | str]] = [[heading, ""]]
-    for label, value in _activity_rows(activity, styles):
+    for label, value in _activity_rows(activity):
         rows.append([para(label, styles.body_bold), para(value, styles.body)])
     pad = styles.body.fontSize * 0.6
     table = Table(rows, colWidths=[label_col, width - label_col], repeatRows=1)
