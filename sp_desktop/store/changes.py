@@ -21,6 +21,14 @@ from sp_desktop.store.schema import LOCAL_ONLY_COLUMNS, SYNC_COLUMNS, outbox, st
 from sp_desktop.sync.protocol import OpKind
 
 HLC_META_KEY = "hlc_last"
+# `versions` holds {"*": stamp of the insert} plus one entry per field edited since; keeping
+# untouched fields implicit keeps rows small (the caseload reads every person row).
+ALL_FIELDS = "*"
+
+
+def field_version(versions: Mapping[str, str], field: str) -> str | None:
+    """The stamp of the last write to one field of a row."""
+    return versions.get(field, versions.get(ALL_FIELDS))
 
 
 def wire_value(value: Any) -> Any:
@@ -86,9 +94,11 @@ class ChangeWriter:
         device = self.clock.device
         table_rows: list[dict[str, Any]] = []
         queued: list[dict[str, Any]] = []
+        defaults = _column_defaults(table)
         for values, person_id in zip(rows, person_ids, strict=True):
             row_id = values.get("id") or new_id()
-            fields = {k: v for k, v in values.items() if k != "id"}
+            # Every column present: executemany needs uniform rows, and a new row syncs whole.
+            fields = {**defaults, **{k: v for k, v in values.items() if k != "id"}}
             synced = {k: wire_value(v) for k, v in fields.items() if k not in LOCAL_ONLY_COLUMNS}
             table_rows.append(
                 {
@@ -97,7 +107,7 @@ class ChangeWriter:
                     "created_at": created,
                     "updated_at": created,
                     "hlc": stamp,
-                    "versions": json.dumps({k: stamp for k in synced}),
+                    "versions": json.dumps({ALL_FIELDS: stamp}),
                     "deleted": False,
                     "origin_device": device,
                 }
@@ -128,7 +138,7 @@ class ChangeWriter:
         stamp = self._stamp(conn)
         versions: dict[str, str] = json.loads(current["versions"])
         synced = {k: wire_value(v) for k, v in changed.items() if k not in LOCAL_ONLY_COLUMNS}
-        base = {k: versions.get(k) for k in synced}
+        base = {k: field_version(versions, k) for k in synced}
         versions.update({k: stamp for k in synced})
         conn.execute(
             table.update()
@@ -159,6 +169,16 @@ class ChangeWriter:
                 table, row_id, person_id, OpKind.DELETE, {}, {"*": current}, stamp, now_text()
             ),
         )
+
+
+def _column_defaults(table: Table) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in SYNC_COLUMNS:
+            continue
+        default = column.default
+        defaults[column.name] = getattr(default, "arg", None) if default is not None else None
+    return defaults
 
 
 def _outbox_row(

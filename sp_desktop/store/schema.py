@@ -2,7 +2,9 @@
 
 Every syncable table carries the same change-tracking columns: a client-made UUIDv7 id,
 created/updated times, the hybrid-clock stamp of the last edit, per-field stamps (`versions`,
-JSON) for field-level merge, a tombstone flag and the device the row was born on.
+JSON: {"*": insert stamp, field: stamp of each later edit}, read with
+`changes.field_version`) for field-level merge, a tombstone flag and the device the row was
+born on.
 """
 
 from __future__ import annotations
@@ -162,6 +164,8 @@ assessments = Table(
     Column("anxiety", Integer),
 )
 
+# Triggers (migration 0002) bump store_meta "directory_generation" on every change to services,
+# so the in-memory search index notices edits from sync or import; recreating the table drops them.
 services = Table(
     "services",
     metadata,
@@ -203,6 +207,8 @@ prescriptions = Table(
     Column("status", String(16), nullable=False, default="active"),
     Column("adviser", Text, nullable=False, default=""),
     Column("team", String(64), nullable=False, default=""),
+    Column("ended_on", Date),  # set when it ends early: stopped, cancelled or closed (0002)
+    Column("carries_on", Boolean),  # asked at the closing review; NULL until then (0002)
 )
 
 follow_ups = Table(
@@ -215,7 +221,7 @@ follow_ups = Table(
     Column("kind", String(16), nullable=False, default="review"),
     Column("done_on", Date),
     Column("notes", Text, nullable=False, default=""),
-    Index("ix_follow_ups_open", "done_on", "due_on"),
+    Index("ix_follow_ups_open", "person_id", "done_on", "due_on"),
 )
 
 attendance = Table(
@@ -287,6 +293,19 @@ drafts = Table(
     Column("key", String(128), primary_key=True),
     Column("content", Text, nullable=False),
     Column("updated_at", String(32), nullable=False),
+)
+
+# Derived, local only: kept current by triggers (migration 0001) on every write path -
+# services, sync and bulk loads alike - so the caseload lists 10,000 people without subqueries.
+caseload_summary = Table(
+    "caseload_summary",
+    metadata,
+    Column("person_id", String(36), ForeignKey("people.id"), primary_key=True),
+    Column("referral_status", String(16)),
+    Column("last_contact", Date),
+    Column("next_due", Date),
+    Column("prescribed", Boolean, nullable=False, default=False),
+    Column("closed", Boolean, nullable=False, default=False),
 )
 
 conflicts = Table(

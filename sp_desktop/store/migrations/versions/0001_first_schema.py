@@ -13,6 +13,49 @@ branch_labels = None
 depends_on = None
 
 
+# The caseload summary follows its sources by trigger, whichever code path writes them.
+_SUMMARY = {
+    "referrals": (
+        "referral_status",
+        "(SELECT status FROM referrals WHERE person_id = NEW.person_id AND deleted = 0"
+        " ORDER BY received_on DESC, hlc DESC LIMIT 1)",
+    ),
+    "visits": (
+        "last_contact",
+        "(SELECT max(visit_date) FROM visits WHERE person_id = NEW.person_id AND deleted = 0)",
+    ),
+    "follow_ups": (
+        "next_due",
+        "(SELECT min(due_on) FROM follow_ups WHERE person_id = NEW.person_id"
+        " AND done_on IS NULL AND deleted = 0)",
+    ),
+    "prescriptions": (
+        "prescribed",
+        "EXISTS (SELECT 1 FROM prescriptions WHERE person_id = NEW.person_id"
+        " AND status = 'active' AND deleted = 0)",
+    ),
+    "closing_reviews": (
+        "closed",
+        "EXISTS (SELECT 1 FROM closing_reviews WHERE person_id = NEW.person_id AND deleted = 0)",
+    ),
+}
+
+
+def _create_summary_triggers() -> None:
+    op.execute(
+        "CREATE TRIGGER caseload_person_added AFTER INSERT ON people BEGIN "
+        "INSERT OR IGNORE INTO caseload_summary (person_id, prescribed, closed) "
+        "VALUES (NEW.id, 0, 0); END"
+    )
+    for table, (column, value) in _SUMMARY.items():
+        for event in ("INSERT", "UPDATE"):
+            op.execute(
+                f"CREATE TRIGGER caseload_{table}_{event.lower()} AFTER {event} ON {table} "
+                f"BEGIN UPDATE caseload_summary SET {column} = {value} "
+                f"WHERE person_id = NEW.person_id; END"
+            )
+
+
 def upgrade() -> None:
     op.create_table(
         "audit_events",
@@ -368,7 +411,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("follow_ups", schema=None) as batch_op:
-        batch_op.create_index("ix_follow_ups_open", ["done_on", "due_on"], unique=False)
+        batch_op.create_index(
+            "ix_follow_ups_open", ["person_id", "done_on", "due_on"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_follow_ups_person_id"), ["person_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_follow_ups_prescription_id"), ["prescription_id"], unique=False
@@ -487,8 +532,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_step_progress_person_id"), ["person_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_step_progress_step_id"), ["step_id"], unique=False)
 
+    op.create_table(
+        "caseload_summary",
+        sa.Column("person_id", sa.String(length=36), nullable=False),
+        sa.Column("referral_status", sa.String(length=16), nullable=True),
+        sa.Column("last_contact", sa.Date(), nullable=True),
+        sa.Column("next_due", sa.Date(), nullable=True),
+        sa.Column("prescribed", sa.Boolean(), nullable=False),
+        sa.Column("closed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"]),
+        sa.PrimaryKeyConstraint("person_id"),
+    )
+    _create_summary_triggers()
+
 
 def downgrade() -> None:
+    op.drop_table("caseload_summary")
     with op.batch_alter_table("step_progress", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_step_progress_step_id"))
         batch_op.drop_index(batch_op.f("ix_step_progress_person_id"))

@@ -1,0 +1,156 @@
+"""The `sp-desktop` command: run the app, make a training store, check or recover a store."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sp_desktop import __version__
+
+PASSPHRASE_ENV = "SP_DESKTOP_PASSPHRASE"
+log = logging.getLogger("sp_desktop")
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (e.g. %LOCALAPPDATA%\\SP Desktop on Windows)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("SP Desktop", appauthor=False))
+
+
+def _passphrase(args: argparse.Namespace, *, prompt: str = "Passphrase: ") -> str:
+    """From --passphrase-file, then SP_DESKTOP_PASSPHRASE, then a hidden prompt."""
+    if args.passphrase_file:
+        return Path(args.passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    return getpass.getpass(prompt)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sp_desktop.app import run
+
+    return run(args.data_dir)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from sp_desktop.services.demo import DEMO_PASSPHRASE, create_demo_store
+
+    explicit = bool(args.passphrase_file or os.environ.get(PASSPHRASE_ENV))
+    passphrase = _passphrase(args) if explicit else DEMO_PASSPHRASE
+    print(f"Creating a training store with {args.people} synthetic people in {args.data_dir} ...")
+    ws = create_demo_store(args.data_dir, passphrase, args.people, seed=args.seed)
+    ws.close()
+    print("Done. Everyone in it is invented; NHS numbers are from the never-issued 999 range.")
+    if explicit:
+        print("Unlock it with the passphrase you gave.")
+    else:
+        print(f'Unlock it with the passphrase: "{passphrase}"')
+    print(f"Open it with:  sp-desktop --data-dir {args.data_dir}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from sp_desktop.store.database import Store
+
+    store = Store.open(args.data_dir, _passphrase(args))
+    try:
+        report = store.integrity_report()
+    finally:
+        store.close()
+    print(f"Store: {args.data_dir}")
+    for finding in report.findings:
+        print(finding)
+    print("The store is healthy." if report.ok else "The store has problems: see above.")
+    return 0 if report.ok else 1
+
+
+def _cmd_recover(args: argparse.Namespace) -> int:
+    from sp_desktop.store.database import Store
+
+    recovery_key = input("Recovery key (from your office): ")
+    new = getpass.getpass("New passphrase: ")
+    if new != getpass.getpass("New passphrase again: "):
+        print("The two passphrases differ; nothing was changed.")
+        return 1
+    Store.recover(args.data_dir, recovery_key, new).close()
+    print("Done: the store now opens with the new passphrase. Nothing was lost.")
+    return 0
+
+
+def _cmd_passwd(args: argparse.Namespace) -> int:
+    from sp_desktop.store.database import Store
+
+    old = _passphrase(args, prompt="Current passphrase: ")
+    store = Store.open(args.data_dir, old)
+    try:
+        new = getpass.getpass("New passphrase: ")
+        if new != getpass.getpass("New passphrase again: "):
+            print("The two passphrases differ; nothing was changed.")
+            return 1
+        store.change_passphrase(old, new)
+    finally:
+        store.close()
+    print("Passphrase changed.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sp-desktop", description="SP Desktop: social prescribing for link workers."
+    )
+    parser.add_argument("--version", action="version", version=f"SP Desktop {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="folder holding the encrypted store (default: your per-user data folder)",
+    )
+    common.add_argument(
+        "--passphrase-file",
+        default=None,
+        help=f"read the passphrase from this file (or set {PASSPHRASE_ENV})",
+    )
+    parser.add_argument("--data-dir", type=Path, default=None, help="open the store in this folder")
+    parser.set_defaults(func=_cmd_run, passphrase_file=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    run = commands.add_parser("run", parents=[common], help="open the app (the default)")
+    run.set_defaults(func=_cmd_run)
+    demo = commands.add_parser("demo", parents=[common], help="create a training store")
+    demo.add_argument("--people", type=int, default=150, help="how many people (default 150)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed for the synthetic data")
+    demo.set_defaults(func=_cmd_demo)
+    check = commands.add_parser("check", parents=[common], help="verify a store")
+    check.set_defaults(func=_cmd_check)
+    recover = commands.add_parser(
+        "recover", parents=[common], help="set a new passphrase using the recovery key"
+    )
+    recover.set_defaults(func=_cmd_recover)
+    passwd = commands.add_parser("passwd", parents=[common], help="change the passphrase")
+    passwd.set_defaults(func=_cmd_passwd)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from sp_desktop.domain.errors import SpDesktopError
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    args.data_dir = args.data_dir or default_data_dir()
+    try:
+        return int(args.func(args))
+    except SpDesktopError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

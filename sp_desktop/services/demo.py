@@ -1,0 +1,470 @@
+"""The training store: a synthetic caseload so newcomers and benchmarks see the app working.
+
+Every person is invented from word lists in resources/words, NHS numbers come only from the
+never-issued 999 range and phone numbers from Ofcom's drama range, so demo data can never be
+mistaken for a real person.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table
+
+from sp_desktop.domain.choices import (
+    ClosingOutcome,
+    Ethnicity,
+    Gender,
+    PreferredContact,
+    ReferralSource,
+    VisitPlace,
+)
+from sp_desktop.domain.ids import new_id
+from sp_desktop.domain.nhs_number import check_digit
+from sp_desktop.domain.prescribing import DEFAULT_REVIEW_WEEKS
+from sp_desktop.services.people import fold
+from sp_desktop.services.workspace import Workspace
+from sp_desktop.store.keyfile import Argon2Params
+from sp_desktop.store.schema import (
+    assessments,
+    closing_reviews,
+    concern_ratings,
+    concerns,
+    follow_ups,
+    people,
+    prescriptions,
+    referrals,
+    services,
+    step_progress,
+    steps,
+    visits,
+)
+from sp_desktop.sync.protocol import OpKind
+
+DEFAULT_PEOPLE = 150
+DEFAULT_SERVICES = 200
+DEMO_PASSPHRASE = "demo store only - not for real people"
+_FACT_TABLES = {"concern_ratings", "step_progress", "assessments", "closing_reviews"}
+_ETHNICITY_WEIGHTS = {
+    Ethnicity.WHITE_BRITISH: 70,
+    Ethnicity.WHITE_IRISH: 4,
+    Ethnicity.WHITE_OTHER: 6,
+    Ethnicity.ASIAN_INDIAN: 4,
+    Ethnicity.ASIAN_PAKISTANI: 3,
+    Ethnicity.ASIAN_BANGLADESHI: 2,
+    Ethnicity.BLACK_CARIBBEAN: 3,
+    Ethnicity.BLACK_AFRICAN: 2,
+    Ethnicity.ASIAN_CHINESE: 1,
+    Ethnicity.MIXED_OTHER: 1,
+    Ethnicity.PREFER_NOT_TO_SAY: 4,
+}
+_SOURCE_WEIGHTS = {
+    ReferralSource.GP: 40,
+    ReferralSource.PRACTICE_NURSE: 15,
+    ReferralSource.PHARMACIST: 6,
+    ReferralSource.SOCIAL_WORKER: 8,
+    ReferralSource.COMMUNITY_MENTAL_HEALTH: 6,
+    ReferralSource.RISK_STRATIFICATION: 8,
+    ReferralSource.HOSPITAL_DISCHARGE: 7,
+    ReferralSource.SELF: 8,
+    ReferralSource.OTHER: 2,
+}
+
+
+def _words(name: str) -> list[str]:
+    text = files("sp_desktop.resources").joinpath("words", name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def synthetic_nhs_number(rng: random.Random) -> str:
+    """A valid number from the 999 range, which the NHS never issues."""
+    while True:
+        first_nine = "999" + "".join(str(rng.randrange(10)) for _ in range(6))
+        digit = check_digit(first_nine)
+        if digit is not None:
+            return first_nine + str(digit)
+
+
+@dataclass
+class _Batch:
+    """Rows per table, written with one executemany each (the demo's bulk path)."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, table: Table, row: dict[str, Any]) -> str:
+        row.setdefault("id", new_id())
+        self.rows.setdefault(table.name, []).append(row)
+        return str(row["id"])
+
+
+@dataclass
+class _Generator:
+    rng: random.Random
+    today: date
+    service_ids: list[str]
+    batch: _Batch = field(default_factory=_Batch)
+
+    def __post_init__(self) -> None:
+        self.female = _words("given_names_female.txt")
+        self.male = _words("given_names_male.txt")
+        self.family = _words("family_names.txt")
+        self.streets = _words("streets.txt")
+        self.towns = [t.split("|") for t in _words("towns.txt")]
+        self.practices = _words("practices.txt")
+        self.concerns = [c.split("|", 1) for c in _words("concerns.txt")]
+        self.steps = _words("steps.txt")
+        self.what_matters = _words("what_matters.txt")
+
+    def person(self, team: str, adviser: str) -> None:
+        rng = self.rng
+        female = rng.random() < 2 / 3
+        given = rng.choice(self.female if female else self.male)
+        family = rng.choice(self.family)
+        age = min(99, max(55, int(rng.triangular(60, 97, 83))))
+        born = self.today - timedelta(days=age * 365 + rng.randrange(365))
+        town, area = rng.choice(self.towns)
+        preferred = given.split()[0] if rng.random() < 0.1 else None
+        person_id = self.batch.add(
+            people,
+            {
+                "given_name": given,
+                "family_name": family,
+                "preferred_name": preferred,
+                "date_of_birth": born,
+                "nhs_number": synthetic_nhs_number(rng),
+                "gender": (Gender.FEMALE if female else Gender.MALE).value,
+                "ethnicity": rng.choices(
+                    list(_ETHNICITY_WEIGHTS), list(_ETHNICITY_WEIGHTS.values())
+                )[0].value,
+                "gp_practice": rng.choice(self.practices),
+                "address": f"{rng.randrange(1, 140)} {rng.choice(self.streets)}\n{town}",
+                "postcode": f"{area}{rng.randrange(1, 20)} {rng.randrange(1, 10)}"
+                f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+                "phone": f"07700 900{rng.randrange(1000):03d}",
+                "email": "",
+                "preferred_contact": rng.choice(list(PreferredContact)).value,
+                "large_print": rng.random() < 0.3,
+                "interpreter_language": rng.choice(["Polish", "Punjabi", "Bengali", "Cantonese"])
+                if rng.random() < 0.05
+                else None,
+                "hearing_needs": "Hard of hearing: face her and speak clearly"
+                if rng.random() < 0.15
+                else None,
+                "sight_needs": None,
+                "team": team,
+                "adviser": adviser,
+                "search_key": fold(" ".join(filter(None, (given, preferred, family)))),
+            },
+        )
+        self.journey(person_id)
+
+    def journey(self, person_id: str) -> None:
+        rng, today = self.rng, self.today
+        received = today - timedelta(days=rng.randrange(2, 220))
+        roll = rng.random()
+        consent = "given" if roll < 0.85 else ("declined" if roll < 0.9 else "pending")
+        status = {"given": "active", "declined": "declined", "pending": "new"}[consent]
+        self.batch.add(
+            referrals,
+            {
+                "person_id": person_id,
+                "source": rng.choices(list(_SOURCE_WEIGHTS), list(_SOURCE_WEIGHTS.values()))[
+                    0
+                ].value,
+                "referrer_name": rng.choice(
+                    [
+                        "Dr A. Patel",
+                        "Dr S. Hughes",
+                        "Nurse J. Okafor",
+                        "K. Mensah (pharmacist)",
+                        "L. Wright (social worker)",
+                    ]
+                ),
+                "referrer_organisation": rng.choice(self.practices),
+                "reason": rng.choice(
+                    [
+                        "Lonely since bereavement",
+                        "Low mood and isolation",
+                        "Frequent GP visits, would benefit from community support",
+                        "Recently discharged, lives alone",
+                        "Money worries",
+                    ]
+                ),
+                "received_on": received,
+                "consent": consent,
+                "consent_on": None if consent == "pending" else received + timedelta(days=3),
+                "status": status,
+            },
+        )
+        if consent != "given":
+            if consent == "pending":
+                self.batch.add(
+                    follow_ups,
+                    {
+                        "person_id": person_id,
+                        "kind": "first_contact",
+                        "due_on": received + timedelta(days=7),
+                    },
+                )
+            return
+        first_visit = received + timedelta(days=rng.randrange(3, 14))
+        visit_dates = [first_visit]
+        while visit_dates[-1] + timedelta(days=21) < today and rng.random() < 0.6:
+            visit_dates.append(visit_dates[-1] + timedelta(days=rng.randrange(14, 42)))
+        visit_dates = [d for d in visit_dates if d <= today]
+        if not visit_dates:
+            self.batch.add(
+                follow_ups,
+                {
+                    "person_id": person_id,
+                    "kind": "first_contact",
+                    "due_on": received + timedelta(days=7),
+                },
+            )
+            return
+        first_visit_id = ""
+        for number, day in enumerate(visit_dates):
+            domain, words = rng.choice(self.concerns)
+            visit_id = self.batch.add(
+                visits,
+                {
+                    "person_id": person_id,
+                    "visit_date": day,
+                    "place": rng.choices(list(VisitPlace), [70, 15, 10, 5])[0].value,
+                    "notes": json.dumps({domain: words}, ensure_ascii=False),
+                    "what_matters": rng.choice(self.what_matters) if number == 0 else "",
+                    "status": "signed",
+                    "signed_by": "Demo Adviser",
+                    "signed_at": f"{day}T16:00:00Z",
+                },
+            )
+            first_visit_id = first_visit_id or visit_id
+            self.assessment(person_id, day, "baseline" if number == 0 else "review")
+        for domain, words in rng.sample(self.concerns, rng.randrange(1, 4)):
+            self.rated(
+                concerns,
+                concern_ratings,
+                "concern_id",
+                person_id,
+                visit_dates,
+                {"visit_id": first_visit_id, "domain": domain, "words": words},
+                "severity",
+                lambda v: max(0, v - self.rng.randrange(0, 3)),
+                rng.randrange(5, 11),
+            )
+        for words in rng.sample(self.steps, rng.randrange(1, 4)):
+            self.rated(
+                steps,
+                step_progress,
+                "step_id",
+                person_id,
+                visit_dates,
+                {
+                    "visit_id": first_visit_id,
+                    "words": words,
+                    "target_date": visit_dates[0] + timedelta(weeks=rng.randrange(4, 16)),
+                },
+                "progress",
+                lambda v: min(10, v + self.rng.randrange(0, 4)),
+                0,
+            )
+        self.prescribe(person_id, visit_dates)
+
+    def rated(
+        self,
+        table: Table,
+        history: Table,
+        key: str,
+        person_id: str,
+        days: list[date],
+        row: dict[str, Any],
+        value_field: str,
+        evolve: Callable[[int], int],
+        start: int,
+    ) -> None:
+        value = start
+        subject_id = new_id()
+        for day in days:
+            self.batch.add(
+                history, {"person_id": person_id, key: subject_id, "rated_on": day, "value": value}
+            )
+            last = value
+            value = evolve(value)
+        self.batch.add(table, {"id": subject_id, "person_id": person_id, **row, value_field: last})
+
+    def assessment(self, person_id: str, day: date, context: str) -> None:
+        rng = self.rng
+
+        def score(low: int, high: int) -> int | None:
+            return None if rng.random() < 0.04 else rng.randrange(low, high + 1)
+
+        boost = 0 if context == "baseline" else 2
+        self.batch.add(
+            assessments,
+            {
+                "person_id": person_id,
+                "assessed_on": day,
+                "context": context,
+                "life_satisfaction": score(2 + boost, 7 + boost),
+                "worthwhile": score(2 + boost, 8),
+                "happiness": score(2 + boost, 8 + boost // 2),
+                "anxiety": score(2, 9 - boost),
+            },
+        )
+
+    def prescribe(self, person_id: str, visit_dates: list[date]) -> None:
+        rng, today = self.rng, self.today
+        if len(visit_dates) < 2 or not self.service_ids:
+            return
+        start = visit_dates[1]
+        weeks = rng.choice([8, 10, 12, 12, 12, 16])
+        end = start + timedelta(weeks=weeks)
+        ended = end < today and rng.random() < 0.7
+        prescription_id = self.batch.add(
+            prescriptions,
+            {
+                "person_id": person_id,
+                "service_id": rng.choice(self.service_ids),
+                "start_date": start,
+                "weeks": weeks,
+                "accompany_first": rng.random() < 0.4,
+                "provider_referral": rng.choice(["sent", "accepted", "accepted", "accepted"]),
+                "status": "ended" if ended else "active",
+                "adviser": "Demo Adviser",
+            },
+        )
+        for due in [start + timedelta(weeks=w) for w in DEFAULT_REVIEW_WEEKS] + [end]:
+            self.batch.add(
+                follow_ups,
+                {
+                    "person_id": person_id,
+                    "prescription_id": prescription_id,
+                    "due_on": due,
+                    "kind": "end" if due == end else "review",
+                    "done_on": due if due < today - timedelta(days=rng.randrange(0, 20)) else None,
+                },
+            )
+        if ended:
+            self.assessment(person_id, end, "exit")
+            self.batch.add(
+                closing_reviews,
+                {
+                    "person_id": person_id,
+                    "closed_on": end,
+                    "outcome": rng.choices(list(ClosingOutcome), [70, 5, 8, 3, 6, 8])[0].value,
+                    "carries_on": rng.random() < 0.6,
+                },
+            )
+
+
+def _simple_services(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """A plain directory so prescriptions have something to point at."""
+    kinds = [
+        ("Lunch club", "social activity", ["connect"]),
+        ("Walking group", "physical activity", ["be active", "take notice"]),
+        ("Community choir", "social activity", ["connect", "keep learning"]),
+        ("Befriending calls", "wellbeing and mental health", ["connect"]),
+        ("Benefits advice", "information, advice and guidance", ["keep learning"]),
+        ("Garden volunteers", "volunteering", ["give", "be active"]),
+    ]
+    rows = []
+    for number in range(count):
+        name, category, tags = kinds[number % len(kinds)]
+        free = rng.random() < 0.6
+        rows.append(
+            {
+                "name": f"{name} {number + 1}",
+                "organisation": "Demo Community Trust",
+                "category": category,
+                "wellbeing_tags": json.dumps(tags),
+                "schedule": rng.choice(
+                    ["Mondays 10:00-12:00", "Wednesdays 12:00-14:00", "Fridays 14:00-15:30"]
+                ),
+                "cost": "Free" if free else "£2 a session",
+                "free": free,
+                "step_free": rng.random() < 0.7,
+                "active": True,
+            }
+        )
+    return rows
+
+
+def populate(
+    ws: Workspace,
+    people_count: int,
+    *,
+    seed: int = 1,
+    today: date | None = None,
+    service_count: int = DEFAULT_SERVICES,
+) -> None:
+    """Fills a workspace with a synthetic caseload, in batches of one transaction each."""
+    rng = random.Random(seed)
+    day = today or date.today()
+    with ws.write() as conn:
+        service_rows = _simple_services(rng, service_count)
+        service_ids = ws.changes.insert_many(
+            conn, services, service_rows, [None] * len(service_rows)
+        )
+    done = 0
+    while done < people_count:
+        chunk = min(1000, people_count - done)
+        generator = _Generator(rng, day, service_ids)
+        for _ in range(chunk):
+            generator.person(ws.team, ws.adviser)
+        _write(ws, generator.batch)
+        done += chunk
+
+
+def _write(ws: Workspace, batch: _Batch) -> None:
+    order = [
+        people,
+        referrals,
+        visits,
+        concerns,
+        concern_ratings,
+        steps,
+        step_progress,
+        assessments,
+        prescriptions,
+        follow_ups,
+        closing_reviews,
+    ]
+    with ws.write() as conn:
+        for table in order:
+            rows = batch.rows.get(table.name, [])
+            kind = OpKind.APPEND if table.name in _FACT_TABLES else OpKind.UPSERT
+            ws.changes.insert_many(
+                conn,
+                table,
+                rows,
+                [r.get("person_id", r["id"]) for r in rows]
+                if table is not people
+                else [r["id"] for r in rows],
+                kind=kind,
+            )
+        ws.audit_many(
+            conn, (("created", "person", r["id"], r["id"]) for r in batch.rows.get("people", []))
+        )
+
+
+def create_demo_store(
+    folder: Path,
+    passphrase: str,
+    people_count: int = DEFAULT_PEOPLE,
+    *,
+    seed: int = 1,
+    params: Argon2Params | None = None,
+) -> Workspace:
+    """A new encrypted training store in `folder`, filled with synthetic people."""
+    ws, _recovery_key = Workspace.create(
+        folder, passphrase, adviser="Demo Adviser", team="Demo team", params=params
+    )
+    populate(ws, people_count, seed=seed)
+    return ws
