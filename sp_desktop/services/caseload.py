@@ -102,7 +102,8 @@ class CaseloadService:
 
     def rows(self, person_ids: frozenset[str] | None = None) -> list[CaseloadRow]:
         """Everyone on the caseload, or just the named people (to refresh after a change)."""
-        where, params: tuple[str, ...] = "", ()
+        where = ""
+        params: tuple[str, ...] = ()
         if person_ids is not None:
             where = f"AND p.id IN ({', '.join('?' * len(person_ids))})" if person_ids else "AND 0"
             params = tuple(person_ids)
