@@ -1,1 +1,1 @@
-
+"""The office server (optional `server` extra): FastAPI sync endpoint, accounts, directory."""

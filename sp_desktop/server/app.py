@@ -1,0 +1,311 @@
+"""The HTTP face of the server (FastAPI): health, device registration, sync, directory.
+
+Bodies are read with a hard size limit, gunzipped with a bound (a small body cannot inflate
+into gigabytes), parsed with orjson and validated with pydantic before anything is stored.
+Every refusal is `{"code", "detail"}` with a 4xx status; `code` is an `ErrorCode` the app
+recognises, `detail` a sentence for the adviser. Logs carry ids and counts, never personal data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import time
+import zlib
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from pydantic import ValidationError
+from sqlalchemy import Engine, text
+from starlette.concurrency import run_in_threadpool
+
+from sp_desktop.server import accounts
+from sp_desktop.server.accounts import DeviceContext, Role
+from sp_desktop.server.db import (
+    DATABASE_URL_ENV,
+    make_engine,
+    read_transaction,
+    write_transaction,
+)
+from sp_desktop.server.models import DirectoryIn, RegisterIn, SyncIn
+from sp_desktop.server.sync import OtherTeam, Page, PushResult, publish_directory, pull, push
+from sp_desktop.sync.protocol import (
+    DEFAULT_PAGE_LIMIT,
+    HEALTH_PATH,
+    MAX_BODY_BYTES,
+    MAX_INFLATED_BYTES,
+    OLDEST_PUSH_VERSION,
+    PROTOCOL_VERSION,
+    REGISTER_PATH,
+    SYNC_PATH,
+    ErrorCode,
+)
+
+log = logging.getLogger("sp_desktop.server")
+
+DIRECTORY_PATH = "/directory"
+_SMALL_BODY = 64 * 1024  # registration and other small requests
+_GZIP_ABOVE = 1400  # bytes: smaller answers fit one packet anyway
+
+
+class ApiError(Exception):
+    """A refusal: HTTP status, a machine-readable code and a sentence for the adviser."""
+
+    def __init__(
+        self, status: int, code: ErrorCode, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers or {}
+
+
+def _json(request: Request, payload: Any, status: int = 200,
+          headers: dict[str, str] | None = None) -> Response:
+    body = orjson.dumps(payload)
+    headers = dict(headers or {})
+    if len(body) > _GZIP_ABOVE and "gzip" in request.headers.get("accept-encoding", ""):
+        body = gzip.compress(body, compresslevel=5)
+        headers["Content-Encoding"] = "gzip"
+        headers["Vary"] = "Accept-Encoding"
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+async def _read_json(request: Request, limit: int) -> dict[str, Any]:
+    """The body as a JSON object, refusing oversized, gzip-bomb or non-JSON bodies."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, ErrorCode.TOO_LARGE, _too_large(limit))
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > limit:
+            raise ApiError(413, ErrorCode.TOO_LARGE, _too_large(limit))
+    data = bytes(raw)
+    if request.headers.get("content-encoding", "").strip().lower() == "gzip":
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            data = inflater.decompress(data, MAX_INFLATED_BYTES)
+        except zlib.error as exc:
+            raise ApiError(400, ErrorCode.BAD_REQUEST,
+                           "The request body is not valid gzip.") from exc
+        if inflater.unconsumed_tail:
+            raise ApiError(413, ErrorCode.TOO_LARGE, _too_large(MAX_INFLATED_BYTES))
+        if not inflater.eof:
+            raise ApiError(400, ErrorCode.BAD_REQUEST, "The request body was cut short.")
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "The request body is not JSON.") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "The request body must be a JSON object.")
+    return body
+
+
+def _too_large(limit: int) -> str:
+    return (f"The request is larger than the server accepts ({limit // 1024} KiB). "
+            "SP Desktop sends changes in small batches; please update SP Desktop.")
+
+
+def _protocol(body: dict[str, Any], oldest: int) -> int:
+    """The request's protocol version, or a "please update" refusal naming who must update."""
+    version = body.get("protocol")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ApiError(400, ErrorCode.BAD_REQUEST, "The request does not say its protocol version.")
+    if version > PROTOCOL_VERSION:
+        raise ApiError(426, ErrorCode.PROTOCOL_MISMATCH,
+                       f"The office server speaks sync protocol {PROTOCOL_VERSION} but this copy "
+                       f"of SP Desktop speaks {version}. Please ask your office to update the "
+                       "SP Desktop server. Your changes stay safely on this laptop until then.")
+    if version < oldest:
+        raise ApiError(426, ErrorCode.PROTOCOL_MISMATCH,
+                       f"This copy of SP Desktop (sync protocol {version}) is too old for the "
+                       f"office server (protocol {PROTOCOL_VERSION}). Please update SP Desktop; "
+                       "your changes stay safely on this laptop and upload after the update.")
+    return version
+
+
+def _validation_detail(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False)[:5]:
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        problems.append(f"{where}: {error['msg']}")
+    more = exc.error_count() - len(problems)
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return "The request is not valid: " + "; ".join(problems) + suffix + "."
+
+
+def _auth_lookup(engine: Engine, token: str) -> DeviceContext | None:
+    with read_transaction(engine) as conn:
+        return accounts.device_for_token(conn, token)
+
+
+async def _device(engine: Engine, request: Request) -> DeviceContext:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    ctx = None
+    if scheme.lower() == "bearer" and token.strip():
+        ctx = await run_in_threadpool(_auth_lookup, engine, token.strip())
+    if ctx is None:
+        raise ApiError(401, ErrorCode.NOT_REGISTERED,
+                       "This laptop is not registered with the office server. "
+                       "Please register it again with your name and password.")
+    if ctx.revoked:
+        raise ApiError(403, ErrorCode.DEVICE_REVOKED,
+                       "Your office has switched off sync for this laptop. "
+                       "Its copy of the caseload is being removed. Please contact your office.")
+    return ctx
+
+
+def create_app(engine: Engine) -> FastAPI:
+    """The application bound to one database; stateless, so many may serve one database."""
+    app = FastAPI(title="SP Desktop server", version=str(PROTOCOL_VERSION), docs_url=None,
+                  redoc_url=None, openapi_url=None)
+
+    @app.exception_handler(ApiError)
+    async def _refused(request: Request, exc: ApiError) -> Response:
+        return _json(request, {"code": exc.code.value, "detail": exc.detail}, exc.status,
+                     exc.headers)
+
+    @app.get(HEALTH_PATH)
+    async def health(request: Request) -> Response:
+        def check() -> bool:
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                return True
+            except Exception:  # noqa: BLE001 - any failure means "not healthy"
+                log.exception("health check: database unreachable")
+                return False
+
+        ok = await run_in_threadpool(check)
+        return _json(request, {"status": "ok" if ok else "database unreachable",
+                               "protocol": PROTOCOL_VERSION, "oldest_push": OLDEST_PUSH_VERSION},
+                     200 if ok else 503)
+
+    @app.post(REGISTER_PATH)
+    async def register(request: Request) -> Response:
+        body = await _read_json(request, _SMALL_BODY)
+        _protocol(body, PROTOCOL_VERSION)
+        try:
+            wanted = RegisterIn.model_validate(body)
+        except ValidationError as exc:
+            raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
+        address = request.client.host if request.client else "unknown"
+        answer = await run_in_threadpool(_register, engine, wanted, address)
+        return _json(request, answer)
+
+    @app.post(SYNC_PATH)
+    async def sync(request: Request) -> Response:
+        ctx = await _device(engine, request)
+        body = await _read_json(request, MAX_BODY_BYTES)
+        version = _protocol(body, OLDEST_PUSH_VERSION)
+        try:
+            wanted = SyncIn.model_validate(body)
+        except ValidationError as exc:
+            raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
+        started = time.perf_counter()
+        answer = await run_in_threadpool(_sync, engine, ctx, wanted, version)
+        log.info("sync device=%s ops=%d pulled=%d ms=%.0f", ctx.device_id, len(wanted.ops),
+                 len(answer["changes"]), (time.perf_counter() - started) * 1000)
+        return _json(request, answer)
+
+    @app.post(DIRECTORY_PATH)
+    async def directory(request: Request) -> Response:
+        ctx = await _device(engine, request)
+        if ctx.role is not Role.MANAGER:
+            raise ApiError(403, ErrorCode.READ_ONLY,
+                           "Only a manager can publish the directory of services.")
+        body = await _read_json(request, MAX_BODY_BYTES)
+        _protocol(body, PROTOCOL_VERSION)
+        try:
+            wanted = DirectoryIn.model_validate(body)
+        except ValidationError as exc:
+            raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
+        entries = [dict(entry) for entry in wanted.entries]
+        if any(not isinstance(entry.get("id"), str) or not entry["id"] for entry in entries):
+            raise ApiError(422, ErrorCode.BAD_REQUEST, "Every directory entry needs an id.")
+        result = await run_in_threadpool(publish_directory, engine, entries)
+        log.info("directory published entries=%d device=%s", len(entries), ctx.device_id)
+        return _json(request, {"published": result.applied, "rejected": result.rejected})
+
+    return app
+
+
+def _register(engine: Engine, wanted: RegisterIn, address: str) -> dict[str, Any]:
+    now = accounts.wall_now()
+    try:
+        with read_transaction(engine) as conn:
+            accounts.check_throttle(conn, wanted.adviser, address, now)
+    except accounts.LoginThrottled as exc:
+        raise ApiError(429, ErrorCode.LOGIN_THROTTLED,
+                       "Too many wrong passwords. Please wait a little and try again "
+                       f"(about {exc.retry_after} seconds).",
+                       {"Retry-After": str(exc.retry_after)}) from exc
+    try:
+        with read_transaction(engine) as conn:
+            adviser_id, team, role = accounts.verify_login(conn, wanted.adviser, wanted.password)
+    except accounts.LoginRefused as exc:
+        with write_transaction(engine) as conn:
+            accounts.record_failure(conn, wanted.adviser, address, now)
+        log.info("registration refused: wrong name or password")
+        raise ApiError(401, ErrorCode.LOGIN_FAILED,
+                       "That name and password were not recognised.") from exc
+    try:
+        with write_transaction(engine) as conn:
+            accounts.clear_failures(conn, wanted.adviser)
+            token = accounts.register_device(conn, adviser_id, wanted.device_id, wanted.label)
+    except accounts.DeviceTaken as exc:
+        if exc.revoked:
+            raise ApiError(403, ErrorCode.DEVICE_REVOKED,
+                           "Your office has switched off sync for this laptop. "
+                           "Please contact your office.") from exc
+        raise ApiError(409, ErrorCode.DEVICE_TAKEN,
+                       "This laptop is registered to another adviser. "
+                       "Please contact your office.") from exc
+    log.info("device registered device=%s adviser_id=%d", wanted.device_id, adviser_id)
+    return {"protocol": PROTOCOL_VERSION, "device_id": wanted.device_id, "token": token,
+            "team": team, "role": role.value}
+
+
+def _sync(engine: Engine, ctx: DeviceContext, wanted: SyncIn, version: int) -> dict[str, Any]:
+    ops = [op.to_change() for op in wanted.ops]
+    result = PushResult(acks=[])
+    if ops or wanted.resolved:
+        try:
+            result = push(engine, ctx, ops, wanted.resolved)
+        except OtherTeam as exc:
+            log.warning("sync refused: batch touches another team's person device=%s",
+                        ctx.device_id)
+            raise ApiError(403, ErrorCode.OTHER_TEAM,
+                           "These changes include someone from another team's caseload, so "
+                           "none of them were stored. Please contact your office.") from exc
+    notice = None
+    if version < PROTOCOL_VERSION or not wanted.pull:
+        # An older app may push what it queued, but it cannot read today's rows: no pull.
+        page = Page(rows=[], conflicts=[], cursor=wanted.cursor, more=False)
+        if version < PROTOCOL_VERSION:
+            notice = "Please update SP Desktop to receive changes from the office."
+    else:
+        page = pull(engine, ctx, wanted.cursor, wanted.limit or DEFAULT_PAGE_LIMIT)
+    with write_transaction(engine) as conn:
+        accounts.touch_device(conn, ctx.device_id)
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "acks": result.acks,
+        "changes": page.rows,
+        "conflicts": page.conflicts,
+        "cursor": page.cursor,
+        "more": page.more,
+        "reset": page.reset,
+        "team": ctx.team_name,
+        "notice": notice,
+    }
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn workers: the database URL comes from SP_SERVER_DATABASE_URL."""
+    url = os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        raise RuntimeError(f"{DATABASE_URL_ENV} is not set; start with 'sp-server serve'")
+    return create_app(make_engine(url))

@@ -1,0 +1,207 @@
+"""`sp-server`: set up the database, manage teams, advisers and devices, publish the directory,
+and serve. Every command takes `--database-url` (or `--data-dir` for the default SQLite file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from sp_desktop.server import accounts, migrations
+from sp_desktop.server.accounts import AccountError, Role
+from sp_desktop.server.db import (
+    DATABASE_URL_ENV,
+    make_engine,
+    read_transaction,
+    resolve_database_url,
+    write_transaction,
+)
+
+log = logging.getLogger("sp_desktop.server")
+
+
+class CliError(Exception):
+    """A command that cannot be done; printed as is, exit status 1."""
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", default=argparse.SUPPRESS,
+                        help=f"SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db "
+                             f"(default: ${DATABASE_URL_ENV} or a SQLite file in --data-dir)")
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help="folder of the default SQLite database (default: per-user data dir)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="sp-server", parents=[common],
+                                     description="SP Desktop office server.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("init", parents=[common], help="create or upgrade the database")
+
+    team = commands.add_parser("team", help="teams").add_subparsers(dest="action", required=True)
+    team_add = team.add_parser("add", parents=[common], help="add a team")
+    team_add.add_argument("name")
+    team.add_parser("list", parents=[common], help="list teams")
+
+    adviser = commands.add_parser("adviser", help="advisers").add_subparsers(
+        dest="action", required=True)
+    adviser_add = adviser.add_parser("add", parents=[common], help="add an adviser")
+    adviser_add.add_argument("name")
+    adviser_add.add_argument("--team", required=True)
+    adviser_add.add_argument("--role", choices=[r.value for r in Role], default=Role.ADVISER.value)
+    adviser_add.add_argument("--password-file", type=Path,
+                             help="read the password from this file (first line) instead of asking")
+    adviser_pw = adviser.add_parser("password", parents=[common], help="set a new password")
+    adviser_pw.add_argument("name")
+    adviser_pw.add_argument("--password-file", type=Path)
+
+    device = commands.add_parser("device", help="devices").add_subparsers(
+        dest="action", required=True)
+    device.add_parser("list", parents=[common], help="list registered devices")
+    revoke = device.add_parser("revoke", parents=[common],
+                               help="refuse a device from now on (lost or stolen laptop)")
+    revoke.add_argument("device_id")
+
+    directory = commands.add_parser("directory", help="directory of services").add_subparsers(
+        dest="action", required=True)
+    publish = directory.add_parser("import", parents=[common],
+                                   help="publish services from a JSON list of rows (each with id)")
+    publish.add_argument("file", type=Path)
+
+    serve = commands.add_parser("serve", parents=[common], help="run the server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--tls-cert", type=Path)
+    serve.add_argument("--tls-key", type=Path)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info",
+                       choices=["critical", "error", "warning", "info", "debug"])
+    return parser
+
+
+def _password(path: Path | None) -> str:
+    if path is not None:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if not lines or not lines[0]:
+            raise CliError(f"{path} holds no password.")
+        return lines[0]
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Same password again: "):
+        raise CliError("The two passwords differ; nothing was changed.")
+    return first
+
+
+def _url(args: argparse.Namespace) -> str:
+    return resolve_database_url(getattr(args, "database_url", None),
+                                getattr(args, "data_dir", None))
+
+
+def run(args: argparse.Namespace) -> int:
+    url = _url(args)
+    engine = make_engine(url, pool_size=2)
+    try:
+        if args.command == "serve":
+            return _serve(args, url)
+        migrations.upgrade(engine)
+        if args.command == "init":
+            print("The database is ready.")
+        elif args.command == "team":
+            if args.action == "add":
+                with write_transaction(engine) as conn:
+                    accounts.add_team(conn, args.name)
+                print(f"Team {args.name!r} added.")
+            else:
+                with read_transaction(engine) as conn:
+                    for team_id, name in accounts.list_teams(conn):
+                        print(f"{team_id}\t{name}")
+        elif args.command == "adviser":
+            password = _password(args.password_file)
+            with write_transaction(engine) as conn:
+                if args.action == "add":
+                    accounts.add_adviser(conn, args.name, args.team, password, Role(args.role))
+                    print(f"Adviser {args.name!r} added to team {args.team!r}.")
+                else:
+                    accounts.set_password(conn, args.name, password)
+                    print(f"Password of {args.name!r} changed.")
+        elif args.command == "device":
+            if args.action == "list":
+                with read_transaction(engine) as conn:
+                    listing = accounts.list_devices(conn)
+                print("device\tadviser\tteam\tregistered\tlast seen\tstate")
+                for d in listing:
+                    state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
+                    print(f"{d.device_id}\t{d.adviser}\t{d.team}\t{d.created_at}\t"
+                          f"{d.last_seen_at or '-'}\t{state}")
+            else:
+                with write_transaction(engine) as conn:
+                    done = accounts.revoke_device(conn, args.device_id)
+                if not done:
+                    raise CliError(f"No active device {args.device_id!r}.")
+                print(f"Device {args.device_id} revoked: it will be refused and wiped "
+                      "next time it connects.")
+        elif args.command == "directory":
+            from sp_desktop.server.sync import publish_directory
+
+            entries = orjson.loads(args.file.read_bytes())
+            if not isinstance(entries, list) or not all(
+                isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries
+            ):
+                raise CliError(f"{args.file} must hold a JSON list of services, each with an id.")
+            result = publish_directory(engine, entries)
+            print(f"Directory published: {result.applied} entries, {result.rejected} refused.")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _serve(args: argparse.Namespace, url: str) -> int:
+    import uvicorn
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise CliError("--tls-cert and --tls-key go together.")
+    engine = make_engine(url, pool_size=1)
+    try:
+        migrations.upgrade(engine)  # once, before any worker starts
+    finally:
+        engine.dispose()
+    os.environ[DATABASE_URL_ENV] = url  # workers build their own engine from it
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        "sp_desktop.server.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=max(1, args.workers),
+        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+        log_level=args.log_level,
+        server_header=False,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (CliError, AccountError) as exc:
+        print(f"sp-server: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""The server's tables (SQLAlchemy Core) and engines for SQLite (default) and PostgreSQL.
+
+Rows of every synced table are stored generically: table name, row id, person, team, fields and
+per-field stamps as JSON text, tombstone flag and `seq`, the server sequence number of the row's
+last change. `seq` comes from one counter row updated in the pushing transaction, so a cursor
+never skips a change committed out of order (which PostgreSQL sequences would allow).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import make_url
+
+DATABASE_URL_ENV = "SP_SERVER_DATABASE_URL"
+SQLITE_NAME = "sp-server.db"
+SEQ_COUNTER = "seq"
+
+metadata = MetaData()
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+advisers = Table(
+    "advisers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
+    Column("role", String(16), nullable=False, default="adviser"),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("adviser_id", Integer, ForeignKey("advisers.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False, default=""),
+    Column("created_at", String(32), nullable=False),
+    Column("last_seen_at", String(32)),
+    Column("revoked_at", String(32)),
+)
+
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", Float, nullable=False),
+    Column("blocked_until", Float, nullable=False),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+person_scope = Table(
+    "person_scope",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False, index=True),
+)
+
+rows = Table(
+    "rows",
+    metadata,
+    Column("table_name", String(32), primary_key=True),
+    Column("row_id", String(64), primary_key=True),
+    Column("person_id", String(64)),
+    Column("team_id", Integer, ForeignKey("teams.id")),  # NULL: the directory, seen by all
+    Column("fields", Text, nullable=False),
+    Column("versions", Text, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("hlc", String(96), nullable=False),
+    Column("origin_device", String(64), nullable=False),
+    Column("created_hlc", String(96), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Index("ix_rows_team_seq", "team_id", "seq"),
+    Index("ix_rows_seq", "seq"),
+    Index("ix_rows_person", "person_id"),
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("team_id", Integer, ForeignKey("teams.id")),
+    Column("table_name", String(32), nullable=False),
+    Column("row_id", String(64), nullable=False),
+    Column("person_id", String(64)),
+    Column("field", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("kept_value", Text),
+    Column("other_value", Text),
+    Column("kept_hlc", String(96)),
+    Column("other_hlc", String(96)),
+    Column("created_at", String(32), nullable=False),
+    Column("resolved_at", String(32)),
+    Column("seq", BigInteger, nullable=False),
+    Index("ix_conflicts_team_seq", "team_id", "seq"),
+)
+
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("op_id", String(64), primary_key=True),
+    Column("result", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+
+def default_database_url(data_dir: Path | None = None) -> str:
+    """SQLite in the given folder, else the per-user data folder, so `sp-server` just runs."""
+    if data_dir is None:
+        import platformdirs
+
+        data_dir = Path(platformdirs.user_data_dir("sp-server", appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+pysqlite:///{data_dir / SQLITE_NAME}"
+
+
+def resolve_database_url(url: str | None, data_dir: Path | None = None) -> str:
+    return url or os.environ.get(DATABASE_URL_ENV) or default_database_url(data_dir)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine tuned per backend. SQLite: WAL, durable commits, writers queue on a lock."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi: sqlite3.Connection, _record: Any) -> None:
+            dbapi.execute("PRAGMA journal_mode = WAL")
+            dbapi.execute("PRAGMA synchronous = FULL")
+            dbapi.execute("PRAGMA foreign_keys = ON")
+            dbapi.execute("PRAGMA busy_timeout = 30000")
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            # Writers take the lock up front: a deferred transaction that later upgrades to a
+            # writer can fail with "database is locked" instead of waiting its turn.
+            immediate = conn.get_execution_options().get("write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+@contextlib.contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write (on SQLite it holds the write lock from its start)."""
+    with engine.connect().execution_options(write=True) as conn, conn.begin():
+        yield conn
+
+
+@contextlib.contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn, conn.begin():
+        yield conn

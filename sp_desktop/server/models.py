@@ -1,0 +1,87 @@
+"""Request bodies, validated whole before anything is stored (pydantic)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from sp_desktop.sync.protocol import (
+    MAX_BATCH_OPS,
+    MAX_PAGE_LIMIT,
+    MAX_TEXT_CHARS,
+    ChangeOp,
+    OpKind,
+)
+
+# Columns every synced row carries for itself; a change may not set them as fields.
+RESERVED_FIELDS = frozenset(
+    {"id", "created_at", "updated_at", "hlc", "versions", "deleted", "origin_device"}
+)
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+TableName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$|^\*$")]
+Stamp = Annotated[str, StringConstraints(pattern=r"^\d{15}-[0-9a-f]{4}-[A-Za-z0-9_]{1,64}$")]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
+# Field values are JSON scalars: dates travel as ISO text, booleans as JSON booleans.
+Scalar = bool | int | float | Text | None
+
+
+class OpIn(BaseModel):
+    """One change as sent by a device (see `ChangeOp.to_wire`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    op: Identifier
+    table: TableName
+    row: Identifier
+    person: Identifier | None = None
+    kind: OpKind
+    fields: dict[FieldName, Scalar] = Field(default_factory=dict, max_length=200)
+    base: dict[FieldName, Stamp | None] = Field(default_factory=dict, max_length=200)
+    hlc: Stamp
+
+    @field_validator("fields")
+    @classmethod
+    def _no_reserved_fields(cls, fields: dict[str, Scalar]) -> dict[str, Scalar]:
+        reserved = sorted(RESERVED_FIELDS.intersection(fields) | ({"*"} & fields.keys()))
+        if reserved:
+            raise ValueError(f"fields may not set {', '.join(reserved)}")
+        return fields
+
+    def to_change(self) -> ChangeOp:
+        return ChangeOp(self.op, self.table, self.row, self.person, self.kind, dict(self.fields),
+                        dict(self.base), self.hlc)
+
+
+class SyncIn(BaseModel):
+    """One round trip: the outbox batch, conflicts the adviser resolved, and the cursor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: int
+    cursor: int = Field(ge=0)
+    ops: list[OpIn] = Field(default_factory=list, max_length=MAX_BATCH_OPS)
+    resolved: list[Identifier] = Field(default_factory=list, max_length=MAX_BATCH_OPS)
+    limit: int | None = Field(default=None, ge=1, le=MAX_PAGE_LIMIT)
+    pull: bool = True
+
+
+class RegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: int
+    adviser: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    device_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{8,64}$")]
+    label: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class DirectoryIn(BaseModel):
+    """Directory entries published by a manager: each an "id" plus service fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: int
+    entries: list[dict[FieldName, Scalar]] = Field(max_length=20_000)

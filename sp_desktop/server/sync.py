@@ -1,0 +1,516 @@
+"""Applying a pushed batch and serving pulls; the merge itself lives in `sp_desktop.sync.merge`.
+
+A push is one transaction: receipts first (a retried op gets its stored answer), then the team
+check on every person the batch touches (another team's person refuses the whole batch), then
+the merges, and last the sequence numbers, taken from the counter row whose lock is held to
+commit. Pulls read the counter first and serve only rows at or below it, all committed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, Row, bindparam, select, tuple_
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from sp_desktop.domain.hlc import HlcStamp, HybridClock
+from sp_desktop.domain.ids import new_id
+from sp_desktop.server.accounts import DeviceContext, Role, now_text
+from sp_desktop.server.db import (
+    SEQ_COUNTER,
+    conflicts,
+    counters,
+    person_scope,
+    read_transaction,
+    receipts,
+    rows,
+    write_transaction,
+)
+from sp_desktop.sync.merge import RowState, device_of, merge
+from sp_desktop.sync.protocol import (
+    TABLES,
+    AckStatus,
+    ChangeOp,
+    ConflictCopy,
+    OpKind,
+    TableKind,
+)
+
+log = logging.getLogger(__name__)
+
+PEOPLE = "people"
+DIRECTORY = "services"
+OFFICE_DEVICE = "office"  # the clock stamp device of directory entries published by the office
+_RETRIES = 6
+_CHUNK = 400  # ids per IN (...) list
+
+
+class OtherTeam(Exception):
+    """The batch touches a person of another team; nothing of it is stored."""
+
+
+@dataclass(slots=True)
+class PushResult:
+    acks: list[dict[str, Any]]
+    applied: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    replayed: int = 0
+
+
+@dataclass(slots=True)
+class Page:
+    rows: list[dict[str, Any]]
+    conflicts: list[dict[str, Any]]
+    cursor: int
+    more: bool
+    reset: bool = False
+    directory_rows: int = field(default=0)
+
+
+def stamp_time(stamp: str) -> str:
+    """The wall time inside a clock stamp, as ISO text (rows' created/updated times)."""
+    try:
+        millis = HlcStamp.parse(stamp).wall_ms
+    except ValueError:
+        return ""
+    return datetime.fromtimestamp(millis / 1000, UTC).isoformat(timespec="milliseconds")
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """Races between workers that a fresh attempt settles: a concurrent insert of the same row,
+    receipt or person; a PostgreSQL deadlock or serialization failure; a busy SQLite file."""
+    if isinstance(exc, IntegrityError):
+        return True
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in {"40001", "40P01"}:
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
+
+
+# --- push -----------------------------------------------------------------------------------
+
+
+def push(
+    engine: Engine, ctx: DeviceContext, ops: Sequence[ChangeOp], resolved: Sequence[str] = ()
+) -> PushResult:
+    """Applies the batch in one transaction, retrying races with other workers."""
+    for attempt in range(_RETRIES):
+        try:
+            with write_transaction(engine) as conn:
+                return _push(conn, ctx, ops, resolved)
+        except DBAPIError as exc:
+            if attempt == _RETRIES - 1 or not _retryable(exc):
+                raise
+            log.info("push raced another worker (%s); retrying", type(exc).__name__)
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _person_of(op: ChangeOp) -> str | None:
+    if op.table == PEOPLE:
+        return op.row_id
+    return op.person_id
+
+
+def _refusal(ctx: DeviceContext, op: ChangeOp) -> str | None:
+    """Why this one op cannot be stored (it is moved aside; the rest of the batch goes on)."""
+    spec = TABLES.get(op.table)
+    if spec is None:
+        return f"this server does not know the table {op.table!r}; please update the server"
+    if spec.kind is TableKind.DIRECTORY and ctx.role is not Role.MANAGER:
+        return "the directory of services is read-only for advisers"
+    if spec.person_scoped and _person_of(op) is None:
+        return "a change to a person's record must name the person"
+    if op.table == PEOPLE and op.person_id not in (None, op.row_id):
+        return "a person's own row must name that person"
+    if device_of(op.hlc) != ctx.device_id:
+        return "the change is stamped by another device"
+    if op.kind is OpKind.APPEND and spec.kind is not TableKind.FACT:
+        return f"{op.table!r} is not an append-only table"
+    return None
+
+
+def _row_state(row: Row[Any]) -> RowState:
+    return RowState(
+        table=row.table_name,
+        row_id=row.row_id,
+        person_id=row.person_id,
+        fields=orjson.loads(row.fields),
+        versions=orjson.loads(row.versions),
+        deleted=bool(row.deleted),
+        hlc=row.hlc,
+        origin_device=row.origin_device,
+        created_hlc=row.created_hlc,
+    )
+
+
+def _push(
+    conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp], resolved: Sequence[str]
+) -> PushResult:
+    result = PushResult(acks=[])
+    ids = [op.op_id for op in ops]
+    stored: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(ids):
+        found = conn.execute(
+            select(receipts.c.op_id, receipts.c.result).where(
+                receipts.c.device_id == ctx.device_id, receipts.c.op_id.in_(chunk)
+            )
+        )
+        stored.update({r.op_id: orjson.loads(r.result) for r in found})
+    fresh: list[ChangeOp] = []
+    seen: set[str] = set()
+    for op in ops:
+        if op.op_id not in stored and op.op_id not in seen:
+            seen.add(op.op_id)
+            fresh.append(replace(op, person_id=_person_of(op)) if op.table == PEOPLE else op)
+
+    _check_team(conn, ctx, fresh)
+    current = _lock_rows(conn, ctx, fresh)
+    existed = set(current)
+
+    answers: dict[str, dict[str, Any]] = {}
+    touched: dict[tuple[str, str], None] = {}  # ordered set: the order changes happened in
+    new_conflicts: dict[str, tuple[ConflictCopy, int | None]] = {}
+    for op in fresh:
+        key = (op.table, op.row_id)
+        reason = _refusal(ctx, op)
+        outcome = None if reason else merge(current.get(key), op)
+        if outcome is None or outcome.status is AckStatus.REJECTED or outcome.row is None:
+            reason = reason or (outcome.reason if outcome else None) or "refused"
+            answers[op.op_id] = {"op": op.op_id, "status": AckStatus.REJECTED.value,
+                                 "reason": reason}
+            result.rejected += 1
+            continue
+        current[key] = outcome.row
+        if outcome.changed:
+            touched.pop(key, None)
+            touched[key] = None
+        team = None if TABLES[op.table].kind is TableKind.DIRECTORY else ctx.team_id
+        for conflict in outcome.conflicts:
+            new_conflicts.setdefault(conflict.id, (conflict, team))
+        ack: dict[str, Any] = {"op": op.op_id, "status": outcome.status.value}
+        if outcome.conflicts:
+            ack["conflicts"] = [c.id for c in outcome.conflicts]
+        if outcome.reason:
+            ack["reason"] = outcome.reason
+        answers[op.op_id] = ack
+        result.applied += 1
+
+    known = list(new_conflicts)
+    for chunk in _chunks(known):
+        for (conflict_id,) in conn.execute(select(conflicts.c.id).where(conflicts.c.id.in_(chunk))):
+            new_conflicts.pop(conflict_id, None)  # the same loss, logged by an earlier push
+    resolvable = _resolvable(conn, ctx, resolved)
+    result.conflicts = len(new_conflicts)
+
+    count = len(touched) + len(new_conflicts) + len(resolvable)
+    if count:
+        top = conn.execute(
+            counters.update()
+            .where(counters.c.name == SEQ_COUNTER)
+            .values(value=counters.c.value + count)
+            .returning(counters.c.value)
+        ).scalar_one()
+        seqs = iter(range(top - count + 1, top + 1))
+        _write_rows(conn, ctx, [current[key] for key in touched], existed, seqs)
+        _write_conflicts(conn, new_conflicts.values(), seqs)
+        stamp = now_text()
+        for conflict_id in resolvable:
+            conn.execute(
+                conflicts.update()
+                .where(conflicts.c.id == conflict_id)
+                .values(resolved_at=stamp, seq=next(seqs))
+            )
+    if answers:
+        stamp = now_text()
+        conn.execute(
+            receipts.insert(),
+            [
+                {"device_id": ctx.device_id, "op_id": op_id, "created_at": stamp,
+                 "result": orjson.dumps(ack).decode()}
+                for op_id, ack in answers.items()
+            ],
+        )
+    for op in ops:
+        if op.op_id in stored:
+            result.replayed += 1
+            result.acks.append(stored[op.op_id])
+        else:
+            result.acks.append(answers[op.op_id])
+    return result
+
+
+def _check_team(conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]) -> None:
+    """Refuses the batch if any person in it is another team's; claims new people for ours."""
+    people = sorted({p for op in ops if _person_scoped(op.table)
+                     and (p := op.person_id) is not None})
+    known: dict[str, int] = {}
+    for chunk in _chunks(people):
+        found = conn.execute(
+            select(person_scope.c.person_id, person_scope.c.team_id).where(
+                person_scope.c.person_id.in_(chunk)
+            )
+        )
+        known.update({r.person_id: r.team_id for r in found})
+    if any(team != ctx.team_id for team in known.values()):
+        raise OtherTeam()
+    claims = [{"person_id": p, "team_id": ctx.team_id} for p in people if p not in known]
+    if claims:
+        conn.execute(person_scope.insert(), claims)
+
+
+def _person_scoped(table: str) -> bool:
+    spec = TABLES.get(table)
+    return spec is not None and spec.person_scoped
+
+
+def _lock_rows(
+    conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]
+) -> dict[tuple[str, str], RowState]:
+    """Loads (and on PostgreSQL locks, in key order so workers never deadlock) the rows."""
+    keys = sorted({(op.table, op.row_id) for op in ops})
+    current: dict[tuple[str, str], RowState] = {}
+    for chunk in _chunks(keys):
+        found = conn.execute(
+            select(rows)
+            .where(tuple_(rows.c.table_name, rows.c.row_id).in_(chunk))
+            .order_by(rows.c.table_name, rows.c.row_id)
+            .with_for_update()
+        )
+        for row in found:
+            if row.team_id is not None and row.team_id != ctx.team_id:
+                raise OtherTeam()
+            current[(row.table_name, row.row_id)] = _row_state(row)
+    return current
+
+
+def _write_rows(
+    conn: Connection,
+    ctx: DeviceContext,
+    changed: Sequence[RowState],
+    existed: set[tuple[str, str]],
+    seqs: Iterable[int],
+) -> None:
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for state, seq in zip(changed, seqs, strict=False):
+        values = {
+            "fields": orjson.dumps(state.fields).decode(),
+            "versions": orjson.dumps(state.versions).decode(),
+            "deleted": state.deleted,
+            "hlc": state.hlc,
+            "seq": seq,
+        }
+        if (state.table, state.row_id) in existed:
+            updates.append({"k_table": state.table, "k_row": state.row_id, **values})
+        else:
+            directory = TABLES[state.table].kind is TableKind.DIRECTORY
+            inserts.append({
+                "table_name": state.table,
+                "row_id": state.row_id,
+                "person_id": state.person_id,
+                "team_id": None if directory else ctx.team_id,
+                "origin_device": state.origin_device,
+                "created_hlc": state.created_hlc,
+                **values,
+            })
+    if inserts:
+        conn.execute(rows.insert(), inserts)
+    if updates:
+        conn.execute(
+            rows.update()
+            .where(rows.c.table_name == bindparam("k_table"), rows.c.row_id == bindparam("k_row"))
+            .values(
+                fields=bindparam("fields"),
+                versions=bindparam("versions"),
+                deleted=bindparam("deleted"),
+                hlc=bindparam("hlc"),
+                seq=bindparam("seq"),
+            ),
+            updates,
+        )
+
+
+def _write_conflicts(
+    conn: Connection,
+    logged: Iterable[tuple[ConflictCopy, int | None]],
+    seqs: Iterable[int],
+) -> None:
+    stamp = now_text()
+    values = [
+        {
+            "id": c.id,
+            "team_id": team,
+            "table_name": c.table,
+            "row_id": c.row_id,
+            "person_id": c.person_id,
+            "field": c.field,
+            "kind": c.kind.value,
+            "kept_value": orjson.dumps(c.kept_value).decode(),
+            "other_value": orjson.dumps(c.other_value).decode(),
+            "kept_hlc": c.kept_hlc,
+            "other_hlc": c.other_hlc,
+            "created_at": stamp,
+            "resolved_at": None,
+            "seq": seq,
+        }
+        for (c, team), seq in zip(logged, seqs, strict=False)
+    ]
+    if values:
+        conn.execute(conflicts.insert(), values)
+
+
+def _resolvable(conn: Connection, ctx: DeviceContext, resolved: Sequence[str]) -> list[str]:
+    """Conflicts of this team that the device says the adviser has resolved, still open here."""
+    found: list[str] = []
+    for chunk in _chunks(sorted(set(resolved))):
+        found.extend(
+            conn.execute(
+                select(conflicts.c.id).where(
+                    conflicts.c.id.in_(chunk),
+                    conflicts.c.team_id == ctx.team_id,
+                    conflicts.c.resolved_at.is_(None),
+                )
+            ).scalars()
+        )
+    return found
+
+
+# --- pull -----------------------------------------------------------------------------------
+
+
+def current_seq(conn: Connection) -> int:
+    return int(conn.execute(
+        select(counters.c.value).where(counters.c.name == SEQ_COUNTER)
+    ).scalar_one())
+
+
+def pull(engine: Engine, ctx: DeviceContext, cursor: int, limit: int) -> Page:
+    """Rows of the team and the directory changed after `cursor`, oldest change first."""
+    with read_transaction(engine) as conn:
+        high = current_seq(conn)
+        reset = cursor > high  # the server was restored from an older backup: start again
+        if reset:
+            cursor = 0
+        scoped = [rows.c.team_id == ctx.team_id, rows.c.team_id.is_(None)]
+        streams = [
+            list(
+                conn.execute(
+                    select(rows)
+                    .where(scope, rows.c.seq > cursor, rows.c.seq <= high)
+                    .order_by(rows.c.seq)
+                    .limit(limit + 1)
+                )
+            )
+            for scope in scoped
+        ]
+        merged = list(heapq.merge(*streams, key=lambda r: int(r.seq)))[: limit + 1]
+        more = len(merged) > limit
+        page = merged[:limit]
+        new_cursor = int(page[-1].seq) if more else high
+        logged = conn.execute(
+            select(conflicts)
+            .where(
+                conflicts.c.team_id == ctx.team_id,
+                conflicts.c.seq > cursor,
+                conflicts.c.seq <= new_cursor,
+            )
+            .order_by(conflicts.c.seq)
+        ).all()
+    return Page(
+        rows=[_row_wire(r) for r in page],
+        conflicts=[_conflict_wire(c) for c in logged],
+        cursor=new_cursor,
+        more=more,
+        reset=reset,
+        directory_rows=sum(1 for r in page if r.team_id is None),
+    )
+
+
+def _row_wire(row: Row[Any]) -> dict[str, Any]:
+    # Fields travel as the stored JSON text, spliced in without decoding and re-encoding.
+    return {
+        "table": row.table_name,
+        "row": row.row_id,
+        "person": row.person_id,
+        "fields": orjson.Fragment(row.fields),
+        "versions": orjson.Fragment(row.versions),
+        "deleted": bool(row.deleted),
+        "hlc": row.hlc,
+        "seq": int(row.seq),
+        "origin": row.origin_device,
+        "created_at": stamp_time(row.created_hlc),
+        "updated_at": stamp_time(row.hlc),
+    }
+
+
+def _conflict_wire(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "table": row.table_name,
+        "row": row.row_id,
+        "person": row.person_id,
+        "field": row.field,
+        "kind": row.kind,
+        "kept": orjson.Fragment(row.kept_value or "null"),
+        "other": orjson.Fragment(row.other_value or "null"),
+        "kept_hlc": row.kept_hlc,
+        "other_hlc": row.other_hlc,
+        "created_at": row.created_at,
+        "resolved_at": row.resolved_at,
+        "seq": int(row.seq),
+    }
+
+
+# --- the directory of services, published by the office ------------------------------------
+
+
+def publish_directory(engine: Engine, entries: Sequence[dict[str, Any]]) -> PushResult:
+    """Stores directory entries (each with an "id"; `"deleted": true` withdraws one).
+
+    Each entry is applied as an edit by the office based on the stamps the server holds, so a
+    published directory always wins cleanly and every device pulls it.
+    """
+    with read_transaction(engine) as conn:
+        latest = conn.execute(
+            select(rows.c.hlc).where(rows.c.table_name == DIRECTORY).order_by(rows.c.hlc.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        ids = [str(e["id"]) for e in entries]
+        held: dict[str, dict[str, str]] = {}
+        for chunk in _chunks(ids):
+            found = conn.execute(
+                select(rows.c.row_id, rows.c.versions).where(
+                    rows.c.table_name == DIRECTORY, rows.c.row_id.in_(chunk)
+                )
+            )
+            held.update({r.row_id: orjson.loads(r.versions) for r in found})
+    clock = HybridClock(OFFICE_DEVICE, HlcStamp.parse(latest) if latest else None)
+    ops: list[ChangeOp] = []
+    for entry in entries:
+        row_id = str(entry["id"])
+        values = {k: v for k, v in entry.items() if k not in {"id", "deleted"}}
+        versions = held.get(row_id, {})
+        if entry.get("deleted"):
+            ops.append(ChangeOp(new_id(), DIRECTORY, row_id, None, OpKind.DELETE, {},
+                                dict(versions), str(clock.now())))
+        else:
+            base: dict[str, str | None] = {name: versions.get(name) for name in values}
+            ops.append(ChangeOp(new_id(), DIRECTORY, row_id, None, OpKind.UPSERT, values, base,
+                                str(clock.now())))
+    office = DeviceContext(OFFICE_DEVICE, 0, 0, "", Role.MANAGER, False)
+    return push(engine, office, ops)
