@@ -1,0 +1,426 @@
+"""The local store's side of sync: outbox batches, applying pulled pages, sync metadata.
+
+Each round trip's answer is applied in one local transaction: acknowledged outbox entries go,
+pulled rows and conflicts come in, the cursor moves. A cut connection or a crash leaves either
+all of it or none of it. Pulled rows never write outbox entries, and a field with a local edit
+still waiting to go up keeps its local value and stamp (the server will merge that edit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    Float,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.sql.type_api import TypeEngine
+
+from sp_desktop.domain.hlc import HlcStamp, HybridClock
+from sp_desktop.services.people import fold
+from sp_desktop.store.changes import HLC_META_KEY
+from sp_desktop.store.database import Store
+from sp_desktop.store.schema import (
+    LOCAL_ONLY_COLUMNS,
+    SYNC_COLUMNS,
+    TABLES_BY_NAME,
+    conflicts,
+    outbox,
+    people,
+    store_meta,
+)
+from sp_desktop.sync.protocol import (
+    AckStatus,
+    ChangeOp,
+    ConflictKind,
+    OpKind,
+    PulledRow,
+)
+
+META_SERVER_URL = "sync.server_url"
+META_TOKEN = "sync.device_token"
+META_CURSOR = "sync.cursor"
+META_LAST_SUCCESS = "sync.last_success"
+META_LAST_ATTEMPT = "sync.last_attempt"
+META_REGISTERED_AT = "sync.registered_at"
+META_ROLE = "sync.role"
+META_REJECTED = "sync.rejected"  # JSON list: changes the office refused, kept for the adviser
+META_RESOLVED = "sync.resolved_pending"  # JSON list: conflict ids resolved here, not yet sent
+META_TEAM = "team"  # shared with the workspace, which files new people under it
+META_ADVISER = "adviser"
+
+_CHUNK = 400
+
+
+def now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+# --- metadata ---------------------------------------------------------------------------------
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    found = conn.execute(select(store_meta.c.value).where(store_meta.c.key == key))
+    value = found.scalar_one_or_none()
+    return None if value is None else str(value)
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    """Upsert inside the caller's transaction, so metadata commits with what it describes."""
+    updated = conn.execute(store_meta.update().where(store_meta.c.key == key).values(value=value))
+    if updated.rowcount == 0:
+        conn.execute(store_meta.insert().values(key=key, value=value))
+
+
+def delete_meta(conn: Connection, key: str) -> None:
+    conn.execute(store_meta.delete().where(store_meta.c.key == key))
+
+
+def get_json_list(conn: Connection, key: str) -> list[Any]:
+    text = get_meta(conn, key)
+    value = orjson.loads(text) if text else []
+    return value if isinstance(value, list) else []
+
+
+# --- the outbox -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    seq: int
+    op: ChangeOp
+    created_at: str
+
+
+def read_batch(store: Store, limit: int) -> list[OutboxEntry]:
+    """The oldest `limit` waiting changes, in the order they were made."""
+    with store.read() as conn:
+        found = conn.execute(select(outbox).order_by(outbox.c.seq).limit(limit)).mappings().all()
+    return [
+        OutboxEntry(
+            seq=int(r["seq"]),
+            op=ChangeOp(
+                op_id=r["op_id"],
+                table=r["table_name"],
+                row_id=r["row_id"],
+                person_id=r["person_id"],
+                kind=OpKind(r["kind"]),
+                fields=orjson.loads(r["fields"]),
+                base=orjson.loads(r["base"]),
+                hlc=r["hlc"],
+            ),
+            created_at=r["created_at"],
+        )
+        for r in found
+    ]
+
+
+# --- applying an answer -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Applied:
+    """What one answer changed locally, so screens redraw only that."""
+
+    acknowledged: int = 0
+    rejected: int = 0
+    rows: int = 0
+    new_conflicts: int = 0
+    tables: set[str] = field(default_factory=set)
+    people: set[str] = field(default_factory=set)
+    skipped_tables: set[str] = field(default_factory=set)
+
+
+@contextlib.contextmanager
+def sync_transaction(store: Store) -> Iterator[Connection]:
+    """A write transaction on the writer connection with foreign keys checked off.
+
+    Pulled pages arrive in the server's change order, not parent-before-child (a person edited
+    after their referral comes later): while pages are still coming a child may arrive before
+    its parent. The server holds both, so links are whole again once the pull completes.
+    """
+    with store.writer.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
+
+
+def apply_answer(
+    conn: Connection,
+    *,
+    sent: Sequence[OutboxEntry],
+    acks: Sequence[dict[str, Any]],
+    changes: Sequence[dict[str, Any]],
+    logged: Sequence[dict[str, Any]],
+    cursor: int,
+    resolved_sent: Sequence[str],
+    clock: HybridClock | None,
+) -> Applied:
+    """Applies one server answer in the caller's transaction (see the module docstring)."""
+    applied = Applied()
+    _take_acks(conn, sent, acks, applied)
+    _apply_rows(conn, [PulledRow.from_wire(c) for c in changes], applied, clock)
+    _store_conflicts(conn, logged, applied)
+    if resolved_sent:
+        waiting = [i for i in get_json_list(conn, META_RESOLVED) if i not in set(resolved_sent)]
+        set_meta(conn, META_RESOLVED, orjson.dumps(waiting).decode())
+    set_meta(conn, META_CURSOR, str(cursor))
+    return applied
+
+
+def _take_acks(
+    conn: Connection, sent: Sequence[OutboxEntry], acks: Sequence[dict[str, Any]], applied: Applied
+) -> None:
+    by_op = {entry.op.op_id: entry for entry in sent}
+    done: list[str] = []
+    refused: list[dict[str, Any]] = []
+    for ack in acks:
+        entry = by_op.get(str(ack.get("op")))
+        if entry is None:
+            continue
+        done.append(entry.op.op_id)
+        if ack.get("status") == AckStatus.REJECTED.value:
+            # Moved aside for the adviser to see; it never blocks the changes behind it.
+            refused.append({**entry.op.to_wire(), "reason": ack.get("reason", ""),
+                            "refused_at": now_text(), "made_at": entry.created_at})
+    for chunk in _chunks(done):
+        conn.execute(delete(outbox).where(outbox.c.op_id.in_(chunk)))
+    if refused:
+        kept = get_json_list(conn, META_REJECTED) + refused
+        set_meta(conn, META_REJECTED, orjson.dumps(kept).decode())
+    applied.acknowledged += len(done)
+    applied.rejected += len(refused)
+
+
+@dataclass(slots=True)
+class _Pending:
+    fields: dict[str, str] = field(default_factory=dict)  # field -> stamp of the local edit
+    deleted: bool = False
+    hlc: str = ""
+
+
+def _pending(conn: Connection, table: str, row_ids: Sequence[str]) -> dict[str, _Pending]:
+    pending: dict[str, _Pending] = defaultdict(_Pending)
+    for chunk in _chunks(row_ids):
+        found = conn.execute(
+            select(outbox.c.row_id, outbox.c.kind, outbox.c.fields, outbox.c.hlc)
+            .where(outbox.c.table_name == table, outbox.c.row_id.in_(chunk))
+            .order_by(outbox.c.seq)
+        )
+        for row_id, kind, fields, hlc in found:
+            waiting = pending[row_id]
+            waiting.fields.update(dict.fromkeys(orjson.loads(fields), hlc))
+            waiting.deleted = waiting.deleted or kind == OpKind.DELETE.value
+            waiting.hlc = max(waiting.hlc, hlc)
+    return pending
+
+
+def _placeholder(kind: TypeEngine[Any]) -> Any:
+    if isinstance(kind, Boolean):
+        return False
+    if isinstance(kind, Integer | Float):
+        return 0
+    if isinstance(kind, Date):
+        return date(1900, 1, 1)
+    return ""
+
+
+def coerce_value(table: Table, name: str, value: Any) -> Any:
+    """A wire value in the column's Python type (dates arrive as ISO text)."""
+    if value is None:
+        return None
+    kind = table.c[name].type
+    try:
+        if isinstance(kind, Date):
+            return date.fromisoformat(str(value)[:10])
+        if isinstance(kind, Boolean):
+            return bool(value)
+        if isinstance(kind, Integer) and not isinstance(value, bool):
+            return int(value)
+        if isinstance(kind, Float):
+            return float(value)
+    except (TypeError, ValueError):
+        return None if table.c[name].nullable else _placeholder(kind)
+    return value
+
+
+def _apply_rows(
+    conn: Connection, pulled: Sequence[PulledRow], applied: Applied, clock: HybridClock | None
+) -> None:
+    by_table: dict[str, list[PulledRow]] = defaultdict(list)
+    for row in pulled:
+        if row.table in TABLES_BY_NAME:
+            by_table[row.table].append(row)
+        else:
+            applied.skipped_tables.add(row.table)  # a newer server's table: ignored, not lost
+    newest = ""
+    for name, incoming in by_table.items():
+        table = TABLES_BY_NAME[name]
+        ids = [r.row_id for r in incoming]
+        held: dict[str, dict[str, str]] = {}
+        for chunk in _chunks(ids):
+            found = conn.execute(select(table.c.id, table.c.versions).where(table.c.id.in_(chunk)))
+            held.update({row_id: json.loads(versions or "{}") for row_id, versions in found})
+        pending = _pending(conn, name, ids) if held else {}
+        inserts: list[dict[str, Any]] = []
+        for row in incoming:
+            newest = max(newest, row.hlc, *row.versions.values())
+            values = _row_values(table, row)
+            versions = dict(row.versions)
+            deleted, hlc = row.deleted, row.hlc
+            waiting = pending.get(row.row_id)
+            if waiting is not None:
+                for field_name, stamp in waiting.fields.items():
+                    values.pop(field_name, None)  # our newer edit stays until the server merges it
+                    versions[field_name] = stamp
+                deleted = deleted or waiting.deleted
+                hlc = max(hlc, waiting.hlc)
+            meta = {"versions": json.dumps(versions), "deleted": deleted, "hlc": hlc,
+                    "updated_at": row.updated_at or now_text()}
+            if row.row_id in held:
+                conn.execute(update(table).where(table.c.id == row.row_id).values(**values, **meta))
+            elif row.fields or not row.deleted:
+                inserts.append(_full_row(table, row, values, meta))
+            else:
+                continue  # a delete of a row this laptop never had: nothing to hold
+            applied.rows += 1
+            applied.tables.add(name)
+            person = row.row_id if name == people.name else row.person_id
+            if person:
+                applied.people.add(person)
+        if inserts:
+            conn.execute(table.insert(), inserts)
+        if name == people.name:
+            _refresh_search_keys(conn, ids)
+    if newest:
+        _absorb_stamp(conn, newest, clock)
+
+
+def _row_values(table: Table, row: PulledRow) -> dict[str, Any]:
+    values = {
+        name: coerce_value(table, name, value)
+        for name, value in row.fields.items()
+        if name in table.c and name not in SYNC_COLUMNS and name not in LOCAL_ONLY_COLUMNS
+    }
+    if "person_id" in table.c and row.person_id is not None:
+        values["person_id"] = row.person_id
+    return values
+
+
+def _full_row(
+    table: Table, row: PulledRow, values: dict[str, Any], meta: dict[str, Any]
+) -> dict[str, Any]:
+    """Every column present (executemany needs uniform rows); gaps get the column default."""
+    full: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in SYNC_COLUMNS:
+            continue
+        if column.name in values and not (values[column.name] is None and not column.nullable):
+            full[column.name] = values[column.name]
+            continue
+        default = getattr(column.default, "arg", None) if column.default is not None else None
+        if default is None and not column.nullable:
+            default = _placeholder(column.type)
+        full[column.name] = default
+    return {
+        **full,
+        **meta,
+        "id": row.row_id,
+        "created_at": row.created_at or now_text(),
+        "origin_device": row.origin_device,
+    }
+
+
+def _refresh_search_keys(conn: Connection, ids: Sequence[str]) -> None:
+    """People pulled from the office get the same folded search key local edits get."""
+    for chunk in _chunks(ids):
+        found = conn.execute(
+            select(people.c.id, people.c.given_name, people.c.preferred_name,
+                   people.c.family_name).where(people.c.id.in_(chunk))
+        ).all()
+        keys = [
+            {"k_id": row_id, "search_key": fold(" ".join(filter(None, (given, preferred, family))))}
+            for row_id, given, preferred, family in found
+        ]
+        if keys:
+            conn.execute(
+                update(people).where(people.c.id == bindparam("k_id"))
+                .values(search_key=bindparam("search_key")),
+                keys,
+            )
+
+
+def _absorb_stamp(conn: Connection, newest: str, clock: HybridClock | None) -> None:
+    """Moves our clock past every stamp pulled, so our next edit is ordered after them."""
+    try:
+        stamp = HlcStamp.parse(newest)
+    except ValueError:
+        return
+    if clock is not None:
+        clock.receive(stamp)
+    last = get_meta(conn, HLC_META_KEY)
+    if last is None or last < newest:
+        set_meta(conn, HLC_META_KEY, newest)
+
+
+def _store_conflicts(conn: Connection, logged: Sequence[dict[str, Any]], applied: Applied) -> None:
+    if not logged:
+        return
+    ids = [str(c["id"]) for c in logged]
+    known: dict[str, Any] = {}
+    for chunk in _chunks(ids):
+        found = conn.execute(
+            select(conflicts.c.id, conflicts.c.resolved_at).where(conflicts.c.id.in_(chunk))
+        )
+        known.update(dict(found.tuples().all()))
+    for wire in logged:
+        conflict_id = str(wire["id"])
+        resolved_at = wire.get("resolved_at")
+        if conflict_id in known:
+            if resolved_at and not known[conflict_id]:
+                conn.execute(update(conflicts).where(conflicts.c.id == conflict_id)
+                             .values(resolved_at=resolved_at))
+            continue
+        created = wire.get("created_at") or now_text()
+        if wire.get("kind") == ConflictKind.VALUE.value and not resolved_at:
+            resolved_at = created  # settled by clock; logged so nothing is dropped unseen
+        conn.execute(conflicts.insert().values(
+            id=conflict_id,
+            table_name=wire["table"],
+            row_id=wire["row"],
+            person_id=wire.get("person"),
+            field=wire["field"],
+            kept_value=orjson.dumps(wire.get("kept")).decode(),
+            other_value=orjson.dumps(wire.get("other")).decode(),
+            kept_hlc=wire.get("kept_hlc"),
+            other_hlc=wire.get("other_hlc"),
+            created_at=created,
+            resolved_at=resolved_at,
+        ))
+        known[conflict_id] = resolved_at
+        if not resolved_at:
+            applied.new_conflicts += 1
