@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.exc import DatabaseError as SqlDatabaseError
 from sqlalchemy.pool import QueuePool
 
 from sp_desktop.domain.ids import new_id
@@ -35,6 +36,7 @@ from sp_desktop.store.keyfile import Argon2Params, KeyFile, atomic_write
 from sp_desktop.store.schema import store_meta
 
 log = logging.getLogger(__name__)
+_DAMAGE_SIGNS = ("malformed", "not a database", "file is encrypted", "corrupt")
 
 DATABASE_NAME = "sp-desktop.db"
 KEYFILE_NAME = "sp-desktop.keys"
@@ -198,7 +200,7 @@ class Store:
         except StoreError:
             store.close(clean=False)
             raise
-        except sqlcipher.DatabaseError as exc:
+        except (sqlcipher.DatabaseError, SqlDatabaseError) as exc:
             store.close(clean=False)
             raise DamagedStore(database_path(folder), str(exc)) from exc
         store._mark_open()
@@ -322,13 +324,36 @@ class Store:
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction on the writer connection (BEGIN IMMEDIATE, durable on commit)."""
-        with self.writer.begin() as conn:
+        with self._known_errors(), self.writer.begin() as conn:
             yield conn
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.reader.begin() as conn:
+        with self._known_errors(), self.reader.begin() as conn:
             yield conn
+
+    @contextlib.contextmanager
+    def _known_errors(self) -> Iterator[None]:
+        """Damage found mid-session is a known error (calm message naming the file), not a bug."""
+        try:
+            yield
+        except SqlDatabaseError as exc:
+            text = str(exc.orig).lower()
+            if isinstance(exc.orig, sqlcipher.DatabaseError) and any(
+                sign in text for sign in _DAMAGE_SIGNS
+            ):
+                raise DamagedStore(database_path(self.folder), str(exc.orig)) from exc
+            if "disk is full" in text or "database or disk is full" in text:
+                raise StoreError(
+                    "The laptop's disk is full, so this could not be saved. "
+                    "Free some space and try again: nothing you typed has been lost."
+                ) from exc
+            if "readonly" in text or "read-only" in text:
+                raise StoreError(
+                    f"The store in {self.folder} cannot be written to (read-only). "
+                    "Please contact your office."
+                ) from exc
+            raise
 
 
 def _now() -> str:

@@ -1,0 +1,39 @@
+"""Schema migrations: the head constant is Alembic's head, and the first schema still opens."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+from sp_desktop.services.workspace import Workspace
+from sp_desktop.store import migrations
+
+FIXTURE = Path(__file__).parent.parent / "data" / "stores" / "schema-0001"
+FIXTURE_PASSPHRASE = "first schema fixture"
+
+
+def test_head_revision_constant_matches_alembic() -> None:
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    assert script.get_current_head() == migrations.HEAD_REVISION
+
+
+def test_store_written_by_the_first_schema_opens_and_upgrades(tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    shutil.copytree(FIXTURE, folder)
+    ws = Workspace.open(folder, FIXTURE_PASSPHRASE)
+    try:
+        with ws.store.read() as conn:
+            assert migrations.current_revision(conn) == migrations.HEAD_REVISION
+        [row] = ws.caseload.rows()
+        assert row.name == "Siobhán Ó Briain"
+        assert row.last_contact is not None and row.next_due is not None
+        assert ws.wellbeing.history(row.person_id)[0].scores.anxiety is None
+        assert ws.visits.steps_of(row.person_id)[0].words == "Go to the choir once"
+        # The upgraded store keeps working: new edits, new outbox entries.
+        ws.visits.add_step(row.person_id, "Ring the choir leader")
+        assert len(ws.visits.steps_of(row.person_id)) == 2
+        assert ws.store.integrity_report().ok
+    finally:
+        ws.close()
