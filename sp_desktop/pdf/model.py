@@ -163,7 +163,8 @@ class PlanDocument:
         steps: the steps they chose, in their order.
         activities: activities to try.
         link_worker: who to contact.
-        next_visit: date and time of the next visit, or None if not yet arranged.
+        next_visit: date and time of the next visit, or None if not yet arranged; a plain date
+            when no time is agreed yet (follow-ups are scheduled by day), printed without a time.
         next_visit_place: where ("At your home"), or None.
         wellbeing: the ONS4 questions, then and now.
         wellbeing_then_date: when the first answers were given; None hides the "then" bars.
@@ -178,7 +179,7 @@ class PlanDocument:
     steps: tuple[PlanStep, ...]
     activities: tuple[PlanActivity, ...]
     link_worker: LinkWorker
-    next_visit: datetime | None
+    next_visit: date | datetime | None
     next_visit_place: str | None
     wellbeing: tuple[WellbeingLine, ...]
     wellbeing_then_date: date | None

@@ -34,8 +34,10 @@ def clock_time(moment: time) -> str:
     return f"{hour}{suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d}{suffix}"
 
 
-def appointment(moment: datetime) -> str:
-    """ "Tuesday 14 April 2026 at 2:30pm"."""
+def appointment(moment: date | datetime) -> str:
+    """ "Tuesday 14 April 2026 at 2:30pm", or just the day when no time is agreed yet."""
+    if not isinstance(moment, datetime):
+        return weekday_date(moment)
     return f"{weekday_date(moment.date())} at {clock_time(moment.time())}"
 
 

@@ -121,3 +121,7 @@ def test_markup_escapes_and_keeps_numbers_whole() -> None:
 
 def test_clean_text_composes_and_drops_control_characters() -> None:
     assert fonts.clean_text("Zoe\u0308\x07\tDvor\u030cák\r\n") == "Zoë Dvořák\n"
+
+
+def test_appointment_without_a_time_gives_the_day_only() -> None:
+    assert wording.appointment(date(2026, 3, 17)) == "Tuesday 17 March 2026"
