@@ -337,6 +337,17 @@ def _build(row: _Row, f: _Fields) -> Service | None:
         return None
 
 
+def _build_once(row: _Row, f: _Fields, seen: dict[str, int]) -> Service | None:
+    """Builds the row's service; an id used by an earlier row is a problem even if that row
+    had problems of its own."""
+    service_id = f.values.get("id", "")
+    if service_id in seen:
+        row.problem(f.paths["id"], f"{service_id!r} is already used on row {seen[service_id]}.")
+    elif service_id:
+        seen[service_id] = row.row
+    return _build(row, f)
+
+
 def _whole_weeks(row: _Row, value: Any, path: str) -> int | None:
     if value is None or value == "":
         return None
@@ -389,14 +400,9 @@ def parse_json(data: bytes) -> ParsedDirectory:
         if not isinstance(item, dict):
             row.problem("", f"should be a service object, not {_kind(item)}.")
             continue
-        service = _build(row, _json_fields(row, item))
-        if service is None:
-            continue
-        if service.id in seen:
-            row.problem("id", f"{service.id!r} is already used by row {seen[service.id]}.")
-            continue
-        seen[service.id] = number
-        services.append(service)
+        service = _build_once(row, _json_fields(row, item), seen)
+        if service is not None:
+            services.append(service)
     return ParsedDirectory(tuple(services), tuple(problems))
 
 
@@ -555,14 +561,16 @@ def _json_contact(row: _Row, item: Mapping[str, Any], f: _Fields) -> None:
 
 def _json_schedule(row: _Row, item: Mapping[str, Any], f: _Fields) -> None:
     said = []
-    for i, schedule in enumerate(row.objects(item, "schedules", "schedules")):
-        path = f"schedules[{i}]"
+    key = "regular_schedules" if "regular_schedules" in item else "schedules"  # ORUK 1.x
+    for i, schedule in enumerate(row.objects(item, key, key)):
+        path = f"{key}[{i}]"
         text = row.text(schedule, "description", f"{path}.description")
         if not text:
+            byday = row.text(schedule, "byday", f"{path}.byday") or row.text(
+                schedule, "weekday", f"{path}.weekday"
+            )
             days = ", ".join(
-                _DAYS.get(d.strip()[-2:].upper(), d.strip())
-                for d in row.text(schedule, "byday", f"{path}.byday").split(",")
-                if d.strip()
+                _DAYS.get(d.strip()[-2:].upper(), d.strip()) for d in byday.split(",") if d.strip()
             )
             opens = row.text(schedule, "opens_at", f"{path}.opens_at")[:5]
             closes = row.text(schedule, "closes_at", f"{path}.closes_at")[:5]
@@ -744,14 +752,9 @@ def parse_csv(data: bytes) -> ParsedDirectory:
             row.problem("", f"has {len(cells)} cells but the header names {len(header)} columns.")
             continue
         values = dict(zip(header, cells, strict=False))
-        service = _build(row, _csv_fields(row, values))
-        if service is None:
-            continue
-        if service.id in seen:
-            row.problem("id", f"{service.id!r} is already used on row {seen[service.id]}.")
-            continue
-        seen[service.id] = line
-        services.append(service)
+        service = _build_once(row, _csv_fields(row, values), seen)
+        if service is not None:
+            services.append(service)
     return ParsedDirectory(tuple(services), tuple(problems))
 
 
