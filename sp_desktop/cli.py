@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sp-desktop", description="SP Desktop: social prescribing for link workers."
     )
     parser.add_argument("--version", action="version", version=f"SP Desktop {__version__}")
+    parser.add_argument(
+        "--self-test", action="store_true",
+        help="check this installation (store, encryption, Qt, PDF) in a temporary folder",
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
@@ -142,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        from sp_desktop.selftest import run_self_test
+
+        return run_self_test()
     args.data_dir = args.data_dir or default_data_dir()
     try:
         return int(args.func(args))

@@ -229,3 +229,17 @@ def test_drafts_survive_and_can_be_discarded(workspace: Workspace) -> None:
     assert [k for k, _ in workspace.drafts.pending()] == ["visit:1"]
     workspace.drafts.discard("visit:1")
     assert workspace.drafts.load("visit:1") is None
+
+
+def test_logs_never_contain_personal_data(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    person_id = _person(workspace, given_name="Featherstonehaugh", nhs_number="943 476 5919")
+    workspace.people.view(person_id)
+    workspace.wellbeing.record(person_id, Ons4Scores(1, 2, 3, 4), on=TODAY)
+    with pytest.raises(ValidationError):
+        workspace.people.update(person_id, nhs_number="943 476 5918")
+    workspace.store.backup()
+    assert "Featherstonehaugh" not in caplog.text
+    assert "9434765919" not in caplog.text and "943 476" not in caplog.text
