@@ -105,9 +105,13 @@ def referral_words(referral: Referral) -> str:
     return " · ".join(parts)
 
 
-def person_overview(ws: Workspace, person_id: str) -> PersonOverview:
-    """Reads the person (an audited view) and their journey, newest first."""
-    person = ws.people.view(person_id)
+def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> PersonOverview:
+    """The person and their journey, newest first.
+
+    Opening someone's record is audited (a write); redrawing it after a change is not, so the
+    audit trail says who looked, not how often the screen refreshed.
+    """
+    person = ws.people.view(person_id) if audited else ws.people.get(person_id)
     referrals = ws.people.referrals_of(person_id)
     visits = ws.visits.of_person(person_id)
     assessments = ws.wellbeing.history(person_id)
@@ -120,7 +124,7 @@ def person_overview(ws: Workspace, person_id: str) -> PersonOverview:
             TimelineEntry(
                 referral.received_on,
                 TimelineKind.REFERRAL,
-                f"Referral ({referral.status.label.lower()})",
+                f"Referral — {referral.status.label.lower()}",
                 referral_words(referral),
                 referral.id,
             )
@@ -153,7 +157,7 @@ def person_overview(ws: Workspace, person_id: str) -> PersonOverview:
             TimelineEntry(
                 _step_date(ws, step.id),
                 TimelineKind.STEP,
-                f"Step: {step.words}",
+                f"Step: “{step.words}”",
                 f"Progress {step.progress} out of 10{by_when}",
                 step.id,
             )
@@ -163,7 +167,7 @@ def person_overview(ws: Workspace, person_id: str) -> PersonOverview:
             TimelineEntry(
                 prescription.start_date,
                 TimelineKind.PRESCRIPTION,
-                names.get(prescription.service_id, "Activity"),
+                f"Activity: {names.get(prescription.service_id, 'from the directory')}",
                 f"{prescription.weeks} weeks, {prescription.status.label.lower()}",
                 prescription.id,
             )

@@ -74,11 +74,12 @@ class ResumableVisit:
     saved_at: str
 
 
-def visit_summary(ws: Workspace, visit_id: str) -> VisitSummary:
+def visit_summary(ws: Workspace, visit_id: str, *, audited: bool = True) -> VisitSummary:
+    """Opening a visit views the person (audited); a redraw after a change does not."""
     record = ws.visits.get(visit_id)
     person_id = record.visit.person_id
     return VisitSummary(
-        person=ws.people.view(person_id),
+        person=ws.people.view(person_id) if audited else ws.people.get(person_id),
         record=record,
         concerns=tuple(ws.visits.concerns_of(person_id)),
         steps=tuple(ws.visits.steps_of(person_id)),

@@ -1,0 +1,76 @@
+"""Wiring: the one place the application, its settings, background tasks and window are built."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from sp_desktop.store.keyfile import Argon2Params
+
+from sp_desktop.ui import style
+from sp_desktop.ui.errors import show_error
+from sp_desktop.ui.idle import IdleWatcher
+from sp_desktop.ui.main_window import MainWindow
+from sp_desktop.ui.session import Session
+from sp_desktop.ui.settings import IDLE_MINUTES, Settings
+from sp_desktop.ui.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+
+def application() -> QApplication:
+    """The one QApplication (tests already have theirs)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("SP Desktop")
+    app.setOrganizationName("SP Desktop")
+    app.setApplicationDisplayName("SP Desktop")
+    return app
+
+
+def build(
+    data_dir: Path, *, argon2_params: Argon2Params | None = None, styled: bool = True
+) -> MainWindow:
+    """The app, wired: settings, tasks, session, idle lock and main window (not shown yet)."""
+    app = application()
+    if styled:
+        style.apply(app)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings.in_folder(data_dir)
+    tasks = Tasks()
+    session = Session(data_dir, tasks, argon2_params)
+    idle = IdleWatcher(app, settings.get(IDLE_MINUTES))
+    window = MainWindow(session, settings, idle)
+    tasks.on_error = lambda error: show_error(window, error)
+    _route_uncaught_errors(window)
+    return window
+
+
+def _route_uncaught_errors(window: MainWindow) -> None:
+    """An exception escaping a slot becomes the calm message or the bug dialog, never a crash."""
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, trace)
+            return
+        show_error(window, error.with_traceback(trace))
+
+    sys.excepthook = hook
+
+
+def run(data_dir: Path) -> int:
+    """`sp-desktop [--data-dir DIR]`: set-up or unlock, then the caseload. Returns the exit code."""
+    app = application()
+    window = build(data_dir)
+    window.start()
+    return app.exec()

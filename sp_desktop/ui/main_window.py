@@ -1,0 +1,289 @@
+"""The main window: caseload, person and visit screens, the lock, and the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QWidget
+
+from sp_desktop.services.status import changes_waiting
+from sp_desktop.services.visit_summary import ResumableVisit, resumable_visits
+from sp_desktop.services.workspace import Changes
+from sp_desktop.store.database import store_exists
+
+from sp_desktop.ui.dialogs.first_run import FirstRunWizard
+from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
+from sp_desktop.ui.dialogs.resume import ResumeDialog
+from sp_desktop.ui.dialogs.settings import SettingsDialog
+from sp_desktop.ui.dialogs.unlock import UnlockDialog
+from sp_desktop.ui.idle import IdleWatcher
+from sp_desktop.ui.screens.caseload import CaseloadScreen
+from sp_desktop.ui.screens.locked import LockedScreen
+from sp_desktop.ui.screens.person import PersonScreen
+from sp_desktop.ui.screens.visit import VisitScreen
+from sp_desktop.ui.session import Session
+from sp_desktop.ui.settings import IDLE_MINUTES, WINDOW_GEOMETRY, Settings
+
+QUIT_WAIT_MS = 15_000
+
+
+class MainWindow(QMainWindow):
+    """Attributes: the screens, `sync_area` (the status bar corner the sync engine fills in)."""
+
+    def __init__(
+        self, session: Session, settings: Settings, idle: IdleWatcher | None = None
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = settings
+        self.idle = idle
+        self.unlock_dialog: UnlockDialog | None = None
+        self.first_run: FirstRunWizard | None = None
+        self.setWindowTitle("SP Desktop")
+        self.stack = QStackedWidget()
+        self.locked_screen = LockedScreen()
+        self.caseload = CaseloadScreen(session, settings)
+        self.person = PersonScreen(session)
+        self.visit = VisitScreen(session)
+        for screen in (self.locked_screen, self.caseload, self.person, self.visit):
+            self.stack.addWidget(screen)
+        self.setCentralWidget(self.stack)
+
+        self.toolbar = QToolBar("Main")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(self.toolbar)
+        self.caseload_action = self._action("Caseload", "Ctrl+1", self.show_caseload)
+        self.add_action = self._action("Add a person", "Ctrl+N", self.add_person)
+        self.settings_action = self._action("Settings", "", self.open_settings)
+        self.lock_action = self._action("Lock (Ctrl+L)", "Ctrl+L", self.lock)
+        self.back_action = QAction("Back", self)
+        self.back_action.setShortcut(QKeySequence("Alt+Left"))
+        self.back_action.triggered.connect(self._back)
+        self.addAction(self.back_action)
+        self.find_action = QAction("Find", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._find)
+        self.addAction(self.find_action)
+
+        self.lock_state = QLabel("Locked")
+        self.lock_state.setAccessibleName("Lock state")
+        self.sync_area = QLabel("")
+        self.sync_area.setAccessibleName("Changes waiting to go to the office")
+        self.statusBar().addWidget(self.lock_state, 1)
+        self.statusBar().addPermanentWidget(self.sync_area)
+
+        self.locked_screen.unlock_requested.connect(self.ask_to_unlock)
+        self.caseload.open_person.connect(self.show_person)
+        self.caseload.add_person.connect(self.add_person)
+        self.caseload.loaded.connect(self._caseload_loaded)
+        self.person.back.connect(self.show_caseload)
+        self.person.start_visit.connect(self.start_visit)
+        self.person.open_visit.connect(self.open_visit)
+        self.visit.closed.connect(self.show_person)
+        self.visit.signed.connect(self._visit_signed)
+        session.unlocked.connect(self._unlocked)
+        session.locked.connect(self._locked)
+        session.changed.connect(self._changed)
+        if idle is not None:
+            idle.idle.connect(self._idle)
+        self._show_locked()
+        geometry = settings.get(WINDOW_GEOMETRY)
+        if geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        else:
+            self.resize(1180, 800)
+
+    def _action(self, text: str, shortcut: str, slot: object) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setToolTip(f"{text} ({shortcut})")
+        action.triggered.connect(slot)
+        self.toolbar.addAction(action)
+        button = self.toolbar.widgetForAction(action)
+        if button is not None:
+            button.setAccessibleName(text)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return action
+
+    # --- start, unlock, lock ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Shows the window, then set-up (no store yet) or the unlock dialog."""
+        self.show()
+        if store_exists(self.session.data_dir):
+            self.ask_to_unlock()
+        else:
+            self.locked_screen.set_first_run()
+            self.set_up()
+
+    def set_up(self) -> None:
+        if self.first_run is not None and self.first_run.isVisible():
+            return
+        wizard = FirstRunWizard(self.session, self)
+        wizard.created.connect(self.session.begin)
+        wizard.finished.connect(lambda _r: self._first_run_closed())
+        self.first_run = wizard
+        wizard.open()
+
+    def _first_run_closed(self) -> None:
+        if store_exists(self.session.data_dir):
+            self.locked_screen.title.setText("SP Desktop is locked")
+            self.locked_screen.explain.setText(
+                "Everyone's details are hidden. Unlock with your passphrase to carry on."
+            )
+            self.locked_screen.unlock_button.setText("Unlock…")
+
+    def ask_to_unlock(self) -> None:
+        if not store_exists(self.session.data_dir):
+            self.set_up()
+            return
+        if self.session.is_unlocked:
+            return
+        if self.unlock_dialog is None:
+            self.unlock_dialog = UnlockDialog(self.session, self)
+            self.unlock_dialog.unlocked.connect(self.session.begin)
+        self.unlock_dialog.open()
+        self.unlock_dialog.passphrase.setFocus()
+
+    def lock(self) -> None:
+        if self.session.is_unlocked:
+            self.session.lock()
+
+    def _idle(self) -> None:
+        if self.session.is_unlocked:
+            self.lock()
+            self.statusBar().showMessage("Locked after a while without use.", 10_000)
+
+    def _unlocked(self) -> None:
+        self.lock_state.setText(f"Unlocked — working as {self.session.adviser or 'adviser'}")
+        self.lock_action.setEnabled(True)
+        self.caseload_action.setEnabled(True)
+        self.add_action.setEnabled(True)
+        self.stack.setCurrentWidget(self.caseload)
+        self.caseload.load()
+        self._update_waiting()
+        self.session.read(resumable_visits, self._offer_drafts)
+        if self.idle is not None:
+            self.idle.set_minutes(self.settings.get(IDLE_MINUTES))
+
+    def _caseload_loaded(self) -> None:
+        if self.stack.currentWidget() is self.caseload:
+            self.caseload.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _offer_drafts(self, drafts: list[ResumableVisit]) -> None:
+        if not drafts or not self.session.is_unlocked:
+            return
+        dialog = ResumeDialog(drafts, self)
+        dialog.resume.connect(self.open_visit)
+        dialog.open()
+
+    def _locked(self) -> None:
+        self.caseload.clear()
+        self.person.clear()
+        self.visit.clear()
+        self._show_locked()
+
+    def _show_locked(self) -> None:
+        self.stack.setCurrentWidget(self.locked_screen)
+        self.lock_state.setText("Locked — everyone's details are hidden")
+        self.sync_area.setText("")
+        for action in (self.lock_action, self.caseload_action, self.add_action):
+            action.setEnabled(False)
+        keep = (self.unlock_dialog, self.first_run)
+        for window in self.findChildren(QWidget):
+            # Dialogs showing someone's details close with the lock.
+            if window.isWindow() and window.isVisible() and window not in keep:
+                window.close()
+        self.locked_screen.unlock_button.setFocus()
+
+    # --- moving between screens ------------------------------------------------------------
+
+    def show_caseload(self) -> None:
+        if not self.session.is_unlocked:
+            return
+        if self.stack.currentWidget() is self.visit:
+            self.visit.close_visit()
+        self.stack.setCurrentWidget(self.caseload)
+        if self.person.person_id:
+            self.caseload.select_person(self.person.person_id)
+        self.caseload.table.setFocus()
+
+    def show_person(self, person_id: str) -> None:
+        self.stack.setCurrentWidget(self.person)
+        self.person.show_person(person_id)
+        self.person.visit_button.setFocus()
+
+    def start_visit(self, person_id: str) -> None:
+        self.stack.setCurrentWidget(self.visit)
+        self.visit.start(person_id)
+
+    def open_visit(self, visit_id: str) -> None:
+        self.stack.setCurrentWidget(self.visit)
+        self.visit.open(visit_id)
+
+    def _visit_signed(self, person_id: str) -> None:
+        self.show_person(person_id)
+        self.statusBar().showMessage("The visit is signed and saved.", 10_000)
+
+    def add_person(self) -> None:
+        if not self.session.is_unlocked:
+            return
+        dialog = PersonDetailsDialog(self.session, None, self)
+        dialog.saved.connect(lambda changes: self.show_person(changes.id))
+        dialog.open()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.accepted.connect(self._settings_changed)
+        dialog.open()
+
+    def _settings_changed(self) -> None:
+        if self.idle is not None:
+            self.idle.set_minutes(self.settings.get(IDLE_MINUTES))
+
+    def _back(self) -> None:
+        current = self.stack.currentWidget()
+        if current is self.person:
+            self.show_caseload()
+        elif current is self.visit:
+            self.visit.close_visit()
+
+    def _find(self) -> None:
+        if self.session.is_unlocked:
+            self.show_caseload()
+            self.caseload.search.setFocus()
+            self.caseload.search.selectAll()
+
+    # --- changes -----------------------------------------------------------------------------
+
+    def _changed(self, changes: Changes) -> None:
+        self.caseload.refresh(changes)
+        if self.stack.currentWidget() is self.person:
+            self.person.refresh(changes)
+        self._update_waiting()
+
+    def _update_waiting(self) -> None:
+        if self.session.is_unlocked:
+            self.session.read(changes_waiting, self._show_waiting)
+
+    def _show_waiting(self, count: int) -> None:
+        if not self.session.is_unlocked:
+            return
+        if count == 0:
+            self.sync_area.setText("Offline — nothing waiting to send")
+        else:
+            noun = "change" if count == 1 else "changes"
+            self.sync_area.setText(f"Offline — {count} {noun} waiting to send")
+
+    # --- quitting ----------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Saves an exact draft of any visit, closes the store and waits for the writer."""
+        if self.session.is_unlocked:
+            self.session.lock()  # the visit screen leaves an exact draft on about_to_lock
+        self.session.tasks.wait(QUIT_WAIT_MS)
+        geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+        self.settings.set(WINDOW_GEOMETRY, geometry)
+        super().closeEvent(event)

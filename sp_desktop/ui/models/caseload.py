@@ -1,0 +1,239 @@
+"""The caseload table model: person ids in display order plus a cache of their rows.
+
+Rows come from the caseload service; after a change only the people it names are fetched again.
+Search and filters narrow the ids shown; nothing here talks to the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from sp_desktop.services.caseload import CaseloadFilter, CaseloadRow, Stage
+from sp_desktop.services.people import fold
+
+from sp_desktop.ui.fields import nice_date
+
+Index = QModelIndex | QPersistentModelIndex
+
+NAME, PRACTICE, STAGE, NEXT_DUE, LAST_CONTACT = range(5)
+COLUMNS = ("Name", "GP practice", "Stage", "Next thing due", "Last contact")
+PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+_STAGE_ORDER = {stage: i for i, stage in enumerate(Stage)}
+_FAR_FUTURE = date.max
+_LONG_AGO = date.min
+
+
+def due_words(due: date | None, today: date) -> str:
+    """'Overdue since Mon 2 Mar 2026' — the word carries the meaning, not the colour."""
+    if due is None:
+        return "Nothing due"
+    if due < today:
+        return f"Overdue since {nice_date(due)}"
+    if due == today:
+        return "Due today"
+    return f"Due {nice_date(due)}"
+
+
+def _sort_key(column: int) -> Callable[[CaseloadRow], Any]:
+    if column == PRACTICE:
+        return lambda r: (r.practice.casefold(), r.search_key)
+    if column == STAGE:
+        return lambda r: (_STAGE_ORDER[r.stage], r.search_key)
+    if column == NEXT_DUE:
+        return lambda r: (r.next_due or _FAR_FUTURE, r.search_key)
+    if column == LAST_CONTACT:
+        return lambda r: (r.last_contact or _LONG_AGO, r.search_key)
+    return lambda r: (fold(r.family_name), r.search_key)
+
+
+class CaseloadModel(QAbstractTableModel):
+    """People on the caseload. Attributes: `query`, `which` (filter), `today`."""
+
+    def __init__(self, today: Callable[[], date] = date.today) -> None:
+        super().__init__()
+        self._today = today
+        self.today = today()
+        self._cache: dict[str, CaseloadRow] = {}
+        self._sorted: list[str] = []  # every id, in the current sort order
+        self._shown: list[str] = []  # the ids passing search and filter
+        self.query = ""
+        self._folded = ""
+        self.which = CaseloadFilter.ALL
+        self.sort_column = NAME
+        self.sort_order = Qt.SortOrder.AscendingOrder
+
+    # --- feeding -------------------------------------------------------------------------------
+
+    def set_rows(self, rows: Iterable[CaseloadRow]) -> None:
+        """Everyone (after unlocking)."""
+        self.beginResetModel()
+        self.today = self._today()
+        self._cache = {r.person_id: r for r in rows}
+        self._resort()
+        self._refilter()
+        self.endResetModel()
+
+    def update_people(self, rows: Iterable[CaseloadRow], asked: Iterable[str]) -> None:
+        """Fresh rows for the people a change named; any asked for but missing has gone."""
+        fresh = {r.person_id: r for r in rows}
+        for person_id in asked:
+            if person_id in fresh:
+                self._cache[person_id] = fresh[person_id]
+            else:
+                self._cache.pop(person_id, None)
+        self.layoutAboutToBeChanged.emit()
+        old = {pid: i for i, pid in enumerate(self._shown)}
+        persistent = self.persistentIndexList()
+        self._resort()
+        self._refilter()
+        self._move_persistent(persistent, old)
+        self.layoutChanged.emit()
+
+    def clear(self) -> None:
+        """Locking: nothing of anyone stays in memory here."""
+        self.beginResetModel()
+        self._cache.clear()
+        self._sorted.clear()
+        self._shown.clear()
+        self.query = self._folded = ""
+        self.endResetModel()
+
+    def set_query(self, text: str) -> None:
+        """Search as you type: accent- and case-insensitive, names or NHS number digits."""
+        folded = fold(text.strip())
+        if folded == self._folded:
+            return
+        self.query = text
+        self._folded = folded
+        self.beginResetModel()
+        self._refilter()
+        self.endResetModel()
+
+    def set_filter(self, which: CaseloadFilter) -> None:
+        if which is self.which:
+            return
+        self.which = which
+        self.beginResetModel()
+        self._refilter()
+        self.endResetModel()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def person_id(self, row: int) -> str:
+        return self._shown[row]
+
+    def row_of(self, person_id: str) -> int | None:
+        try:
+            return self._shown.index(person_id)
+        except ValueError:
+            return None
+
+    def caseload_row(self, row: int) -> CaseloadRow:
+        return self._cache[self._shown[row]]
+
+    @property
+    def total(self) -> int:
+        return len(self._cache)
+
+    def count_in(self, which: CaseloadFilter) -> int:
+        return sum(1 for r in self._cache.values() if r.in_filter(which, self.today))
+
+    # --- Qt model ------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._shown):
+            return None
+        row = self._cache[self._shown[index.row()]]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(row, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == NAME:
+            return f"{row.name}, born {nice_date(row.date_of_birth)}"
+        if role == PERSON_ID_ROLE:
+            return row.person_id
+        overdue = row.next_due is not None and row.next_due < self.today
+        if role == Qt.ItemDataRole.FontRole and index.column() == NEXT_DUE and overdue:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = {pid: i for i, pid in enumerate(self._shown)}
+        persistent = self.persistentIndexList()
+        self.sort_column = column
+        self.sort_order = order
+        self._resort()
+        self._refilter()
+        self._move_persistent(persistent, old)
+        self.layoutChanged.emit()
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _text(self, row: CaseloadRow, column: int) -> str:
+        if column == NAME:
+            return row.name
+        if column == PRACTICE:
+            return row.practice
+        if column == STAGE:
+            return row.stage.value
+        if column == NEXT_DUE:
+            return due_words(row.next_due, self.today)
+        return nice_date(row.last_contact, "Not seen yet")
+
+    def _resort(self) -> None:
+        descending = self.sort_order == Qt.SortOrder.DescendingOrder
+        rows = sorted(self._cache.values(), key=_sort_key(self.sort_column), reverse=descending)
+        self._sorted = [r.person_id for r in rows]
+
+    def _refilter(self) -> None:
+        folded, which, today, cache = self._folded, self.which, self.today, self._cache
+        if not folded and which is CaseloadFilter.ALL:
+            self._shown = list(self._sorted)
+            return
+        self._shown = [
+            pid
+            for pid in self._sorted
+            if cache[pid].matches(folded) and cache[pid].in_filter(which, today)
+        ]
+
+    def _move_persistent(self, persistent: list[QModelIndex], old: dict[str, int]) -> None:
+        if not persistent:
+            return
+        new = {pid: i for i, pid in enumerate(self._shown)}
+        old_ids = {i: pid for pid, i in old.items()}
+        moved_from: list[QModelIndex] = []
+        moved_to: list[QModelIndex] = []
+        for index in persistent:
+            pid = old_ids.get(index.row())
+            row = new.get(pid) if pid is not None else None
+            moved_from.append(index)
+            moved_to.append(self.index(row, index.column()) if row is not None else QModelIndex())
+        self.changePersistentIndexList(moved_from, moved_to)

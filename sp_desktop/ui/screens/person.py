@@ -1,0 +1,267 @@
+"""One person: their details, referral and a timeline of their journey, with what to do next."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sp_desktop.domain.people import Person
+from sp_desktop.services.timeline import (
+    PersonOverview,
+    TimelineKind,
+    person_overview,
+    referral_words,
+)
+from sp_desktop.services.workspace import Changes, Workspace
+
+from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
+from sp_desktop.ui.dialogs.referral import ReferralDialog
+from sp_desktop.ui.fields import nice_date
+from sp_desktop.ui.models.timeline import TimelineModel
+from sp_desktop.ui.session import Session
+from sp_desktop.ui.style import heading, label, set_role
+
+
+def access_words(person: Person) -> str:
+    needs = []
+    if person.access.large_print:
+        needs.append("large print")
+    if person.access.interpreter_language:
+        needs.append(f"interpreter ({person.access.interpreter_language})")
+    if person.access.hearing:
+        needs.append(f"hearing: {person.access.hearing}")
+    if person.access.sight:
+        needs.append(f"sight: {person.access.sight}")
+    return "; ".join(needs) or "None recorded"
+
+
+class PersonScreen(QWidget):
+    """Signals: back(), start_visit(person_id), open_visit(visit_id)."""
+
+    back = Signal()
+    start_visit = Signal(str)
+    open_visit = Signal(str)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.person_id: str | None = None
+        self.overview: PersonOverview | None = None
+        self.timeline = TimelineModel()
+
+        self.back_button = QPushButton("← Caseload")
+        self.back_button.setToolTip("Back to the caseload (Alt+Left)")
+        self.back_button.setAccessibleName("Back to the caseload")
+        self.name = heading("", 1)
+        self.summary = label("", "quiet")
+        self.edit_button = QPushButton("Edit details…")
+        self.referral_button = QPushButton("New referral…")
+        self.visit_button = QPushButton("Start a home visit")
+        set_role(self.visit_button, "primary")
+        self.why_no_visit = label("", "notice")
+        self.why_no_visit.hide()
+
+        self.details = QFormLayout()
+        self.details_labels: dict[str, QLabel] = {}
+        for key, title in (
+            ("address", "Address"),
+            ("phone", "Phone"),
+            ("email", "Email"),
+            ("contact", "Best way to contact"),
+            ("gender", "Gender"),
+            ("ethnicity", "Ethnicity"),
+            ("access", "What helps"),
+        ):
+            value = label("")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.details_labels[key] = value
+            self.details.addRow(f"{title}:", value)
+        details_box = QGroupBox("Details")
+        details_box.setLayout(self.details)
+        self.referral = label("")
+        referral_box = QGroupBox("Referral")
+        referral_layout = QVBoxLayout(referral_box)
+        referral_layout.addWidget(self.referral)
+
+        self.table = QTableView()
+        self.table.setModel(self.timeline)
+        self.table.setAccessibleName("Their journey so far")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setWordWrap(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        width = self.fontMetrics().averageCharWidth()
+        header.resizeSection(0, width * 16)
+        header.resizeSection(1, width * 34)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        timeline_box = QGroupBox("Their journey so far")
+        timeline_layout = QVBoxLayout(timeline_box)
+        timeline_layout.addWidget(
+            label("Newest first. Choose a visit and press Enter to open it.", "quiet")
+        )
+        timeline_layout.addWidget(self.table)
+
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addStretch(1)
+        top.addWidget(self.edit_button)
+        top.addWidget(self.referral_button)
+        top.addWidget(self.visit_button)
+        left = QVBoxLayout()
+        left.addWidget(details_box)
+        left.addWidget(referral_box)
+        left.addStretch(1)
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addWidget(timeline_box, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.name)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.why_no_visit)
+        layout.addLayout(body, 1)
+
+        self.back_button.clicked.connect(self.back)
+        self.edit_button.clicked.connect(self._edit)
+        self.referral_button.clicked.connect(self._new_referral)
+        self.visit_button.clicked.connect(self._visit)
+        self.table.doubleClicked.connect(self._open_entry)
+        self.table.installEventFilter(self)
+        self._enable(False)
+
+    # --- showing -------------------------------------------------------------------------------
+
+    def show_person(self, person_id: str) -> None:
+        """Opening a record is an audited view, so it goes through the writer."""
+        self.clear()
+        self.person_id = person_id
+        self.session.write(lambda ws: person_overview(ws, person_id), self._show)
+
+    def refresh(self, changes: Changes) -> None:
+        person_id = self.person_id
+        if person_id is None or person_id not in changes.people or not self.session.is_unlocked:
+            return
+
+        def fetch(ws: Workspace) -> PersonOverview:
+            return person_overview(ws, person_id, audited=False)
+
+        self.session.read(fetch, self._show)
+
+    def clear(self) -> None:
+        self.person_id = None
+        self.overview = None
+        self.timeline.clear()
+        self.name.setText("")
+        self.summary.setText("")
+        self.referral.setText("")
+        for value in self.details_labels.values():
+            value.setText("")
+        self.why_no_visit.hide()
+        self._enable(False)
+
+    def _show(self, overview: PersonOverview) -> None:
+        if overview.person.id != self.person_id:
+            return  # another person was opened meanwhile
+        self.overview = overview
+        person = overview.person
+        self.name.setText(person.display_name)
+        self.name.setAccessibleName(person.display_name)
+        facts = [f"Age {person.age_on(date.today())}", f"born {nice_date(person.date_of_birth)}"]
+        if person.nhs_number:
+            facts.append(f"NHS number {person.nhs_number}")
+        if person.gp_practice:
+            facts.append(person.gp_practice)
+        self.summary.setText(" · ".join(facts))
+        address = ", ".join(p for p in (person.address.replace("\n", ", "), person.postcode) if p)
+        values = {
+            "address": address or "Not recorded",
+            "phone": person.phone or "Not recorded",
+            "email": person.email or "Not recorded",
+            "contact": person.preferred_contact.label,
+            "gender": person.gender.label if person.gender else "Not recorded",
+            "ethnicity": person.ethnicity.label if person.ethnicity else "Not recorded",
+            "access": access_words(person),
+        }
+        for key, text in values.items():
+            self.details_labels[key].setText(text)
+        if overview.referral is None:
+            self.referral.setText("No referral recorded yet.")
+        else:
+            referral = overview.referral
+            self.referral.setText(
+                f"Received {nice_date(referral.received_on)} — {referral.status.label}.\n"
+                f"{referral_words(referral)}"
+            )
+        self.timeline.set_entries(overview.timeline)
+        self._enable(True)
+        if overview.unfinished_visit_id:
+            self.visit_button.setText("Carry on with the unfinished visit")
+            self.visit_button.setEnabled(True)
+            self.why_no_visit.hide()
+        else:
+            self.visit_button.setText("Start a home visit")
+            self.visit_button.setEnabled(overview.can_start_visit)
+            self.why_no_visit.setText(overview.why_no_visit)
+            self.why_no_visit.setVisible(not overview.can_start_visit)
+
+    def _enable(self, enabled: bool) -> None:
+        for button in (self.edit_button, self.referral_button, self.visit_button):
+            button.setEnabled(enabled)
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def _edit(self) -> None:
+        if self.overview is None:
+            return
+        PersonDetailsDialog(self.session, self.overview.person, self).open()
+
+    def _new_referral(self) -> None:
+        if self.overview is None:
+            return
+        person = self.overview.person
+        ReferralDialog(self.session, person.id, person.display_name, self).open()
+
+    def _visit(self) -> None:
+        if self.overview is None:
+            return
+        if self.overview.unfinished_visit_id:
+            self.open_visit.emit(self.overview.unfinished_visit_id)
+        else:
+            self.start_visit.emit(self.overview.person.id)
+
+    def _open_entry(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        entry = self.timeline.entry(index.row())
+        if entry.kind is TimelineKind.VISIT:
+            self.open_visit.emit(entry.subject_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.table
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self._open_entry(self.table.currentIndex())
+            return True
+        return super().eventFilter(watched, event)
