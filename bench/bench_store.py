@@ -67,7 +67,7 @@ def main() -> None:
     # --- bulk insert: generate first, then time only the writes --------------------------------
     ws, _ = Workspace.create(work / "store", PASSPHRASE, adviser="Bench", team="T")
     with ws.write() as conn:
-        service_rows = demo._simple_services(random.Random(1), 200)
+        service_rows = demo.demo_services(200, random.Random(1))
         service_ids = ws.changes.insert_many(conn, demo.services, service_rows,
                                              [None] * len(service_rows))
     rng, batches = random.Random(2), []

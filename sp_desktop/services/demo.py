@@ -29,6 +29,7 @@ from sp_desktop.domain.choices import (
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.nhs_number import check_digit
 from sp_desktop.domain.prescribing import DEFAULT_REVIEW_WEEKS
+from sp_desktop.services.demo_directory import demo_services
 from sp_desktop.services.people import fold
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.keyfile import Argon2Params
@@ -364,38 +365,6 @@ class _Generator:
             )
 
 
-def _simple_services(rng: random.Random, count: int) -> list[dict[str, Any]]:
-    """A plain directory so prescriptions have something to point at."""
-    kinds = [
-        ("Lunch club", "social activity", ["connect"]),
-        ("Walking group", "physical activity", ["be active", "take notice"]),
-        ("Community choir", "social activity", ["connect", "keep learning"]),
-        ("Befriending calls", "wellbeing and mental health", ["connect"]),
-        ("Benefits advice", "information, advice and guidance", ["keep learning"]),
-        ("Garden volunteers", "volunteering", ["give", "be active"]),
-    ]
-    rows = []
-    for number in range(count):
-        name, category, tags = kinds[number % len(kinds)]
-        free = rng.random() < 0.6
-        rows.append(
-            {
-                "name": f"{name} {number + 1}",
-                "organisation": "Demo Community Trust",
-                "category": category,
-                "wellbeing_tags": json.dumps(tags),
-                "schedule": rng.choice(
-                    ["Mondays 10:00-12:00", "Wednesdays 12:00-14:00", "Fridays 14:00-15:30"]
-                ),
-                "cost": "Free" if free else "£2 a session",
-                "free": free,
-                "step_free": rng.random() < 0.7,
-                "active": True,
-            }
-        )
-    return rows
-
-
 def populate(
     ws: Workspace,
     people_count: int,
@@ -408,7 +377,7 @@ def populate(
     rng = random.Random(seed)
     day = today or date.today()
     with ws.write() as conn:
-        service_rows = _simple_services(rng, service_count)
+        service_rows = demo_services(service_count, rng)
         service_ids = ws.changes.insert_many(
             conn, services, service_rows, [None] * len(service_rows)
         )
