@@ -315,7 +315,9 @@ class DirectoryService:
                 )
             if summary.added or summary.updated or summary.removed:
                 self.ws.audit(conn, "imported", "directory", None, None)
-        self.refresh()
+        # Rebuilt now, in the import's own (background) task, so the next search is instant.
+        with self._lock:
+            self._index = self._build()
         return summary
 
     def export_file(self, path: Path, *, include_inactive: bool = True) -> int:
