@@ -21,7 +21,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
 def _ensure_environment() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs under whatever python3 is first
         sys.exit("SP Desktop needs Python 3.11 or newer.")
     if not PYTHON.exists():
         print(f"Creating a virtual environment in {VENV} ...", flush=True)

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from sp_desktop.store.errors import (
     NotEncrypted,
     StoreError,
     StoreExists,
+    StoreLocked,
     StoreMissing,
 )
 from sp_desktop.store.keyfile import Argon2Params, KeyFile, atomic_write
@@ -78,10 +79,12 @@ def _keyed_connection(path: Path, data_key: bytes) -> sqlcipher.Connection:
     return conn
 
 
-def _engine(path: Path, data_key: bytes, *, writer: bool) -> Engine:
+def _engine(path: Path, data_key: Callable[[], bytes], *, writer: bool) -> Engine:
+    """An engine whose connections fetch the key when made: once the store is locked, the
+    engine holds no reference to key material and can make no new connection."""
     engine = create_engine(
         "sqlite://",
-        creator=lambda: _keyed_connection(path, data_key),
+        creator=lambda: _keyed_connection(path, data_key()),
         module=sqlcipher,
         poolclass=QueuePool,
         # One writer connection serialises every write across threads; readers share a few.
@@ -118,8 +121,8 @@ class Store:
         self.store_id = keyfile.store_id
         self._keyfile = keyfile
         self._data_key: bytes | None = data_key
-        self.writer = _engine(database_path(folder), data_key, writer=True)
-        self.reader = _engine(database_path(folder), data_key, writer=False)
+        self.writer = _engine(database_path(folder), self._require_key, writer=True)
+        self.reader = _engine(database_path(folder), self._require_key, writer=False)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -230,7 +233,7 @@ class Store:
 
     def _require_key(self) -> bytes:
         if self._data_key is None:
-            raise StoreError("The store is locked.")
+            raise StoreLocked()
         return self._data_key
 
     def _mark_open(self) -> None:

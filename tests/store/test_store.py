@@ -11,7 +11,13 @@ import pytest
 
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.database import Store, database_path, keyfile_path
-from sp_desktop.store.errors import DamagedStore, StoreExists, WrongPassphrase, WrongRecoveryKey
+from sp_desktop.store.errors import (
+    DamagedStore,
+    StoreExists,
+    StoreLocked,
+    WrongPassphrase,
+    WrongRecoveryKey,
+)
 from tests.conftest import FAST_KDF, PASSPHRASE
 
 NAMES = ["Zoë", "Siobhán", "Łukasz", "Dvořák", "Featherstonehaugh"]
@@ -167,7 +173,9 @@ def test_integrity_report_and_backup_open_with_the_same_key(workspace: Workspace
     assert backup.exists() and b"Featherstonehaugh" not in backup.read_bytes()
 
 
-def test_locking_drops_the_key(workspace: Workspace) -> None:
+def test_locking_drops_the_key_and_refuses_new_connections(workspace: Workspace) -> None:
+    _fill(workspace)
     workspace.close()
     assert not workspace.store.is_open
-    assert workspace.store._data_key is None
+    with pytest.raises(StoreLocked):
+        workspace.caseload.rows()
