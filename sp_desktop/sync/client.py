@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -234,7 +235,7 @@ class _Transport:
         base_url: str,
         *,
         token: str | None,
-        verify: bool | str,
+        verify: bool | str | ssl.SSLContext,
         timeout: float,
         max_attempts: int,
         backoff: float,
@@ -242,6 +243,8 @@ class _Transport:
         transport: httpx.BaseTransport | None,
     ) -> None:
         headers = {"User-Agent": f"sp-desktop sync/{PROTOCOL_VERSION}"}
+        if isinstance(verify, str):  # the office's own CA certificate file
+            verify = ssl.create_default_context(cafile=verify)
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self.http = httpx.Client(base_url=base_url, headers=headers, verify=verify,
@@ -309,7 +312,7 @@ def register_device(
     password: str,
     *,
     label: str = "",
-    verify: bool | str = True,
+    verify: bool | str | ssl.SSLContext = True,
     timeout: float = 30.0,
     transport: httpx.BaseTransport | None = None,
 ) -> Registration:
@@ -383,7 +386,7 @@ class SyncClient:
         backoff: float = 0.5,
         backoff_cap: float = 30.0,
         timeout: float = 60.0,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.store = store
