@@ -39,9 +39,17 @@ def application() -> QApplication:
 
 
 def build(
-    data_dir: Path, *, argon2_params: Argon2Params | None = None, styled: bool = True
+    data_dir: Path,
+    *,
+    argon2_params: Argon2Params | None = None,
+    styled: bool = True,
+    route_errors: bool = True,
 ) -> MainWindow:
-    """The app, wired: settings, tasks, session, idle lock and main window (not shown yet)."""
+    """The app, wired: settings, tasks, session, idle lock and main window (not shown yet).
+
+    Tests pass `route_errors=False` so an unexpected error fails the test instead of opening
+    the bug dialog, and small `argon2_params` so creating stores is quick.
+    """
     app = application()
     if styled:
         style.apply(app)
@@ -51,8 +59,9 @@ def build(
     session = Session(data_dir, tasks, argon2_params)
     idle = IdleWatcher(app, settings.get(IDLE_MINUTES))
     window = MainWindow(session, settings, idle)
-    tasks.on_error = lambda error: show_error(window, error)
-    _route_uncaught_errors(window)
+    if route_errors:
+        tasks.on_error = lambda error: show_error(window, error)
+        _route_uncaught_errors(window)
     return window
 
 
