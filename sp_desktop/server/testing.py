@@ -352,3 +352,19 @@ def stored_count(database_url: str, table_name: str) -> int:
                 db.metadata.tables[table_name])).scalar_one())
     finally:
         engine.dispose()
+
+
+def team_rows(database_url: str, team: str) -> dict[tuple[str, str], dict[str, object]]:
+    """The rows of one team's people as the server holds them."""
+    from sqlalchemy import select
+
+    from sp_desktop.server import db
+
+    engine = db.make_engine(database_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            team_id = conn.execute(select(db.teams.c.id).where(db.teams.c.name == team)).scalar()
+    finally:
+        engine.dispose()
+    return {key: row for key, row in stored_rows(database_url).items()
+            if row["team_id"] == team_id}

@@ -396,7 +396,7 @@ def _store_conflicts(conn: Connection, logged: Sequence[dict[str, Any]], applied
         found = conn.execute(
             select(conflicts.c.id, conflicts.c.resolved_at).where(conflicts.c.id.in_(chunk))
         )
-        known.update(dict(found.tuples().all()))
+        known.update({conflict_id: resolved for conflict_id, resolved in found})
     for wire in logged:
         conflict_id = str(wire["id"])
         resolved_at = wire.get("resolved_at")
