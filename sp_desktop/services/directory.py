@@ -17,6 +17,7 @@ import enum
 import json
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -419,6 +420,25 @@ class _Writes:
     def __init__(self) -> None:
         self.inserts = []
         self.updates = []
+
+
+_SHARED: weakref.WeakKeyDictionary[Workspace, DirectoryService] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def directory_of(ws: Workspace) -> DirectoryService:
+    """The workspace's one directory service, so every screen shares one search index.
+
+    Uses `ws.directory` when the workspace wires one up; otherwise keeps one per workspace.
+    """
+    wired = getattr(ws, "directory", None)
+    if isinstance(wired, DirectoryService):
+        return wired
+    with _SHARED_LOCK:
+        found = _SHARED.get(ws)
+        if found is None:
+            found = _SHARED[ws] = DirectoryService(ws)
+        return found
 
 
 def _kind(path: Path) -> str:

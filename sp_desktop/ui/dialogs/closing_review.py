@@ -1,0 +1,238 @@
+"""The closing review: exit wellbeing, last ratings of steps and concerns, how it ended, and
+whether the person carries on with their activities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sp_desktop.domain.choices import ClosingOutcome, PrescriptionStatus
+from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.people import Concern, Step
+from sp_desktop.domain.wellbeing import Assessment, Ons4Scores
+from sp_desktop.services.prescribing import PrescriptionDetails
+from sp_desktop.services.workspace import Changes, Workspace
+
+from sp_desktop.ui.errors import show_error
+from sp_desktop.ui.fields import FormErrors, parse_date, typed_date
+from sp_desktop.ui.rating import RatingButtons
+from sp_desktop.ui.screens.wellbeing import WellbeingForm, first_of
+from sp_desktop.ui.session import Session
+from sp_desktop.ui.style import heading, label, set_role
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingFacts:
+    """What the closing review asks about, read in one go."""
+
+    steps: tuple[Step, ...]
+    concerns: tuple[Concern, ...]
+    activities: tuple[PrescriptionDetails, ...]
+    first_assessment: Assessment | None
+
+
+def closing_facts(ws: Workspace, person_id: str) -> ClosingFacts:
+    return ClosingFacts(
+        tuple(ws.visits.steps_of(person_id)),
+        tuple(ws.visits.concerns_of(person_id)),
+        tuple(
+            d
+            for d in ws.prescribing.details(person_id)
+            if d.prescription.status is not PrescriptionStatus.CANCELLED
+        ),
+        first_of(ws.wellbeing.history(person_id)),
+    )
+
+
+class ClosingReviewDialog(QDialog):
+    """Call `load()` after creating it. Signal: saved(Changes)."""
+
+    saved = Signal(object)
+
+    def __init__(
+        self, session: Session, person_id: str, person_name: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.person_id = person_id
+        self.setWindowTitle(f"Closing review for {person_name}")
+        self.errors = FormErrors()
+        self.top_error = label("", "error")
+        self.top_error.hide()
+        self.errors.fallback = self.top_error
+
+        self.closed_on = QLineEdit(typed_date(date.today()))
+        self.closed_on.setAccessibleName("Closed on")
+        self.outcome = QComboBox()
+        self.outcome.setAccessibleName("How the journey ended")
+        for outcome in ClosingOutcome:
+            self.outcome.addItem(outcome.label, outcome.value)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason for closing")
+        self.reason.setPlaceholderText("In a few words; for re-referral, say where to")
+        outcome_form = QFormLayout()
+        outcome_form.addRow("Closed on", self.errors.add("closed_on", self.closed_on))
+        outcome_form.addRow("How it ended", self.errors.add("outcome", self.outcome))
+        outcome_form.addRow("Reason", self.errors.add("reason", self.reason))
+
+        self.wellbeing = WellbeingForm()
+        self.wellbeing.save_button.hide()
+        self.no_wellbeing = QCheckBox("They did not want to answer the wellbeing questions")
+        wellbeing_box = QGroupBox("Wellbeing now (the same four questions as at the start)")
+        wellbeing_layout = QVBoxLayout(wellbeing_box)
+        wellbeing_layout.addWidget(self.no_wellbeing)
+        wellbeing_layout.addWidget(self.errors.add("exit_scores", self.wellbeing))
+
+        self.steps_box = QGroupBox("Their steps: how far they got")
+        self.steps_layout = QVBoxLayout(self.steps_box)
+        self.concerns_box = QGroupBox("What worried them: how much now")
+        self.concerns_layout = QVBoxLayout(self.concerns_box)
+        self.activities_box = QGroupBox("Their activities: will they carry on?")
+        self.activities_layout = QVBoxLayout(self.activities_box)
+        self.step_ratings: dict[str, RatingButtons] = {}
+        self.concern_ratings: dict[str, RatingButtons] = {}
+        self.carries_on: dict[str, QCheckBox] = {}
+
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.addLayout(outcome_form)
+        body_layout.addWidget(self.activities_box)
+        body_layout.addWidget(wellbeing_box)
+        body_layout.addWidget(self.steps_box)
+        body_layout.addWidget(self.concerns_box)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+
+        self.save_button = QPushButton("Close the case")
+        set_role(self.save_button, "primary")
+        self.save_button.setEnabled(False)
+        cancel = QPushButton("Cancel")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(self.windowTitle(), 2))
+        layout.addWidget(
+            label(
+                "Closing ends their activities and any follow-ups still open. "
+                "Their record stays, and a new referral starts a new journey.",
+                "quiet",
+            )
+        )
+        layout.addWidget(self.top_error)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+        self.no_wellbeing.toggled.connect(self.wellbeing.setDisabled)
+        self.save_button.clicked.connect(self.save)
+        cancel.clicked.connect(self.reject)
+        self.resize(900, 820)
+
+    def load(self) -> None:
+        person_id = self.person_id
+
+        def read(ws: Workspace) -> ClosingFacts:
+            return closing_facts(ws, person_id)
+
+        self.session.read(read, self._loaded, lambda e: show_error(self, e))
+
+    def _loaded(self, facts: ClosingFacts) -> None:
+        self.wellbeing.set_first(facts.first_assessment)
+        for step in facts.steps:
+            rating = RatingButtons(f"Progress: {step.words}", low="not started", high="done it")
+            rating.set_value(step.progress)
+            self.step_ratings[step.id] = rating
+            self.steps_layout.addWidget(label(step.words))
+            self.steps_layout.addWidget(rating)
+        if not facts.steps:
+            self.steps_layout.addWidget(label("No steps were agreed.", "quiet"))
+        for concern in facts.concerns:
+            rating = RatingButtons(
+                f"How much it worries them now: {concern.words}",
+                low="not at all",
+                high="extremely",
+            )
+            rating.set_value(concern.severity)
+            self.concern_ratings[concern.id] = rating
+            self.concerns_layout.addWidget(label(concern.words))
+            self.concerns_layout.addWidget(rating)
+        if not facts.concerns:
+            self.concerns_layout.addWidget(label("No concerns were recorded.", "quiet"))
+        for details in facts.activities:
+            box = QCheckBox(f"Carries on with {details.service.name} after the prescription")
+            box.setChecked(bool(details.prescription.carries_on))
+            self.carries_on[details.prescription.id] = box
+            self.activities_layout.addWidget(box)
+        if not facts.activities:
+            self.activities_layout.addWidget(label("No activities were prescribed.", "quiet"))
+        self.save_button.setEnabled(True)
+        self.outcome.setFocus()
+
+    def _ratings(self, ratings: dict[str, RatingButtons]) -> dict[str, int]:
+        return {key: r.value for key, r in ratings.items() if isinstance(r.value, int)}
+
+    def save(self) -> None:
+        self.errors.clear()
+        try:
+            closed_on = parse_date(self.closed_on.text(), "closed_on")
+            if not self.no_wellbeing.isChecked() and not self.wellbeing.complete:
+                raise ValidationError(
+                    "exit_scores",
+                    "Please finish the wellbeing questions (each can be 'prefers not to say'), "
+                    "or tick that they did not want to answer them.",
+                )
+        except ValidationError as error:
+            self.errors.show(error)
+            return
+        assert closed_on is not None
+        person_id = self.person_id
+        outcome = ClosingOutcome(self.outcome.currentData())
+        reason = self.reason.text()
+        scores: Ons4Scores | None = (
+            None if self.no_wellbeing.isChecked() else self.wellbeing.scores()
+        )
+        steps = self._ratings(self.step_ratings)
+        concerns = self._ratings(self.concern_ratings)
+        carrying = [pid for pid, box in self.carries_on.items() if box.isChecked()]
+        self.save_button.setEnabled(False)
+
+        def write(ws: Workspace) -> Changes:
+            return ws.prescribing.close_case(
+                person_id,
+                closed_on,
+                outcome,
+                reason=reason,
+                exit_scores=scores,
+                step_progress=steps,
+                concern_severity=concerns,
+                carries_on=carrying,
+            )
+
+        self.session.write(write, self._saved, self._failed)
+
+    def _saved(self, changes: Changes) -> None:
+        self.accept()
+        self.saved.emit(changes)
+
+    def _failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(error, ValidationError):
+            self.errors.show(error)
+        else:
+            show_error(self, error)
