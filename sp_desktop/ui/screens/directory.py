@@ -208,7 +208,9 @@ class DirectorySearch(QWidget):
     ) -> None:
         super().__init__(parent)
         self.session = session
-        self._asked = 0
+        self._asked = 0  # searches asked for, and the one whose results are shown
+        self._shown = 0
+        self._focus_first = False
         vocab = vocabulary()
         self.words = QLineEdit()
         self.words.setPlaceholderText("Search by name, organisation or what it offers")
@@ -333,6 +335,7 @@ class DirectorySearch(QWidget):
         asked, found = result
         if asked != self._asked:
             return  # a newer search is on its way
+        self._shown = asked
         self.model.set_services(found)
         count = len(found)
         self.count.setText(
@@ -340,6 +343,9 @@ class DirectorySearch(QWidget):
             else f"{count} activit{'y' if count == 1 else 'ies'} found"
         )  # fmt: skip
         self.details.setText("Choose an activity to see everything about it.")
+        if self._focus_first:
+            self._focus_first = False
+            self._first_result()
         self.searched.emit(count)
 
     def _set_areas(self, areas: Sequence[str]) -> None:
@@ -363,9 +369,13 @@ class DirectorySearch(QWidget):
             self.details.setText(service_words(service))
 
     def _first_result(self) -> None:
+        """Enter in the search box goes to the first result, once the results for what was
+        typed are in (never to a stale list)."""
         if self._timer.isActive():
             self.search()
-        if self.model.rowCount():
+        if self._asked != self._shown:
+            self._focus_first = True
+        elif self.model.rowCount():
             self.table.setFocus()
             self.table.selectRow(0)
 
