@@ -1,0 +1,315 @@
+"""`sp-desktop --self-test`: proves an installed or frozen copy has all it needs, headless."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+# A name no real store holds, with letters outside ASCII so encoding is exercised too. It is
+# looked for, byte for byte, in the database files: finding it there means plain SQLite.
+GIVEN_NAME = "Zoëselftest"
+FAMILY_NAME = "Dvořákcheck"
+DATE_OF_BIRTH = date(1950, 2, 28)
+PASSPHRASE = "self-test only, never a real store"
+
+
+class CheckFailed(Exception):
+    """A check ran and found something wrong; the message says what, in plain words."""
+
+
+@dataclass
+class SelfTest:
+    """The checks run so far.
+
+    Attributes:
+        folder: the temporary folder holding the throwaway store.
+        person_id: the person the store check wrote, read back after reopening.
+        results: (check name, passed, one-line detail), in the order run.
+        warnings: findings worth printing that do not fail the test (missing system libraries).
+    """
+
+    folder: Path
+    person_id: str = ""
+    results: list[tuple[str, bool, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def run(self, name: str, check: Callable[[], str]) -> bool:
+        started = time.perf_counter()
+        try:
+            detail = check()
+            passed = True
+        except Exception as exc:  # any failure is a finding to report, never a crash
+            detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            passed = False
+        elapsed = time.perf_counter() - started
+        self.results.append((name, passed, detail))
+        print(f"{'ok  ' if passed else 'FAIL'} {name:<12} {detail} ({elapsed:.2f}s)", flush=True)
+        return passed
+
+    @property
+    def passed(self) -> bool:
+        return all(ok for _, ok, _ in self.results)
+
+
+def _check_runtime() -> str:
+    from sp_desktop import __version__
+
+    frozen = "frozen" if getattr(sys, "frozen", False) else "from source"
+    return (
+        f"SP Desktop {__version__}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}, {frozen}"
+    )
+
+
+def _check_libraries() -> str:
+    """The libraries the UI and sync need, so a frozen build that left one out fails here."""
+    import httpx
+    import orjson
+    import platformdirs
+    import uuid_utils
+    from zxcvbn import zxcvbn
+
+    if orjson.loads(orjson.dumps({"ok": [1, 2]})) != {"ok": [1, 2]}:
+        raise CheckFailed("orjson round trip changed the data")
+    if uuid_utils.uuid7().version != 7:
+        raise CheckFailed("uuid_utils did not make a version 7 UUID")
+    if zxcvbn("correct horse battery staple")["score"] < 3:
+        raise CheckFailed("zxcvbn's word lists are missing")
+    platformdirs.user_data_dir("SP Desktop", appauthor=False)
+    httpx.URL("https://example.invalid/sync")  # parses only: the self-test never uses a network
+    return "httpx, orjson, platformdirs, uuid_utils, zxcvbn"
+
+
+def _store_check(test: SelfTest) -> Callable[[], str]:
+    def check() -> str:
+        from sqlalchemy import text
+
+        from sp_desktop.services.workspace import Workspace
+        from sp_desktop.store.keyfile import Argon2Params
+
+        # Light Argon2 settings: the wrap is real, but the self-test should not take a second.
+        params = Argon2Params(memory_kib=8 * 1024, iterations=1, lanes=1)
+        ws, _recovery_key = Workspace.create(
+            test.folder, PASSPHRASE, adviser="Self-test", params=params
+        )
+        try:
+            with ws.store.read() as conn:
+                cipher = conn.execute(text("PRAGMA cipher_version")).scalar()
+                provider = conn.execute(text("PRAGMA cipher_provider")).scalar()
+            if not cipher:
+                raise CheckFailed("PRAGMA cipher_version is empty: this is plain SQLite")
+            created = ws.people.create(
+                given_name=GIVEN_NAME, family_name=FAMILY_NAME, date_of_birth=DATE_OF_BIRTH
+            )
+            test.person_id = created.id
+            person = ws.people.get(created.id)
+            if (person.given_name, person.family_name, person.date_of_birth) != (
+                GIVEN_NAME,
+                FAMILY_NAME,
+                DATE_OF_BIRTH,
+            ):
+                raise CheckFailed("the person read back differs from the one written")
+        finally:
+            ws.close()
+        return f"SQLCipher {cipher} ({provider}); a person written and read back"
+
+    return check
+
+
+def _encryption_check(test: SelfTest) -> Callable[[], str]:
+    def check() -> str:
+        from sp_desktop.services.workspace import Workspace
+        from sp_desktop.store.database import DATABASE_NAME
+
+        files = sorted(test.folder.glob(DATABASE_NAME + "*"))
+        if not files:
+            raise CheckFailed("no database file was written")
+        for path in files:
+            data = path.read_bytes()
+            if data.startswith(b"SQLite format 3\x00"):
+                raise CheckFailed(f"{path.name} has a plain SQLite header")
+            for needle in (GIVEN_NAME, FAMILY_NAME):
+                if needle.encode("utf-8") in data:
+                    raise CheckFailed(f"{path.name} holds the name in plain text")
+        ws = Workspace.open(test.folder, PASSPHRASE)
+        try:
+            person = ws.people.get(test.person_id)
+        finally:
+            ws.close()
+        if person.given_name != GIVEN_NAME:
+            raise CheckFailed("the person read back after reopening differs")
+        return f"{len(files)} database file(s) hold no plain text; reopened with the passphrase"
+
+    return check
+
+
+def _check_migrations() -> str:
+    from alembic.script import ScriptDirectory
+
+    from sp_desktop.store import migrations
+
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    heads = script.get_heads()
+    if heads != [migrations.HEAD_REVISION]:
+        raise CheckFailed(f"migration head is {heads}, expected {migrations.HEAD_REVISION}")
+    revisions = list(script.walk_revisions())
+    return f"{len(revisions)} migration(s) found, head {heads[0]}"
+
+
+def _migrated_store_check(test: SelfTest) -> Callable[[], str]:
+    def check() -> str:
+        from sp_desktop.store import migrations
+        from sp_desktop.store.database import Store
+
+        store = Store.open(test.folder, PASSPHRASE)  # runs the migrations (a no-op when current)
+        try:
+            with store.read() as conn:
+                revision = migrations.current_revision(conn)
+        finally:
+            store.close()
+        if revision != migrations.HEAD_REVISION:
+            raise CheckFailed(f"store is at {revision}, expected {migrations.HEAD_REVISION}")
+        return f"the new store is at revision {revision}"
+
+    return check
+
+
+def _check_pdf() -> str:
+    from sp_desktop.pdf.plan import build_plan
+    from sp_desktop.pdf.samples import sample_plan
+
+    pdf = build_plan(sample_plan())
+    if not pdf.startswith(b"%PDF-"):
+        raise CheckFailed("the plan is not a PDF")
+    if b"AtkinsonHyperlegible" not in pdf:
+        raise CheckFailed("the plan does not embed Atkinson Hyperlegible")
+    return f"sample plan built, {len(pdf) // 1024} KiB, fonts embedded"
+
+
+def _check_resources() -> str:
+    from sp_desktop.services.resources import conversation_guide, ons4_questionnaire
+
+    guide = conversation_guide()
+    ons4 = ons4_questionnaire()
+    if not guide.domains:
+        raise CheckFailed("the conversation guide has no life domains")
+    return f"conversation guide ({len(guide.domains)} domains), ONS4 ({len(ons4.questions)} items)"
+
+
+def _native_platform_plugin() -> str:
+    return {"Windows": "qwindows", "Darwin": "qcocoa"}.get(platform.system(), "qxcb")
+
+
+def _qt_check(test: SelfTest) -> Callable[[], str]:
+    def check() -> str:
+        from PySide6 import QtCore, QtWidgets
+
+        # Offscreen, so the check runs on a build server or over SSH; the native plugin is
+        # then looked for (and loaded where it can be) separately below.
+        if QtWidgets.QApplication.instance() is None:
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+        def collect(kind: QtCore.QtMsgType, _context: object, message: str) -> None:
+            # Qt's messages become "warn" lines, not stray stderr; this one is the offscreen
+            # platform saying it has no window manager, which is its nature.
+            if "propagateSizeHints" not in message:
+                test.warnings.append(f"Qt {kind.name}: {message}")
+
+        previous = QtCore.qInstallMessageHandler(collect)
+        try:
+            return _qt_checks(test)
+        finally:
+            QtCore.qInstallMessageHandler(previous)
+
+    return check
+
+
+def _qt_checks(test: SelfTest) -> str:
+    """Draws a widget, makes a printer, and looks for the native platform plugin."""
+    from importlib.resources import files
+
+    from PySide6 import QtCore, QtGui, QtPrintSupport, QtWidgets
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["sp-desktop"])
+    font_data = files("sp_desktop.resources").joinpath("fonts/AtkinsonHyperlegible-Regular.ttf")
+    font_id = QtGui.QFontDatabase.addApplicationFontFromData(
+        QtCore.QByteArray(font_data.read_bytes())
+    )
+    if font_id < 0:
+        raise CheckFailed("Qt could not load Atkinson Hyperlegible")
+    family = QtGui.QFontDatabase.applicationFontFamilies(font_id)[0]
+
+    window = QtWidgets.QWidget()
+    layout = QtWidgets.QVBoxLayout(window)
+    label = QtWidgets.QLabel("What matters to you?")
+    label.setFont(QtGui.QFont(family, 14))
+    layout.addWidget(label)
+    layout.addWidget(QtWidgets.QLineEdit("Zoë Dvořák"))
+    layout.addWidget(QtWidgets.QPushButton("Save"))
+    window.show()
+    app.processEvents()
+    if window.grab().isNull():
+        raise CheckFailed("a widget could not be drawn")
+    window.close()
+    printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
+
+    plugins = Path(QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.PluginsPath))
+    native = _native_platform_plugin()
+    found = sorted((plugins / "platforms").glob(f"*{native}.*"))
+    if not found:
+        raise CheckFailed(f"the {native} platform plugin is missing from {plugins}")
+    loader = QtCore.QPluginLoader(str(found[0]))
+    if not loader.load():
+        # A missing system library (libxcb-cursor0 on a bare Linux) is the machine's, not
+        # the bundle's; say so without failing, since the offscreen check above passed.
+        test.warnings.append(f"{native} plugin did not load here: {loader.errorString()}")
+    platform_name = QtGui.QGuiApplication.platformName()
+    return f"Qt {QtCore.qVersion()} on {platform_name}; widget drawn; {native} present"
+
+
+def run_self_test() -> int:
+    """Runs every check, one line each, in a throwaway folder; 0 only if all pass."""
+    folder = Path(tempfile.mkdtemp(prefix="sp-desktop-selftest-"))
+    test = SelfTest(folder / "store")
+    print(f"SP Desktop self-test in {folder}", flush=True)
+    try:
+        test.run("runtime", _check_runtime)
+        test.run("resources", _check_resources)
+        stored = test.run("store", _store_check(test))
+        if stored:
+            test.run("encryption", _encryption_check(test))
+            test.run("migrations", _check_migrations)
+            test.run("schema", _migrated_store_check(test))
+        test.run("pdf", _check_pdf)
+        test.run("qt", _qt_check(test))
+        test.run("libraries", _check_libraries)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        test.run("cleanup", lambda: _check_removed(folder))
+    for warning in test.warnings:
+        print(f"warn {warning}", flush=True)
+    failed = [name for name, ok, _ in test.results if not ok]
+    if failed:
+        print(f"Self-test FAILED: {', '.join(failed)}", flush=True)
+        return 1
+    print(f"Self-test passed: {len(test.results)} checks.", flush=True)
+    return 0
+
+
+def _check_removed(folder: Path) -> str:
+    if folder.exists():
+        raise CheckFailed(f"{folder} could not be removed")
+    return "temporary folder removed"
+
+
+if __name__ == "__main__":
+    sys.exit(run_self_test())
