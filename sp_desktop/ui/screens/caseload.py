@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 from sp_desktop.services.caseload import CaseloadFilter, CaseloadRow
 from sp_desktop.services.workspace import Changes, Workspace
 
-from sp_desktop.ui.models.caseload import CaseloadModel
+from sp_desktop.ui.models.caseload import COLUMNS, LAST_CONTACT, CaseloadModel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.settings import CASELOAD_SORT_COLUMN, CASELOAD_SORT_DESCENDING, Settings
 from sp_desktop.ui.style import heading, label, set_role
@@ -63,6 +64,14 @@ class CaseloadScreen(QWidget):
             button.clicked.connect(lambda _c=False, w=which: self._filter(w))
         filter_row.addStretch(1)
         self.filter_buttons[CaseloadFilter.ALL].setChecked(True)
+        # Sorting by keyboard too (the column headers only answer to the mouse).
+        self.sort_by = QComboBox()
+        self.sort_by.setAccessibleName("Sort by")
+        for column, title in enumerate(COLUMNS):
+            self.sort_by.addItem(title, column)
+        self.sort_by.addItem("Longest since last contact", -LAST_CONTACT - 1)
+        filter_row.addWidget(label("Sort by:", "quiet", wrap=False))
+        filter_row.addWidget(self.sort_by)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("People on your caseload")
@@ -96,6 +105,8 @@ class CaseloadScreen(QWidget):
             Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder,
         )
         header.sortIndicatorChanged.connect(self._remember_sort)
+        self._show_sort(self.model.sort_column, self.model.sort_order)
+        self.sort_by.activated.connect(self._sort_chosen)
         self.empty = label("", "notice")
         self.empty.hide()
 
@@ -189,6 +200,22 @@ class CaseloadScreen(QWidget):
     def _remember_sort(self, column: int, order: Qt.SortOrder) -> None:
         self.settings.set(CASELOAD_SORT_COLUMN, column)
         self.settings.set(CASELOAD_SORT_DESCENDING, order == Qt.SortOrder.DescendingOrder)
+        self._show_sort(column, order)
+
+    def _show_sort(self, column: int, order: Qt.SortOrder) -> None:
+        descending = order == Qt.SortOrder.DescendingOrder
+        wanted = -column - 1 if descending and column == LAST_CONTACT else column
+        index = self.sort_by.findData(wanted)
+        if index >= 0:
+            self.sort_by.setCurrentIndex(index)
+
+    def _sort_chosen(self, index: int) -> None:
+        chosen = int(self.sort_by.itemData(index))
+        column = -chosen - 1 if chosen < 0 else chosen
+        order = Qt.SortOrder.AscendingOrder
+        if chosen < 0:
+            order = Qt.SortOrder.DescendingOrder
+        self.table.sortByColumn(column, order)
 
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -49,6 +49,7 @@ from sp_desktop.domain.prescribing import (
 from sp_desktop.services.prescribing import PrescriptionDetails
 from sp_desktop.services.workspace import Changes, Workspace
 
+from sp_desktop.ui.dialogs.closing_review import ClosingReviewDialog
 from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.fields import FormErrors, nice_date, parse_date, typed_date
 from sp_desktop.ui.screens.directory import DirectorySearch
@@ -805,4 +806,31 @@ class PrescriptionScreen(QWidget):
 
         dialog.accepted.connect(accepted)
         dialog.open()
+        return dialog
+
+
+class PrescriptionWindow(QDialog):
+    """The prescription screen in its own window, for opening from the person view; closing
+    the case from it opens the closing review."""
+
+    def __init__(
+        self, session: Session, person_id: str, person_name: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Activities for {person_name}")
+        self.person_name = person_name
+        self.prescription = PrescriptionScreen(session, self)
+        self.prescription.back_button.setText("Close")
+        self.prescription.back_button.setAccessibleName("Close this window")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.prescription)
+        self.prescription.back.connect(self.accept)
+        self.prescription.close_case.connect(self.open_closing_review)
+        self.prescription.show_person(person_id, person_name)
+        self.resize(1100, 820)
+
+    def open_closing_review(self, person_id: str) -> QDialog:
+        dialog = ClosingReviewDialog(self.prescription.session, person_id, self.person_name, self)
+        dialog.open()
+        dialog.load()
         return dialog
