@@ -557,14 +557,22 @@ class PrintPreviewDialog(QDialog):
         on_error: Callable[[BaseException], None],
         name: str,
     ) -> None:
-        task = self.session.tasks.run_long(fn, write=True, name=name)
-        self._tasks.add(task)
-        task.succeeded.connect(lambda result: self._finish(task, on_done, result))
-        task.failed.connect(lambda error: self._finish(task, on_error, error))
+        """Runs `fn` on the writer thread; this dialog handles both outcomes itself."""
+        task: Task | None = None
 
-    def _finish(self, task: Task, callback: Callable[..., None], value: object) -> None:
-        self._tasks.discard(task)
-        callback(value)
+        def finish(callback: Callable[..., None], value: object) -> None:
+            if task is not None:
+                self._tasks.discard(task)
+            callback(value)
+
+        task = self.session.tasks.run_long(
+            fn,
+            lambda result: finish(on_done, result),
+            lambda error: finish(on_error, error),
+            write=True,
+            name=name,
+        )
+        self._tasks.add(task)
 
     def _set_ready(self, ready: bool) -> None:
         for widget in (self.save_button, self.zoom_box, self.page_box):
