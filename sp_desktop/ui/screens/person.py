@@ -32,6 +32,7 @@ from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
 from sp_desktop.ui.dialogs.referral import ReferralDialog
 from sp_desktop.ui.fields import nice_date
 from sp_desktop.ui.models.timeline import TimelineModel
+from sp_desktop.ui.screens.prescription import PrescriptionWindow
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
 
@@ -70,6 +71,7 @@ class PersonScreen(QWidget):
         self.summary = label("", "quiet")
         self.edit_button = QPushButton("Edit details…")
         self.referral_button = QPushButton("New referral…")
+        self.activities_button = QPushButton("Activities and follow-ups…")
         self.visit_button = QPushButton("Start a home visit")
         set_role(self.visit_button, "primary")
         self.why_no_visit = label("", "notice")
@@ -125,6 +127,7 @@ class PersonScreen(QWidget):
         top.addStretch(1)
         top.addWidget(self.edit_button)
         top.addWidget(self.referral_button)
+        top.addWidget(self.activities_button)
         top.addWidget(self.visit_button)
         left = QVBoxLayout()
         left.addWidget(details_box)
@@ -143,6 +146,7 @@ class PersonScreen(QWidget):
         self.back_button.clicked.connect(self.back)
         self.edit_button.clicked.connect(self._edit)
         self.referral_button.clicked.connect(self._new_referral)
+        self.activities_button.clicked.connect(self._activities)
         self.visit_button.clicked.connect(self._visit)
         self.table.doubleClicked.connect(self._open_entry)
         self.table.installEventFilter(self)
@@ -224,7 +228,12 @@ class PersonScreen(QWidget):
             self.why_no_visit.setVisible(not overview.can_start_visit)
 
     def _enable(self, enabled: bool) -> None:
-        for button in (self.edit_button, self.referral_button, self.visit_button):
+        for button in (
+            self.edit_button,
+            self.referral_button,
+            self.activities_button,
+            self.visit_button,
+        ):
             button.setEnabled(enabled)
 
     # --- actions -------------------------------------------------------------------------------
@@ -239,6 +248,13 @@ class PersonScreen(QWidget):
             return
         person = self.overview.person
         ReferralDialog(self.session, person.id, person.display_name, self).open()
+
+    def _activities(self) -> None:
+        """Prescribing, follow-ups and the closing review, in their own window."""
+        if self.overview is None:
+            return
+        person = self.overview.person
+        PrescriptionWindow(self.session, person.id, person.display_name, self).open()
 
     def _visit(self) -> None:
         if self.overview is None:
