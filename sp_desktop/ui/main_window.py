@@ -16,6 +16,7 @@ from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
 from sp_desktop.ui.dialogs.resume import ResumeDialog
 from sp_desktop.ui.dialogs.settings import SettingsDialog
 from sp_desktop.ui.dialogs.unlock import UnlockDialog
+from sp_desktop.ui.dialogs.visit_pack import VisitPackDialog
 from sp_desktop.ui.idle import IdleWatcher
 from sp_desktop.ui.screens.caseload import CaseloadScreen
 from sp_desktop.ui.screens.locked import LockedScreen
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self.caseload_action = self._action("Caseload", "Ctrl+1", self.show_caseload)
         self.add_action = self._action("Add a person", "Ctrl+N", self.add_person)
+        self.visit_pack_action = self._action("Visit pack…", "", self.open_visit_pack)
         self.settings_action = self._action("Settings", "", self.open_settings)
         self.lock_action = self._action("Lock (Ctrl+L)", "Ctrl+L", self.lock)
         self.back_action = QAction("Back", self)
@@ -161,6 +163,7 @@ class MainWindow(QMainWindow):
         self.lock_action.setEnabled(True)
         self.caseload_action.setEnabled(True)
         self.add_action.setEnabled(True)
+        self.visit_pack_action.setEnabled(True)
         self.stack.setCurrentWidget(self.caseload)
         self.caseload.load()
         self._update_waiting()
@@ -189,7 +192,12 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.locked_screen)
         self.lock_state.setText("Locked — everyone's details are hidden")
         self.sync_area.setText("")
-        for action in (self.lock_action, self.caseload_action, self.add_action):
+        for action in (
+            self.lock_action,
+            self.caseload_action,
+            self.add_action,
+            self.visit_pack_action,
+        ):
             action.setEnabled(False)
         keep = (self.unlock_dialog, self.first_run)
         for window in self.findChildren(QWidget):
@@ -233,6 +241,11 @@ class MainWindow(QMainWindow):
         dialog = PersonDetailsDialog(self.session, None, self)
         dialog.saved.connect(lambda changes: self.show_person(changes.id))
         dialog.open()
+
+    def open_visit_pack(self) -> None:
+        """Before a day out: everyone's printouts for that day, in one go."""
+        if self.session.is_unlocked:
+            VisitPackDialog(self.session, self).open()
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)

@@ -29,6 +29,7 @@ from sp_desktop.services.timeline import (
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
+from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, letter_request, plan_request
 from sp_desktop.ui.dialogs.referral import ReferralDialog
 from sp_desktop.ui.fields import nice_date
 from sp_desktop.ui.models.timeline import TimelineModel
@@ -72,6 +73,8 @@ class PersonScreen(QWidget):
         self.edit_button = QPushButton("Edit details…")
         self.referral_button = QPushButton("New referral…")
         self.activities_button = QPushButton("Activities and follow-ups…")
+        self.print_button = QPushButton("Print plan…")
+        self.letter_button = QPushButton("Letter to referrer…")
         self.visit_button = QPushButton("Start a home visit")
         set_role(self.visit_button, "primary")
         self.why_no_visit = label("", "notice")
@@ -128,6 +131,8 @@ class PersonScreen(QWidget):
         top.addWidget(self.edit_button)
         top.addWidget(self.referral_button)
         top.addWidget(self.activities_button)
+        top.addWidget(self.print_button)
+        top.addWidget(self.letter_button)
         top.addWidget(self.visit_button)
         left = QVBoxLayout()
         left.addWidget(details_box)
@@ -147,6 +152,8 @@ class PersonScreen(QWidget):
         self.edit_button.clicked.connect(self._edit)
         self.referral_button.clicked.connect(self._new_referral)
         self.activities_button.clicked.connect(self._activities)
+        self.print_button.clicked.connect(self._print_plan)
+        self.letter_button.clicked.connect(self._letter)
         self.visit_button.clicked.connect(self._visit)
         self.table.doubleClicked.connect(self._open_entry)
         self.table.installEventFilter(self)
@@ -232,6 +239,8 @@ class PersonScreen(QWidget):
             self.edit_button,
             self.referral_button,
             self.activities_button,
+            self.print_button,
+            self.letter_button,
             self.visit_button,
         ):
             button.setEnabled(enabled)
@@ -255,6 +264,16 @@ class PersonScreen(QWidget):
             return
         person = self.overview.person
         PrescriptionWindow(self.session, person.id, person.display_name, self).open()
+
+    def _print_plan(self) -> None:
+        """Their journey printout: preview, print or save as PDF (print size per print)."""
+        if self.overview is not None:
+            PrintPreviewDialog(self.session, plan_request(self.overview.person.id), self).open()
+
+    def _letter(self) -> None:
+        """The letter back to the referrer and GP, with the SNOMED CT codes for the record."""
+        if self.overview is not None:
+            PrintPreviewDialog(self.session, letter_request(self.overview.person.id), self).open()
 
     def _visit(self) -> None:
         if self.overview is None:
