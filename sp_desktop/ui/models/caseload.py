@@ -6,7 +6,9 @@ Search and filters narrow the ids shown; nothing here talks to the store.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -42,14 +44,45 @@ def due_words(due: date | None, today: date) -> str:
 
 def _sort_key(column: int) -> Callable[[CaseloadRow], Any]:
     if column == PRACTICE:
-        return lambda r: (r.practice.casefold(), r.search_key)
+        return lambda r: (r.practice.casefold(), r.search_key, r.person_id)
     if column == STAGE:
-        return lambda r: (_STAGE_ORDER[r.stage], r.search_key)
+        return lambda r: (_STAGE_ORDER[r.stage], r.search_key, r.person_id)
     if column == NEXT_DUE:
-        return lambda r: (r.next_due or _FAR_FUTURE, r.search_key)
+        return lambda r: (r.next_due or _FAR_FUTURE, r.search_key, r.person_id)
     if column == LAST_CONTACT:
-        return lambda r: (r.last_contact or _LONG_AGO, r.search_key)
-    return lambda r: (fold(r.family_name), r.search_key)
+        return lambda r: (r.last_contact or _LONG_AGO, r.search_key, r.person_id)
+    return lambda r: (fold(r.family_name), r.search_key, r.person_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCaseload:
+    """Rows already sorted and counted: made on a worker thread so unlocking never stalls."""
+
+    rows: dict[str, CaseloadRow]
+    order: list[str]  # ids, ascending by the sort column
+    keys: list[Any]  # their sort keys, for inserting changed rows in place
+    counts: dict[CaseloadFilter, int]
+    column: int
+    today: date
+
+
+def prepare(rows: Iterable[CaseloadRow], column: int, today: date) -> PreparedCaseload:
+    """Pure Python, no Qt: safe to run in the background."""
+    key = _sort_key(column)
+    keyed = sorted(((key(r), r) for r in rows), key=lambda pair: pair[0])
+    counts = dict.fromkeys(CaseloadFilter, 0)
+    for _k, r in keyed:
+        for which in CaseloadFilter:
+            if r.in_filter(which, today):
+                counts[which] += 1
+    return PreparedCaseload(
+        rows={r.person_id: r for _k, r in keyed},
+        order=[r.person_id for _k, r in keyed],
+        keys=[k for k, _r in keyed],
+        counts=counts,
+        column=column,
+        today=today,
+    )
 
 
 class CaseloadModel(QAbstractTableModel):
@@ -60,8 +93,10 @@ class CaseloadModel(QAbstractTableModel):
         self._today = today
         self.today = today()
         self._cache: dict[str, CaseloadRow] = {}
-        self._sorted: list[str] = []  # every id, in the current sort order
-        self._shown: list[str] = []  # the ids passing search and filter
+        self._sorted: list[str] = []  # every id, ascending by the sort column
+        self._keys: list[Any] = []  # their sort keys
+        self._counts: dict[CaseloadFilter, int] = dict.fromkeys(CaseloadFilter, 0)
+        self._shown: list[str] = []  # the ids passing search and filter, in display order
         self.query = ""
         self._folded = ""
         self.which = CaseloadFilter.ALL
@@ -70,37 +105,68 @@ class CaseloadModel(QAbstractTableModel):
 
     # --- feeding -------------------------------------------------------------------------------
 
+    def prepare(self, rows: Iterable[CaseloadRow]) -> PreparedCaseload:
+        """For the worker thread: sorts and counts with this model's current settings."""
+        return prepare(rows, self.sort_column, self._today())
+
     def set_rows(self, rows: Iterable[CaseloadRow]) -> None:
         """Everyone (after unlocking)."""
+        self.set_prepared(self.prepare(rows))
+
+    def set_prepared(self, prepared: PreparedCaseload) -> None:
+        if prepared.column != self.sort_column:
+            prepared = prepare(prepared.rows.values(), self.sort_column, prepared.today)
         self.beginResetModel()
-        self.today = self._today()
-        self._cache = {r.person_id: r for r in rows}
-        self._resort()
+        self.today = prepared.today
+        self._cache = dict(prepared.rows)
+        self._sorted = list(prepared.order)
+        self._keys = list(prepared.keys)
+        self._counts = dict(prepared.counts)
         self._refilter()
         self.endResetModel()
 
     def update_people(self, rows: Iterable[CaseloadRow], asked: Iterable[str]) -> None:
-        """Fresh rows for the people a change named; any asked for but missing has gone."""
+        """Fresh rows for the people a change named; any asked for but missing has gone.
+
+        Each changed row moves to its place by binary search: nothing else is re-sorted.
+        """
         fresh = {r.person_id: r for r in rows}
-        for person_id in asked:
-            if person_id in fresh:
-                self._cache[person_id] = fresh[person_id]
-            else:
-                self._cache.pop(person_id, None)
+        key = _sort_key(self.sort_column)
         self.layoutAboutToBeChanged.emit()
         old = {pid: i for i, pid in enumerate(self._shown)}
         persistent = self.persistentIndexList()
-        self._resort()
+        for person_id in set(asked):
+            before = self._cache.pop(person_id, None)
+            if before is not None:
+                self._count(before, -1)
+                at = self._sorted.index(person_id)
+                del self._sorted[at]
+                del self._keys[at]
+            after = fresh.get(person_id)
+            if after is not None:
+                self._cache[person_id] = after
+                self._count(after, +1)
+                sort_key = key(after)
+                at = bisect.bisect_left(self._keys, sort_key)
+                self._keys.insert(at, sort_key)
+                self._sorted.insert(at, person_id)
         self._refilter()
         self._move_persistent(persistent, old)
         self.layoutChanged.emit()
+
+    def _count(self, row: CaseloadRow, step: int) -> None:
+        for which in CaseloadFilter:
+            if row.in_filter(which, self.today):
+                self._counts[which] += step
 
     def clear(self) -> None:
         """Locking: nothing of anyone stays in memory here."""
         self.beginResetModel()
         self._cache.clear()
         self._sorted.clear()
+        self._keys.clear()
         self._shown.clear()
+        self._counts = dict.fromkeys(CaseloadFilter, 0)
         self.query = self._folded = ""
         self.endResetModel()
 
@@ -108,6 +174,7 @@ class CaseloadModel(QAbstractTableModel):
         """Search as you type: accent- and case-insensitive, names or NHS number digits."""
         folded = fold(text.strip())
         if folded == self._folded:
+            self.query = text
             return
         self.query = text
         self._folded = folded
@@ -142,7 +209,7 @@ class CaseloadModel(QAbstractTableModel):
         return len(self._cache)
 
     def count_in(self, which: CaseloadFilter) -> int:
-        return sum(1 for r in self._cache.values() if r.in_filter(which, self.today))
+        return self._counts[which]
 
     # --- Qt model ------------------------------------------------------------------------------
 
@@ -188,9 +255,11 @@ class CaseloadModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old = {pid: i for i, pid in enumerate(self._shown)}
         persistent = self.persistentIndexList()
+        if column != self.sort_column:
+            resorted = prepare(self._cache.values(), column, self.today)
+            self._sorted, self._keys = resorted.order, resorted.keys
         self.sort_column = column
         self.sort_order = order
-        self._resort()
         self._refilter()
         self._move_persistent(persistent, old)
         self.layoutChanged.emit()
@@ -208,19 +277,17 @@ class CaseloadModel(QAbstractTableModel):
             return due_words(row.next_due, self.today)
         return nice_date(row.last_contact, "Not seen yet")
 
-    def _resort(self) -> None:
-        descending = self.sort_order == Qt.SortOrder.DescendingOrder
-        rows = sorted(self._cache.values(), key=_sort_key(self.sort_column), reverse=descending)
-        self._sorted = [r.person_id for r in rows]
-
     def _refilter(self) -> None:
         folded, which, today, cache = self._folded, self.which, self.today, self._cache
+        ordered = (
+            self._sorted if self.sort_order == Qt.SortOrder.AscendingOrder else self._sorted[::-1]
+        )
         if not folded and which is CaseloadFilter.ALL:
-            self._shown = list(self._sorted)
+            self._shown = list(ordered)
             return
         self._shown = [
             pid
-            for pid in self._sorted
+            for pid in ordered
             if cache[pid].matches(folded) and cache[pid].in_filter(which, today)
         ]
 

@@ -20,7 +20,12 @@ from PySide6.QtWidgets import (
 from sp_desktop.services.caseload import CaseloadFilter, CaseloadRow
 from sp_desktop.services.workspace import Changes, Workspace
 
-from sp_desktop.ui.models.caseload import COLUMNS, LAST_CONTACT, CaseloadModel
+from sp_desktop.ui.models.caseload import (
+    COLUMNS,
+    LAST_CONTACT,
+    CaseloadModel,
+    PreparedCaseload,
+)
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.settings import CASELOAD_SORT_COLUMN, CASELOAD_SORT_DESCENDING, Settings
 from sp_desktop.ui.style import heading, label, set_role
@@ -131,11 +136,12 @@ class CaseloadScreen(QWidget):
     # --- data --------------------------------------------------------------------------------
 
     def load(self) -> None:
-        """Everyone, read in the background after unlocking."""
-        self.session.read(lambda ws: ws.caseload.rows(), self.show_rows)
+        """Everyone, read, sorted and counted in the background after unlocking."""
+        model = self.model
+        self.session.read(lambda ws: model.prepare(ws.caseload.rows()), self.show_prepared)
 
-    def show_rows(self, rows: list[CaseloadRow]) -> None:
-        self.model.set_rows(rows)
+    def show_prepared(self, prepared: PreparedCaseload) -> None:
+        self.model.set_prepared(prepared)
         self._after_change()
         self.loaded.emit()
 
