@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-import pypdfium2 as pdfium  # type: ignore[import-untyped]  # no py.typed marker
+from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sp_desktop.domain.errors import SpDesktopError
 from sp_desktop.services import documents
 from sp_desktop.services.documents import BuiltDocument
 from sp_desktop.services.workspace import Workspace
@@ -68,6 +68,22 @@ ZOOMS: tuple[tuple[str, float], ...] = (
 # --- plain functions run off the UI thread ----------------------------------------------------
 
 
+class PreviewUnavailable(SpDesktopError):
+    """The page renderer is missing from this installation."""
+
+
+def _pdfium() -> Any:
+    """PDFium (pypdfium2), imported on first use: without it the app still starts and says why."""
+    try:
+        import pypdfium2  # type: ignore[import-untyped]  # ships no py.typed marker
+    except ImportError as error:
+        raise PreviewUnavailable(
+            "Print preview needs the pypdfium2 package, which is missing from this "
+            "installation. Please ask for SP Desktop to be reinstalled."
+        ) from error
+    return pypdfium2
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A built document with its page sizes in points, ready to show."""
@@ -78,7 +94,7 @@ class Prepared:
 
 def page_sizes(pdf: bytes) -> tuple[tuple[float, float], ...]:
     """Width and height of every page, in points, read from the PDF in memory."""
-    doc = pdfium.PdfDocument(pdf)
+    doc = _pdfium().PdfDocument(pdf)
     try:
         return tuple((float(w), float(h)) for w, h in (page.get_size() for page in doc))
     finally:
@@ -87,7 +103,7 @@ def page_sizes(pdf: bytes) -> tuple[tuple[float, float], ...]:
 
 def render_page(pdf: bytes, index: int, scale: float) -> QImage:
     """One page as an image, `scale` pixels per point. QImage, not QPixmap: made off-thread."""
-    doc = pdfium.PdfDocument(pdf)
+    doc = _pdfium().PdfDocument(pdf)
     try:
         bitmap = doc[index].render(scale=scale, rev_byteorder=True)  # RGB, no alpha
         return _image(bitmap).copy()  # a deep copy: the pixels above go with this frame
@@ -95,7 +111,7 @@ def render_page(pdf: bytes, index: int, scale: float) -> QImage:
         doc.close()
 
 
-def _image(bitmap: pdfium.PdfBitmap) -> QImage:
+def _image(bitmap: Any) -> QImage:
     """A QImage over PDFium's pixels (valid only while the bitmap lives: copy it to keep it)."""
     return QImage(
         bitmap.buffer,
@@ -111,7 +127,7 @@ def print_pages(printer: QPrinter, pdf: bytes, progress: Progress) -> int:
 
     Qt allows painting on a QPrinter outside the UI thread. Returns the number of pages sent.
     """
-    doc = pdfium.PdfDocument(pdf)
+    doc = _pdfium().PdfDocument(pdf)
     painter = QPainter()
     try:
         count = len(doc)
