@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import enum
 import json
+import logging
 import re
 import threading
 import weakref
@@ -36,6 +37,7 @@ from sp_desktop.store.schema import services, store_meta
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
 
+log = logging.getLogger(__name__)
 GENERATION_KEY = "directory_generation"  # bumped by triggers on `services` (migration 0002)
 _WORD = re.compile(r"[a-z0-9]+")
 _SERVICE_FIELDS = tuple(f.name for f in fields(Service) if f.name != "id")
@@ -125,6 +127,7 @@ class DirectoryIndex:
 
     def __init__(self, entries: Iterable[Service], generation: str = "") -> None:
         self.generation = generation
+        self.skipped = 0  # entries in the store that could not be read (see the log)
         self.services: tuple[Service, ...] = tuple(
             sorted(entries, key=lambda s: (fold(s.name), s.id))
         )
@@ -356,8 +359,18 @@ class DirectoryService:
                 select(store_meta.c.value).where(store_meta.c.key == GENERATION_KEY)
             ).scalar_one_or_none()
             rows = conn.execute(select(services).where(services.c.deleted.is_(False))).mappings()
-            entries = [service_from_row(r) for r in rows]
-        return DirectoryIndex(entries, generation or "0")
+            entries = []
+            skipped = 0
+            for row in rows:
+                try:
+                    entries.append(service_from_row(row))
+                except (ValidationError, ValueError, TypeError):
+                    skipped += 1  # one bad row from elsewhere must not stop every search
+        if skipped:
+            log.warning("directory: %d entries skipped as unreadable", skipped)
+        index = DirectoryIndex(entries, generation or "0")
+        index.skipped = skipped
+        return index
 
     def _plan(
         self, conn: Connection, entries: Sequence[Service], mode: ImportMode

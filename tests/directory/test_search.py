@@ -163,3 +163,14 @@ def test_index_agrees_with_a_plain_scan_on_a_demo_directory() -> None:
             )
         }
         assert {s.id for s in index.search(query)} == expected
+
+
+def test_an_unreadable_entry_from_elsewhere_does_not_stop_search(
+    ws: Workspace, loaded: DirectoryService
+) -> None:
+    with ws.write() as conn:  # e.g. an old store that saved the label, not the value
+        conn.execute(
+            update(services).where(services.c.id == CAFE.id).values(category="social activity")
+        )
+    assert names(loaded.search()) == ["Garden volunteers", "Walking for Health"]
+    assert loaded.index().skipped == 1
