@@ -602,7 +602,8 @@ def _outcome_words(
     steps = ws.visits.steps_of(person.id)
     if steps:
         done = sum(1 for s in steps if s.progress >= 10)
-        done_words = {0: "none is done yet", 1: "1 is done"}.get(done, f"{done} are done")
+        none = "none was marked as done" if closing is not None else "none is done yet"
+        done_words = {0: none, 1: "1 is done"}.get(done, f"{done} are done")
         paragraphs.append(
             f"{name} chose {len(steps)} step{'s' if len(steps) != 1 else ''} of their own; "
             f"{done_words}."
