@@ -38,7 +38,7 @@ from sp_desktop.sync.protocol import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 100  # changes per push: small, so a slow link still gets each one through
+DEFAULT_BATCH = 250  # changes per push: a day of visits in one round trip, still small (~50 kB)
 _COMPRESS_ABOVE = 1024
 
 
