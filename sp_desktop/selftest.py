@@ -208,28 +208,59 @@ def _native_platform_plugin() -> str:
     return {"Windows": "qwindows", "Darwin": "qcocoa"}.get(platform.system(), "qxcb")
 
 
-def _qt_check(test: SelfTest) -> Callable[[], str]:
+def _with_qt(test: SelfTest, checks: Callable[[SelfTest], str]) -> Callable[[], str]:
+    """Runs Qt checks offscreen, with Qt's own messages collected as warnings."""
+
     def check() -> str:
         from PySide6 import QtCore, QtWidgets
 
         # Offscreen, so the check runs on a build server or over SSH; the native plugin is
-        # then looked for (and loaded where it can be) separately below.
+        # then looked for (and loaded where it can be) separately.
         if QtWidgets.QApplication.instance() is None:
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
         def collect(kind: QtCore.QtMsgType, _context: object, message: str) -> None:
-            # Qt's messages become "warn" lines, not stray stderr; this one is the offscreen
-            # platform saying it has no window manager, which is its nature.
+            # This one is the offscreen platform saying it has no window manager, its nature.
             if "propagateSizeHints" not in message:
                 test.warnings.append(f"Qt {kind.name}: {message}")
 
         previous = QtCore.qInstallMessageHandler(collect)
         try:
-            return _qt_checks(test)
+            return checks(test)
         finally:
             QtCore.qInstallMessageHandler(previous)
 
     return check
+
+
+def _ui_checks(test: SelfTest) -> str:
+    """Builds the real main window on an empty folder: the set-up screen an adviser first sees."""
+    import importlib.util
+
+    if importlib.util.find_spec("sp_desktop.app") is None:
+        return "sp_desktop.app not present: skipped"
+    from PySide6 import QtWidgets
+
+    from sp_desktop.app import application, build
+    from sp_desktop.store.keyfile import Argon2Params
+
+    app = application()
+    window = build(
+        test.folder.parent / "ui",
+        argon2_params=Argon2Params(memory_kib=8 * 1024, iterations=1, lanes=1),
+        route_errors=False,
+    )
+    try:
+        window.start()
+        app.processEvents()
+        if window.grab().isNull():
+            raise CheckFailed("the main window could not be drawn")
+        screens = len(window.findChildren(QtWidgets.QWidget))
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    return f"main window built and drawn ({screens} widgets)"
 
 
 def _qt_checks(test: SelfTest) -> str:
@@ -290,7 +321,8 @@ def run_self_test() -> int:
             test.run("migrations", _check_migrations)
             test.run("schema", _migrated_store_check(test))
         test.run("pdf", _check_pdf)
-        test.run("qt", _qt_check(test))
+        test.run("qt", _with_qt(test, _qt_checks))
+        test.run("ui", _with_qt(test, _ui_checks))
         test.run("libraries", _check_libraries)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

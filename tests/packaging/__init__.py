@@ -1,0 +1,1 @@
+"""Tests of packaging/: the spec, launcher, installers and the self-test they run."""
