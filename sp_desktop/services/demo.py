@@ -378,8 +378,9 @@ def populate(
     day = today or date.today()
     with ws.write() as conn:
         service_rows = demo_services(service_count, rng)
+        # The directory belongs to the office: a local copy, never queued for upload.
         service_ids = ws.changes.insert_many(
-            conn, services, service_rows, [None] * len(service_rows)
+            conn, services, service_rows, [None] * len(service_rows), queue=False
         )
     done = 0
     while done < people_count:

@@ -31,7 +31,7 @@ from sp_desktop.domain.errors import SpDesktopError, ValidationError
 from sp_desktop.services import oruk
 from sp_desktop.services.people import fold
 from sp_desktop.services.workspace import Changes
-from sp_desktop.store.changes import ALL_FIELDS, now_text, wire_value
+from sp_desktop.store.changes import now_text, wire_value
 from sp_desktop.store.schema import services, store_meta
 
 if TYPE_CHECKING:
@@ -293,22 +293,9 @@ class DirectoryService:
             summary, writes = self._plan(conn, entries, mode)
             stamp = str(self.ws.changes.clock.now())
             now = now_text()
-            device = self.ws.device
             if writes.inserts:
-                conn.execute(
-                    services.insert(),
-                    [
-                        {
-                            **row,
-                            "created_at": now,
-                            "updated_at": now,
-                            "hlc": stamp,
-                            "versions": json.dumps({ALL_FIELDS: stamp}),
-                            "deleted": False,
-                            "origin_device": device,
-                        }
-                        for row in writes.inserts
-                    ],
+                self.ws.changes.insert_many(
+                    conn, services, writes.inserts, [None] * len(writes.inserts), queue=False
                 )
             for row_id, changed, versions in writes.updates:
                 versions.update({k: stamp for k in changed})

@@ -89,8 +89,12 @@ class ChangeWriter:
         person_ids: Iterable[str | None],
         *,
         kind: OpKind = OpKind.UPSERT,
+        queue: bool = True,
     ) -> list[str]:
         """Bulk form of `insert`: one executemany for the rows and one for their outbox entries.
+
+        `queue=False` is for local copies of office-owned data (the directory of services):
+        stamped like any row, but never pushed, because the server would refuse it.
 
         Written straight to the driver with prepared tuples (the driver stores dates as ISO
         text, exactly as SQLAlchemy's Date does): this is the path bulk loads and first syncs
@@ -135,6 +139,7 @@ class ChangeWriter:
             )
         if table_rows:
             conn.exec_driver_sql(insert_sql, table_rows)
+        if queued and queue:
             conn.exec_driver_sql(_OUTBOX_INSERT, queued)
         return ids
 
