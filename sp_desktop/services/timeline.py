@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sp_desktop.domain.choices import Consent, ReferralStatus, VisitStatus
 from sp_desktop.domain.people import Person, Referral
 from sp_desktop.domain.wellbeing import Assessment, Ons4Item
+from sp_desktop.services.resources import conversation_guide
 from sp_desktop.store.schema import services
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         if not signed and unfinished is None:
             unfinished = visit.id
         title = f"{visit.place.label} visit" + ("" if signed else " — not finished yet")
-        detail = visit.what_matters or ", ".join(sorted(visit.notes)) or "No notes yet."
+        detail = _visit_words(visit.what_matters, visit.notes)
         if visit.corrects_visit_id:
             title += " (a correction)"
         entries.append(
@@ -174,6 +175,14 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         )
     entries.sort(key=lambda e: e.on, reverse=True)
     return PersonOverview(person, referrals[0] if referrals else None, tuple(entries), unfinished)
+
+
+def _visit_words(what_matters: str, notes: dict[str, str]) -> str:
+    """'What matters: …' when written, else the topics talked about, by their titles."""
+    if what_matters.strip():
+        return f"What matters: {what_matters.strip()}"
+    titles = [d.title for d in conversation_guide().domains if notes.get(d.key, "").strip()]
+    return ("Talked about: " + ", ".join(titles)) if titles else "No notes yet."
 
 
 def _step_date(ws: Workspace, step_id: str) -> date:

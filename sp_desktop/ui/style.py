@@ -29,7 +29,6 @@ WARNING_SOFT = "#fbe9e1"
 STYLESHEET = f"""
 QWidget {{ color: {INK}; }}
 QMainWindow, QDialog, QWizard, QStackedWidget > QWidget {{ background: {PAPER}; }}
-QLabel[role="heading"] {{ font-weight: bold; }}
 QLabel[role="quiet"] {{ color: {QUIET_INK}; }}
 QLabel[role="error"] {{
     color: {WARNING_INK}; background: {WARNING_SOFT}; border-left: 4px solid {WARNING_INK};
@@ -39,7 +38,7 @@ QLabel[role="notice"] {{
     background: {ACCENT_SOFT}; border-left: 4px solid {ACCENT}; padding: 0.4em 0.6em;
 }}
 QLabel[role="key"] {{
-    background: {SURFACE}; border: 2px dashed {ACCENT}; padding: 0.6em; font-weight: bold;
+    background: {SURFACE}; border: 2px dashed {ACCENT}; padding: 0.6em;
 }}
 QPushButton {{
     background: {SURFACE}; border: 2px solid {LINE}; border-radius: 0.4em;
@@ -48,13 +47,13 @@ QPushButton {{
 QPushButton:hover {{ border-color: {ACCENT}; }}
 QPushButton:focus {{ border: 3px solid {FOCUS}; }}
 QPushButton[role="primary"] {{
-    background: {ACCENT}; color: white; border-color: {ACCENT_DARK}; font-weight: bold;
+    background: {ACCENT}; color: white; border-color: {ACCENT_DARK};
 }}
 QPushButton[role="primary"]:focus {{ border: 3px solid {FOCUS}; }}
 QPushButton[role="primary"]:disabled {{ background: {LINE}; color: {QUIET_INK}; }}
 QPushButton[role="rating"] {{ min-width: 1.8em; min-height: 1.8em; padding: 0.2em 0.3em; }}
 QPushButton[role="rating"]:checked, QPushButton[role="filter"]:checked {{
-    background: {ACCENT}; color: white; border-color: {ACCENT_DARK}; font-weight: bold;
+    background: {ACCENT}; color: white; border-color: {ACCENT_DARK};
 }}
 QPushButton[role="link"] {{
     border: none; background: transparent; color: {FOCUS}; text-decoration: underline;
@@ -62,12 +61,13 @@ QPushButton[role="link"] {{
 }}
 QPushButton[role="link"]:focus {{ border: 2px solid {FOCUS}; }}
 QPushButton:disabled {{ color: {QUIET_INK}; }}
-QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox {{
+QLineEdit, QPlainTextEdit, QTextEdit, QSpinBox {{
     background: {SURFACE}; border: 2px solid {LINE}; border-radius: 0.3em; padding: 0.25em;
 }}
-QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus {{
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QSpinBox:focus {{
     border: 3px solid {FOCUS};
 }}
+QComboBox:focus {{ border: 3px solid {FOCUS}; border-radius: 0.2em; padding: 0.1em 0.3em; }}
 QLineEdit[invalid="true"], QPlainTextEdit[invalid="true"] {{ border: 3px solid {WARNING_INK}; }}
 QTableView, QListView, QTreeView, QTextBrowser {{
     background: {SURFACE}; border: 2px solid {LINE}; alternate-background-color: #f4f0e8;
@@ -97,10 +97,7 @@ QProgressBar {{ border: 2px solid {LINE}; border-radius: 0.3em; text-align: cent
     background: {SURFACE}; min-height: 1.2em; }}
 QProgressBar::chunk {{ background: {ACCENT}; }}
 QListWidget#sections {{ background: #f3eee6; border: none; border-right: 1px solid {LINE}; }}
-QListWidget#sections::item {{ padding: 0.45em 0.6em; }}
-QListWidget#sections::item:selected {{
-    background: {ACCENT_SOFT}; color: {INK}; border-left: 4px solid {ACCENT}; font-weight: bold;
-}}
+QListWidget#sections::item:selected {{ background: {ACCENT_SOFT}; color: {INK}; }}
 """
 
 
@@ -137,8 +134,16 @@ def apply(app: QApplication) -> None:
 
 
 def set_role(widget: QWidget, role: str) -> None:
-    """Tags a widget for the stylesheet (primary button, error message, heading …)."""
+    """Tags a widget for the stylesheet (primary button, error message, heading …).
+
+    Weight is set on the font here, never in the stylesheet: a font rule in a stylesheet
+    would replace the font the adviser's system size gave the widget.
+    """
     widget.setProperty("role", role)
+    if role in ("primary", "key"):
+        font = QFont(widget.font())
+        font.setBold(True)
+        widget.setFont(font)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
 

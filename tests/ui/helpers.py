@@ -75,7 +75,11 @@ def wait_for(qtbot: QtBot, window: QWidget, kind: type[T]) -> T:
 def go_to_section(qtbot: QtBot, window: MainWindow, title: str) -> None:
     """Clicks a part of the visit in the list on the left, as the adviser would."""
     sections = window.visit.sections
-    items = sections.findItems(title, Qt.MatchFlag.MatchExactly)
+    items = [
+        sections.item(row)
+        for row in range(sections.count())
+        if sections.item(row).data(Qt.ItemDataRole.UserRole) == title
+    ]
     assert items, f"no section {title!r}"
     rect = sections.visualItemRect(items[0])
     qtbot.mouseClick(sections.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

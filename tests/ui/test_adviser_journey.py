@@ -151,6 +151,8 @@ def test_a_whole_home_visit(qtbot: QtBot, window: MainWindow, data_dir: Path) ->
     )
     assert connection.concern_words.text() == ""
 
+    assert visit.sections.item(1).text() == "✓ Loneliness and connection"
+    assert visit.sections.item(2).text().strip() == "Home", "no tick where nothing was said"
     go_to_section(qtbot, window, "Money and benefits")
     money = next(p for p in visit.domain_pages if p.domain.key == "money")
     type_into(qtbot, money.notes, NOTES_MONEY)

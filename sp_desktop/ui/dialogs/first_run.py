@@ -212,7 +212,8 @@ class FirstRunWizard(QWizard):
         self.workspace, self.recovery_key = result
         self.creating = False
         self.passphrase.show_busy(False)
-        self.button(QWizard.WizardButton.CancelButton).hide()
+        # From here on there is no going back: the key must be kept before anything else.
+        self.setOption(QWizard.WizardOption.NoCancelButton, True)
         self.next()
 
     def _failed(self, error: BaseException) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,6 +37,9 @@ NOT_RECORDED = "Not recorded"
 def choice_box(kind: type[Choice], name: str, *, optional: bool) -> QComboBox:
     box = QComboBox()
     box.setAccessibleName(name)
+    # Long labels (the ONS ethnicity groups) must not push the form wider than the window.
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(24)
     if optional:
         box.addItem(NOT_RECORDED, None)
     for choice in kind:
@@ -123,6 +126,7 @@ class PersonDetailsDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.save_button = QPushButton("Save details" if person else "Add this person")
         set_role(self.save_button, "primary")
@@ -143,7 +147,7 @@ class PersonDetailsDialog(QDialog):
         self.nhs_number.editingFinished.connect(self._check_nhs_number)
         if person is not None:
             self._fill(person)
-        self.resize(620, 720)
+        self.resize(720, 760)
 
     def _line(self, name: str, placeholder: str = "") -> QLineEdit:
         edit = QLineEdit()

@@ -116,6 +116,7 @@ class ReferralDialog(QDialog):
     def _consent_changed(self) -> None:
         declined = self.consent_declined.isChecked()
         self.declined_note.setVisible(declined)
+        self.adjustSize()
         self.save_button.setText("Record that they declined" if declined else "Save referral")
 
     def save(self) -> None:

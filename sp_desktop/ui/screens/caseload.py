@@ -179,17 +179,24 @@ class CaseloadScreen(QWidget):
 
     def _filter(self, which: CaseloadFilter) -> None:
         self.model.set_filter(which)
+        self._label_filters()
         self._after_filter()
 
     def _after_change(self) -> None:
         total = self.model.total
         self.count.setText(f"{total} {'person' if total == 1 else 'people'}")
-        for which, button in self.filter_buttons.items():
-            if which is CaseloadFilter.ALL:
-                button.setText(which.value)
-            else:
-                button.setText(f"{which.value} ({self.model.count_in(which)})")
+        self._label_filters()
         self._after_filter()
+
+    def _label_filters(self) -> None:
+        """The chosen filter is marked with a tick, not only by its colour."""
+        for which, button in self.filter_buttons.items():
+            text = which.value
+            if which is not CaseloadFilter.ALL:
+                text += f" ({self.model.count_in(which)})"
+            if which is self.model.which:
+                text = "✓ " + text
+            button.setText(text)
 
     def _after_filter(self) -> None:
         shown = self.model.rowCount()

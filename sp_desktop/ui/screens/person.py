@@ -44,10 +44,9 @@ def access_words(person: Person) -> str:
         needs.append("large print")
     if person.access.interpreter_language:
         needs.append(f"interpreter ({person.access.interpreter_language})")
-    if person.access.hearing:
-        needs.append(f"hearing: {person.access.hearing}")
-    if person.access.sight:
-        needs.append(f"sight: {person.access.sight}")
+    for what, text in (("Hearing", person.access.hearing), ("Sight", person.access.sight)):
+        if text:
+            needs.append(text if what.lower() in text.lower() else f"{what}: {text}")
     return "; ".join(needs) or "None recorded"
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -55,11 +56,12 @@ AUTOSAVE_MS = 2000  # the first unsaved keystroke reaches the store within this 
 DRAFT_VERSION = 1
 
 
-def _notes_box(name: str) -> QPlainTextEdit:
+def _notes_box(name: str, lines: int = 6) -> QPlainTextEdit:
     box = QPlainTextEdit()
     box.setAccessibleName(name)
     box.setTabChangesFocus(True)
-    box.setMinimumHeight(120)
+    # Tall enough to see what was said, short enough to keep the concern form in view.
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 16)
     return box
 
 
@@ -83,7 +85,7 @@ class DomainPage(QWidget):
         self.concern_list.setModel(self.concerns)
         self.concern_list.setAccessibleName(f"Concerns: {domain.title}")
         self.concern_list.setWordWrap(True)
-        self.concern_list.setMaximumHeight(self.fontMetrics().height() * 7)
+        self.concern_list.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         self.rate_button = QPushButton("Rate a concern again…")
         self.concern_words = QLineEdit()
         self.concern_words.setAccessibleName(f"New concern, in their words: {domain.title}")
@@ -297,7 +299,7 @@ def summary_html(
             parts.append("</ul>")
     if not talked:
         parts.append("<p><i>No notes or concerns yet.</i></p>")
-    parts.append("<h3>Steps</h3>")
+    parts.append("<h3>Their steps so far</h3>")
     if summary.steps:
         parts.append("<ul>")
         for step in summary.steps:
@@ -360,7 +362,7 @@ class VisitScreen(QWidget):
         self.pages = QStackedWidget()
         self.opening = self._opening_page()
         self.domain_pages = [DomainPage(d) for d in self.guide.domains]
-        self.what_matters = _notes_box("What matters to them")
+        self.what_matters = _notes_box("What matters to them", lines=8)
         self.what_matters.setPlaceholderText("In their words: what matters most to them now?")
         self.steps = StepsPage()
         self.wellbeing = WellbeingForm()
@@ -439,7 +441,30 @@ class VisitScreen(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.pages.addWidget(scroll)
-        self.sections.addItem(title)
+        item = QListWidgetItem(title)
+        item.setData(Qt.ItemDataRole.UserRole, title)
+        item.setSizeHint(QSize(0, int(self.fontMetrics().height() * 1.9)))
+        self.sections.addItem(item)
+
+    def _mark_sections(self) -> None:
+        """A tick beside each part that has something in it, so gaps are easy to see."""
+        filled: dict[int, bool] = {}
+        visit_id = self.visit_id
+        for index, page in enumerate(self.domain_pages, start=1):
+            has_concern = any(
+                page.concerns.concern(r).visit_id == visit_id
+                for r in range(page.concerns.rowCount())
+            )
+            filled[index] = bool(page.notes.toPlainText().strip()) or has_concern
+        filled[self.what_matters_index] = bool(self.what_matters.toPlainText().strip())
+        filled[self.steps_index] = self.steps.model.rowCount() > 0
+        filled[self.wellbeing_index] = self.wellbeing.is_saved
+        for row in range(self.sections.count()):
+            item = self.sections.item(row)
+            title = str(item.data(Qt.ItemDataRole.UserRole))
+            done = filled.get(row, False)
+            item.setText(f"✓ {title}" if done else f"    {title}")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{title}, done" if done else title)
 
     def _opening_page(self) -> QWidget:
         page = QWidget()
@@ -562,6 +587,7 @@ class VisitScreen(QWidget):
             section = self.apply_draft(summary.draft)
             self.saved_state.setText("Carried on from your autosaved draft")
         self._loading = False
+        self._mark_sections()
         self.sections.setCurrentRow(self.finish_index if signed else section)
         self._section_changed(self.sections.currentRow())
         if summary.draft and not signed:
@@ -571,6 +597,8 @@ class VisitScreen(QWidget):
         visit_id = self.visit_id or ""
         for page in self.domain_pages:
             page.concerns.set_concerns(concerns, visit_id)
+        if self.summary is not None:
+            self._mark_sections()
 
     def clear(self) -> None:
         """Locking or leaving: nothing of the person stays in the widgets."""
@@ -596,6 +624,9 @@ class VisitScreen(QWidget):
         self.wellbeing.show_saved(None)
         self.wellbeing.set_answers({})
         self.finish_view.clear()
+        for row in range(self.sections.count()):
+            item = self.sections.item(row)
+            item.setText(str(item.data(Qt.ItemDataRole.UserRole)))
         self._loading = False
 
     # --- drafts --------------------------------------------------------------------------------
@@ -681,6 +712,7 @@ class VisitScreen(QWidget):
     def _typed(self) -> None:
         if self._loading or self.summary is None or self.summary.signed:
             return
+        self._mark_sections()
         self.saved_state.setText("Not saved yet…")
         if not self.autosave.isActive():
             # Not restarted on each keystroke: steady typing still saves every AUTOSAVE_MS.
@@ -727,11 +759,12 @@ class VisitScreen(QWidget):
             return
         self.pages.setCurrentIndex(row)
         self.previous_button.setEnabled(row > 0)
-        self.next_button.setEnabled(row < self.pages.count() - 1)
-        if row + 1 < self.sections.count():
-            self.next_button.setText(f"Next: {self.sections.item(row + 1).text()} →")
-        else:
-            self.next_button.setText("Next →")
+        last = row >= self.pages.count() - 1
+        self.next_button.setEnabled(not last)
+        self.next_button.setVisible(not last and not (self.summary and self.summary.signed))
+        if not last:
+            title = self.sections.item(row + 1).data(Qt.ItemDataRole.UserRole)
+            self.next_button.setText(f"Next: {title} →")
         if self._loading or self.summary is None:
             return
         if self.summary.signed:
@@ -754,7 +787,13 @@ class VisitScreen(QWidget):
         def write(ws: Workspace) -> Changes:
             return ws.visits.save_notes(visit_id, notes=notes, what_matters=what_matters)
 
-        self.session.write(write, lambda _c: then() if then is not None else None)
+        def saved(_changes: Changes) -> None:
+            if not self.autosave.isActive():
+                self.saved_state.setText("All saved")
+            if then is not None:
+                then()
+
+        self.session.write(write, saved)
 
     def _refresh_summary(self) -> None:
         if self.visit_id is None:
@@ -873,6 +912,7 @@ class VisitScreen(QWidget):
         self.steps.model.set_steps(steps)
         if self.summary is not None:
             self.summary = replace(self.summary, steps=tuple(steps))
+            self._mark_sections()
 
     def _edit_step(self, step_id: str) -> None:
         row = self.steps.model.row_of(step_id)
