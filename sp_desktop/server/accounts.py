@@ -53,6 +53,11 @@ class DeviceContext:
     team_name: str
     role: Role
     revoked: bool
+    last_seen_at: str | None = None
+
+    def seen_long_ago(self, now: str) -> bool:
+        """Whether `last_seen_at` is from an earlier minute (so it is worth recording again)."""
+        return self.last_seen_at is None or self.last_seen_at[:16] < now[:16]
 
 
 def now_text() -> str:
@@ -188,6 +193,7 @@ def device_for_token(conn: Connection, token: str) -> DeviceContext | None:
         role=Role(row.role),
         # An adviser who has left is treated like a revoked device: their laptops must wipe.
         revoked=row.revoked_at is not None or not row.active,
+        last_seen_at=row.last_seen_at,
     )
 
 

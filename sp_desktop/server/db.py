@@ -188,7 +188,16 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        # psycopg would prepare repeated statements server-side, and PostgreSQL then keeps a
+        # generic plan chosen while the tables were small (sequential scans) that slows with
+        # every row added. Planning each execution keeps pushes flat as the tables grow.
+        connect_args={"prepare_threshold": None},
+    )
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Row, bindparam, select, tuple_
+from sqlalchemy import Connection, Engine, Row, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from sp_desktop.domain.hlc import HlcStamp, HybridClock
@@ -282,13 +282,26 @@ def _lock_rows(
     conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]
 ) -> dict[tuple[str, str], RowState]:
     """Loads (and on PostgreSQL locks, in key order so workers never deadlock) the rows."""
-    keys = sorted({(op.table, op.row_id) for op in ops})
+    by_table: dict[str, set[str]] = {}
+    for op in ops:
+        by_table.setdefault(op.table, set()).add(op.row_id)
     current: dict[tuple[str, str], RowState] = {}
-    for chunk in _chunks(keys):
+    # One table at a time (a row-value IN makes SQLite scan the table), in key order.
+    for table_name, row_ids in sorted(by_table.items()):
+        for chunk in _chunks(sorted(row_ids)):
+            current.update(_locked(conn, ctx, table_name, chunk))
+    return current
+
+
+def _locked(
+    conn: Connection, ctx: DeviceContext, table_name: str, row_ids: Sequence[str]
+) -> dict[tuple[str, str], RowState]:
+    current: dict[tuple[str, str], RowState] = {}
+    if row_ids:
         found = conn.execute(
             select(rows)
-            .where(tuple_(rows.c.table_name, rows.c.row_id).in_(chunk))
-            .order_by(rows.c.table_name, rows.c.row_id)
+            .where(rows.c.table_name == table_name, rows.c.row_id.in_(row_ids))
+            .order_by(rows.c.row_id)
             .with_for_update()
         )
         for row in found:
