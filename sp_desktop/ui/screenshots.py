@@ -182,6 +182,7 @@ def main_shots(camera: Camera, folder: Path) -> None:
     settle(window)
     type_text(page.concern_words, "Can't manage the bus on her own")
     page.severity.buttons[5].click()
+    wait(lambda: visit.saved_state.text().startswith("Saved"))  # the autosave has run
     camera.shoot(window, "11-visit-conversation")
 
     visit.go_to_section(visit.what_matters_index)

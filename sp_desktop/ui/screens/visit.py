@@ -104,8 +104,10 @@ class DomainPage(QWidget):
         concern_layout.addWidget(label("Add a concern:", "quiet"))
         concern_layout.addWidget(self.words_field)
         concern_layout.addWidget(label("How much does it worry them? (they choose)", "quiet"))
-        concern_layout.addWidget(self.severity)
-        concern_layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        rate_row = QHBoxLayout()
+        rate_row.addWidget(self.severity, 1)
+        rate_row.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignTop)
+        concern_layout.addLayout(rate_row)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(domain.title, 2))
         layout.addWidget(label("You might ask:", "quiet"))
@@ -457,7 +459,10 @@ class VisitScreen(QWidget):
             )
             filled[index] = bool(page.notes.toPlainText().strip()) or has_concern
         filled[self.what_matters_index] = bool(self.what_matters.toPlainText().strip())
-        filled[self.steps_index] = self.steps.model.rowCount() > 0
+        filled[self.steps_index] = any(
+            self.steps.model.step(r).visit_id == visit_id
+            for r in range(self.steps.model.rowCount())
+        )
         filled[self.wellbeing_index] = self.wellbeing.is_saved
         for row in range(self.sections.count()):
             item = self.sections.item(row)
