@@ -194,6 +194,25 @@ def _check_pdf() -> str:
     return f"sample plan built, {len(pdf) // 1024} KiB, fonts embedded"
 
 
+def _check_preview() -> str:
+    """The print preview draws pages with PDFium; its shared library must be bundled."""
+    import pypdfium2  # type: ignore[import-untyped]  # ships no py.typed marker
+
+    from sp_desktop.pdf.plan import build_plan
+    from sp_desktop.pdf.samples import sample_plan
+
+    document = pypdfium2.PdfDocument(build_plan(sample_plan()))
+    try:
+        pages = len(document)
+        bitmap = document[0].render(scale=0.5)
+        width, height = bitmap.width, bitmap.height
+    finally:
+        document.close()
+    if not pages or width <= 0 or height <= 0:
+        raise CheckFailed("PDFium rendered nothing")
+    return f"PDFium drew page 1 of {pages} ({width}x{height} px)"
+
+
 def _check_resources() -> str:
     from sp_desktop.services.resources import conversation_guide, ons4_questionnaire
 
@@ -321,6 +340,7 @@ def run_self_test() -> int:
             test.run("migrations", _check_migrations)
             test.run("schema", _migrated_store_check(test))
         test.run("pdf", _check_pdf)
+        test.run("preview", _check_preview)
         test.run("qt", _with_qt(test, _qt_checks))
         test.run("ui", _with_qt(test, _ui_checks))
         test.run("libraries", _check_libraries)
