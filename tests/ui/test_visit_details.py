@@ -1,0 +1,148 @@
+"""Corners of the visit screen: re-rating a concern, closing for now, corrections, locking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from sp_desktop.domain.choices import Consent, ReferralSource, VisitStatus
+from sp_desktop.services.visit_summary import visit_draft_key
+from sp_desktop.services.workspace import Changes, Workspace
+
+from sp_desktop.ui.dialogs.rate import RateDialog
+from sp_desktop.ui.main_window import MainWindow
+
+from .conftest import PASSPHRASE
+from .helpers import WAIT_MS, click, go_to_section, settle, type_into, unlock, wait_for
+
+
+def person_in_a_visit(qtbot: QtBot, window: MainWindow) -> str:
+    done: list[Changes] = []
+
+    def create(ws: Workspace) -> Changes:
+        changes = ws.people.create(
+            given_name="Siobhán", family_name="Kelly", date_of_birth=date(1940, 5, 2)
+        )
+        ws.people.record_referral(
+            changes.id,
+            source=ReferralSource.PHARMACIST,
+            received_on=date.today(),
+            consent=Consent.GIVEN,
+            consent_on=date.today(),
+        )
+        return changes
+
+    window.session.write(create, done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
+    settle(window, qtbot)
+    window.start_visit(done[0].id)
+    qtbot.waitUntil(lambda: window.visit.summary is not None, timeout=WAIT_MS)
+    return done[0].id
+
+
+def test_a_concern_is_rated_again_and_its_history_kept(
+    qtbot: QtBot, window: MainWindow, make_store: Callable[..., Path]
+) -> None:
+    make_store()
+    unlock(qtbot, window, PASSPHRASE)
+    person_id = person_in_a_visit(qtbot, window)
+    go_to_section(qtbot, window, "Home")
+    home = window.visit.domain_pages[1]
+    type_into(qtbot, home.concern_words, "The stairs")
+    click(qtbot, home.add_button)
+    assert "how much it worries them" in home.words_field.error.text()
+    click(qtbot, home.severity.buttons[9])
+    click(qtbot, home.add_button)
+    qtbot.waitUntil(lambda: home.concerns.rowCount() == 1, timeout=WAIT_MS)
+    click(qtbot, home.rate_button)
+    dialog = wait_for(qtbot, window, RateDialog)
+    click(qtbot, dialog.rating.buttons[4])
+    click(qtbot, dialog.save_button)
+    qtbot.waitUntil(lambda: home.concerns.concern(0).severity == 4, timeout=WAIT_MS)
+    ws = window.session.ws
+    (concern,) = ws.visits.concerns_of(person_id)
+    assert [r.value for r in ws.visits.concern_history(concern.id)] == [9, 4]
+
+
+def test_close_for_now_saves_notes_and_reopening_carries_on(
+    qtbot: QtBot, window: MainWindow, make_store: Callable[..., Path]
+) -> None:
+    make_store()
+    unlock(qtbot, window, PASSPHRASE)
+    person_id = person_in_a_visit(qtbot, window)
+    visit_id = window.visit.visit_id
+    assert visit_id is not None
+    go_to_section(qtbot, window, "Caring")
+    caring = next(p for p in window.visit.domain_pages if p.domain.key == "caring")
+    type_into(qtbot, caring.notes, "Looks after her brother two days a week.")
+    type_into(qtbot, window.visit.steps.words, "Half-typed step")
+    click(qtbot, window.visit.close_button)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.person, timeout=WAIT_MS)
+    settle(window, qtbot)
+    ws = window.session.ws
+    (visit,) = ws.visits.of_person(person_id)
+    assert visit.notes == {"caring": "Looks after her brother two days a week."}
+    assert ws.drafts.load(visit_draft_key(visit_id)) is not None, "half-typed step kept"
+    qtbot.waitUntil(lambda: window.person.overview is not None, timeout=WAIT_MS)
+    assert window.person.visit_button.text() == "Carry on with the unfinished visit"
+    click(qtbot, window.person.visit_button)
+    qtbot.waitUntil(lambda: window.visit.summary is not None, timeout=WAIT_MS)
+    assert window.visit.steps.words.text() == "Half-typed step"
+    assert caring.notes.toPlainText() == "Looks after her brother two days a week."
+
+
+def test_a_correction_is_a_new_visit_and_the_signed_one_stays(
+    qtbot: QtBot, window: MainWindow, make_store: Callable[..., Path]
+) -> None:
+    make_store()
+    unlock(qtbot, window, PASSPHRASE)
+    person_id = person_in_a_visit(qtbot, window)
+    first = window.visit.visit_id
+    go_to_section(qtbot, window, "What matters to them")
+    type_into(qtbot, window.visit.what_matters, "Her garden")
+    go_to_section(qtbot, window, "Finish and sign")
+    click(qtbot, window.visit.sign_button)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.person, timeout=WAIT_MS)
+    settle(window, qtbot)
+    assert first is not None
+    window.open_visit(first)
+    qtbot.waitUntil(lambda: window.visit.summary is not None, timeout=WAIT_MS)
+    assert window.visit.what_matters.isReadOnly()
+    click(qtbot, window.visit.correct_button)
+    qtbot.waitUntil(lambda: window.visit.visit_id not in (None, first), timeout=WAIT_MS)
+    assert window.visit.what_matters.toPlainText() == "Her garden", "starts from the original"
+    assert "a correction" in window.visit.when.text()
+    ws = window.session.ws
+    visits = {v.id: v for v in ws.visits.of_person(person_id)}
+    assert visits[first].status is VisitStatus.SIGNED
+    assert visits[first].what_matters == "Her garden"
+    correction = visits[window.visit.visit_id or ""]
+    assert correction.corrects_visit_id == first
+    assert correction.status is VisitStatus.DRAFT
+
+
+def test_locking_mid_visit_leaves_a_draft_and_clears_the_screen(
+    qtbot: QtBot, window: MainWindow, make_store: Callable[..., Path]
+) -> None:
+    make_store()
+    unlock(qtbot, window, PASSPHRASE)
+    person_in_a_visit(qtbot, window)
+    visit_id = window.visit.visit_id
+    assert visit_id is not None
+    go_to_section(qtbot, window, "Interests")
+    interests = next(p for p in window.visit.domain_pages if p.domain.key == "interests")
+    type_into(qtbot, interests.notes, "Crosswords")
+    window.lock()
+    assert interests.notes.toPlainText() == ""
+    assert window.visit.title.text() == ""
+    assert window.session.tasks.wait()
+    ws = Workspace.open(window.session.data_dir, PASSPHRASE)
+    try:
+        draft = ws.drafts.load(visit_draft_key(visit_id))
+    finally:
+        ws.close()
+    assert draft is not None and draft["notes"]["interests"] == "Crosswords"
+    assert draft["focus"] == {"field": "notes:interests", "cursor": len("Crosswords")}
