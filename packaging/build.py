@@ -106,7 +106,7 @@ def check_excluded_imports() -> list[str]:
     "top-level" import from a bundled module would fail the moment that module loads, perhaps on
     a screen the self-test never opens, so the build stops here instead.
     """
-    warnings = WORK / appinfo.EXE_NAME / f"warn-{appinfo.EXE_NAME}.txt"
+    warnings = WORK / SPEC.stem / f"warn-{SPEC.stem}.txt"
     problems = []
     pattern = re.compile(r"^excluded module named (\S+) - imported by (.*)$")
     for line in warnings.read_text(encoding="utf-8").splitlines():

@@ -41,12 +41,12 @@ KEPT_ONLY = {
 }
 
 
-def _plugin_type(dest: str) -> str | None:
-    """'platforms' for a destination folder like PySide6/Qt/plugins/platforms; None if no plugin."""
+def _plugin_folder(dest: str) -> str | None:
+    """'platforms' for a destination like PySide6/Qt/plugins/platforms; None if not a plugin."""
     parts = dest.replace("\\", "/").split("/")
     if "plugins" not in parts[:-1]:
         return None
-    return parts[parts.index("plugins") + 1]
+    return "/".join(parts[parts.index("plugins") + 1 :])
 
 
 def _stem(source: str) -> str:
@@ -55,13 +55,14 @@ def _stem(source: str) -> str:
 
 
 def keep_binary(source: str, dest: str) -> bool:
-    kind = _plugin_type(dest)
-    if kind is None:
+    folder = _plugin_folder(dest)
+    if folder is None:
         return True
-    if kind in DROPPED_TYPES:
+    if folder.split("/")[0] in DROPPED_TYPES:
         return False
-    if kind in KEPT_ONLY:
-        return _stem(source) in KEPT_ONLY[kind]
+    # Only a type's own folder is filtered: a subfolder (macOS's platforms/darwin) stays whole.
+    if folder in KEPT_ONLY:
+        return _stem(source) in KEPT_ONLY[folder]
     return True
 
 

@@ -152,6 +152,7 @@ def test_spec_bundles_resources_and_migrations_it_names() -> None:
             True,
         ),
         ("Qt/lib/libQt6Core.so.6", "PySide6/Qt/lib", True),
+        ("Qt/plugins/platforms/darwin/x.dylib", "PySide6/Qt/plugins/platforms/darwin", True),
     ],
 )
 def test_qt_plugin_policy(source: str, dest: str, kept: bool) -> None:
