@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from sp_desktop.domain.choices import Consent, ReferralStatus, VisitStatus
 from sp_desktop.domain.people import Person, Referral
 from sp_desktop.domain.wellbeing import Assessment, Ons4Item
 from sp_desktop.services.resources import conversation_guide
-from sp_desktop.store.schema import services
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -191,8 +188,9 @@ def _step_date(ws: Workspace, step_id: str) -> date:
 
 
 def _service_names(ws: Workspace, ids: set[str]) -> dict[str, str]:
+    """Names from the directory, including entries since removed (old prescriptions name them)."""
     if not ids:
         return {}
-    with ws.store.read() as conn:
-        rows = conn.execute(select(services.c.id, services.c.name).where(services.c.id.in_(ids)))
-        return {str(i): str(n) for i, n in rows}
+    from sp_desktop.services.directory import DirectoryService
+
+    return {sid: service.name for sid, service in DirectoryService(ws).get_many(ids).items()}
