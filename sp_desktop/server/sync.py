@@ -121,9 +121,7 @@ def push(
 
 
 def _person_of(op: ChangeOp) -> str | None:
-    if op.table == PEOPLE:
-        return op.row_id
-    return op.person_id
+    return op.row_id if op.table == PEOPLE and op.person_id is None else op.person_id
 
 
 def _refusal(ctx: DeviceContext, op: ChangeOp) -> str | None:
@@ -176,7 +174,8 @@ def _push(
     for op in ops:
         if op.op_id not in stored and op.op_id not in seen:
             seen.add(op.op_id)
-            fresh.append(replace(op, person_id=_person_of(op)) if op.table == PEOPLE else op)
+            named = op.table == PEOPLE and op.person_id is None  # a person is their own person
+            fresh.append(replace(op, person_id=op.row_id) if named else op)
 
     _check_team(conn, ctx, fresh)
     current = _lock_rows(conn, ctx, fresh)

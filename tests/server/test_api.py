@@ -307,3 +307,21 @@ def test_stored_counts_match_what_was_acknowledged(server: RunningServer) -> Non
     ann = enrol(server)
     sync(server, ann, [person_op(ann) for _ in range(5)])
     assert stored_count(server.database_url, "receipts") >= before + 5
+
+
+def test_ops_that_cannot_be_stored_are_refused_one_by_one(server: RunningServer) -> None:
+    ann = enrol(server)
+    wrong_person = {**person_op(ann), "person": new_id()}
+    someone_elses_stamp = {**person_op(ann), "hlc": stamp("otherdevice")}
+    unknown_table = {**person_op(ann), "table": "tomorrows_table"}
+    no_person = {"op": new_id(), "table": "referrals", "row": new_id(), "person": None,
+                 "kind": "upsert", "fields": {"reason": "x"}, "base": {},
+                 "hlc": stamp(ann.device_id)}
+    fine = person_op(ann)
+    acks = sync(server, ann, [wrong_person, someone_elses_stamp, unknown_table, no_person,
+                              fine]).json()["acks"]
+    assert [a["status"] for a in acks] == ["rejected"] * 4 + ["applied"]
+    assert all(a["reason"] for a in acks[:4])
+    assert set(rows_of(server, {op["row"] for op in (wrong_person, someone_elses_stamp,
+                                                      unknown_table, no_person, fine)})) == {
+        fine["row"]}
