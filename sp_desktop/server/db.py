@@ -171,6 +171,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
             pool_size=pool_size,
             max_overflow=pool_size,
+            hide_parameters=True,  # a database error in the log must not carry field values
         )
 
         @event.listens_for(engine, "connect")
@@ -193,6 +194,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        hide_parameters=True,
         # psycopg would prepare repeated statements server-side, and PostgreSQL then keeps a
         # generic plan chosen while the tables were small (sequential scans) that slows with
         # every row added. Planning each execution keeps pushes flat as the tables grow.
