@@ -146,3 +146,21 @@ def test_locking_mid_visit_leaves_a_draft_and_clears_the_screen(
         ws.close()
     assert draft is not None and draft["notes"]["interests"] == "Crosswords"
     assert draft["focus"] == {"field": "notes:interests", "cursor": len("Crosswords")}
+
+
+def test_ctrl_page_down_moves_through_the_visit(
+    qtbot: QtBot, window: MainWindow, make_store: Callable[..., Path]
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from .helpers import shortcut
+
+    make_store()
+    unlock(qtbot, window, PASSPHRASE)
+    person_in_a_visit(qtbot, window)
+    window.visit.what_matters.setFocus()
+    start = window.visit.sections.currentRow()
+    shortcut(qtbot, window, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert window.visit.sections.currentRow() == start + 1
+    shortcut(qtbot, window, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert window.visit.sections.currentRow() == start

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -393,7 +394,15 @@ class VisitScreen(QWidget):
         self.what_matters_index = self.finish_index - 3
 
         self.previous_button = QPushButton("← Previous")
+        self.previous_button.setToolTip("Previous part (Ctrl+Page Up)")
         self.next_button = QPushButton("Next →")
+        self.next_button.setToolTip("Next part (Ctrl+Page Down)")
+        for keys, step in (("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
+            move = QAction(self)
+            move.setShortcut(QKeySequence(keys))
+            move.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            move.triggered.connect(lambda _c=False, s=step: self._go(s))
+            self.addAction(move)
         nav = QHBoxLayout()
         nav.addWidget(self.previous_button)
         nav.addStretch(1)
