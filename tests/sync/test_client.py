@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import FAST_KEYS, LaptopFactory, team_of
+from laptops import FAST_KEYS, LaptopFactory, team_of
 from sqlalchemy import select
 
 from sp_desktop.server.testing import RunningServer, team_rows

@@ -12,7 +12,7 @@ import random
 from datetime import date
 from typing import Any
 
-from conftest import Laptop, LaptopFactory, assert_same_data, team_of
+from laptops import Laptop, LaptopFactory, assert_same_data, team_of
 
 from sp_desktop.domain.wellbeing import AssessmentContext, Ons4Scores
 from sp_desktop.server.testing import CuttingProxy, RunningServer, team_rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from conftest import Laptop, LaptopFactory, assert_same_data, team_of
+from laptops import Laptop, LaptopFactory, assert_same_data, team_of
 from sqlalchemy import select
 
 from sp_desktop.domain.choices import ReferralSource
