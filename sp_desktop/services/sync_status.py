@@ -1,0 +1,345 @@
+"""What the app says about sync (Qt-free): status words, when to sync unasked, conflict cards."""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from sp_desktop.domain.errors import SpDesktopError, ValidationError
+from sp_desktop.domain.hlc import HlcStamp
+from sp_desktop.store.database import Store
+from sp_desktop.sync import local
+from sp_desktop.sync.client import SyncStatus, sync_status
+from sp_desktop.sync.conflicts import ConflictView, list_conflicts
+from sp_desktop.sync.merge import DELETED, KEPT
+from sp_desktop.sync.protocol import HEALTH_PATH
+
+if TYPE_CHECKING:
+    from sp_desktop.services.workspace import Workspace
+
+PROBE_TIMEOUT_S = 3.0  # a health check is tiny: longer means the office is not really there
+# A sync finished while this change was already waiting, or syncs kept failing while the
+# office answered: either way the queue is not draining and the adviser should know.
+FAILURES_BEFORE_WARNING = 2
+
+
+# --- the facts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOverview:
+    """The client's counts plus when a sync was last tried (started), for the status bar."""
+
+    status: SyncStatus
+    last_attempt_at: datetime | None
+
+    @property
+    def registered(self) -> bool:
+        return self.status.registered
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def read_overview(store: Store) -> SyncOverview:
+    """Everything the status bar shows, in two short reads."""
+    status = sync_status(store)
+    with store.read() as conn:
+        attempt = local.get_meta(conn, local.META_LAST_ATTEMPT)
+    return SyncOverview(status, _parse_time(attempt))
+
+
+def server_address(text: str) -> str:
+    """The address the adviser typed, checked and tidied (https:// added when left out).
+
+    Checked here so a typo is a calm message beside the field, not a network error later.
+    """
+    address = text.strip().rstrip("/")
+    if not address:
+        raise ValidationError("server", "Please type the office server's address.")
+    if " " in address:
+        raise ValidationError("server", "A server address has no spaces in it.")
+    if not address.startswith(("https://", "http://")):
+        address = "https://" + address
+    try:
+        url = httpx.URL(address)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise ValidationError("server", "That does not look like a server address.") from exc
+    if not url.host:
+        raise ValidationError("server", "That does not look like a server address.")
+    return address
+
+
+def probe_office(
+    server_url: str,
+    *,
+    timeout: float = PROBE_TIMEOUT_S,
+    verify: bool | str | ssl.SSLContext = True,
+) -> bool:
+    """True when the office server answers its health check (no sign-in needed, nothing sent)."""
+    if isinstance(verify, str):
+        verify = ssl.create_default_context(cafile=verify)
+    with contextlib.suppress(httpx.HTTPError, ValueError, OSError):
+        answer = httpx.get(server_url.rstrip("/") + HEALTH_PATH, timeout=timeout, verify=verify)
+        return answer.status_code == 200
+    return False
+
+
+# --- words --------------------------------------------------------------------------------------
+
+
+def age_words(seconds: float) -> str:
+    """'under a minute', '5 min', '3 h', '2 days': how long something has waited."""
+    if seconds < 60:
+        return "under a minute"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def when_words(moment: datetime, now: datetime) -> str:
+    """'today at 10:42', 'yesterday at 16:05', 'Tue 3 Mar at 09:10', in the laptop's time zone."""
+    here, today = moment.astimezone(), now.astimezone()
+    if here.date() == today.date():
+        return f"today at {here:%H:%M}"
+    if here.date() == today.date() - timedelta(days=1):
+        return f"yesterday at {here:%H:%M}"
+    return f"{here:%a} {here.day} {here:%b} at {here:%H:%M}"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusWords:
+    """The status bar's sentences. `warning` is set when the queue is not draining."""
+
+    office: str
+    last_sync: str
+    waiting: str
+    conflicts: str
+    rejected: str
+    warning: str | None
+
+    @property
+    def summary(self) -> str:
+        """One line for the status bar and screen readers; each part also stands alone."""
+        parts = [self.office, self.last_sync, self.waiting, self.conflicts]
+        if self.rejected:
+            parts.append(self.rejected)
+        return " · ".join(part for part in parts if part)
+
+
+def describe(
+    overview: SyncOverview, *, reachable: bool | None, now: datetime, stuck: bool = False
+) -> StatusWords:
+    """Words for what the laptop knows about sync; nothing here relies on colour to be read."""
+    status = overview.status
+    if not status.registered:
+        office = "Not registered with the office"
+    elif reachable is None:
+        office = "Office server: checking"
+    elif reachable:
+        office = "Office server reachable"
+    else:
+        office = "Offline"
+    if status.last_success_at is None:
+        last = "not synced yet"
+    else:
+        last = f"last sync {when_words(status.last_success_at, now)}"
+    if status.waiting == 0:
+        waiting = "nothing waiting to send"
+    else:
+        waiting = _plural(status.waiting, "change waiting", "changes waiting")
+        age = status.oldest_waiting_age(now)
+        if age is not None:
+            waiting += f" (oldest {age_words(age)})"
+    unresolved = status.unresolved_conflicts
+    conflicts = (_plural(unresolved, "conflict to resolve", "conflicts to resolve")
+                 if unresolved else "no conflicts")
+    rejected = (_plural(status.rejected, "change refused by the office",
+                        "changes refused by the office") if status.rejected else "")
+    warning = None
+    if stuck:
+        age = status.oldest_waiting_age(now)
+        waited = f" The oldest has waited {age_words(age)}." if age is not None else ""
+        warning = ("Warning: changes are not going to the office even though it can be "
+                   f"reached.{waited} They are safe on this laptop. If this carries on, please "
+                   "tell your office.")
+    return StatusWords(office, last, waiting, conflicts, rejected, warning)
+
+
+def not_draining(
+    overview: SyncOverview, *, reachable: bool | None, failures_while_reachable: int
+) -> bool:
+    """True when changes wait although the office answers: syncs keep failing, or a sync
+    finished after a change was made and the change is still waiting."""
+    status = overview.status
+    if not status.registered or status.waiting == 0 or not reachable:
+        return False
+    if failures_while_reachable >= FAILURES_BEFORE_WARNING:
+        return True
+    attempt, success = overview.last_attempt_at, status.last_success_at
+    oldest = status.oldest_waiting_at
+    return bool(attempt and success and oldest and attempt <= success and oldest < attempt)
+
+
+# --- syncing without being asked ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class AutoSync:
+    """Decides, at each reachability check, whether to sync without the adviser asking.
+
+    Syncs as soon as the office becomes reachable (back from a day of visits), then keeps the
+    queue draining while it stays reachable, and now and then pulls the team's changes even
+    when nothing waits here. Attributes: `push_every`, `pull_every`, `was_reachable`.
+    """
+
+    push_every: timedelta = timedelta(minutes=5)
+    pull_every: timedelta = timedelta(minutes=30)
+    was_reachable: bool | None = field(default=None)
+
+    def should_sync(self, overview: SyncOverview, *, reachable: bool, now: datetime) -> bool:
+        became_reachable = reachable and self.was_reachable is not True
+        self.was_reachable = reachable
+        if not reachable or not overview.registered:
+            return False
+        if became_reachable:
+            return True
+        times = [t for t in (overview.last_attempt_at, overview.status.last_success_at) if t]
+        if not times:
+            return True
+        since = now - max(times)
+        if overview.status.waiting:
+            return since >= self.push_every
+        return since >= self.pull_every
+
+
+# --- conflicts, as the adviser reads them -------------------------------------------------------
+
+FIELD_WORDS = {
+    "given_name": "First name",
+    "family_name": "Family name",
+    "preferred_name": "Preferred name",
+    "address": "Address",
+    "gp_practice": "GP practice",
+    "email": "Email",
+    "phone": "Phone",
+    "interpreter_language": "Interpreter language",
+    "hearing_needs": "Hearing needs",
+    "sight_needs": "Sight needs",
+    "reason": "Reason for referral",
+    "referrer_name": "Referrer's name",
+    "referrer_organisation": "Referrer's organisation",
+    "notes": "Notes",
+    "what_matters": "What matters to them",
+    "words": "In their words",
+    "declined_reason": "Why they declined",
+}
+RECORD_WORDS = {
+    "people": "personal details",
+    "referrals": "referral",
+    "visits": "visit",
+    "concerns": "concern",
+    "steps": "step",
+    "prescriptions": "activity",
+    "follow_ups": "follow-up",
+}
+
+
+def field_words(name: str) -> str:
+    return FIELD_WORDS.get(name) or name.replace("_", " ").capitalize()
+
+
+def _value_words(value: Any, *, row: bool) -> str:
+    if row:
+        if value == DELETED:
+            return "Deleted (the whole record removed)"
+        if value == KEPT:
+            return "Kept as it is"
+        if isinstance(value, dict):
+            lines = [f"{field_words(k)}: {'' if v is None else v}" for k, v in value.items()]
+            return "Kept, with these changes:\n" + "\n".join(lines)
+    if value is None or value == "":
+        return "(left empty)"
+    return str(value)
+
+
+def _who_when(stamp_text: str | None, own_device: str, now: datetime) -> str:
+    if not stamp_text:
+        return "Changed at an unknown time"
+    try:
+        stamp = HlcStamp.parse(stamp_text)
+    except ValueError:
+        return "Changed at an unknown time"
+    who = "on this laptop" if stamp.device == own_device else "on another laptop in your team"
+    moment = datetime.fromtimestamp(stamp.wall_ms / 1000, UTC)
+    return f"Changed {who}, {when_words(moment, now)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictCard:
+    """One conflict in the adviser's words, both sides with who changed it and when."""
+
+    id: str
+    person_name: str
+    what: str  # 'Address (personal details)'
+    kept_text: str
+    kept_who_when: str
+    other_text: str
+    other_who_when: str
+    is_delete_race: bool
+    person_id: str | None
+    table: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.person_name}: {self.what}"
+
+
+def conflict_cards(ws: Workspace, *, now: datetime | None = None) -> list[ConflictCard]:
+    """The conflicts waiting for the adviser, oldest first, ready to show side by side."""
+    now = now or datetime.now(UTC)
+    views = list_conflicts(ws.store)
+    names: dict[str, str] = {}
+    for person_id in {v.person_id for v in views if v.person_id}:
+        try:
+            names[person_id] = ws.people.get(person_id).display_name
+        except (SpDesktopError, LookupError):
+            names[person_id] = "Someone on your caseload"
+    return [_card(view, names, ws.device, now) for view in views]
+
+
+def _card(view: ConflictView, names: dict[str, str], device: str, now: datetime) -> ConflictCard:
+    record = RECORD_WORDS.get(view.table, view.table.replace("_", " "))
+    what = ("Whole record" if view.is_delete_race else field_words(view.field)) + f" ({record})"
+    return ConflictCard(
+        id=view.id,
+        person_name=names.get(view.person_id or "", "The directory"),
+        what=what,
+        kept_text=_value_words(view.kept_value, row=view.is_delete_race),
+        kept_who_when=_who_when(view.kept_hlc, device, now),
+        other_text=_value_words(view.other_value, row=view.is_delete_race),
+        other_who_when=_who_when(view.other_hlc, device, now),
+        is_delete_race=view.is_delete_race,
+        person_id=view.person_id,
+        table=view.table,
+    )
