@@ -155,6 +155,7 @@ class SyncStatus:
     last_success_at: datetime | None
     unresolved_conflicts: int
     rejected: int
+    last_attempt_at: datetime | None = None  # later than last_success_at: the last try failed
 
     def oldest_waiting_age(self, now: datetime) -> float | None:
         """Seconds the oldest waiting change has waited (None when nothing waits)."""
@@ -184,6 +185,7 @@ def sync_status(store: Store) -> SyncStatus:
         server_url = local.get_meta(conn, local.META_SERVER_URL)
         token = local.get_meta(conn, local.META_TOKEN)
         last = local.get_meta(conn, local.META_LAST_SUCCESS)
+        attempt = local.get_meta(conn, local.META_LAST_ATTEMPT)
         rejected = len(local.get_json_list(conn, local.META_REJECTED))
     return SyncStatus(
         registered=bool(server_url and token),
@@ -193,6 +195,7 @@ def sync_status(store: Store) -> SyncStatus:
         last_success_at=_parse_time(last),
         unresolved_conflicts=int(unresolved),
         rejected=rejected,
+        last_attempt_at=_parse_time(attempt),
     )
 
 

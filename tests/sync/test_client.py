@@ -174,6 +174,7 @@ def test_giving_up_keeps_every_change_waiting(offline_ws: Workspace) -> None:
         client.sync_once()
     status = sync_status(offline_ws.store)
     assert status.waiting == 3 and status.last_success_at is None
+    assert status.last_attempt_at is not None  # tried and failed: the app can say so
 
 
 @pytest.mark.parametrize(
