@@ -293,7 +293,11 @@ class VisitService:
 
     def get(self, visit_id: str) -> VisitRecord:
         with self.ws.store.read() as conn:
-            row = conn.execute(select(visits).where(visits.c.id == visit_id)).mappings().one()
+            row = conn.execute(
+                select(visits).where(visits.c.id == visit_id)
+            ).mappings().one_or_none()
+            if row is None:
+                raise ValidationError("visit", "That visit could not be found.")
             concern_rows = conn.execute(
                 select(concerns)
                 .where(concerns.c.visit_id == visit_id, concerns.c.deleted.is_(False))

@@ -44,6 +44,7 @@ class Workspace:
             self.changes = ChangeWriter.load(conn, self.device)
         # Imported here: the service modules import Workspace for typing.
         from sp_desktop.services.caseload import CaseloadService
+        from sp_desktop.services.directory import DirectoryService
         from sp_desktop.services.drafts import DraftService
         from sp_desktop.services.people import PeopleService
         from sp_desktop.services.prescribing import PrescribingService
@@ -55,6 +56,7 @@ class Workspace:
         self.wellbeing = WellbeingService(self)
         self.prescribing = PrescribingService(self)
         self.caseload = CaseloadService(self)
+        self.directory = DirectoryService(self)
         self.drafts = DraftService(self)
 
     @classmethod

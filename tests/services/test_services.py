@@ -243,3 +243,24 @@ def test_logs_never_contain_personal_data(
     workspace.store.backup()
     assert "Featherstonehaugh" not in caplog.text
     assert "9434765919" not in caplog.text and "943 476" not in caplog.text
+
+
+def test_a_new_referral_after_closing_reopens_the_person(workspace: Workspace) -> None:
+    from sp_desktop.domain.choices import ClosingOutcome
+
+    person_id = _person(workspace)
+    workspace.people.record_referral(
+        person_id,
+        source="gp",
+        received_on=TODAY - timedelta(days=90),
+        consent="given",
+        consent_on=TODAY - timedelta(days=89),
+    )
+    workspace.prescribing.close_case(
+        person_id, TODAY - timedelta(days=10), ClosingOutcome.COMPLETED, today=TODAY
+    )
+    assert workspace.caseload.rows()[0].stage is Stage.CLOSED
+    workspace.people.record_referral(person_id, source="self", received_on=TODAY)
+    [row] = workspace.caseload.rows()
+    assert row.stage is Stage.NEW
+    assert row.next_due == TODAY + timedelta(days=7)

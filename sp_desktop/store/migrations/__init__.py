@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 if TYPE_CHECKING:  # keeps alembic out of start-up imports
     from alembic.config import Config
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 _HERE = Path(__file__).parent
 
 
