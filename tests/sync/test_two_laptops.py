@@ -153,3 +153,32 @@ def test_the_directory_published_by_the_office_reaches_laptops(
         row = conn.execute(select(services).where(services.c.id == entry["id"])).mappings().one()
     assert row["name"] == "Walking for health" and row["free"] is True
     assert row["last_checked"] == date(2026, 3, 1) and row["waiting_weeks"] == 2
+
+
+def test_an_edit_lost_to_a_newer_delete_can_be_brought_back(
+    server: RunningServer, make_laptop: LaptopFactory
+) -> None:
+    ann = make_laptop()
+    ben = make_laptop(team_of(ann))
+    person = ann.ws.people.create(given_name="Edith", family_name="Jones",
+                                  date_of_birth=date(1938, 5, 1)).id
+    ann.sync()
+    ben.sync()
+    ben.ws.people.update(person, address="Moved to 5 New Road")  # offline, first
+    ann.ws.people.delete(person)  # later: the delete is newer and wins
+    ben.sync()
+    ann.sync()
+    ben.sync()
+    assert _deleted(ann, person) and _deleted(ben, person)
+    (lost,) = list_conflicts(ben.store)
+    assert lost.is_delete_race and lost.kept_value == "deleted"
+    assert lost.other_value == {"address": "Moved to 5 New Road"}
+
+    assert resolve_conflict(ben.store, ben.ws.changes, lost.id, Choice.OTHER)
+    ben.sync()
+    ann.sync()
+    for laptop in (ann, ben):
+        assert not _deleted(laptop, person)
+        assert laptop.ws.people.get(person).address == "Moved to 5 New Road"
+        assert list_conflicts(laptop.store) == []
+    assert_same_data(server, ann, ben)
