@@ -35,14 +35,12 @@ from sp_desktop.domain.prescribing import (
     Prescription,
     VolunteerHours,
 )
-from sp_desktop.domain.wellbeing import Assessment, AssessmentContext, Ons4Item, Ons4Scores
+from sp_desktop.domain.wellbeing import AssessmentContext, Ons4Scores
 from sp_desktop.services.directory import service_from_row
 from sp_desktop.services.workspace import Changes
 from sp_desktop.store.schema import (
-    assessments,
     attendance,
     closing_reviews,
-    concern_ratings,
     concerns,
     follow_ups,
     people,
@@ -52,7 +50,6 @@ from sp_desktop.store.schema import (
     steps,
     volunteer_hours,
 )
-from sp_desktop.store.schema import step_progress as step_progress_table
 from sp_desktop.sync.protocol import OpKind
 
 if TYPE_CHECKING:
@@ -567,16 +564,15 @@ class PrescribingService:
             self._check_owned(conn, concerns, severity, person_id, "concern_severity")
             events: list[tuple[str, str, str | None, str | None]] = []
             if exit_scores is not None:
-                events.append(
-                    ("created", "assessment", self._exit_ons4(conn, review, exit_scores), person_id)
+                assessment_id = self.ws.wellbeing.record_in(
+                    conn, person_id, exit_scores, on=on, context=AssessmentContext.EXIT
                 )
+                events.append(("created", "assessment", assessment_id, person_id))
             for step_id, value in progress.items():
-                self.ws.changes.update(conn, steps, step_id, {"progress": value}, person_id)
-                self._rating(conn, step_progress_table, "step_id", step_id, person_id, on, value)
+                self.ws.visits.rate_step_in(conn, step_id, value, on)
                 events.append(("changed", "step", step_id, person_id))
             for concern_id, value in severity.items():
-                self.ws.changes.update(conn, concerns, concern_id, {"severity": value}, person_id)
-                self._rating(conn, concern_ratings, "concern_id", concern_id, person_id, on, value)
+                self.ws.visits.rate_concern_in(conn, concern_id, value, on)
                 events.append(("changed", "concern", concern_id, person_id))
             for p in theirs:
                 if p.status is PrescriptionStatus.CANCELLED:
@@ -682,51 +678,6 @@ class PrescribingService:
         )
         if owned != set(ids):
             raise ValidationError(field, "That is not one of this person's.")
-
-    def _exit_ons4(self, conn: Connection, review: ClosingReview, scores: Ons4Scores) -> str:
-        """The exit ONS4, stored exactly as the wellbeing service stores an assessment."""
-        assessment = Assessment(
-            new_id(), review.person_id, review.closed_on, AssessmentContext.EXIT, scores
-        )
-        return self.ws.changes.insert(
-            conn,
-            assessments,
-            {
-                "id": assessment.id,
-                "person_id": review.person_id,
-                "assessed_on": review.closed_on,
-                "context": AssessmentContext.EXIT.value,
-                **{i.value: scores.score(i) for i in Ons4Item},
-            },
-            review.person_id,
-            kind=OpKind.APPEND,
-        )
-
-    def _rating(
-        self,
-        conn: Connection,
-        table: Any,
-        key: str,
-        subject_id: str,
-        person_id: str,
-        on: date,
-        value: int,
-    ) -> None:
-        """A rating appended to a step's or concern's history, as the visit service does."""
-        rating = Rating(new_id(), subject_id, on, value)
-        self.ws.changes.insert(
-            conn,
-            table,
-            {
-                "id": rating.id,
-                "person_id": person_id,
-                key: subject_id,
-                "rated_on": on,
-                "value": value,
-            },
-            person_id,
-            kind=OpKind.APPEND,
-        )
 
 
 def _require_person(conn: Connection, person_id: str) -> None:

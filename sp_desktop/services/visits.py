@@ -187,16 +187,21 @@ class VisitService:
     def rate_concern(self, concern_id: str, severity: int, on: date) -> Changes:
         """Re-rating keeps the history: a new rating is appended, the concern shows the latest."""
         with self.ws.write() as conn:
-            row = conn.execute(select(concerns).where(concerns.c.id == concern_id)).mappings().one()
-            concern = replace(concern_from_row(row), severity=severity)
-            self.ws.changes.update(
-                conn, concerns, concern_id, {"severity": severity}, concern.person_id
-            )
-            self._append_rating(
-                conn, concern_ratings, "concern_id", concern_id, concern.person_id, on, severity
-            )
-            self.ws.audit(conn, "changed", "concern", concern_id, concern.person_id)
-        return Changes(frozenset({concern.person_id}), frozenset({"concerns", "concern_ratings"}))
+            person_id = self.rate_concern_in(conn, concern_id, severity, on)
+            self.ws.audit(conn, "changed", "concern", concern_id, person_id)
+        return Changes(frozenset({person_id}), frozenset({"concerns", "concern_ratings"}))
+
+    def rate_concern_in(self, conn: Connection, concern_id: str, severity: int, on: date) -> str:
+        """`rate_concern` inside a caller's transaction (the closing review); returns the person."""
+        row = conn.execute(select(concerns).where(concerns.c.id == concern_id)).mappings().one()
+        concern = replace(concern_from_row(row), severity=severity)
+        self.ws.changes.update(
+            conn, concerns, concern_id, {"severity": severity}, concern.person_id
+        )
+        self._append_rating(
+            conn, concern_ratings, "concern_id", concern_id, concern.person_id, on, severity
+        )
+        return concern.person_id
 
     def add_step(
         self,
@@ -259,14 +264,17 @@ class VisitService:
 
     def rate_step(self, step_id: str, progress: int, on: date) -> Changes:
         with self.ws.write() as conn:
-            row = conn.execute(select(steps).where(steps.c.id == step_id)).mappings().one()
-            step = replace(step_from_row(row), progress=progress)
-            self.ws.changes.update(conn, steps, step_id, {"progress": progress}, step.person_id)
-            self._append_rating(
-                conn, step_progress, "step_id", step_id, step.person_id, on, progress
-            )
-            self.ws.audit(conn, "changed", "step", step_id, step.person_id)
-        return Changes(frozenset({step.person_id}), frozenset({"steps", "step_progress"}))
+            person_id = self.rate_step_in(conn, step_id, progress, on)
+            self.ws.audit(conn, "changed", "step", step_id, person_id)
+        return Changes(frozenset({person_id}), frozenset({"steps", "step_progress"}))
+
+    def rate_step_in(self, conn: Connection, step_id: str, progress: int, on: date) -> str:
+        """`rate_step` inside a caller's transaction (the closing review); returns the person."""
+        row = conn.execute(select(steps).where(steps.c.id == step_id)).mappings().one()
+        step = replace(step_from_row(row), progress=progress)
+        self.ws.changes.update(conn, steps, step_id, {"progress": progress}, step.person_id)
+        self._append_rating(conn, step_progress, "step_id", step_id, step.person_id, on, progress)
+        return step.person_id
 
     def finish(self, visit_id: str) -> Changes:
         """Signs the visit: from now on it is a fact, and edits are refused."""
@@ -293,9 +301,9 @@ class VisitService:
 
     def get(self, visit_id: str) -> VisitRecord:
         with self.ws.store.read() as conn:
-            row = conn.execute(
-                select(visits).where(visits.c.id == visit_id)
-            ).mappings().one_or_none()
+            row = (
+                conn.execute(select(visits).where(visits.c.id == visit_id)).mappings().one_or_none()
+            )
             if row is None:
                 raise ValidationError("visit", "That visit could not be found.")
             concern_rows = conn.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import Connection, RowMapping, select
 
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.wellbeing import (
@@ -45,6 +45,21 @@ class WellbeingService:
         on: date,
         context: AssessmentContext = AssessmentContext.BASELINE,
     ) -> Changes:
+        with self.ws.write() as conn:
+            assessment_id = self.record_in(conn, person_id, scores, on=on, context=context)
+            self.ws.audit(conn, "created", "assessment", assessment_id, person_id)
+        return Changes(frozenset({person_id}), frozenset({"assessments"}), (assessment_id,))
+
+    def record_in(
+        self,
+        conn: Connection,
+        person_id: str,
+        scores: Ons4Scores,
+        *,
+        on: date,
+        context: AssessmentContext,
+    ) -> str:
+        """`record` inside a caller's transaction (the closing review); returns the new id."""
         assessment = Assessment(new_id(), person_id, on, context, scores)
         row = {
             "id": assessment.id,
@@ -53,10 +68,7 @@ class WellbeingService:
             "context": context.value,
             **{i.value: scores.score(i) for i in Ons4Item},
         }
-        with self.ws.write() as conn:
-            self.ws.changes.insert(conn, assessments, row, person_id, kind=OpKind.APPEND)
-            self.ws.audit(conn, "created", "assessment", assessment.id, person_id)
-        return Changes(frozenset({person_id}), frozenset({"assessments"}), (assessment.id,))
+        return self.ws.changes.insert(conn, assessments, row, person_id, kind=OpKind.APPEND)
 
     def history(self, person_id: str) -> list[Assessment]:
         with self.ws.store.read() as conn:
