@@ -180,7 +180,8 @@ def _restore(
     local.set_meta(conn, HLC_META_KEY, stamp)
     versions: dict[str, str] = json.loads(current["versions"] or "{}")
     synced = {name: wire_value(v) for name, v in values.items()}
-    base = {name: versions.get(name) for name in synced}
+    base: dict[str, str | None] = {name: versions.get(name) for name in synced}
+    base[ROW_FIELD] = current["hlc"]  # the delete we saw: a restore, not a race with it
     versions.update(dict.fromkeys(synced, stamp))
     now = local.now_text()
     conn.execute(table.update().where(table.c.id == conflict.row_id).values(

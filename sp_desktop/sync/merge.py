@@ -160,9 +160,11 @@ def _upsert(current: RowState | None, op: ChangeOp, spec: TableSpec) -> MergeOut
                                                  value, op.hlc))
     if row.deleted:
         if row.latest_edit > row.hlc:
-            # An edit newer than the delete survives it; the delete goes to the conflict log.
-            conflicts.append(_row_conflict(op, row, kept=KEPT, kept_hlc=row.latest_edit,
-                                           other=DELETED, other_hlc=row.hlc))
+            # An edit newer than the delete survives it; the delete goes to the conflict log,
+            # unless the edit is a deliberate restore by someone who saw that very delete.
+            if op.base.get(ROW_FIELD) != row.hlc:
+                conflicts.append(_row_conflict(op, row, kept=KEPT, kept_hlc=row.latest_edit,
+                                               other=DELETED, other_hlc=row.hlc))
             row.deleted, changed = False, True
         elif op.fields and op.hlc < row.hlc:
             # An edit older than the delete stays hidden under the tombstone; kept for the adviser.

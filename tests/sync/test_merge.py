@@ -155,6 +155,15 @@ def test_edit_arriving_after_an_older_delete_resurrects_the_row() -> None:
     assert out.conflicts[0].id == conflict_id("people", "p1", ROW_FIELD, stamp(6000, "a"))
 
 
+def test_a_restore_by_someone_who_saw_the_delete_is_not_a_conflict() -> None:
+    gone = merge(person(address="x"), op(OpKind.DELETE, base={"address": T0},
+                                         hlc=stamp(6000, "a"))).row
+    out = merge(gone, op(fields={"address": "x"}, base={"address": T0,
+                                                        ROW_FIELD: stamp(6000, "a")},
+                         hlc=stamp(7000, "b")))
+    assert out.row is not None and not out.row.deleted and not out.conflicts
+
+
 def test_edit_older_than_a_delete_stays_hidden_but_is_kept() -> None:
     gone = merge(person(address="x"), op(OpKind.DELETE, base={"address": T0},
                                          hlc=stamp(6000, "a"))).row
