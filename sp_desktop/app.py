@@ -10,6 +10,7 @@ from types import TracebackType
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from sp_desktop.services.settings import IDLE_MINUTES, Settings
 from sp_desktop.store.keyfile import Argon2Params
 
 from sp_desktop.ui import style
@@ -17,7 +18,6 @@ from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.idle import IdleWatcher
 from sp_desktop.ui.main_window import MainWindow
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.settings import IDLE_MINUTES, Settings
 from sp_desktop.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ details is left behind on the laptop.
 from __future__ import annotations
 
 import enum
-import json
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -52,6 +51,12 @@ from sp_desktop.pdf.model import (
 )
 from sp_desktop.pdf.plan import build_plan, build_visit_pack
 from sp_desktop.services.resources import conversation_guide, ons4_questionnaire
+from sp_desktop.services.settings import (
+    LINK_WORKER_EMAIL,
+    LINK_WORKER_ORGANISATION,
+    LINK_WORKER_PHONE,
+    Settings,
+)
 from sp_desktop.store.schema import (
     closing_reviews,
     follow_ups,
@@ -63,12 +68,6 @@ from sp_desktop.store.schema import (
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
-
-# The app's non-personal settings file, beside the store (ui/settings.py owns writing it).
-SETTINGS_FILE = "settings.json"
-PHONE_SETTING = "link_worker_phone"
-EMAIL_SETTING = "link_worker_email"
-ORGANISATION_SETTING = "link_worker_organisation"
 
 # Follow-ups are scheduled by day with no time or place, so the plan says how a time is agreed.
 NEXT_VISIT_WORDS = "Your link worker will ring you beforehand to agree a time."
@@ -88,6 +87,10 @@ _BUILD_LOCK = threading.Lock()
 
 class DocumentNotPossible(SpDesktopError):
     """A document cannot be made yet; the message says what to do first."""
+
+
+class WorkPhoneMissing(DocumentNotPossible):
+    """No work phone number in Settings: the print preview offers to open Settings."""
 
 
 class DocumentKind(enum.StrEnum):
@@ -164,21 +167,16 @@ class DueVisit:
 def read_contact(folder: Path) -> ContactDetails:
     """The link worker's work phone, email and organisation from the settings file in `folder`.
 
-    A missing or unreadable file, or a value of the wrong type, reads as blank: settings are a
-    convenience, and the printout then asks for what is missing rather than failing obscurely.
+    Read through the same declarations the Settings dialog writes with. A missing or unreadable
+    file, or a value that breaks its rule, reads as blank: settings are a convenience, and the
+    printout then asks for what is missing rather than failing obscurely.
     """
-    try:
-        loaded: Any = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        loaded = {}
-    if not isinstance(loaded, dict):
-        loaded = {}
-
-    def text(key: str) -> str:
-        value = loaded.get(key, "")
-        return value.strip() if isinstance(value, str) else ""
-
-    return ContactDetails(text(PHONE_SETTING), text(EMAIL_SETTING), text(ORGANISATION_SETTING))
+    settings = Settings.in_folder(folder)
+    return ContactDetails(
+        settings.get(LINK_WORKER_PHONE).strip(),
+        settings.get(LINK_WORKER_EMAIL).strip(),
+        settings.get(LINK_WORKER_ORGANISATION).strip(),
+    )
 
 
 def link_worker(ws: Workspace, contact: ContactDetails | None = None) -> LinkWorker:
@@ -188,7 +186,7 @@ def link_worker(ws: Workspace, contact: ContactDetails | None = None) -> LinkWor
     """
     details = contact if contact is not None else read_contact(ws.store.folder)
     if not details.phone.strip():
-        raise DocumentNotPossible(
+        raise WorkPhoneMissing(
             "Please add your work phone number in Settings first: the printout tells the person "
             "to ring it."
         )

@@ -190,14 +190,14 @@ def test_contact_details_come_from_the_settings_file(
     ws: Workspace, zoe: Zoe, tmp_path: Path
 ) -> None:
     assert documents.read_contact(tmp_path) == ContactDetails()
-    (tmp_path / documents.SETTINGS_FILE).write_text(
+    (tmp_path / "settings.json").write_text(
         json.dumps(
             {"idle_minutes": 5, "link_worker_phone": " 0113 496 0999 ", "link_worker_email": 3}
         ),
         encoding="utf-8",
     )
     assert documents.read_contact(tmp_path) == ContactDetails(phone="0113 496 0999")
-    (tmp_path / documents.SETTINGS_FILE).write_text("not json", encoding="utf-8")
+    (tmp_path / "settings.json").write_text("not json", encoding="utf-8")
     assert documents.read_contact(tmp_path) == ContactDetails()
 
 

@@ -6,15 +6,18 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import json  # noqa: E402 - the platform must be set first
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Iterator  # noqa: E402 - the platform must be set first
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
-from sp_desktop.services import documents  # noqa: E402
 from sp_desktop.services.demo import create_demo_store  # noqa: E402
+from sp_desktop.services.settings import (  # noqa: E402
+    LINK_WORKER_ORGANISATION,
+    LINK_WORKER_PHONE,
+    Settings,
+)
 from sp_desktop.services.workspace import Workspace  # noqa: E402
 from sp_desktop.store.keyfile import Argon2Params  # noqa: E402
 
@@ -39,15 +42,9 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     """A demo store whose settings file holds the link worker's work phone and organisation."""
     folder = tmp_path_factory.mktemp("ui-documents") / "store"
     ws = create_demo_store(folder, "correct horse battery staple", 40, seed=5, params=FAST)
-    (folder / documents.SETTINGS_FILE).write_text(
-        json.dumps(
-            {
-                documents.PHONE_SETTING: PHONE,
-                documents.ORGANISATION_SETTING: "Northfield Link",
-            }
-        ),
-        encoding="utf-8",
-    )
+    settings = Settings.in_folder(folder)
+    settings.set(LINK_WORKER_PHONE, PHONE)
+    settings.set(LINK_WORKER_ORGANISATION, "Northfield Link")
     yield ws
     ws.close()
 

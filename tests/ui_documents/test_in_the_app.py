@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from sp_desktop.services import documents
 from sp_desktop.services.demo import populate
+from sp_desktop.services.settings import LINK_WORKER_PHONE, Settings
 from sp_desktop.services.workspace import Workspace
 
 from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog
@@ -35,9 +35,7 @@ def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
         populate(ws, 25, seed=9)
     finally:
         ws.close()
-    (data_dir / documents.SETTINGS_FILE).write_text(
-        json.dumps({documents.PHONE_SETTING: PHONE}), encoding="utf-8"
-    )
+    Settings.in_folder(data_dir).set(LINK_WORKER_PHONE, PHONE)
     win = build(data_dir, argon2_params=FAST, route_errors=False)
     errors: list[BaseException] = []
     win.session.tasks.on_error = errors.append

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from sp_desktop.services.caseload import CaseloadFilter, CaseloadRow
+from sp_desktop.services.settings import CASELOAD_SORT_COLUMN, CASELOAD_SORT_DESCENDING, Settings
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.models.caseload import (
@@ -27,7 +28,6 @@ from sp_desktop.ui.models.caseload import (
     PreparedCaseload,
 )
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.settings import CASELOAD_SORT_COLUMN, CASELOAD_SORT_DESCENDING, Settings
 from sp_desktop.ui.style import heading, label, set_role
 
 _OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
