@@ -6,7 +6,6 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QWidget
 
-from sp_desktop.services.status import changes_waiting
 from sp_desktop.services.visit_summary import ResumableVisit, resumable_visits
 from sp_desktop.services.workspace import Changes
 from sp_desktop.store.database import store_exists
@@ -24,12 +23,14 @@ from sp_desktop.ui.screens.person import PersonScreen
 from sp_desktop.ui.screens.visit import VisitScreen
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.settings import IDLE_MINUTES, WINDOW_GEOMETRY, Settings
+from sp_desktop.ui.sync.office import OfficeSync
 
 QUIT_WAIT_MS = 15_000
 
 
 class MainWindow(QMainWindow):
-    """Attributes: the screens, `sync_area` (the status bar corner the sync engine fills in)."""
+    """Attributes: the screens, `office_sync` (menu and dialogs) and `sync_area` (its status
+    bar corner)."""
 
     def __init__(
         self, session: Session, settings: Settings, idle: IdleWatcher | None = None
@@ -70,8 +71,10 @@ class MainWindow(QMainWindow):
 
         self.lock_state = QLabel("Locked")
         self.lock_state.setAccessibleName("Lock state")
-        self.sync_area = QLabel("")
-        self.sync_area.setAccessibleName("Changes waiting to go to the office")
+        self.office_sync = OfficeSync(session, self)
+        self.sync_area = self.office_sync.status
+        self.menuBar().addMenu(self.office_sync.menu)
+        self.office_sync.store_wiped.connect(lambda _m: self.locked_screen.set_first_run())
         self.statusBar().addWidget(self.lock_state, 1)
         self.statusBar().addPermanentWidget(self.sync_area)
 
@@ -166,7 +169,6 @@ class MainWindow(QMainWindow):
         self.visit_pack_action.setEnabled(True)
         self.stack.setCurrentWidget(self.caseload)
         self.caseload.load()
-        self._update_waiting()
         self.session.read(resumable_visits, self._offer_drafts)
         if self.idle is not None:
             self.idle.set_minutes(self.settings.get(IDLE_MINUTES))
@@ -191,7 +193,6 @@ class MainWindow(QMainWindow):
     def _show_locked(self) -> None:
         self.stack.setCurrentWidget(self.locked_screen)
         self.lock_state.setText("Locked — everyone's details are hidden")
-        self.sync_area.setText("")
         for action in (
             self.lock_action,
             self.caseload_action,
@@ -275,20 +276,6 @@ class MainWindow(QMainWindow):
         self.caseload.refresh(changes)
         if self.stack.currentWidget() is self.person:
             self.person.refresh(changes)
-        self._update_waiting()
-
-    def _update_waiting(self) -> None:
-        if self.session.is_unlocked:
-            self.session.read(changes_waiting, self._show_waiting)
-
-    def _show_waiting(self, count: int) -> None:
-        if not self.session.is_unlocked:
-            return
-        if count == 0:
-            self.sync_area.setText("Offline — nothing waiting to send")
-        else:
-            noun = "change" if count == 1 else "changes"
-            self.sync_area.setText(f"Offline — {count} {noun} waiting to send")
 
     # --- quitting ----------------------------------------------------------------------------
 
