@@ -31,6 +31,12 @@ from sp_desktop.domain.nhs_number import check_digit
 from sp_desktop.domain.prescribing import DEFAULT_REVIEW_WEEKS
 from sp_desktop.services.demo_directory import demo_services
 from sp_desktop.services.people import fold
+from sp_desktop.services.settings import (
+    LINK_WORKER_EMAIL,
+    LINK_WORKER_ORGANISATION,
+    LINK_WORKER_PHONE,
+    Settings,
+)
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.keyfile import Argon2Params
 from sp_desktop.store.schema import (
@@ -52,6 +58,11 @@ from sp_desktop.sync.protocol import OpKind
 DEFAULT_PEOPLE = 150
 DEFAULT_SERVICES = 200
 DEMO_PASSPHRASE = "demo store only - not for real people"
+# The demo adviser's work contact, so printouts work at once: Ofcom's drama range and a reserved
+# domain, like every other number and address in the demo.
+DEMO_WORK_PHONE = "0115 496 0000"
+DEMO_WORK_EMAIL = "link.workers@example.org"
+DEMO_ORGANISATION = "Demo Link Workers"
 _FACT_TABLES = {"concern_ratings", "step_progress", "assessments", "closing_reviews"}
 _ETHNICITY_WEIGHTS = {
     Ethnicity.WHITE_BRITISH: 70,
@@ -432,9 +443,17 @@ def create_demo_store(
     seed: int = 1,
     params: Argon2Params | None = None,
 ) -> Workspace:
-    """A new encrypted training store in `folder`, filled with synthetic people."""
+    """A new encrypted training store in `folder`, filled with synthetic people.
+
+    Its settings get the demo adviser's work contact details, through the same writer as the
+    Settings dialog, so a newcomer can print a journey straight away.
+    """
     ws, _recovery_key = Workspace.create(
         folder, passphrase, adviser="Demo Adviser", team="Demo team", params=params
     )
     populate(ws, people_count, seed=seed)
+    settings = Settings.in_folder(folder)
+    settings.set(LINK_WORKER_PHONE, DEMO_WORK_PHONE)
+    settings.set(LINK_WORKER_EMAIL, DEMO_WORK_EMAIL)
+    settings.set(LINK_WORKER_ORGANISATION, DEMO_ORGANISATION)
     return ws

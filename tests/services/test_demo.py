@@ -77,3 +77,21 @@ def test_passphrase_file_is_read(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     checked = _cli("check", "--data-dir", str(tmp_path / "d"), "--passphrase-file", str(secret))
     assert checked.returncode == 0, checked.stderr
+
+
+def test_demo_store_has_work_contact_details_so_printouts_work(tmp_path: Path) -> None:
+    """Written through the settings writer: the Settings dialog and printouts read the same."""
+    from sp_desktop.services import documents
+    from sp_desktop.services.settings import LINK_WORKER_PHONE, Settings
+
+    ws = create_demo_store(tmp_path / "demo", "pw", 5, params=FAST_KDF)
+    try:
+        contact = documents.read_contact(tmp_path / "demo")
+        assert contact == documents.ContactDetails(
+            "0115 496 0000", "link.workers@example.org", "Demo Link Workers"
+        )
+        assert Settings.in_folder(tmp_path / "demo").get(LINK_WORKER_PHONE) == contact.phone
+        person_id = ws.caseload.rows()[0].person_id
+        assert documents.plan_pdf(ws, person_id).pdf.startswith(b"%PDF-")
+    finally:
+        ws.close()
