@@ -21,9 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 
+from sp_desktop.domain.text import fold
 from sp_desktop.services import demo
 from sp_desktop.services.caseload import _CASELOAD_SQL
-from sp_desktop.services.people import fold
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store import migrations
 from sp_desktop.store.schema import metadata

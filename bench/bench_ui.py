@@ -27,8 +27,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from sp_desktop import app as sp_app  # noqa: E402
 from sp_desktop.domain.choices import Consent, ReferralSource  # noqa: E402
+from sp_desktop.domain.text import fold  # noqa: E402
 from sp_desktop.services.demo import create_demo_store  # noqa: E402
-from sp_desktop.services.people import fold  # noqa: E402
 from sp_desktop.services.workspace import Workspace  # noqa: E402
 
 PASSPHRASE = "bench kettle violet harbour"

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from sp_desktop.domain.choices import ReferralStatus
-from sp_desktop.services.people import fold
+from sp_desktop.domain.text import fold
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace

@@ -28,8 +28,8 @@ from sqlalchemy import Connection, RowMapping, select
 
 from sp_desktop.domain.directory import Category, Service, ServiceQuery, WellbeingWay
 from sp_desktop.domain.errors import SpDesktopError, ValidationError
+from sp_desktop.domain.text import fold
 from sp_desktop.services import oruk
-from sp_desktop.services.people import fold
 from sp_desktop.services.workspace import Changes
 from sp_desktop.store.changes import now_text, wire_value
 from sp_desktop.store.schema import services, store_meta

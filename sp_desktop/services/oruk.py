@@ -48,7 +48,7 @@ from sp_desktop.domain.directory import (
     normalise_postcode,
 )
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.services.people import fold
+from sp_desktop.domain.text import fold
 from sp_desktop.services.resources import load_json
 
 MAX_ID_LENGTH = 36  # ids are stored in a String(36) column

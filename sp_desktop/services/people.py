@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.nhs_number import NhsNumber
 from sp_desktop.domain.people import AccessNeeds, Person, Referral
+from sp_desktop.domain.text import fold
 from sp_desktop.services.workspace import Changes
 from sp_desktop.store.schema import follow_ups, people, referrals
 
@@ -28,13 +28,6 @@ if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
 
 FIRST_CONTACT_DAYS = 7  # schemes aim to contact a new referral within a week
-
-
-def fold(text: str) -> str:
-    """Case- and accent-folded text for search: 'Zoë Siobhán' -> 'zoe siobhan'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.replace("ł", "l").replace("ø", "o").replace("đ", "d").replace("ß", "ss")
 
 
 def person_row(person: Person) -> dict[str, Any]:

@@ -39,7 +39,6 @@ class Workspace:
         self.store = store
         self.device = store.device_id
         self.adviser = store.meta("adviser") or ""
-        self.team = store.meta("team") or ""
         with store.read() as conn:
             self.changes = ChangeWriter.load(conn, self.device)
         # Imported here: the service modules import Workspace for typing.
@@ -58,6 +57,11 @@ class Workspace:
         self.caseload = CaseloadService(self)
         self.directory = DirectoryService(self)
         self.drafts = DraftService(self)
+
+    @property
+    def team(self) -> str:
+        """Read each time: registering the laptop with the office can set it mid-session."""
+        return self.store.meta("team") or ""
 
     @classmethod
     def create(

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Table, select
 from sp_desktop.domain.hlc import HlcStamp, HybridClock
 from sp_desktop.domain.ids import new_id
 from sp_desktop.store.schema import LOCAL_ONLY_COLUMNS, SYNC_COLUMNS, outbox, store_meta
-from sp_desktop.sync.protocol import OpKind
+from sp_desktop.sync.protocol import ROW_FIELD, OpKind
 
 HLC_META_KEY = "hlc_last"
 # `versions` holds {"*": stamp of the insert} plus one entry per field edited since; keeping
@@ -180,8 +180,15 @@ class ChangeWriter:
         return True
 
     def delete(self, conn: Connection, table: Table, row_id: str, person_id: str | None) -> None:
-        """A tombstone: the row stays (marked deleted) so the delete can sync and merge."""
-        current = conn.execute(select(table.c.hlc).where(table.c.id == row_id)).scalar_one()
+        """A tombstone: the row stays (marked deleted) so the delete can sync and merge.
+
+        The base names the stamp of every field as this device saw it, so the office can tell
+        exactly which edits from other laptops the delete had not seen (and keep them).
+        """
+        versions = json.loads(
+            conn.execute(select(table.c.versions).where(table.c.id == row_id)).scalar_one()
+        )
+        base = {name: field_version(versions, name) for name in _synced_columns(table)}
         stamp = self._stamp(conn)
         conn.execute(
             table.update()
@@ -190,10 +197,56 @@ class ChangeWriter:
         )
         conn.execute(
             outbox.insert(),
-            _outbox_row(
-                table, row_id, person_id, OpKind.DELETE, {}, {"*": current}, stamp, now_text()
-            ),
+            _outbox_row(table, row_id, person_id, OpKind.DELETE, {}, base, stamp, now_text()),
         )
+
+    def restore(
+        self,
+        conn: Connection,
+        table: Table,
+        row_id: str,
+        values: Mapping[str, Any],
+        person_id: str | None,
+    ) -> None:
+        """Brings a tombstoned row back, with `values` as edits (all fields if empty).
+
+        The base carries the delete this device saw under ROW_FIELD, so the office treats it as
+        a deliberate restore rather than an edit racing the delete.
+        """
+        current = conn.execute(select(table).where(table.c.id == row_id)).mappings().one()
+        if not values:
+            values = {name: current[name] for name in _synced_columns(table)}
+        stamp = self._stamp(conn)
+        versions: dict[str, str] = json.loads(current["versions"])
+        synced = {k: wire_value(v) for k, v in values.items() if k not in LOCAL_ONLY_COLUMNS}
+        base: dict[str, str | None] = {k: field_version(versions, k) for k in synced}
+        base[ROW_FIELD] = current["hlc"]
+        versions.update(dict.fromkeys(synced, stamp))
+        conn.execute(
+            table.update()
+            .where(table.c.id == row_id)
+            .values(
+                **values,
+                deleted=False,
+                hlc=stamp,
+                updated_at=now_text(),
+                versions=json.dumps(versions),
+            )
+        )
+        conn.execute(
+            outbox.insert(),
+            _outbox_row(table, row_id, person_id, OpKind.UPSERT, synced, base, stamp, now_text()),
+        )
+
+
+@cache
+def _synced_columns(table: Table) -> tuple[str, ...]:
+    """The columns that travel: everything but change tracking and local-only derived data."""
+    return tuple(
+        str(c.name)
+        for c in table.columns
+        if c.name not in SYNC_COLUMNS and c.name not in LOCAL_ONLY_COLUMNS
+    )
 
 
 @cache

@@ -8,7 +8,6 @@ laptops stop showing the same conflict.
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,19 +15,15 @@ import orjson
 from sqlalchemy import Connection, select
 
 from sp_desktop.domain.errors import SpDesktopError
-from sp_desktop.domain.ids import new_id
-from sp_desktop.store.changes import HLC_META_KEY, ChangeWriter, wire_value
+from sp_desktop.store.changes import ChangeWriter
 from sp_desktop.store.database import Store
 from sp_desktop.store.schema import (
-    LOCAL_ONLY_COLUMNS,
-    SYNC_COLUMNS,
     TABLES_BY_NAME,
     conflicts,
-    outbox,
 )
 from sp_desktop.sync import local
 from sp_desktop.sync.merge import DELETED, KEPT
-from sp_desktop.sync.protocol import ROW_FIELD, OpKind
+from sp_desktop.sync.protocol import ROW_FIELD
 
 
 class Choice(enum.StrEnum):
@@ -165,32 +160,15 @@ def _restore(
     """Brings a deleted row back with the edit that lost to the delete.
 
     An edit stamped after the delete wins over it at the office, so the row comes back on every
-    laptop. (The change writer has no "restore" yet; this writes the same row-plus-outbox shape.)
+    laptop.
     """
     table = TABLES_BY_NAME[conflict.table]
-    current = conn.execute(select(table).where(table.c.id == conflict.row_id)).mappings().first()
+    current = conn.execute(select(table.c.id).where(table.c.id == conflict.row_id)).first()
     if current is None:
         return False
     values = {name: local.coerce_value(table, name, v) for name, v in fields.items()
               if name in table.c}
-    if not values:  # nothing named: bring it back as it stands
-        values = {column.name: current[column.name] for column in table.columns
-                  if column.name not in SYNC_COLUMNS | LOCAL_ONLY_COLUMNS}
-    stamp = str(changes.clock.now())
-    local.set_meta(conn, HLC_META_KEY, stamp)
-    versions: dict[str, str] = json.loads(current["versions"] or "{}")
-    synced = {name: wire_value(v) for name, v in values.items()}
-    base: dict[str, str | None] = {name: versions.get(name) for name in synced}
-    base[ROW_FIELD] = current["hlc"]  # the delete we saw: a restore, not a race with it
-    versions.update(dict.fromkeys(synced, stamp))
-    now = local.now_text()
-    conn.execute(table.update().where(table.c.id == conflict.row_id).values(
-        **values, deleted=False, hlc=stamp, updated_at=now, versions=json.dumps(versions)))
-    conn.execute(outbox.insert().values(
-        op_id=new_id(), table_name=table.name, row_id=conflict.row_id,
-        person_id=conflict.person_id, kind=OpKind.UPSERT.value,
-        fields=json.dumps(synced, ensure_ascii=False), base=json.dumps(base), hlc=stamp,
-        created_at=now))
+    changes.restore(conn, table, conflict.row_id, values, conflict.person_id)
     return True
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.type_api import TypeEngine
 
 from sp_desktop.domain.hlc import HlcStamp, HybridClock
-from sp_desktop.services.people import fold
+from sp_desktop.domain.text import fold
 from sp_desktop.store.changes import HLC_META_KEY
 from sp_desktop.store.database import Store
 from sp_desktop.store.schema import (

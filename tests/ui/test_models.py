@@ -12,8 +12,8 @@ from pytestqt.modeltest import ModelTester
 from PySide6.QtCore import Qt
 
 from sp_desktop.domain.people import Concern, Step
+from sp_desktop.domain.text import fold
 from sp_desktop.services.caseload import CaseloadFilter, CaseloadRow, Stage
-from sp_desktop.services.people import fold
 from sp_desktop.services.timeline import TimelineEntry, TimelineKind
 
 from sp_desktop.ui.models.caseload import LAST_CONTACT, NAME, NEXT_DUE, CaseloadModel

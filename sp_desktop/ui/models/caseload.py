@@ -15,8 +15,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
+from sp_desktop.domain.text import fold
 from sp_desktop.services.caseload import CaseloadFilter, CaseloadRow, Stage
-from sp_desktop.services.people import fold
 
 from sp_desktop.ui.fields import nice_date
 

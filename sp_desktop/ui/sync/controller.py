@@ -351,8 +351,7 @@ class SyncController(QObject):
             name="register device")
 
     def _registered(self, ws: Workspace, registration: Registration) -> None:
-        # New people are filed under the team the office put this adviser in.
-        ws.team = registration.team
+        # Registration stored the office's team in the store; ws.team reads it from there.
         self.reachable = True
         self.auto.was_reachable = True
         self.registered.emit(registration)
