@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -112,8 +113,10 @@ class ChangeWriter:
         }
         columns, insert_sql = _insert_statement(table)
         defaults = _column_defaults(table)
-        synced_names = [c for c in columns if c not in SYNC_COLUMNS and c not in LOCAL_ONLY_COLUMNS]
-        table_name, kind_value = str(table.name), kind.value
+        synced_names = _synced_columns(table)
+        # itemgetter and dict(zip()) keep the per-row work in C: 10,000 people are 360,000 rows.
+        row_values, synced_values = itemgetter(*columns), itemgetter(*synced_names)
+        table_name, kind_value, dumps = str(table.name), kind.value, orjson.dumps
         table_rows: list[tuple[Any, ...]] = []
         queued: list[tuple[Any, ...]] = []
         ids: list[str] = []
@@ -122,20 +125,10 @@ class ChangeWriter:
             fields = {**defaults, **values, **meta}
             fields["id"] = row_id = values.get("id") or new_id()
             ids.append(row_id)
-            table_rows.append(tuple(fields[c] for c in columns))
-            synced = {c: fields[c] for c in synced_names}
+            table_rows.append(row_values(fields))
+            synced = dumps(dict(zip(synced_names, synced_values(fields), strict=True))).decode()
             queued.append(
-                (
-                    new_id(),
-                    table_name,
-                    row_id,
-                    person_id,
-                    kind_value,
-                    orjson.dumps(synced).decode(),
-                    "{}",
-                    stamp,
-                    created,
-                )
+                (new_id(), table_name, row_id, person_id, kind_value, synced, "{}", stamp, created)
             )
         if table_rows:
             conn.exec_driver_sql(insert_sql, table_rows)
