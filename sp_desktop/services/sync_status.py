@@ -66,13 +66,14 @@ def server_address(text: str) -> str:
 
     Checked here so a typo is a calm message beside the field, not a network error later.
     """
-    address = text.strip().rstrip("/")
+    address = text.strip()
     if not address:
         raise ValidationError("server", "Please type the office server's address.")
     if " " in address:
         raise ValidationError("server", "A server address has no spaces in it.")
-    if not address.startswith(("https://", "http://")):
+    if not address.lower().startswith(("https://", "http://")):
         address = "https://" + address
+    address = address.rstrip("/")
     try:
         url = httpx.URL(address)
     except (httpx.InvalidURL, ValueError) as exc:

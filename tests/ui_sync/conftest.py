@@ -1,4 +1,4 @@
-"""Sync in the app: offscreen Qt, a real server subprocess (SQLite in tmp), an app window per test."""
+"""Sync in the app: offscreen Qt, a real server subprocess (SQLite in tmp), a window per test."""
 
 from __future__ import annotations
 
