@@ -161,17 +161,28 @@ class ConflictDialog(QDialog):
         self.other.choose.clicked.connect(lambda: self.choose(Choice.OTHER))
         self.close_button.clicked.connect(self.accept)
         self._busy = False
+        self._closed = False  # results arriving after the dialog has gone are dropped
+        self._select: str | None = None
         self._show_card(None)
+        self.title.setText("Reading the conflicts…")
         self.load()
+
+    def done(self, result: int) -> None:
+        self._closed = True
+        super().done(result)
 
     # --- loading --------------------------------------------------------------------------------
 
     def load(self, select: str | None = None) -> None:
         """Reads the conflicts in the background; keeps `select` (or the first) current."""
+        self._select = select
         if self.session.is_unlocked:
-            self.session.read(conflict_cards, lambda cards: self._loaded(cards, select))
+            self.session.read(conflict_cards, self._loaded)
 
-    def _loaded(self, cards: list[ConflictCard], select: str | None) -> None:
+    def _loaded(self, cards: list[ConflictCard]) -> None:
+        if self._closed:
+            return
+        select = self._select
         self.model.set_cards(cards)
         if not cards:
             self._show_card(None)
@@ -220,6 +231,8 @@ class ConflictDialog(QDialog):
 
     def _settled(self, card: ConflictCard, choice: Choice) -> None:
         self._busy = False
+        if self._closed:
+            return  # the edit is saved and announced; there is no dialog left to update
         kept = card.kept_text if choice is Choice.KEEP else card.other_text
         short = kept if len(kept) <= 80 else kept[:77] + "…"
         self.outcome.setText(f"Resolved {card.title}: keeping “{short}”. "
@@ -230,6 +243,10 @@ class ConflictDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self._busy = False
+        if self._closed:
+            if not isinstance(error, ConflictGone):
+                self.session.tasks.on_error(error)
+            return
         if isinstance(error, ConflictGone):
             self.outcome.setText(str(error))
             self.outcome.show()
