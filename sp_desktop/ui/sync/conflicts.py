@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QGroupBox,
@@ -36,8 +43,8 @@ EXPLAIN = (
 class ConflictListModel(QAbstractListModel):
     """The conflicts waiting for the adviser (a handful at most; each card is small)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._ids: list[str] = []
         self._cards: dict[str, ConflictCard] = {}
 
@@ -113,7 +120,9 @@ class ConflictDialog(QDialog):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Resolve conflicts")
-        self.model = ConflictListModel()
+        # Owned by the dialog, so Qt deletes it with the dialog on this thread rather than
+        # Python's collector deleting it later from whichever thread happens to run.
+        self.model = ConflictListModel(self)
         self.list = QListView()
         self.list.setModel(self.model)
         self.list.setAccessibleName("Conflicts to resolve")
