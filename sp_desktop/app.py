@@ -56,9 +56,13 @@ def build(
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings.in_folder(data_dir)
     tasks = Tasks()
-    session = Session(data_dir, tasks, argon2_params)
+    session = Session(data_dir, tasks, argon2_params, settings)
     idle = IdleWatcher(app, settings.get(IDLE_MINUTES))
     window = MainWindow(session, settings, idle)
+    # Owned by the window, so Qt deletes it (and its running timer) on the UI thread with the
+    # window; left to Python it sat in a reference cycle until a garbage collection that could
+    # run on a worker thread ("Timers cannot be stopped from another thread").
+    idle.setParent(window)
     if route_errors:
         tasks.on_error = lambda error: show_error(window, error)
         _route_uncaught_errors(window)

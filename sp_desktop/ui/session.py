@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from sp_desktop.services.settings import Settings
 from sp_desktop.services.workspace import Changes, Workspace
 from sp_desktop.store.errors import StoreLocked
 from sp_desktop.store.keyfile import Argon2Params
@@ -21,22 +22,31 @@ T = TypeVar("T")
 class Session(QObject):
     """Holds the workspace while unlocked; locking disposes it and forgets results in flight.
 
+    Attributes: `settings`, the app's settings beside the store (there even while locked), so
+    any dialog can open Settings without reaching for the main window.
+
     Signals: unlocked(), about_to_lock() (last chance to queue a draft save), locked(),
-    changed(Changes).
+    changed(Changes), settings_changed() (the adviser saved Settings: read them again).
     """
 
     unlocked = Signal()
     about_to_lock = Signal()
     locked = Signal()
     changed = Signal(object)
+    settings_changed = Signal()
 
     def __init__(
-        self, data_dir: Path, tasks: Tasks, argon2_params: Argon2Params | None = None
+        self,
+        data_dir: Path,
+        tasks: Tasks,
+        argon2_params: Argon2Params | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__()
         self.data_dir = data_dir
         self.tasks = tasks
         self.argon2_params = argon2_params  # None: the store's strong defaults
+        self.settings = settings if settings is not None else Settings.in_folder(data_dir)
         self._ws: Workspace | None = None
 
     @property

@@ -42,9 +42,11 @@ from PySide6.QtWidgets import (
 
 from sp_desktop.domain.errors import SpDesktopError
 from sp_desktop.services import documents
-from sp_desktop.services.documents import BuiltDocument
+from sp_desktop.services.documents import BuiltDocument, WorkPhoneMissing
+from sp_desktop.services.settings import LINK_WORKER_PHONE
 from sp_desktop.services.workspace import Workspace
 
+from sp_desktop.ui.dialogs.settings import open_settings
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
@@ -237,6 +239,8 @@ class PrintPreviewDialog(QDialog):
         document: the built document being shown, or None while building (or after closing).
         page_label: "Page 2 of 5", for the adviser and for screen readers.
         status: what just happened ("Saved to …", "Sent to the printer") or what went wrong.
+        settings_button: shown when the printout needs the adviser's work phone number; opens
+            Settings, and saving there builds the printout again.
 
     Signals: built(page_count), saved(path), printed(pages).
     """
@@ -294,6 +298,9 @@ class PrintPreviewDialog(QDialog):
         self.print_button = QPushButton("Print…")
         set_role(self.print_button, "primary")
         self.close_button = QPushButton("Close")
+        self.settings_button = QPushButton("Add your work phone number…")
+        self.settings_button.setToolTip("Opens Settings; the printout is made again once saved")
+        self.settings_button.hide()
 
         tools = QHBoxLayout()
         if request.sizes:
@@ -308,6 +315,7 @@ class PrintPreviewDialog(QDialog):
         tools.addWidget(self.next_button)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.settings_button)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.print_button)
@@ -330,6 +338,8 @@ class PrintPreviewDialog(QDialog):
         self.save_button.clicked.connect(self.save_as_pdf)
         self.print_button.clicked.connect(self.print_document)
         self.close_button.clicked.connect(self.reject)
+        self.settings_button.clicked.connect(self.open_settings)
+        session.settings_changed.connect(self._settings_changed)
         for keys, slot in (
             (QKeySequence.StandardKey.MoveToNextPage, lambda: self.show_page(self._page + 1)),
             (QKeySequence.StandardKey.MoveToPreviousPage, lambda: self.show_page(self._page - 1)),
@@ -353,6 +363,7 @@ class PrintPreviewDialog(QDialog):
         self.page_view.setPixmap(QPixmap())
         self.page_view.setText(self.request.waiting_words)
         self._say("")
+        self.settings_button.hide()
         ws = self.session.ws
         build, choice = self.request.build, self._choice
 
@@ -387,13 +398,27 @@ class PrintPreviewDialog(QDialog):
         if generation != self._build_generation:
             return
         self.page_view.setText("")
-        if is_known(error):
+        if isinstance(error, WorkPhoneMissing):
+            self._say(str(error), "error")
+            self.page_view.setText(str(error))
+            self.settings_button.show()
+            self.settings_button.setFocus()
+        elif is_known(error):
             self._say(str(error), "error")
             self.page_view.setText(str(error))
         else:
             self._say("The printout could not be made.", "error")
             show_error(self, error)
         self.size_box.setEnabled(bool(self.request.sizes))
+
+    def open_settings(self) -> None:
+        """Settings over this preview, at the work phone field."""
+        open_settings(self.session, self, focus=LINK_WORKER_PHONE)
+
+    def _settings_changed(self) -> None:
+        """Contact details are printed, so the printout is made again with the new ones."""
+        if self.isVisible() and self.session.is_unlocked:
+            self.rebuild()
 
     def _select_size(self, large_print: bool | None) -> None:
         """Shows the size that was built, without building again."""
