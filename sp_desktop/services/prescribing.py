@@ -494,10 +494,19 @@ class PrescribingService:
     # --- carers --------------------------------------------------------------------------------
 
     def set_carer_of(self, carer_id: str, cared_for_id: str | None) -> Changes:
-        """Links a person as carer of someone else on the caseload, or clears it with None."""
+        """Links a person as carer of someone else on the caseload, or clears it with None.
+
+        The Changes name the people cared for before and after as well as the carer: their
+        pages say who cares for them, so they redraw too.
+        """
         if cared_for_id == carer_id:
             raise ValidationError("carer_of_id", "A person cannot be their own carer.")
-        return self.ws.people.update(carer_id, carer_of_id=cared_for_id)
+        before = self.ws.people.get(carer_id).carer_of_id
+        changes = self.ws.people.update(carer_id, carer_of_id=cared_for_id)
+        if not changes.people:
+            return changes
+        others = frozenset(p for p in (before, cared_for_id) if p is not None)
+        return changes | Changes(others, frozenset({"people"}))
 
     def carers_of(self, person_id: str) -> list[str]:
         """Ids of the people on the caseload who care for this person."""

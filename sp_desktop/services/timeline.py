@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sp_desktop.domain.choices import Consent, ReferralStatus, VisitStatus
+from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.people import Person, Referral
 from sp_desktop.domain.wellbeing import Assessment, Ons4Item
 from sp_desktop.services.resources import conversation_guide
@@ -52,13 +53,32 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PersonLink:
+    """Someone else on the caseload, named as the adviser knows them (a carer link's other end).
+
+    Attributes:
+        person_id: who.
+        name: their display name (preferred name first).
+    """
+
+    person_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class PersonOverview:
-    """Everything the person screen shows, read in one go."""
+    """Everything the person screen shows, read in one go.
+
+    Attributes (beyond the obvious): `cares_for`, the person on the caseload they are the carer
+    of, if any; `cared_for_by`, everyone on the caseload who cares for them.
+    """
 
     person: Person
     referral: Referral | None
     timeline: tuple[TimelineEntry, ...]
     unfinished_visit_id: str | None
+    cares_for: PersonLink | None = None
+    cared_for_by: tuple[PersonLink, ...] = ()
 
     @property
     def can_start_visit(self) -> bool:
@@ -171,7 +191,25 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
             )
         )
     entries.sort(key=lambda e: e.on, reverse=True)
-    return PersonOverview(person, referrals[0] if referrals else None, tuple(entries), unfinished)
+    cares_for = _link(ws, person.carer_of_id) if person.carer_of_id else None
+    carers = (_link(ws, carer_id) for carer_id in ws.prescribing.carers_of(person_id))
+    return PersonOverview(
+        person,
+        referrals[0] if referrals else None,
+        tuple(entries),
+        unfinished,
+        cares_for,
+        tuple(sorted((c for c in carers if c is not None), key=lambda c: c.name)),
+    )
+
+
+def _link(ws: Workspace, person_id: str) -> PersonLink | None:
+    """The other end of a carer link; None if they have since left the caseload."""
+    try:
+        other = ws.people.get(person_id)
+    except ValidationError:
+        return None
+    return PersonLink(other.id, other.display_name)
 
 
 def _visit_words(what_matters: str, notes: dict[str, str]) -> str:

@@ -359,6 +359,15 @@ class DirectorySearch(QWidget):
         self.area.setCurrentIndex(max(found, 0))
         self.area.blockSignals(False)
 
+    def clear(self) -> None:
+        """Empties the results (the lock): a result still on its way is dropped too."""
+        self._timer.stop()
+        self._asked += 1
+        self._focus_first = False
+        self.model.set_services([])
+        self.count.setText("")
+        self.details.setText("Choose an activity to see everything about it.")
+
     def current_service(self) -> Service | None:
         index = self.table.currentIndex()
         return self.model.service(index.row()) if index.isValid() else None
@@ -475,7 +484,10 @@ class ImportDialog(QDialog):
 
 
 class DirectoryScreen(QWidget):
-    """The directory on its own: search, import and export. Signal: back()."""
+    """The directory on its own: search, import and export. Signal: back().
+
+    Empties itself when the app locks, like every screen, so nothing is left on show.
+    """
 
     back = Signal()
 
@@ -502,6 +514,11 @@ class DirectoryScreen(QWidget):
         self.back_button.clicked.connect(self.back)
         self.import_button.clicked.connect(self._choose_import)
         self.export_button.clicked.connect(self._choose_export)
+        session.locked.connect(self.clear)
+
+    def clear(self) -> None:
+        self.search.clear()
+        self.notice.hide()
 
     def start(self) -> None:
         self.search.start()

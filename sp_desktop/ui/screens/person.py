@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -19,8 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sp_desktop.domain.choices import VisitPlace
 from sp_desktop.domain.people import Person
 from sp_desktop.services.timeline import (
+    PersonLink,
     PersonOverview,
     TimelineKind,
     person_overview,
@@ -28,6 +31,7 @@ from sp_desktop.services.timeline import (
 )
 from sp_desktop.services.workspace import Changes, Workspace
 
+from sp_desktop.ui.dialogs.carer import CarerDialog
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
 from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, letter_request, plan_request
 from sp_desktop.ui.dialogs.referral import ReferralDialog
@@ -50,11 +54,26 @@ def access_words(person: Person) -> str:
     return "; ".join(needs) or "None recorded"
 
 
+def start_words(place: VisitPlace) -> str:
+    """What the start button says: "Start a home visit", "Start a phone visit"."""
+    return f"Start a {place.label.lower()} visit"
+
+
+def names(links: tuple[PersonLink, ...]) -> str:
+    """'Jim Brown', 'Jim Brown and Ann Lee', 'A, B and C'."""
+    words = [link.name for link in links]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 class PersonScreen(QWidget):
-    """Signals: back(), start_visit(person_id), open_visit(visit_id)."""
+    """Signals: back(), start_visit(person_id, place value), open_visit(visit_id).
+
+    Attributes (among the widgets): `place_box`, where a new visit happens (home by default);
+    `cares_for` and `cared_for_by`, the carer links both ways.
+    """
 
     back = Signal()
-    start_visit = Signal(str)
+    start_visit = Signal(str, str)
     open_visit = Signal(str)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -74,8 +93,15 @@ class PersonScreen(QWidget):
         self.activities_button = QPushButton("Activities and follow-ups…")
         self.print_button = QPushButton("Print plan…")
         self.letter_button = QPushButton("Letter to referrer…")
-        self.visit_button = QPushButton("Start a home visit")
+        self.visit_button = QPushButton(start_words(VisitPlace.HOME))
         set_role(self.visit_button, "primary")
+        self.place_box = QComboBox()
+        self.place_box.setAccessibleName("Where the visit happens")
+        self.place_box.setToolTip("Where the visit happens: at home, by phone, …")
+        for place in VisitPlace:
+            self.place_box.addItem(place.label, place.value)
+        self.place_label = QLabel("&Where")
+        self.place_label.setBuddy(self.place_box)
         self.why_no_visit = label("", "notice")
         self.why_no_visit.hide()
 
@@ -100,6 +126,24 @@ class PersonScreen(QWidget):
         referral_box = QGroupBox("Referral")
         referral_layout = QVBoxLayout(referral_box)
         referral_layout.addWidget(self.referral)
+
+        self.cares_for = label("")
+        self.cares_for.setAccessibleName("Who they care for")
+        self.cared_for_by = label("")
+        self.cared_for_by.setAccessibleName("Who cares for them")
+        self.carer_button = QPushButton("Choose who they care for…")
+        self.clear_carer_button = QPushButton("Clear")
+        self.clear_carer_button.setAccessibleName("Clear who they care for")
+        self.clear_carer_button.setToolTip("They no longer care for this person")
+        carer_buttons = QHBoxLayout()
+        carer_buttons.addWidget(self.carer_button)
+        carer_buttons.addWidget(self.clear_carer_button)
+        carer_buttons.addStretch(1)
+        caring_box = QGroupBox("Caring")
+        caring_layout = QVBoxLayout(caring_box)
+        caring_layout.addWidget(self.cares_for)
+        caring_layout.addWidget(self.cared_for_by)
+        caring_layout.addLayout(carer_buttons)
 
         self.table = QTableView()
         self.table.setModel(self.timeline)
@@ -132,10 +176,13 @@ class PersonScreen(QWidget):
         top.addWidget(self.activities_button)
         top.addWidget(self.print_button)
         top.addWidget(self.letter_button)
+        top.addWidget(self.place_label)
+        top.addWidget(self.place_box)
         top.addWidget(self.visit_button)
         left = QVBoxLayout()
         left.addWidget(details_box)
         left.addWidget(referral_box)
+        left.addWidget(caring_box)
         left.addStretch(1)
         body = QHBoxLayout()
         body.addLayout(left, 2)
@@ -154,6 +201,9 @@ class PersonScreen(QWidget):
         self.print_button.clicked.connect(self._print_plan)
         self.letter_button.clicked.connect(self._letter)
         self.visit_button.clicked.connect(self._visit)
+        self.place_box.currentIndexChanged.connect(self._place_chosen)
+        self.carer_button.clicked.connect(self._choose_cared_for)
+        self.clear_carer_button.clicked.connect(self._clear_cared_for)
         self.table.doubleClicked.connect(self._open_entry)
         self.table.installEventFilter(self)
         self._enable(False)
@@ -183,9 +233,12 @@ class PersonScreen(QWidget):
         self.name.setText("")
         self.summary.setText("")
         self.referral.setText("")
+        self.cares_for.setText("")
+        self.cared_for_by.setText("")
         for value in self.details_labels.values():
             value.setText("")
         self.why_no_visit.hide()
+        self.place_box.setCurrentIndex(self.place_box.findData(VisitPlace.HOME.value))
         self._enable(False)
 
     def _show(self, overview: PersonOverview) -> None:
@@ -222,16 +275,45 @@ class PersonScreen(QWidget):
                 f"{referral_words(referral)}"
             )
         self.timeline.set_entries(overview.timeline)
+        self._show_caring(overview)
         self._enable(True)
         if overview.unfinished_visit_id:
+            # The unfinished visit already has its place: nothing to choose.
+            self.place_label.hide()
+            self.place_box.hide()
             self.visit_button.setText("Carry on with the unfinished visit")
             self.visit_button.setEnabled(True)
             self.why_no_visit.hide()
         else:
-            self.visit_button.setText("Start a home visit")
+            self.place_label.show()
+            self.place_box.show()
+            self.place_box.setEnabled(overview.can_start_visit)
+            self.visit_button.setText(start_words(self.place))
             self.visit_button.setEnabled(overview.can_start_visit)
             self.why_no_visit.setText(overview.why_no_visit)
             self.why_no_visit.setVisible(not overview.can_start_visit)
+
+    def _show_caring(self, overview: PersonOverview) -> None:
+        """Both directions of the carer link, in words (never only a tick or a colour)."""
+        if overview.cares_for is not None:
+            self.cares_for.setText(f"Cares for {overview.cares_for.name}")
+            self.carer_button.setText("Change who they care for…")
+        else:
+            self.cares_for.setText("Not recorded as caring for anyone on the caseload")
+            self.carer_button.setText("Choose who they care for…")
+        if overview.cared_for_by:
+            self.cared_for_by.setText(f"Cared for by {names(overview.cared_for_by)}")
+        else:
+            self.cared_for_by.setText("No carer on the caseload recorded")
+
+    @property
+    def place(self) -> VisitPlace:
+        """Where the next visit happens, as chosen (home unless changed)."""
+        return VisitPlace(self.place_box.currentData() or VisitPlace.HOME.value)
+
+    def _place_chosen(self, _index: int) -> None:
+        if self.overview is not None and not self.overview.unfinished_visit_id:
+            self.visit_button.setText(start_words(self.place))
 
     def _enable(self, enabled: bool) -> None:
         for button in (
@@ -241,8 +323,12 @@ class PersonScreen(QWidget):
             self.print_button,
             self.letter_button,
             self.visit_button,
+            self.place_box,
+            self.carer_button,
         ):
             button.setEnabled(enabled)
+        cares = enabled and self.overview is not None and self.overview.cares_for is not None
+        self.clear_carer_button.setEnabled(cares)
 
     # --- actions -------------------------------------------------------------------------------
 
@@ -274,13 +360,28 @@ class PersonScreen(QWidget):
         if self.overview is not None:
             PrintPreviewDialog(self.session, letter_request(self.overview.person.id), self).open()
 
+    def _choose_cared_for(self) -> None:
+        """Find the person they care for on the caseload by name; both pages then show it."""
+        if self.overview is None:
+            return
+        person = self.overview.person
+        CarerDialog(self.session, person.id, person.display_name, self).open()
+
+    def _clear_cared_for(self) -> None:
+        """They no longer care for that person (the session's change signal redraws the page)."""
+        if self.overview is None or self.overview.cares_for is None:
+            return
+        person_id = self.overview.person.id
+        self.clear_carer_button.setEnabled(False)
+        self.session.write(lambda ws: ws.prescribing.set_carer_of(person_id, None))
+
     def _visit(self) -> None:
         if self.overview is None:
             return
         if self.overview.unfinished_visit_id:
             self.open_visit.emit(self.overview.unfinished_visit_id)
         else:
-            self.start_visit.emit(self.overview.person.id)
+            self.start_visit.emit(self.overview.person.id, self.place.value)
 
     def _open_entry(self, index: QModelIndex) -> None:
         if not index.isValid():

@@ -540,15 +540,22 @@ class VisitScreen(QWidget):
     def person_id(self) -> str | None:
         return self.summary.person.id if self.summary else None
 
-    def start(self, person_id: str, corrects: VisitSummary | None = None) -> None:
-        """A new visit today (or a correction of a signed one, starting from its words)."""
+    def start(
+        self,
+        person_id: str,
+        corrects: VisitSummary | None = None,
+        place: VisitPlace = VisitPlace.HOME,
+    ) -> None:
+        """A new visit today at `place` (or a correction of a signed one, starting from its
+        words and keeping its place: a correction changes what was written, not where)."""
         self.clear()
+        where = corrects.record.visit.place if corrects is not None else place
 
         def begin(ws: Workspace) -> Changes:
             changes = ws.visits.start(
                 person_id,
                 date.today(),
-                VisitPlace.HOME,
+                where,
                 corrects_visit_id=corrects.record.visit.id if corrects else None,
             )
             if corrects is not None:
