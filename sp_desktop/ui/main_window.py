@@ -1,4 +1,4 @@
-"""The main window: caseload, person and visit screens, the lock, and the status bar."""
+"""The main window: caseload, person, visit and directory screens, the lock, the status bar."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QWidget
 
+from sp_desktop.domain.choices import VisitPlace
+from sp_desktop.services.settings import IDLE_MINUTES, WINDOW_GEOMETRY, Settings
 from sp_desktop.services.visit_summary import ResumableVisit, resumable_visits
 from sp_desktop.services.workspace import Changes
 from sp_desktop.store.database import store_exists
@@ -13,16 +15,16 @@ from sp_desktop.store.database import store_exists
 from sp_desktop.ui.dialogs.first_run import FirstRunWizard
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
 from sp_desktop.ui.dialogs.resume import ResumeDialog
-from sp_desktop.ui.dialogs.settings import SettingsDialog
+from sp_desktop.ui.dialogs.settings import open_settings
 from sp_desktop.ui.dialogs.unlock import UnlockDialog
 from sp_desktop.ui.dialogs.visit_pack import VisitPackDialog
 from sp_desktop.ui.idle import IdleWatcher
 from sp_desktop.ui.screens.caseload import CaseloadScreen
+from sp_desktop.ui.screens.directory import DirectoryScreen
 from sp_desktop.ui.screens.locked import LockedScreen
 from sp_desktop.ui.screens.person import PersonScreen
 from sp_desktop.ui.screens.visit import VisitScreen
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.settings import IDLE_MINUTES, WINDOW_GEOMETRY, Settings
 from sp_desktop.ui.sync.office import OfficeSync
 
 QUIT_WAIT_MS = 15_000
@@ -47,7 +49,9 @@ class MainWindow(QMainWindow):
         self.caseload = CaseloadScreen(session, settings)
         self.person = PersonScreen(session)
         self.visit = VisitScreen(session)
-        for screen in (self.locked_screen, self.caseload, self.person, self.visit):
+        self.directory = DirectoryScreen(session)
+        self._before_directory: QWidget | None = None
+        for screen in (self.locked_screen, self.caseload, self.person, self.visit, self.directory):
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
 
@@ -56,6 +60,7 @@ class MainWindow(QMainWindow):
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(self.toolbar)
         self.caseload_action = self._action("Caseload", "Ctrl+1", self.show_caseload)
+        self.directory_action = self._action("Directory", "Ctrl+2", self.show_directory)
         self.add_action = self._action("Add a person", "Ctrl+N", self.add_person)
         self.visit_pack_action = self._action("Visit pack…", "", self.open_visit_pack)
         self.settings_action = self._action("Settings", "", self.open_settings)
@@ -87,6 +92,8 @@ class MainWindow(QMainWindow):
         self.person.open_visit.connect(self.open_visit)
         self.visit.closed.connect(self.show_person)
         self.visit.signed.connect(self._visit_signed)
+        self.directory.back.connect(self._leave_directory)
+        session.settings_changed.connect(self._settings_changed)
         session.unlocked.connect(self._unlocked)
         session.locked.connect(self._locked)
         session.changed.connect(self._changed)
@@ -165,6 +172,7 @@ class MainWindow(QMainWindow):
         self.lock_state.setText(f"Unlocked — working as {self.session.adviser or 'adviser'}")
         self.lock_action.setEnabled(True)
         self.caseload_action.setEnabled(True)
+        self.directory_action.setEnabled(True)
         self.add_action.setEnabled(True)
         self.visit_pack_action.setEnabled(True)
         self.stack.setCurrentWidget(self.caseload)
@@ -196,6 +204,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.lock_action,
             self.caseload_action,
+            self.directory_action,
             self.add_action,
             self.visit_pack_action,
         ):
@@ -224,9 +233,26 @@ class MainWindow(QMainWindow):
         self.person.show_person(person_id)
         self.person.visit_button.setFocus()
 
-    def start_visit(self, person_id: str) -> None:
+    def start_visit(self, person_id: str, place: str = VisitPlace.HOME.value) -> None:
         self.stack.setCurrentWidget(self.visit)
-        self.visit.start(person_id)
+        self.visit.start(person_id, place=VisitPlace(place))
+
+    def show_directory(self) -> None:
+        """The directory of services on its own; Back returns to the person or the caseload."""
+        if not self.session.is_unlocked or self.stack.currentWidget() is self.directory:
+            return
+        if self.stack.currentWidget() is self.visit:
+            self.visit.close_visit()  # saves what was typed, like leaving for the caseload
+        self._before_directory = self.stack.currentWidget()
+        self.stack.setCurrentWidget(self.directory)
+        self.directory.start()
+
+    def _leave_directory(self) -> None:
+        if self._before_directory is self.person and self.person.person_id:
+            self.stack.setCurrentWidget(self.person)
+            self.person.visit_button.setFocus()
+        else:
+            self.show_caseload()
 
     def open_visit(self, visit_id: str) -> None:
         self.stack.setCurrentWidget(self.visit)
@@ -249,9 +275,7 @@ class MainWindow(QMainWindow):
             VisitPackDialog(self.session, self).open()
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
-        dialog.accepted.connect(self._settings_changed)
-        dialog.open()
+        open_settings(self.session, self)
 
     def _settings_changed(self) -> None:
         if self.idle is not None:
@@ -263,6 +287,8 @@ class MainWindow(QMainWindow):
             self.show_caseload()
         elif current is self.visit:
             self.visit.close_visit()
+        elif current is self.directory:
+            self._leave_directory()
 
     def _find(self) -> None:
         if self.session.is_unlocked:
