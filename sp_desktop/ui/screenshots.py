@@ -130,6 +130,12 @@ def main_shots(camera: Camera, folder: Path) -> None:
     model = window.caseload.model
     rows = [model.caseload_row(r) for r in range(model.rowCount())]
     rich = next(r for r in rows if r.stage is Stage.PRESCRIBED and r.last_contact)
+    partner = next(r for r in rows if r.person_id != rich.person_id)
+    # A carer link, so the person page shows how it reads (the demo data has none).
+    window.session.write(
+        lambda ws: ws.prescribing.set_carer_of(rich.person_id, partner.person_id)
+    )
+    settle(window)
     window.show_person(rich.person_id)
     wait(lambda: window.person.overview is not None)
     settle(window)
@@ -210,6 +216,19 @@ def main_shots(camera: Camera, folder: Path) -> None:
     wait(lambda: "Nobody to talk to" in visit.finish_view.toPlainText())
     settle(window)
     camera.shoot(window, "14-visit-finish")
+
+    window.show_directory()
+    wait(lambda: window.directory.search.model.rowCount() > 0)
+    settle(window)
+    camera.shoot(window, "16-directory")
+
+    window.open_settings()
+    from sp_desktop.ui.dialogs.settings import SettingsDialog
+
+    wait(lambda: any(d.isVisible() for d in window.findChildren(SettingsDialog)))
+    settings = next(d for d in window.findChildren(SettingsDialog) if d.isVisible())
+    camera.shoot(settings, "17-settings")
+    settings.reject()
 
     window.lock()
     settle(window)

@@ -67,6 +67,8 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.settings = settings
         self.setWindowTitle("Settings")
+        # Wide enough for an email address and the error lines under the fields, at any font size.
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 64)
         self.idle = QSpinBox()
         self.idle.setRange(IDLE_MINUTES.minimum or 1, IDLE_MINUTES.maximum or 60)
         self.idle.setValue(settings.get(IDLE_MINUTES))
