@@ -60,7 +60,6 @@ class CarerDialog(QDialog):
         self.found.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.found.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.count = label("", "quiet")
-        self.count.setAccessibleName("How many were found")
         self.problem = label("", "error")
         self.problem.hide()
         self.save_button = QPushButton("Save: they care for this person")

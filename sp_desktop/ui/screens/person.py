@@ -128,9 +128,7 @@ class PersonScreen(QWidget):
         referral_layout.addWidget(self.referral)
 
         self.cares_for = label("")
-        self.cares_for.setAccessibleName("Who they care for")
         self.cared_for_by = label("")
-        self.cared_for_by.setAccessibleName("Who cares for them")
         self.carer_button = QPushButton("Choose who they care for…")
         self.clear_carer_button = QPushButton("Clear")
         self.clear_carer_button.setAccessibleName("Clear who they care for")
