@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sp_desktop.sync.client import SyncProgress, SyncResult
 
@@ -12,7 +19,7 @@ from sp_desktop.ui.sync.controller import SyncController, SyncView
 
 
 def progress_words(report: SyncProgress) -> str:
-    """'Sent 12 · 28 to send · received 140', said in words so no one needs the bar itself."""
+    """'Syncing: sent 12 · 28 to send · received 140': in words, so no one needs the bar."""
     parts = [f"sent {report.pushed}"]
     if report.waiting:
         parts.append(f"{report.waiting} to send")
@@ -63,18 +70,26 @@ class SyncStatusWidget(QWidget):
         self.progress_bar.setAccessibleName("Sync progress")
         self.progress_bar.setRange(0, 0)  # busy until the first report says how many
         self.progress_bar.setTextVisible(True)
-        self.progress_bar.setMaximumWidth(320)
+        # Narrow: the counts themselves are said in words beside it (`message`).
+        self.progress_bar.setFixedWidth(self.fontMetrics().horizontalAdvance("Starting sync…")
+                                        + 40)
         self.stop_button = self._button("Stop sync", "Stop the sync; nothing exchanged is lost")
         self.sync_button = self._button("Sync now", "Send changes to the office and get theirs")
         self.resolve_button = self._button("Resolve conflicts…", "Choose between two versions")
         self.register_button = self._button(
             "Register this laptop…", "Connect this laptop to the office server")
-        layout = QHBoxLayout(self)
+        # Two rows: the standing facts and buttons, then (only when there is one) the warning
+        # or how the last sync went, with the whole width to be read in.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.warning, self.message, self.state, self.progress_bar,
-                       self.stop_button, self.resolve_button, self.sync_button,
-                       self.register_button):
-            layout.addWidget(widget)
+        layout.setSpacing(2)
+        facts = QHBoxLayout()
+        for widget in (self.state, self.progress_bar, self.stop_button, self.resolve_button,
+                       self.sync_button, self.register_button):
+            facts.addWidget(widget)
+        layout.addLayout(facts)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.message)
         self.stop_button.clicked.connect(controller.cancel)
         self.sync_button.clicked.connect(self.sync_requested)
         self.resolve_button.clicked.connect(self.resolve_requested)
@@ -98,8 +113,6 @@ class SyncStatusWidget(QWidget):
     def text(self) -> str:
         """Everything the corner says, as one sentence (what tests and screen readers read)."""
         parts = [self.warning.text(), self.message.text(), self.state.text()]
-        if self.progress_bar.isVisibleTo(self):
-            parts.append(self.progress_bar.text())
         return " ".join(part for part in parts if part)
 
     # --- showing ---------------------------------------------------------------------------------
@@ -132,8 +145,9 @@ class SyncStatusWidget(QWidget):
     def _started(self, automatic: bool) -> None:
         self.progress_bar.setRange(0, 0)
         self.progress_bar.setFormat("Starting sync…")
-        self.message.setText("Syncing with the office by itself…" if automatic else "")
-        self.message.setVisible(automatic)
+        self.message.setText("Syncing with the office by itself…" if automatic
+                             else "Syncing with the office…")
+        self.message.show()
         self.progress_bar.show()
         self.stop_button.show()
         self.sync_button.hide()
@@ -143,10 +157,14 @@ class SyncStatusWidget(QWidget):
         if total:
             self.progress_bar.setRange(0, total)
             self.progress_bar.setValue(report.pushed)
+            self.progress_bar.setFormat("%p% sent")
         else:
             self.progress_bar.setRange(0, 0)  # nothing to send: only receiving, size unknown
-        self.progress_bar.setFormat(progress_words(report))
-        self.progress_bar.setAccessibleDescription(progress_words(report))
+            self.progress_bar.setFormat("Receiving…")
+        words = progress_words(report)
+        self.progress_bar.setAccessibleDescription(words)
+        self.message.setText(words)
+        self.message.show()
 
     def _finished(self, result: SyncResult) -> None:
         self.message.setText(result_words(result))
