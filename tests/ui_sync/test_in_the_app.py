@@ -17,6 +17,7 @@ from sp_desktop.store.schema import outbox, store_meta
 from sp_desktop.sync.client import SyncClient, SyncProgress, register_device
 from sp_desktop.sync.conflicts import list_conflicts
 
+from sp_desktop.ui.dialogs.first_run import FirstRunWizard
 from sp_desktop.ui.main_window import MainWindow
 from sp_desktop.ui.sync.conflicts import ConflictDialog
 
@@ -181,6 +182,11 @@ def test_a_revoked_laptop_is_told_and_returns_calmly_to_first_run_with_the_store
     assert not list(data_dir.glob(DATABASE_NAME + "*"))
     box.accept()
 
+    # Calm, not stuck: the way on is setting the laptop up afresh.
+    click(qtbot, window.locked_screen.unlock_button)
+    wizard = wait_for(qtbot, window, FirstRunWizard)
+    wizard.reject()
+
 
 def test_a_dropped_connection_says_so_calmly_and_keeps_everything_queued(
     qtbot: QtBot, window: MainWindow, server: RunningServer,
@@ -277,3 +283,29 @@ def test_sync_starts_by_itself_when_the_office_becomes_reachable(
             "Sync finished" in status.message.text()
     finally:
         proxy.stop()
+
+
+def test_the_directory_published_by_the_office_arrives_with_a_sync(
+    qtbot: QtBot, window: MainWindow, server: RunningServer,
+    make_adviser: Callable[..., Adviser], person_id: str, tmp_path: Path,
+) -> None:
+    import json
+
+    from sp_desktop.services.directory import directory_of
+
+    entry = {"id": f"svc-walk-{person_id[-6:]}", "name": "Walking for health, Mill Lane",
+             "category": "physical_activity", "free": True, "waiting_weeks": 2,
+             "last_checked": "2026-03-01", "wellbeing_tags": '["be_active", "connect"]'}
+    published = tmp_path / "directory.json"
+    published.write_text(json.dumps([entry]), encoding="utf-8")
+    server.cli("directory", "import", str(published))
+
+    unlock(qtbot, window)
+    register(qtbot, window, server.url, make_adviser())
+    changed: list[object] = []
+    window.session.changed.connect(changed.append)
+    result = sync_now(qtbot, window)
+    assert "services" in result.tables
+    assert any("services" in getattr(c, "tables", ()) for c in changed)  # screens redraw it
+    found = directory_of(window.session.ws).search(words="Walking Mill")
+    assert [s.name for s in found] == ["Walking for health, Mill Lane"]
