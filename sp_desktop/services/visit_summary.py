@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import NoResultFound
-
 from sp_desktop.domain.choices import VisitStatus
+from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.people import Concern, Person, Step
 from sp_desktop.domain.wellbeing import Assessment, ItemChange, change
 from sp_desktop.services.visits import VisitRecord
@@ -96,7 +95,7 @@ def resumable_visits(ws: Workspace) -> list[ResumableVisit]:
             continue
         try:
             record = ws.visits.get(key.removeprefix(VISIT_DRAFT_PREFIX))
-        except NoResultFound:  # a draft for a visit that is gone is simply not offered
+        except ValidationError:  # a draft for a visit that is gone is simply not offered
             continue
         visit = record.visit
         if visit.status is VisitStatus.SIGNED:
