@@ -20,7 +20,7 @@ from sp_desktop.services.sync_status import (
     probe_office,
     read_overview,
 )
-from sp_desktop.services.workspace import Changes, Workspace
+from sp_desktop.services.workspace import Changes
 from sp_desktop.store.errors import StoreLocked
 from sp_desktop.sync.client import (
     DeviceRevoked,
@@ -346,11 +346,10 @@ class SyncController(QObject):
             return register_device(ws.store, server_url, adviser, password, label=label,
                                    **options)
 
-        return self.session.tasks.run(
-            work, lambda reg: self._registered(ws, reg), self._register_failed,
-            name="register device")
+        return self.session.tasks.run(work, self._registered, self._register_failed,
+                                      name="register device")
 
-    def _registered(self, ws: Workspace, registration: Registration) -> None:
+    def _registered(self, registration: Registration) -> None:
         # Registration stored the office's team in the store; ws.team reads it from there.
         self.reachable = True
         self.auto.was_reachable = True
