@@ -248,9 +248,17 @@ class DirectorySearch(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # The name takes the spare width; the other columns get fixed shares (long text is
+        # elided here and shown in full beside the table), so nothing needs a sideways scroll.
+        header.setStretchLastSection(False)
+        character = self.fontMetrics().averageCharWidth()
+        widths = {"Kind": 24, "Area": 15, "When": 22, "Cost": 12}  # in characters
+        for column, title in enumerate(COLUMNS):
+            if title in widths:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(column, widths[title] * character)
+            else:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.count = label("", "quiet")
         self.count.setAccessibleName("How many were found")
         self.details = label("Choose an activity to see everything about it.")
@@ -280,8 +288,8 @@ class DirectorySearch(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(results)
         split.addWidget(details_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
