@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from sp_desktop.domain.text import fold
 from sp_desktop.services.caseload import CaseloadFilter, CaseloadRow, Stage
 
 from sp_desktop.ui.fields import nice_date
-
-Index = QModelIndex | QPersistentModelIndex
+from sp_desktop.ui.models.table import ColumnsModel, Index
 
 NAME, PRACTICE, STAGE, NEXT_DUE, LAST_CONTACT = range(5)
 COLUMNS = ("Name", "GP practice", "Stage", "Next thing due", "Last contact")
@@ -85,8 +84,10 @@ def prepare(rows: Iterable[CaseloadRow], column: int, today: date) -> PreparedCa
     )
 
 
-class CaseloadModel(QAbstractTableModel):
+class CaseloadModel(ColumnsModel):
     """People on the caseload. Attributes: `query`, `which` (filter), `today`."""
+
+    columns = COLUMNS
 
     def __init__(self, today: Callable[[], date] = date.today) -> None:
         super().__init__()
@@ -213,19 +214,8 @@ class CaseloadModel(QAbstractTableModel):
 
     # --- Qt model ------------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._shown)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._shown)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._shown):

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from sp_desktop.domain.people import Step
 
 from sp_desktop.ui.fields import nice_date
+from sp_desktop.ui.models.table import ColumnsModel, Index
 
-Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Step, in their words", "By when", "Progress")
 
 
-class StepsModel(QAbstractTableModel):
+class StepsModel(ColumnsModel):
     """Steps in the order they were agreed; `replace` updates one after an edit or rating."""
+
+    columns = COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,19 +41,8 @@ class StepsModel(QAbstractTableModel):
     def row_of(self, step_id: str) -> int | None:
         return self._ids.index(step_id) if step_id in self._cache else None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):

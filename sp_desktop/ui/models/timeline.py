@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from sp_desktop.services.timeline import TimelineEntry, TimelineKind
 
 from sp_desktop.ui.fields import nice_date
+from sp_desktop.ui.models.table import ColumnsModel, Index
 
-Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("When", "What", "Details")
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class TimelineModel(QAbstractTableModel):
+class TimelineModel(ColumnsModel):
     """Holds the entries the timeline service worded; `entry(row)` gives one back."""
+
+    columns = COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
@@ -34,19 +36,8 @@ class TimelineModel(QAbstractTableModel):
     def entry(self, row: int) -> TimelineEntry:
         return self._entries[row]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._entries)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._entries):

@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelection,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
@@ -48,10 +45,10 @@ from sp_desktop.services.workspace import Workspace
 
 from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.fields import nice_date
+from sp_desktop.ui.models.table import ColumnsModel, Index
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
 
-Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Activity", "Kind", "Area", "When", "Cost")
 TYPING_PAUSE_MS = 120  # search once typing pauses, not on every key
 
@@ -96,9 +93,11 @@ def _wait_words(weeks: int | None) -> str:
     return f"About {weeks} week{'s' if weeks != 1 else ''}"
 
 
-class ServicesModel(QAbstractTableModel):
+class ServicesModel(ColumnsModel):
     """Search results: service ids plus their entries. With `choosing`, the first column has
     a tick box per row (Space toggles it) and `chosen` lists the ticked ids in order."""
+
+    columns = COLUMNS
 
     chosen_changed = Signal()
 
@@ -133,19 +132,8 @@ class ServicesModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, 0), self.index(row, 0))
         self.chosen_changed.emit()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):

@@ -11,9 +11,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
     QItemSelection,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -52,11 +50,10 @@ from sp_desktop.services.workspace import Changes, Workspace
 from sp_desktop.ui.dialogs.closing_review import ClosingReviewDialog
 from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.fields import FormErrors, nice_date, parse_date, typed_date
+from sp_desktop.ui.models.table import ColumnsModel, Index
 from sp_desktop.ui.screens.directory import DirectorySearch
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 def referral_words(details: PrescriptionDetails) -> str:
@@ -81,10 +78,8 @@ def status_words(details: PrescriptionDetails) -> str:
 # --- models ------------------------------------------------------------------------------------
 
 
-class _Table(QAbstractTableModel):
+class _Table(ColumnsModel):
     """A read-only table of ids and a row cache; subclasses say what each cell shows."""
-
-    columns: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         super().__init__()
@@ -103,19 +98,8 @@ class _Table(QAbstractTableModel):
     def row_of(self, item_id: str) -> int | None:
         return self._ids.index(item_id) if item_id in self._cache else None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.columns):
-            return self.columns[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
