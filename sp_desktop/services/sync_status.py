@@ -15,7 +15,13 @@ from sp_desktop.domain.hlc import HlcStamp
 from sp_desktop.store.database import Store
 from sp_desktop.sync import local
 from sp_desktop.sync.client import SyncStatus, sync_status
-from sp_desktop.sync.conflicts import ConflictView, list_conflicts
+from sp_desktop.sync.conflicts import (
+    ConflictView,
+    RejectedChange,
+    dismiss_rejected,
+    list_conflicts,
+    rejected_changes,
+)
 from sp_desktop.sync.merge import DELETED, KEPT
 from sp_desktop.sync.protocol import HEALTH_PATH
 
@@ -263,6 +269,7 @@ RECORD_WORDS = {
     "steps": "step",
     "prescriptions": "activity",
     "follow_ups": "follow-up",
+    "services": "directory entry",
 }
 
 
@@ -344,3 +351,84 @@ def _card(view: ConflictView, names: dict[str, str], device: str, now: datetime)
         person_id=view.person_id,
         table=view.table,
     )
+
+
+# --- changes the office refused, as the adviser reads them --------------------------------------
+
+KIND_WORDS = {"upsert": "Saved", "append": "Added", "delete": "Deleted"}
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedCard:
+    """One change the office refused, in the adviser's words.
+
+    `title` says which record ('Edith Jones: visit'), `when` when the office refused it,
+    `reason` the office's own words ("" when it gave none); `person_id` lets a screen offer
+    to open the person.
+    """
+
+    op_id: str
+    person_name: str
+    record: str
+    action: str
+    when: str
+    reason: str
+    person_id: str | None
+    table: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.person_name}: {self.record}"
+
+    @property
+    def details(self) -> str:
+        """The whole card as sentences, for the detail pane and screen readers."""
+        whose = f" for {self.person_name}" if self.person_id else ""
+        said = (f"The office said: {self.reason}" if self.reason
+                else "The office gave no reason: please ask your office about it.")
+        return (f"{self.action} {self.record}{whose}. "
+                f"The office refused it {self.when}.\n\n{said}")
+
+
+def _person_of(change: RejectedChange) -> str | None:
+    # A person's own row names no person: the row is the person.
+    return change.person_id or (change.row_id if change.table == "people" else None)
+
+
+def refused_cards(ws: Workspace, *, now: datetime | None = None) -> list[RefusedCard]:
+    """The refused changes still to be read, oldest first, with names read through services."""
+    now = now or datetime.now(UTC)
+    changes = rejected_changes(ws.store)
+    names: dict[str, str] = {}
+    for person_id in {p for c in changes if (p := _person_of(c))}:
+        try:
+            names[person_id] = ws.people.get(person_id).display_name
+        except (SpDesktopError, LookupError):
+            # Removed since, or never on this laptop: still say it was about a person.
+            names[person_id] = "Someone on your caseload"
+    return [_refused_card(c, names, now) for c in changes]
+
+
+def _refused_card(change: RejectedChange, names: dict[str, str], now: datetime) -> RefusedCard:
+    person_id = _person_of(change)
+    if person_id:
+        who = names.get(person_id, "Someone on your caseload")
+    else:
+        who = "The directory" if change.table == "services" else "No one in particular"
+    refused = _parse_time(change.refused_at)
+    reason = change.reason.strip()
+    return RefusedCard(
+        op_id=change.op_id,
+        person_name=who,
+        record=RECORD_WORDS.get(change.table, change.table.replace("_", " ")),
+        action=KIND_WORDS.get(change.kind, "Changed"),
+        when=when_words(refused, now) if refused else "at an unknown time",
+        reason=reason[:1].upper() + reason[1:],
+        person_id=person_id,
+        table=change.table,
+    )
+
+
+def dismiss_refused(ws: Workspace, op_id: str) -> None:
+    """The adviser has read a refused change: it leaves the list (and the status count)."""
+    dismiss_rejected(ws.store, op_id)

@@ -105,7 +105,8 @@ def test_status_corner_and_conflict_dialog_are_named_and_keyboard_reachable(
     sync_action = window.office_sync.sync_action
     assert sync_action.shortcut().toString() == "Ctrl+Shift+S"
     assert [a.text() for a in menu.actions()] == [
-        "&Register this laptop…", "&Sync now", "S&top sync", "Resolve &conflicts…"]
+        "&Register this laptop…", "&Sync now", "S&top sync", "Resolve &conflicts…",
+        "Changes the office &refused…"]
     assert not window.office_sync.resolve_action.isEnabled()  # nothing to resolve
 
     window.office_sync.open_conflicts()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.sync.conflicts import ConflictDialog
 from sp_desktop.ui.sync.controller import SyncController, SyncView
+from sp_desktop.ui.sync.refused import RefusedDialog
 from sp_desktop.ui.sync.register import RegisterDialog
 from sp_desktop.ui.sync.status import SyncStatusWidget
 
@@ -28,7 +29,8 @@ class OfficeSync(QObject):
 
     Signal: store_wiped(str message) (relayed, for the window to show its first-run screen).
     Attributes: `controller`, `status` (the status bar widget), `menu`, `register_action`,
-    `sync_action`, `stop_action`, `resolve_action`, `register_dialog`, `conflict_dialog`.
+    `sync_action`, `stop_action`, `resolve_action`, `refused_action`, `register_dialog`,
+    `conflict_dialog`, `refused_dialog`.
     """
 
     store_wiped = Signal(str)
@@ -41,16 +43,20 @@ class OfficeSync(QObject):
         self.status = SyncStatusWidget(self.controller)
         self.register_dialog: RegisterDialog | None = None
         self.conflict_dialog: ConflictDialog | None = None
+        self.refused_dialog: RefusedDialog | None = None
 
         self.menu = QMenu("&Office sync", window)
         self.register_action = self._action("&Register this laptop…", "", self.open_register)
         self.sync_action = self._action("&Sync now", SYNC_SHORTCUT, self.sync_now)
         self.stop_action = self._action("S&top sync", "", self.controller.cancel)
         self.resolve_action = self._action("Resolve &conflicts…", "", self.open_conflicts)
+        self.refused_action = self._action("Changes the office &refused…", "",
+                                           self.open_refused)
 
         self.status.sync_requested.connect(self.sync_now)
         self.status.register_requested.connect(self.open_register)
         self.status.resolve_requested.connect(self.open_conflicts)
+        self.status.refused_requested.connect(self.open_refused)
         self.controller.status_changed.connect(self._update_actions)
         self.controller.needs_registration.connect(self.open_register)
         self.controller.failed.connect(self._failed)
@@ -76,6 +82,8 @@ class OfficeSync(QObject):
         self.sync_action.setEnabled(unlocked and not view.running)
         self.stop_action.setEnabled(view.running)
         self.resolve_action.setEnabled(unlocked and conflicts > 0)
+        # Open even with none refused, so the adviser can check that nothing was.
+        self.refused_action.setEnabled(unlocked)
         self.register_action.setText("&Register this laptop…" if not registered
                                      else "&Register this laptop again…")
 
@@ -113,6 +121,23 @@ class OfficeSync(QObject):
 
     def _conflicts_closed(self) -> None:
         self.conflict_dialog = None
+
+    def open_refused(self) -> None:
+        if not self.session.is_unlocked:
+            return
+        if self.refused_dialog is not None and self.refused_dialog.isVisible():
+            self.refused_dialog.raise_()
+            return
+        self.refused_dialog = RefusedDialog(self.session, self.window)
+        self.refused_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.refused_dialog.destroyed.connect(self._refused_closed)
+        self.refused_dialog.dismissed.connect(lambda _op: self.controller.refresh())
+        self.refused_dialog.open()
+
+    def _refused_closed(self) -> None:
+        """Counts again: a dismissal that finished after the dialog closed is shown too."""
+        self.refused_dialog = None
+        self.controller.refresh()
 
     # --- telling the adviser -------------------------------------------------------------------
 

@@ -43,13 +43,15 @@ def result_words(result: SyncResult) -> str:
 class SyncStatusWidget(QWidget):
     """Shows the sync facts in words (never by colour alone) with buttons for what to do next.
 
-    Signals: sync_requested(), resolve_requested(), register_requested().
+    Signals: sync_requested(), resolve_requested(), refused_requested(), register_requested().
     Attributes: `state` (the summary line), `warning`, `message` (how the last sync went),
-    `progress_bar`, `stop_button`, `sync_button`, `resolve_button`, `register_button`.
+    `progress_bar`, `stop_button`, `sync_button`, `resolve_button`, `refused_button`,
+    `register_button`.
     """
 
     sync_requested = Signal()
     resolve_requested = Signal()
+    refused_requested = Signal()
     register_requested = Signal()
 
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
@@ -76,6 +78,8 @@ class SyncStatusWidget(QWidget):
         self.stop_button = self._button("Stop sync", "Stop the sync; nothing exchanged is lost")
         self.sync_button = self._button("Sync now", "Send changes to the office and get theirs")
         self.resolve_button = self._button("Resolve conflicts…", "Choose between two versions")
+        self.refused_button = self._button(
+            "Refused changes…", "Read the changes the office would not accept")
         self.register_button = self._button(
             "Register this laptop…", "Connect this laptop to the office server")
         # Two rows: the standing facts and buttons, then (only when there is one) the warning
@@ -85,7 +89,7 @@ class SyncStatusWidget(QWidget):
         layout.setSpacing(2)
         facts = QHBoxLayout()
         for widget in (self.state, self.progress_bar, self.stop_button, self.resolve_button,
-                       self.sync_button, self.register_button):
+                       self.refused_button, self.sync_button, self.register_button):
             facts.addWidget(widget)
         layout.addLayout(facts)
         layout.addWidget(self.warning)
@@ -93,6 +97,7 @@ class SyncStatusWidget(QWidget):
         self.stop_button.clicked.connect(controller.cancel)
         self.sync_button.clicked.connect(self.sync_requested)
         self.resolve_button.clicked.connect(self.resolve_requested)
+        self.refused_button.clicked.connect(self.refused_requested)
         self.register_button.clicked.connect(self.register_requested)
         controller.status_changed.connect(self.show_view)
         controller.started.connect(self._started)
@@ -125,7 +130,7 @@ class SyncStatusWidget(QWidget):
             self.warning.hide()
             self.message.hide()
             for widget in (self.progress_bar, self.stop_button, self.sync_button,
-                           self.resolve_button, self.register_button):
+                           self.resolve_button, self.refused_button, self.register_button):
                 widget.hide()
             return
         self.state.setText(words.summary)
@@ -139,6 +144,10 @@ class SyncStatusWidget(QWidget):
         self.resolve_button.setText(
             "Resolve conflicts…" if conflicts != 1 else "Resolve a conflict…")
         self.resolve_button.setVisible(conflicts > 0)
+        refused = view.overview.status.rejected
+        self.refused_button.setText(
+            "Refused changes…" if refused != 1 else "Refused change…")
+        self.refused_button.setVisible(refused > 0)
         self.progress_bar.setVisible(view.running)
         self.stop_button.setVisible(view.running)
 

@@ -1,0 +1,216 @@
+"""Changes the office refused: each one in the adviser's words, read and then dismissed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sp_desktop.services.sync_status import RefusedCard, dismiss_refused, refused_cards
+from sp_desktop.services.workspace import Workspace
+
+from sp_desktop.ui.session import Session
+from sp_desktop.ui.style import heading, label, set_role
+
+Index = QModelIndex | QPersistentModelIndex
+
+EXPLAIN = (
+    "The office would not accept these changes, so they were set aside; nothing else waited "
+    "behind them. Read what the office said, put right anything that needs it (or ask your "
+    "office), then dismiss the change from this list."
+)
+
+
+class RefusedListModel(QAbstractListModel):
+    """The refused changes, by op id (a handful at most; each card is small)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ids: list[str] = []
+        self._cards: dict[str, RefusedCard] = {}
+
+    def set_cards(self, cards: Iterable[RefusedCard]) -> None:
+        self.beginResetModel()
+        listed = list(cards)
+        self._ids = [card.op_id for card in listed]
+        self._cards = {card.op_id: card for card in listed}
+        self.endResetModel()
+
+    def card(self, row: int) -> RefusedCard | None:
+        if 0 <= row < len(self._ids):
+            return self._cards[self._ids[row]]
+        return None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        card = self.card(index.row()) if index.isValid() else None
+        if card is None:
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return card.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{card.title} — refused: {card.reason or 'no reason given'}"
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class RefusedDialog(QDialog):
+    """Lists the refused changes; the adviser reads one and dismisses it.
+
+    Signal: dismissed(op_id) once a change has left the list in the store.
+    Attributes: `model`, `list`, `title`, `details` (the whole change in words),
+    `dismiss_button`, `outcome` (what the last dismissal did), `close_button`.
+    """
+
+    dismissed = Signal(str)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle("Changes the office refused")
+        self.model = RefusedListModel(self)  # owned by the dialog: deleted with it, here
+        self.list = QListView()
+        self.list.setModel(self.model)
+        self.list.setAccessibleName("Changes the office refused")
+        self.list.setMaximumWidth(320)
+        self.title = heading("", 3)
+        self.title.setAccessibleName("Refused change")
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setTabChangesFocus(True)  # Tab moves on; the text is read, not typed into
+        self.details.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByKeyboard
+            | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.details.setAccessibleName("What was refused and why")
+        self.dismiss_button = QPushButton("&Dismiss, I have read it")
+        self.dismiss_button.setAccessibleName("Dismiss, I have read it")
+        self.dismiss_button.setAccessibleDescription(
+            "Takes this change off the list. It is not sent again.")
+        set_role(self.dismiss_button, "primary")
+        self.outcome = label("", "notice")
+        self.outcome.setAccessibleName("What happened")
+        self.outcome.hide()
+        self.close_button = QPushButton("Close")
+        self.close_button.setAccessibleName("Close")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Changes the office refused", 2))
+        layout.addWidget(label(EXPLAIN))
+        body = QHBoxLayout()
+        body.addWidget(self.list)
+        detail = QVBoxLayout()
+        detail.addWidget(self.title)
+        detail.addWidget(self.details, 1)
+        detail.addWidget(self.dismiss_button, 0, Qt.AlignmentFlag.AlignRight)
+        body.addLayout(detail, 1)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.outcome)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.close_button)
+        layout.addLayout(row)
+        self.setMinimumSize(760, 400)
+        self.setTabOrder(self.list, self.details)
+        self.setTabOrder(self.details, self.dismiss_button)
+        self.setTabOrder(self.dismiss_button, self.close_button)
+
+        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        self.dismiss_button.clicked.connect(self.dismiss)
+        self.close_button.clicked.connect(self.accept)
+        self._busy = False
+        self._closed = False  # results arriving after the dialog has gone are dropped
+        self._show_card(None)
+        self.title.setText("Reading the refused changes…")
+        self.load()
+
+    def done(self, result: int) -> None:
+        self._closed = True
+        super().done(result)
+
+    # --- loading --------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Reads the refused changes in the background (names come through the services)."""
+        if self.session.is_unlocked:
+            self.session.read(refused_cards, self._loaded)
+
+    def _loaded(self, cards: list[RefusedCard]) -> None:
+        if self._closed:
+            return
+        self.model.set_cards(cards)
+        if not cards:
+            self._show_card(None)
+            self.close_button.setFocus()
+            return
+        self.list.setCurrentIndex(self.model.index(0, 0))
+        self.list.setFocus()
+
+    @property
+    def current(self) -> RefusedCard | None:
+        return self.model.card(self.list.currentIndex().row())
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_card(self.model.card(current.row()))
+
+    def _show_card(self, card: RefusedCard | None) -> None:
+        if card is None:
+            self.title.setText("Nothing here: the office has accepted everything you sent.")
+            self.details.setPlainText("")
+        else:
+            self.title.setText(card.title)
+            self.details.setPlainText(card.details)
+        self.dismiss_button.setEnabled(card is not None and not self._busy)
+
+    # --- dismissing -----------------------------------------------------------------------------
+
+    def dismiss(self) -> None:
+        """Takes the current change off the list, on the writer thread like any other write."""
+        card = self.current
+        if card is None or self._busy or not self.session.is_unlocked:
+            return
+        self._busy = True
+        self._show_card(card)
+
+        def forget(ws: Workspace) -> None:
+            dismiss_refused(ws, card.op_id)
+
+        self.session.write(forget, lambda _none: self._dismissed(card), self._failed)
+
+    def _dismissed(self, card: RefusedCard) -> None:
+        self._busy = False
+        if self._closed:
+            return  # dismissed in the store; closing the dialog already refreshed the count
+        self.dismissed.emit(card.op_id)
+        self.outcome.setText(f"Dismissed {card.title}. It will not be sent again.")
+        self.outcome.show()
+        self.load()
+
+    def _failed(self, error: BaseException) -> None:
+        self._busy = False
+        if not self._closed:
+            self._show_card(self.current)
+        self.session.tasks.on_error(error)
