@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,6 +95,26 @@ def _organisation_problem(value: str) -> str:
     return ""
 
 
+def _certificate_problem(value: str) -> str:
+    """Blank means the usual public certificates; otherwise a PEM file `ssl` can load.
+
+    Checked when saved, so a wrong path is a message beside the field rather than every sync
+    failing later with a TLS error nobody at a laptop can read.
+    """
+    text = value.strip()
+    if not text:
+        return ""
+    path = Path(text).expanduser()
+    if not path.is_file():
+        return "There is no file at that place: please choose the certificate file again."
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError):
+        return ("That file is not an office certificate SP Desktop can read (it should be a "
+                "PEM file, usually ending .pem or .crt). Please ask your office for it.")
+    return ""
+
+
 # --- the settings ------------------------------------------------------------------------------
 
 IDLE_MINUTES: Setting[int] = Setting(
@@ -141,6 +162,31 @@ LINK_WORKER_ORGANISATION: Setting[str] = Setting(
     label="Organisation",
     check=_organisation_problem,
 )
+SYNC_AUTOMATIC: Setting[bool] = Setting(
+    "sync_automatic",
+    bool,
+    True,
+    "Sync with the office by itself when it can be reached, without you pressing Sync now.",
+    label="Sync by itself",
+)
+SYNC_CHECK_MINUTES: Setting[int] = Setting(
+    "sync_check_minutes",
+    int,
+    1,
+    "How often to look for the office server (a tiny check: nothing is sent).",
+    minimum=1,
+    maximum=60,
+    label="Look for the office every",
+)
+OFFICE_CERTIFICATE: Setting[str] = Setting(
+    "office_certificate",
+    str,
+    "",
+    "Only if your office gave you one: its certificate file, so this laptop trusts the "
+    "office's own server. Leave blank otherwise.",
+    label="Office certificate",
+    check=_certificate_problem,
+)
 
 ALL: tuple[Setting[Any], ...] = (
     IDLE_MINUTES,
@@ -150,11 +196,19 @@ ALL: tuple[Setting[Any], ...] = (
     LINK_WORKER_PHONE,
     LINK_WORKER_EMAIL,
     LINK_WORKER_ORGANISATION,
+    SYNC_AUTOMATIC,
+    SYNC_CHECK_MINUTES,
+    OFFICE_CERTIFICATE,
 )
 WORK_CONTACT: tuple[Setting[str], ...] = (
     LINK_WORKER_PHONE,
     LINK_WORKER_EMAIL,
     LINK_WORKER_ORGANISATION,
+)
+OFFICE_CONNECTION: tuple[Setting[Any], ...] = (
+    SYNC_AUTOMATIC,
+    SYNC_CHECK_MINUTES,
+    OFFICE_CERTIFICATE,
 )
 
 

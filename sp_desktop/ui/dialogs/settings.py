@@ -1,12 +1,14 @@
-"""The settings an adviser may change: when to lock, and their own work contact details."""
+"""The settings an adviser may change: when to lock, their work contact details, the office link."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,6 +24,9 @@ from sp_desktop.services.settings import (
     LINK_WORKER_EMAIL,
     LINK_WORKER_ORGANISATION,
     LINK_WORKER_PHONE,
+    OFFICE_CERTIFICATE,
+    SYNC_AUTOMATIC,
+    SYNC_CHECK_MINUTES,
     WORK_CONTACT,
     Setting,
     Settings,
@@ -51,7 +56,9 @@ class SettingsDialog(QDialog):
     printout tells people to ring), never anything about the people they see: the settings file
     is not encrypted.
 
-    Attributes: `idle` (minutes box), `contact` (setting key -> its field with error line).
+    Attributes: `idle` (minutes box), `contact` (setting key -> its field with error line),
+    `sync_automatic` (check box), `sync_every` (minutes box), `certificate` (the office
+    certificate file's field with its error line), `choose_certificate` (opens a file picker).
     Signal: saved() once everything was written.
     """
 
@@ -99,6 +106,8 @@ class SettingsDialog(QDialog):
             self.contact[setting.key] = wrapped
             contact_form.addRow(setting.label, wrapped)
 
+        office_box = self._office_box(settings)
+
         save = QPushButton("Save")
         save.setDefault(True)
         set_role(save, "primary")
@@ -112,6 +121,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(heading("Settings", 2))
         layout.addWidget(lock_box)
         layout.addWidget(contact_box)
+        layout.addWidget(office_box)
         layout.addLayout(row)
         save.clicked.connect(self._save)
         cancel.clicked.connect(self.reject)
@@ -119,6 +129,54 @@ class SettingsDialog(QDialog):
             self.contact[focus.key].field.setFocus()
         else:
             self.idle.setFocus()
+
+    def _office_box(self, settings: Settings) -> QGroupBox:
+        """How this laptop reaches the office: sync by itself, how often, whose certificate."""
+        self.sync_automatic = QCheckBox(SYNC_AUTOMATIC.label)
+        self.sync_automatic.setChecked(settings.get(SYNC_AUTOMATIC))
+        self.sync_automatic.setAccessibleName("Sync with the office by itself")
+        self.sync_automatic.setToolTip(SYNC_AUTOMATIC.description)
+        self.sync_every = QSpinBox()
+        self.sync_every.setRange(SYNC_CHECK_MINUTES.minimum or 1,
+                                 SYNC_CHECK_MINUTES.maximum or 60)
+        self.sync_every.setValue(settings.get(SYNC_CHECK_MINUTES))
+        self.sync_every.setSuffix(" minutes")
+        self.sync_every.setAccessibleName("Look for the office every this many minutes")
+        self.sync_every.setToolTip(SYNC_CHECK_MINUTES.description)
+        edit = QLineEdit(settings.get(OFFICE_CERTIFICATE))
+        edit.setAccessibleName("Office certificate file")
+        edit.setPlaceholderText("optional: only if your office gave you one")
+        edit.setToolTip(OFFICE_CERTIFICATE.description)
+        self.certificate = FieldWithError(edit)
+        edit.textEdited.connect(lambda _text: self.certificate.clear_error())
+        self.choose_certificate = QPushButton("Choose…")
+        self.choose_certificate.setAccessibleName("Choose the office certificate file")
+        self.choose_certificate.clicked.connect(self._choose_certificate)
+        certificate_row = QHBoxLayout()
+        certificate_row.addWidget(self.certificate, 1)
+        certificate_row.addWidget(self.choose_certificate, 0, Qt.AlignmentFlag.AlignTop)
+
+        box = QGroupBox("Office connection")
+        form = QFormLayout(box)
+        form.addRow(self.sync_automatic)
+        form.addRow(SYNC_CHECK_MINUTES.label, self.sync_every)
+        form.addRow(label(OFFICE_CERTIFICATE.description, "quiet"))
+        form.addRow(OFFICE_CERTIFICATE.label, certificate_row)
+        return box
+
+    def _choose_certificate(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Choose the office certificate", "",
+            "Certificates (*.pem *.crt *.cer);;All files (*)")
+        if path:
+            self.certificate_field.setText(path)
+            self.certificate.clear_error()
+
+    @property
+    def certificate_field(self) -> QLineEdit:
+        edit = self.certificate.field
+        assert isinstance(edit, QLineEdit)
+        return edit
 
     def field(self, setting: Setting[str]) -> QLineEdit:
         """The line edit for one of the contact settings."""
@@ -140,10 +198,20 @@ class SettingsDialog(QDialog):
             else:
                 wrapped.clear_error()
                 values[setting.key] = text
+        certificate = self.certificate_field.text().strip()
+        wrong = problem(OFFICE_CERTIFICATE, certificate)
+        if wrong:
+            self.certificate.show_error(wrong)
+            first_wrong = first_wrong or self.certificate
+        else:
+            self.certificate.clear_error()
         if first_wrong is not None:
             first_wrong.field.setFocus()
             return
         self.settings.set(IDLE_MINUTES, self.idle.value())
+        self.settings.set(SYNC_AUTOMATIC, self.sync_automatic.isChecked())
+        self.settings.set(SYNC_CHECK_MINUTES, self.sync_every.value())
+        self.settings.set(OFFICE_CERTIFICATE, certificate)
         for setting in WORK_CONTACT:
             self.settings.set(setting, values[setting.key])
         self.saved.emit()

@@ -6,11 +6,13 @@ import platform
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from sp_desktop.domain.errors import SpDesktopError
+from sp_desktop.services.settings import OFFICE_CERTIFICATE, SYNC_AUTOMATIC, SYNC_CHECK_MINUTES
 from sp_desktop.services.sync_status import (
     AutoSync,
     StatusWords,
@@ -37,7 +39,6 @@ from sp_desktop.sync.client import (
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.tasks import Progress, Task
 
-PROBE_INTERVAL_MS = 60_000  # how often to look for the office: cheap, and soon enough on arrival
 REFRESH_DELAY_MS = 250  # edits come in bursts (autosave, a visit signed): count once after them
 # Fewer tries than the client's default: the adviser is watching a progress bar, and the next
 # reachability check tries again anyway.
@@ -75,8 +76,10 @@ class SyncController(QObject):
     needs_registration(), registered(Registration), register_failed(str message),
     store_wiped(str message) (the office revoked this laptop; the store is gone and the session
     locked).
-    Attributes: `automatic` (sync unasked), `auto` (its policy), `reachable` (last check),
-    `overview` (last facts read), `client_options` (passed to `SyncClient`), `probe_timer`.
+    Attributes: `automatic` (sync unasked: the "Sync by itself" setting), `auto` (its policy),
+    `reachable` (last check), `overview` (last facts read), `client_options` (passed to
+    `SyncClient`; the office certificate setting adds `verify`), `probe_timer` (its interval
+    is the "Look for the office every" setting unless `probe_interval_ms` was given).
     """
 
     status_changed = Signal(object)
@@ -94,14 +97,13 @@ class SyncController(QObject):
         self,
         session: Session,
         *,
-        automatic: bool = True,
-        probe_interval_ms: int = PROBE_INTERVAL_MS,
+        probe_interval_ms: int | None = None,
         client_options: dict[str, Any] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
-        self.automatic = automatic
+        self._probe_interval_ms = probe_interval_ms
         self.client_options = dict(DEFAULT_CLIENT_OPTIONS if client_options is None
                                    else client_options)
         self.auto = AutoSync()
@@ -114,8 +116,8 @@ class SyncController(QObject):
         self._latest = _Latest()
         self._checking = False
         self.probe_timer = QTimer(self)
-        self.probe_timer.setInterval(probe_interval_ms)
         self.probe_timer.timeout.connect(self.check)
+        self.apply_settings()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_DELAY_MS)
@@ -124,8 +126,36 @@ class SyncController(QObject):
         session.about_to_lock.connect(self._about_to_lock)
         session.locked.connect(self._locked)
         session.changed.connect(self._changed)
+        session.settings_changed.connect(self.apply_settings)
         if session.is_unlocked:
             self._unlocked()
+
+    # --- settings ------------------------------------------------------------------------------
+
+    @property
+    def automatic(self) -> bool:
+        """Read from the settings at each decision, so a change in Settings counts at once."""
+        return self.session.settings.get(SYNC_AUTOMATIC)
+
+    @automatic.setter
+    def automatic(self, value: bool) -> None:
+        self.session.settings.set(SYNC_AUTOMATIC, value)
+
+    def apply_settings(self) -> None:
+        """Takes up how often to look for the office (the adviser saved Settings)."""
+        interval = self._probe_interval_ms
+        if interval is None:
+            interval = self.session.settings.get(SYNC_CHECK_MINUTES) * 60_000
+        self.probe_timer.setInterval(interval)
+
+    def options(self) -> dict[str, Any]:
+        """What the sync client is given: `client_options`, plus the office's certificate
+        file as `verify` when the adviser set one (a self-signed office server)."""
+        options = dict(self.client_options)
+        certificate = self.session.settings.get(OFFICE_CERTIFICATE).strip()
+        if certificate:
+            options["verify"] = str(Path(certificate).expanduser())
+        return options
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -201,7 +231,7 @@ class SyncController(QObject):
             self.refresh()
             return
         store = self.session.ws.store
-        verify = self.client_options.get("verify", True)
+        verify = self.options().get("verify", True)
 
         def look() -> tuple[SyncOverview, bool | None]:
             overview = read_overview(store)
@@ -244,7 +274,7 @@ class SyncController(QObject):
         cancel = threading.Event()
         latest = self._latest
         latest.value = None
-        options = dict(self.client_options)
+        options = self.options()
 
         def work(control: Progress) -> tuple[SyncResult, SyncOverview]:
             def report(progress: SyncProgress) -> None:
@@ -338,7 +368,7 @@ class SyncController(QObject):
         """Registers this laptop in the background. The password goes to the office once and
         is not kept: not in the store, not in settings, not in this object."""
         ws = self.session.ws
-        options = {k: v for k, v in self.client_options.items() if k in ("verify", "timeout")}
+        options = {k: v for k, v in self.options().items() if k in ("verify", "timeout")}
         # The laptop's name tells the office which device is which in `sp-server device list`.
         label = platform.node()
 
