@@ -7,10 +7,10 @@ chain at that point and `verify_chain` says where.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import Connection, select
 
 from sp_desktop.domain.ids import new_id
@@ -31,8 +31,8 @@ class AuditEvent:
 
 
 def _digest(prev_hash: str, body: dict[str, object]) -> str:
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)  # compact UTF-8, sorted keys
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical).hexdigest()
 
 
 def _body(row: dict[str, object]) -> dict[str, object]:

@@ -120,9 +120,10 @@ class ChangeWriter:
         table_rows: list[tuple[Any, ...]] = []
         queued: list[tuple[Any, ...]] = []
         ids: list[str] = []
+        base_row = {**defaults, **meta}
         for values, person_id in zip(rows, person_ids, strict=True):
             # Every column present: a new row syncs whole.
-            fields = {**defaults, **values, **meta}
+            fields = {**base_row, **values}
             fields["id"] = row_id = values.get("id") or new_id()
             ids.append(row_id)
             table_rows.append(row_values(fields))

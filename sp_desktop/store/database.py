@@ -58,11 +58,12 @@ def store_exists(folder: Path) -> bool:
     return keyfile_path(folder).exists()
 
 
-def _keyed_connection(path: Path, data_key: bytes) -> sqlcipher.Connection:
+def _keyed_connection(path: Path, data_key: bytes, page_size: int) -> sqlcipher.Connection:
     """A connection whose very first statement sets the raw key; the key never leaves memory."""
     conn = sqlcipher.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
     conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
     conn.execute("PRAGMA cipher_compatibility = 4")
+    conn.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
     cipher_version = conn.execute("PRAGMA cipher_version").fetchone()
     if not cipher_version or not cipher_version[0]:
         conn.close()
@@ -82,12 +83,12 @@ def _keyed_connection(path: Path, data_key: bytes) -> sqlcipher.Connection:
     return conn
 
 
-def _engine(path: Path, data_key: Callable[[], bytes], *, writer: bool) -> Engine:
+def _engine(path: Path, data_key: Callable[[], bytes], page_size: int, *, writer: bool) -> Engine:
     """An engine whose connections fetch the key when made: once the store is locked, the
     engine holds no reference to key material and can make no new connection."""
     engine = create_engine(
         "sqlite://",
-        creator=lambda: _keyed_connection(path, data_key()),
+        creator=lambda: _keyed_connection(path, data_key(), page_size),
         module=sqlcipher,
         poolclass=QueuePool,
         # One writer connection serialises every write across threads; readers share a few.
@@ -124,8 +125,11 @@ class Store:
         self.store_id = keyfile.store_id
         self._keyfile = keyfile
         self._data_key: bytes | None = data_key
-        self.writer = _engine(database_path(folder), self._require_key, writer=True)
-        self.reader = _engine(database_path(folder), self._require_key, writer=False)
+        self.page_size = keyfile.page_size
+        self.writer = _engine(database_path(folder), self._require_key, self.page_size, writer=True)
+        self.reader = _engine(
+            database_path(folder), self._require_key, self.page_size, writer=False
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -310,7 +314,7 @@ class Store:
         folder.mkdir(exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         target_path = folder / f"{DATABASE_NAME}.{stamp}"
-        target = _keyed_connection(target_path, self._require_key())
+        target = _keyed_connection(target_path, self._require_key(), self.page_size)
         try:
             raw = self.reader.raw_connection()
             try:

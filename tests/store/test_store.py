@@ -162,6 +162,7 @@ def test_pragmas_protect_what_the_adviser_typed(workspace: Workspace) -> None:
         assert pragma("foreign_keys") == 1
         assert pragma("temp_store") == 2  # MEMORY
         assert pragma("cipher_version")
+        assert pragma("cipher_page_size") == "16384"  # recorded in the key file for later opens
 
 
 def test_integrity_report_and_backup_open_with_the_same_key(workspace: Workspace) -> None:

@@ -187,7 +187,7 @@ def make(folder: Path) -> None:
     keyfile, data_key, _recovery = KeyFile.create(
         STORE_ID, PASSPHRASE, Argon2Params(memory_kib=8192, iterations=1, lanes=1)
     )
-    engine = _engine(database_path(folder), lambda: data_key, writer=True)
+    engine = _engine(database_path(folder), lambda: data_key, keyfile.page_size, writer=True)
     migrations.upgrade(engine, "0001")
     with engine.begin() as conn:
         for key, value in (
