@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 
+from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.text import fold
 from sp_desktop.services import demo
 from sp_desktop.services.caseload import _CASELOAD_SQL
@@ -29,6 +30,7 @@ from sp_desktop.store import migrations
 from sp_desktop.store.schema import metadata
 
 PASSPHRASE = "benchmark passphrase"
+REPEATS = 3  # bulk inserts are timed three times each side; fsync times vary run to run
 
 
 def _median_ms(run: Callable[[], object], repeat: int = 7) -> float:
@@ -64,55 +66,71 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="sp-bench-"))
     print(f"SP Desktop store benchmark: {people} people, workspace {work}\n")
 
-    # --- bulk insert: generate first, then time only the writes --------------------------------
-    ws, _ = Workspace.create(work / "store", PASSPHRASE, adviser="Bench", team="T")
-    with ws.write() as conn:
-        service_rows = demo.demo_services(200, random.Random(1))
-        service_ids = ws.changes.insert_many(conn, demo.services, service_rows,
-                                             [None] * len(service_rows))
+    # --- bulk insert: generate first, then time only the writes; median of REPEATS runs ---------
+    service_rows = [{**row, "id": new_id()} for row in demo.demo_services(200, random.Random(1))]
+    service_ids = [row["id"] for row in service_rows]
     rng, batches = random.Random(2), []
     for start in range(0, people, 1000):
         generator = demo._Generator(rng, date.today(), service_ids)
         for _ in range(min(1000, people - start)):
             generator.person("T", "Bench")
         batches.append(generator.batch)
-    started = time.perf_counter()
-    for batch in batches:
-        demo._write(ws, batch)
-    ours_insert = time.perf_counter() - started
+
+    def insert_ours(folder: Path) -> float:
+        ws, _ = Workspace.create(folder, PASSPHRASE, adviser="Bench", team="T")
+        with ws.write() as conn:
+            ws.changes.insert_many(conn, demo.services, service_rows, [None] * len(service_rows),
+                                   queue=False)
+        started = time.perf_counter()
+        for batch in batches:
+            demo._write(ws, batch)
+        elapsed = time.perf_counter() - started
+        ws.close()
+        return elapsed
+
+    ours_insert = statistics.median(insert_ours(work / f"store{n}") for n in range(REPEATS))
+    store = work / f"store{REPEATS - 1}"
 
     # caseload_summary is filled by triggers on both sides; store_meta holds no workload rows.
     tables = [t for t in metadata.sorted_tables if t.name not in ("caseload_summary", "store_meta")]
+    ws = Workspace.open(store, PASSPHRASE)
     with ws.store.read() as conn:
         contents = {t.name: conn.execute(t.select()).all() for t in tables}
-    total_rows = sum(len(rows) for rows in contents.values())
-    plain = _plain_database(work / "plain.db")
-    started = time.perf_counter()
-    for table in tables:
-        rows = contents[table.name]
-        if not rows:
-            continue
-        columns = [c.name for c in table.columns]
-        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-               f"VALUES ({', '.join('?' * len(columns))})")
-        chunk = max(1, len(rows) // len(batches))
-        for i in range(0, len(rows), chunk):
-            plain.execute("BEGIN IMMEDIATE")
-            plain.executemany(sql, [tuple(str(v) if isinstance(v, date) else v for v in r)
-                                    for r in rows[i:i + chunk]])
-            plain.execute("COMMIT")
-    plain_insert = time.perf_counter() - started
     ws.close()
+    total_rows = sum(len(rows) for rows in contents.values())
+
+    def insert_plain(path: Path) -> float:
+        plain = _plain_database(path)
+        started = time.perf_counter()
+        for table in tables:
+            rows = contents[table.name]
+            if not rows:
+                continue
+            columns = [c.name for c in table.columns]
+            sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                   f"VALUES ({', '.join('?' * len(columns))})")
+            chunk = max(1, len(rows) // len(batches))
+            for i in range(0, len(rows), chunk):
+                plain.execute("BEGIN IMMEDIATE")
+                plain.executemany(sql, [tuple(str(v) if isinstance(v, date) else v for v in r)
+                                        for r in rows[i:i + chunk]])
+                plain.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+        plain.close()
+        return elapsed
+
+    plain_insert = statistics.median(insert_plain(work / f"plain{n}.db") for n in range(REPEATS))
+    plain = sqlite3.connect(work / f"plain{REPEATS - 1}.db")
 
     # --- open (Argon2id unwrap + keyed connection + schema check) vs plain connect ------------
     opened: list[Workspace] = []
 
     def open_ours() -> None:
-        opened.append(Workspace.open(work / "store", PASSPHRASE))
+        opened.append(Workspace.open(store, PASSPHRASE))
         opened[-1].caseload.rows(frozenset())
 
     def open_plain() -> None:
-        conn = sqlite3.connect(work / "plain.db")
+        conn = sqlite3.connect(work / f"plain{REPEATS - 1}.db")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.close()
 
@@ -126,7 +144,7 @@ def main() -> None:
     plain_open_ms = _median_ms(open_plain)
 
     # --- list the caseload and search by name ---------------------------------------------------
-    ws = Workspace.open(work / "store", PASSPHRASE)
+    ws = Workspace.open(store, PASSPHRASE)
     ours_list = _median_ms(ws.caseload.rows)
     sql = _CASELOAD_SQL.format(where="")
     plain_list = _median_ms(lambda: plain.execute(sql).fetchall())
