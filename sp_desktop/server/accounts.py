@@ -115,6 +115,16 @@ def add_adviser(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+def move_adviser(conn: Connection, name: str, team: str) -> None:
+    """Moves an adviser to another team; their laptops restore that team's caseload next sync."""
+    team_id = conn.execute(select(teams.c.id).where(teams.c.name == team)).scalar_one_or_none()
+    if team_id is None:
+        raise AccountError(f"No team {team!r}.")
+    done = conn.execute(advisers.update().where(advisers.c.name == name).values(team_id=team_id))
+    if done.rowcount == 0:
+        raise AccountError(f"No adviser {name!r}.")
+
+
 def set_password(conn: Connection, name: str, password: str) -> None:
     updated = conn.execute(
         advisers.update()

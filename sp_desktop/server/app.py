@@ -30,7 +30,17 @@ from sp_desktop.server.db import (
     write_transaction,
 )
 from sp_desktop.server.models import DirectoryIn, RegisterIn, SyncIn
-from sp_desktop.server.sync import OtherTeam, Page, PushResult, publish_directory, pull, push
+from sp_desktop.server.sync import (
+    OtherTeam,
+    Page,
+    PushResult,
+    check_scope,
+    publish_directory,
+    pull,
+    push,
+    restore_reason,
+)
+from sp_desktop.sync.divergence import CHECK_MISMATCH
 from sp_desktop.sync.protocol import (
     DEFAULT_PAGE_LIMIT,
     HEALTH_PATH,
@@ -46,6 +56,8 @@ from sp_desktop.sync.protocol import (
 log = logging.getLogger("sp_desktop.server")
 
 DIRECTORY_PATH = "/directory"
+LEASE_ENV = "SP_SERVER_OFFLINE_LEASE_SECONDS"
+DEFAULT_LEASE_SECONDS = 30 * 86_400  # a laptop unseen this long refuses to open until it syncs
 _SMALL_BODY = 64 * 1024  # registration and other small requests
 _GZIP_ABOVE = 1400  # bytes: smaller answers fit one packet anyway
 
@@ -157,8 +169,11 @@ async def _device(engine: Engine, request: Request) -> DeviceContext:
     return ctx
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The application bound to one database; stateless, so many may serve one database."""
+def create_app(engine: Engine, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> FastAPI:
+    """The application bound to one database; stateless, so many may serve one database.
+
+    `lease_seconds` is the offline lease sent with every registration and sync answer.
+    """
     app = FastAPI(title="SP Desktop server", version=str(PROTOCOL_VERSION), docs_url=None,
                   redoc_url=None, openapi_url=None)
 
@@ -193,7 +208,7 @@ def create_app(engine: Engine) -> FastAPI:
             raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
         address = request.client.host if request.client else "unknown"
         answer = await run_in_threadpool(_register, engine, wanted, address)
-        return _json(request, answer)
+        return _json(request, {**answer, "lease_seconds": lease_seconds})
 
     @app.post(SYNC_PATH)
     async def sync(request: Request) -> Response:
@@ -206,6 +221,7 @@ def create_app(engine: Engine) -> FastAPI:
             raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
         started = time.perf_counter()
         answer = await run_in_threadpool(_sync, engine, ctx, wanted, version)
+        answer["lease_seconds"] = lease_seconds
         log.info("sync device=%s ops=%d pulled=%d ms=%.0f", ctx.device_id, len(wanted.ops),
                  len(answer["changes"]), (time.perf_counter() - started) * 1000)
         return _json(request, answer)
@@ -270,6 +286,15 @@ def _register(engine: Engine, wanted: RegisterIn, address: str) -> dict[str, Any
 
 def _sync(engine: Engine, ctx: DeviceContext, wanted: SyncIn, version: int) -> dict[str, Any]:
     ops = [op.to_change() for op in wanted.ops]
+    reason = None if wanted.tables is not None else restore_reason(
+        engine, ctx, wanted.cursor, wanted.team)
+    if reason is not None:
+        # Nothing is pushed: the laptop first clears its old copy (keeping its outbox), then
+        # pushes and pulls again from seq 0 within the scope it has now.
+        log.info("sync answered restore device=%s reason=%s", ctx.device_id, reason)
+        return {"protocol": PROTOCOL_VERSION, "restore": reason, "acks": [], "changes": [],
+                "conflicts": [], "cursor": 0, "more": True, "reset": True,
+                "team": ctx.team_name, "notice": None, "check": None}
     result = PushResult(acks=[])
     if ops or wanted.resolved:
         try:
@@ -287,7 +312,14 @@ def _sync(engine: Engine, ctx: DeviceContext, wanted: SyncIn, version: int) -> d
         if version < PROTOCOL_VERSION:
             notice = "Please update SP Desktop to receive changes from the office."
     else:
-        page = pull(engine, ctx, wanted.cursor, wanted.limit or DEFAULT_PAGE_LIMIT)
+        page = pull(engine, ctx, wanted.cursor, wanted.limit or DEFAULT_PAGE_LIMIT,
+                    wanted.tables)
+    check = None
+    if wanted.check is not None and version == PROTOCOL_VERSION and not ops:
+        check = check_scope(engine, ctx, wanted.cursor, dict(wanted.check))
+        if check["status"] == CHECK_MISMATCH:
+            log.warning("divergence check: device=%s tables=%s", ctx.device_id,
+                        ",".join(check["tables"]))
     if ctx.seen_long_ago(accounts.now_text()):  # a write only once a minute per device
         with write_transaction(engine) as conn:
             accounts.touch_device(conn, ctx.device_id)
@@ -301,6 +333,7 @@ def _sync(engine: Engine, ctx: DeviceContext, wanted: SyncIn, version: int) -> d
         "reset": page.reset,
         "team": ctx.team_name,
         "notice": notice,
+        "check": check,
     }
 
 
@@ -309,4 +342,6 @@ def app_from_environment() -> FastAPI:
     url = os.environ.get(DATABASE_URL_ENV)
     if not url:
         raise RuntimeError(f"{DATABASE_URL_ENV} is not set; start with 'sp-server serve'")
-    return create_app(make_engine(url))
+    lease = os.environ.get(LEASE_ENV, "")
+    return create_app(make_engine(url),
+                      int(lease) if lease.isdigit() else DEFAULT_LEASE_SECONDS)

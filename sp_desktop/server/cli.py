@@ -23,6 +23,7 @@ from sp_desktop.server.db import (
     resolve_database_url,
     write_transaction,
 )
+from sp_desktop.server.sync import DEFAULT_TOMBSTONE_DAYS, purge_tombstones
 
 log = logging.getLogger("sp_desktop.server")
 
@@ -62,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     adviser_add.add_argument("--role", choices=[r.value for r in Role], default=Role.ADVISER.value)
     adviser_add.add_argument("--password-file", type=Path,
                              help="read the password from this file (first line) instead of asking")
+    adviser_move = adviser.add_parser("move", parents=[common],
+                                      help="move an adviser to another team")
+    adviser_move.add_argument("name")
+    adviser_move.add_argument("--team", required=True)
     adviser_pw = adviser.add_parser("password", parents=[common], help="set a new password")
     adviser_pw.add_argument("name")
     adviser_pw.add_argument("--password-file", type=Path)
@@ -72,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = device.add_parser("revoke", parents=[common],
                                help="refuse a device from now on (lost or stolen laptop)")
     revoke.add_argument("device_id")
+
+    tombstones = commands.add_parser("tombstones", help="deleted rows").add_subparsers(
+        dest="action", required=True)
+    purge = tombstones.add_parser("purge", parents=[common],
+                                  help="forget deletes older than the retention; devices that "
+                                       "have not synced since must restore")
+    purge.add_argument("--older-than-days", type=float, default=DEFAULT_TOMBSTONE_DAYS)
 
     directory = commands.add_parser("directory", help="directory of services").add_subparsers(
         dest="action", required=True)
@@ -125,6 +137,14 @@ def run(args: argparse.Namespace) -> int:
                 with read_transaction(engine) as conn:
                     for team_id, name in accounts.list_teams(conn):
                         print(f"{team_id}\t{name}")
+        elif args.command == "adviser" and args.action == "move":
+            with write_transaction(engine) as conn:
+                accounts.move_adviser(conn, args.name, args.team)
+            print(f"Adviser {args.name!r} moved to team {args.team!r}; their laptops will "
+                  "download that team's caseload at their next sync.")
+        elif args.command == "tombstones":
+            count = purge_tombstones(engine, args.older_than_days)
+            print(f"{count} deleted row(s) older than {args.older_than_days:g} days purged.")
         elif args.command == "adviser":
             password = _password(args.password_file)
             with write_transaction(engine) as conn:

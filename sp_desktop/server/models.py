@@ -23,6 +23,7 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 TableName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$|^\*$")]
 Stamp = Annotated[str, StringConstraints(pattern=r"^\d{15}-[0-9a-f]{4}-[A-Za-z0-9_]{1,64}$")]
+Digest = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
 # Field values are JSON scalars: dates travel as ISO text, booleans as JSON booleans.
 Scalar = bool | int | float | Text | None
@@ -66,6 +67,13 @@ class SyncIn(BaseModel):
     resolved: list[Identifier] = Field(default_factory=list, max_length=MAX_BATCH_OPS)
     limit: int | None = Field(default=None, ge=1, le=MAX_PAGE_LIMIT)
     pull: bool = True
+    # Divergence check: per table, the count and digest of (row id, stamp) the laptop holds.
+    check: dict[TableName, tuple[Annotated[int, Field(ge=0)], Digest]] | None = Field(
+        default=None, max_length=64)
+    # A targeted resync: pull only these tables (from the given cursor, usually 0).
+    tables: list[TableName] | None = Field(default=None, max_length=64)
+    # The team the laptop believes it serves; another team means its caseload scope changed.
+    team: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
 class RegisterIn(BaseModel):

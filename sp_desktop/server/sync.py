@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Row, bindparam, select
+from sqlalchemy import Connection, Engine, Row, bindparam, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from sp_desktop.domain.hlc import HlcStamp, HybridClock
@@ -34,6 +34,7 @@ from sp_desktop.server.db import (
     rows,
     write_transaction,
 )
+from sp_desktop.sync.divergence import CHECK_BUSY, CHECK_MISMATCH, CHECK_OK, EMPTY, digest
 from sp_desktop.sync.merge import RowState, device_of, merge
 from sp_desktop.sync.protocol import (
     TABLES,
@@ -411,19 +412,29 @@ def current_seq(conn: Connection) -> int:
     ).scalar_one())
 
 
-def pull(engine: Engine, ctx: DeviceContext, cursor: int, limit: int) -> Page:
-    """Rows of the team and the directory changed after `cursor`, oldest change first."""
+def pull(
+    engine: Engine,
+    ctx: DeviceContext,
+    cursor: int,
+    limit: int,
+    tables: Sequence[str] | None = None,
+) -> Page:
+    """Rows of the team and the directory changed after `cursor`, oldest change first.
+
+    `tables` narrows the pull to those tables: a targeted resync after a divergence check.
+    """
     with read_transaction(engine) as conn:
         high = current_seq(conn)
         reset = cursor > high  # the server was restored from an older backup: start again
         if reset:
             cursor = 0
         scoped = [rows.c.team_id == ctx.team_id, rows.c.team_id.is_(None)]
+        only = [rows.c.table_name.in_(list(tables))] if tables is not None else []
         streams = [
             list(
                 conn.execute(
                     select(rows)
-                    .where(scope, rows.c.seq > cursor, rows.c.seq <= high)
+                    .where(scope, rows.c.seq > cursor, rows.c.seq <= high, *only)
                     .order_by(rows.c.seq)
                     .limit(limit + 1)
                 )
@@ -451,6 +462,92 @@ def pull(engine: Engine, ctx: DeviceContext, cursor: int, limit: int) -> Page:
         reset=reset,
         directory_rows=sum(1 for r in page if r.team_id is None),
     )
+
+
+def check_scope(
+    engine: Engine, ctx: DeviceContext, cursor: int, sent: dict[str, tuple[int, str]]
+) -> dict[str, Any]:
+    """Compares a laptop's per-table digests with the team's scope at the laptop's cursor.
+
+    The verdict is "busy" when the scope holds a change after the cursor (the two sides would
+    not describe the same moment), else "ok" or "mismatch" with the tables to re-pull.
+    """
+    with read_transaction(engine) as conn:
+        if cursor > current_seq(conn):
+            return {"status": CHECK_BUSY}
+        scope = or_(rows.c.team_id == ctx.team_id, rows.c.team_id.is_(None))
+        newer = conn.execute(
+            select(rows.c.seq).where(scope, rows.c.seq > cursor).limit(1)
+        ).first()
+        if newer is not None:
+            return {"status": CHECK_BUSY}
+        held: dict[str, list[tuple[str, str]]] = {name: [] for name in TABLES}
+        for table_name, row_id, hlc in conn.execute(
+            select(rows.c.table_name, rows.c.row_id, rows.c.hlc).where(
+                scope, rows.c.deleted.is_(False)
+            )
+        ):
+            held.setdefault(table_name, []).append((row_id, hlc))
+    wrong = sorted(
+        name for name in set(held) | set(sent)
+        if name in TABLES and digest(held.get(name, [])) != tuple(sent.get(name, (0, EMPTY)))
+    )
+    return {"status": CHECK_MISMATCH if wrong else CHECK_OK, "tables": wrong}
+
+
+PURGED_COUNTER = "purged"  # the highest seq of a tombstone purged: older cursors must restore
+DEFAULT_TOMBSTONE_DAYS = 180  # longer than any offline period the office allows
+
+
+def purged_seq(conn: Connection) -> int:
+    found = conn.execute(
+        select(counters.c.value).where(counters.c.name == PURGED_COUNTER)
+    ).scalar_one_or_none()
+    return int(found or 0)
+
+
+def purge_tombstones(engine: Engine, older_than_days: float, now_ms: int | None = None) -> int:
+    """Hard-deletes tombstones older than the retention; returns how many went.
+
+    A device whose cursor is below the newest purged tombstone may never have seen that delete,
+    so from then on it gets a "restore" answer (see `restore_reason`).
+    """
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    cutoff = now_ms - int(older_than_days * 86_400_000)
+    with write_transaction(engine) as conn:
+        old: list[tuple[str, str, int]] = []
+        for table_name, row_id, hlc, seq in conn.execute(
+            select(rows.c.table_name, rows.c.row_id, rows.c.hlc, rows.c.seq).where(
+                rows.c.deleted.is_(True)
+            )
+        ):
+            try:
+                wall = HlcStamp.parse(hlc).wall_ms
+            except ValueError:
+                continue
+            if wall < cutoff:
+                old.append((table_name, row_id, int(seq)))
+        for table_name, row_id, _seq in old:
+            conn.execute(rows.delete().where(rows.c.table_name == table_name,
+                                             rows.c.row_id == row_id))
+        if old:
+            top = max(seq for _t, _r, seq in old)
+            if conn.execute(counters.update().where(counters.c.name == PURGED_COUNTER)
+                            .values(value=top)).rowcount == 0:
+                conn.execute(counters.insert().values(name=PURGED_COUNTER, value=top))
+    log.info("tombstones purged count=%d", len(old))
+    return len(old)
+
+
+def restore_reason(engine: Engine, ctx: DeviceContext, cursor: int, team: str | None) -> str | None:
+    """Why this device must download a fresh snapshot instead of pulling changes, if it must."""
+    if team is not None and team != ctx.team_name:
+        return "team_changed"
+    if cursor > 0:
+        with read_transaction(engine) as conn:
+            if cursor < purged_seq(conn):
+                return "cursor_too_old"
+    return None
 
 
 def _row_wire(row: Row[Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import httpx
@@ -28,6 +28,7 @@ from sp_desktop.domain.hlc import HybridClock
 from sp_desktop.store.database import Store, delete_store_files
 from sp_desktop.store.schema import conflicts, outbox
 from sp_desktop.sync import local
+from sp_desktop.sync.divergence import CHECK_MISMATCH, CHECK_OK
 from sp_desktop.sync.protocol import (
     DEFAULT_PAGE_LIMIT,
     PROTOCOL_VERSION,
@@ -38,6 +39,7 @@ from sp_desktop.sync.protocol import (
 
 log = logging.getLogger(__name__)
 
+DEFAULT_CHECK_EVERY = 10  # a divergence check every Nth successful sync (and after the first)
 DEFAULT_BATCH = 250  # changes per push: a day of visits in one round trip, still small (~50 kB)
 _COMPRESS_ABOVE = 1024
 
@@ -142,6 +144,8 @@ class SyncResult:
     tables: frozenset[str]
     people: frozenset[str]
     notice: str | None = None
+    # Set when the office sent a fresh copy ("cursor_too_old", "team_changed"): redraw all.
+    restored: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,10 +355,41 @@ def register_device(
         local.set_meta(conn, local.META_ADVISER, registration.adviser)
         local.set_meta(conn, local.META_ROLE, registration.role)
         local.set_meta(conn, local.META_REGISTERED_AT, local.now_text())
+        _keep_lease(conn, answer)
         if local.get_meta(conn, local.META_CURSOR) is None:
             local.set_meta(conn, local.META_CURSOR, "0")
     log.info("device registered with the office server")
     return registration
+
+
+LEASE_EXPIRED_MESSAGE = (
+    "This laptop has not reached the office server for longer than your office allows, so "
+    "people's records stay closed until it syncs. Please connect to the office network and "
+    "choose Sync now.")
+
+
+def _keep_lease(conn: Any, answer: dict[str, Any]) -> None:
+    lease = answer.get("lease_seconds")
+    if isinstance(lease, int) and not isinstance(lease, bool) and lease > 0:
+        local.set_meta(conn, local.META_LEASE, str(lease))
+
+
+def lease_expired(store: Store, now: datetime | None = None) -> bool:
+    """Whether a registered laptop has been out of touch longer than the office's lease.
+
+    Counts from the last successful sync (or the registration, before any). An unregistered
+    laptop, or one whose server sent no lease, is never refused: the lease limits how long a
+    lost laptop stays openable, and only the office can set it. Show LEASE_EXPIRED_MESSAGE.
+    """
+    with store.read() as conn:
+        token = local.get_meta(conn, local.META_TOKEN)
+        lease = local.get_meta(conn, local.META_LEASE)
+        since = _parse_time(local.get_meta(conn, local.META_LAST_SUCCESS)
+                            or local.get_meta(conn, local.META_REGISTERED_AT))
+    if not token or not lease or not lease.isdigit() or since is None:
+        return False
+    now = now or datetime.now(UTC)
+    return (now - since).total_seconds() > int(lease)
 
 
 def wipe_store(store: Store) -> None:
@@ -385,6 +420,7 @@ class SyncClient:
         clock: HybridClock | None = None,
         batch_size: int = DEFAULT_BATCH,
         page_limit: int = DEFAULT_PAGE_LIMIT,
+        check_every: int = DEFAULT_CHECK_EVERY,
         max_attempts: int = 6,
         backoff: float = 0.5,
         backoff_cap: float = 30.0,
@@ -396,6 +432,7 @@ class SyncClient:
         self.clock = clock
         self.batch_size = batch_size
         self.page_limit = page_limit
+        self.check_every = check_every
         server_url = store.meta(local.META_SERVER_URL)
         token = store.meta(local.META_TOKEN)
         if not server_url or not token:
@@ -431,6 +468,11 @@ class SyncClient:
             progress(SyncProgress(0, 0, self._waiting(), 0, True))
         with self.store.write() as conn:
             local.set_meta(conn, local.META_LAST_ATTEMPT, local.now_text())
+            if int(local.get_meta(conn, local.META_CURSOR) or 0) == 0:
+                local.set_meta(conn, local.META_CHECK_DUE, "1")  # check after a first sync
+        round_trips += self._resync(totals, cancel)  # one a crash or a cut left half done
+        verdict = False
+        restored: str | None = None
         while True:
             if cancel is not None and cancel.is_set():
                 raise SyncCancelled()
@@ -438,19 +480,32 @@ class SyncClient:
             with self.store.read() as conn:
                 cursor = int(local.get_meta(conn, local.META_CURSOR) or 0)
                 resolved = [str(i) for i in local.get_json_list(conn, local.META_RESOLVED)]
+                team = local.get_meta(conn, local.META_TEAM)
             body = {
                 "protocol": PROTOCOL_VERSION,
                 "cursor": cursor,
                 "ops": [entry.op.to_wire() for entry in batch],
                 "resolved": resolved,
                 "limit": self.page_limit,
+                "team": team,
             }
+            if not batch and not verdict and self._check_due():
+                with self.store.read() as conn:
+                    body["check"] = local.scope_digests(conn)
             status, answer = self._http.post(SYNC_PATH, body, cancel)
             round_trips += 1
             if isinstance(answer, httpx.Response):
                 self._refused(answer)
             notice = answer.get("notice") or notice
+            if answer.get("restore"):
+                restored = str(answer["restore"])
+                log.warning("the office asked for a fresh copy (%s); restoring", restored)
+                with local.sync_transaction(self.store) as conn:
+                    local.forget_copy(conn, str(answer.get("team") or ""))
+                continue
+            verdict = self._take_verdict(answer.get("check")) or verdict
             with local.sync_transaction(self.store) as conn:
+                _keep_lease(conn, answer)
                 applied = local.apply_answer(
                     conn,
                     sent=batch,
@@ -472,8 +527,13 @@ class SyncClient:
                                   "changes sent. Please try again later.", status)
             if not more and len(batch) < self.batch_size:
                 break
+        round_trips += self._resync(totals, cancel)
         with self.store.write() as conn:
             local.set_meta(conn, local.META_LAST_SUCCESS, local.now_text())
+            count = int(local.get_meta(conn, local.META_SYNC_COUNT) or 0) + 1
+            local.set_meta(conn, local.META_SYNC_COUNT, str(count))
+            if self.check_every and count % self.check_every == 0:
+                local.set_meta(conn, local.META_CHECK_DUE, "1")
         return SyncResult(
             pushed=totals.acknowledged,
             rejected=totals.rejected,
@@ -485,7 +545,57 @@ class SyncClient:
             tables=frozenset(totals.tables),
             people=frozenset(totals.people),
             notice=notice,
+            restored=restored,
         )
+
+    def _check_due(self) -> bool:
+        return self.store.meta(local.META_CHECK_DUE) == "1"
+
+    def _take_verdict(self, check: Any) -> bool:
+        """Records a divergence verdict; a mismatch schedules a re-pull of those tables."""
+        if not isinstance(check, dict) or check.get("status") not in (CHECK_OK, CHECK_MISMATCH):
+            return False  # no check asked, or "busy": it stays due for a later round trip
+        tables = [str(t) for t in check.get("tables") or []]
+        with self.store.write() as conn:
+            local.delete_meta(conn, local.META_CHECK_DUE)
+            if check["status"] == CHECK_MISMATCH and tables:
+                pending = local.get_json_list(conn, local.META_RESYNC)
+                wanted = sorted(set(pending) | set(tables))
+                local.set_meta(conn, local.META_RESYNC, orjson.dumps(wanted).decode())
+                local.set_meta(conn, local.META_RESYNC_CURSOR, "0")
+                log.warning("divergence check found %d table(s) to re-pull", len(tables))
+        return True
+
+    def _resync(self, totals: local.Applied, cancel: threading.Event | None) -> int:
+        """Re-pulls the tables a divergence check flagged, from seq 0; the outbox stays.
+
+        Pulled rows are applied like any pull (a field with a waiting local edit keeps it), so
+        missing rows come back and stale ones are corrected without duplicating anything.
+        """
+        trips = 0
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise SyncCancelled()
+            with self.store.read() as conn:
+                tables = [str(t) for t in local.get_json_list(conn, local.META_RESYNC)]
+                cursor = int(local.get_meta(conn, local.META_RESYNC_CURSOR) or 0)
+            if not tables:
+                return trips
+            body = {"protocol": PROTOCOL_VERSION, "cursor": cursor, "ops": [],
+                    "tables": tables, "limit": self.page_limit}
+            _status, answer = self._http.post(SYNC_PATH, body, cancel)
+            trips += 1
+            if isinstance(answer, httpx.Response):
+                self._refused(answer)
+            with local.sync_transaction(self.store) as conn:
+                applied = local.apply_answer(
+                    conn, sent=[], acks=[], changes=answer.get("changes", []),
+                    logged=answer.get("conflicts", []), cursor=int(answer["cursor"]),
+                    resolved_sent=[], clock=self.clock, cursor_key=local.META_RESYNC_CURSOR)
+                if not answer.get("more"):
+                    local.delete_meta(conn, local.META_RESYNC)
+                    local.delete_meta(conn, local.META_RESYNC_CURSOR)
+            _add(totals, applied)
 
     def _waiting(self) -> int:
         with self.store.read() as conn:

@@ -44,7 +44,9 @@ from sp_desktop.store.schema import (
     people,
     store_meta,
 )
+from sp_desktop.sync.divergence import digest
 from sp_desktop.sync.protocol import (
+    TABLES,
     AckStatus,
     ChangeOp,
     ConflictKind,
@@ -61,6 +63,11 @@ META_REGISTERED_AT = "sync.registered_at"
 META_ROLE = "sync.role"
 META_REJECTED = "sync.rejected"  # JSON list: changes the office refused, kept for the adviser
 META_RESOLVED = "sync.resolved_pending"  # JSON list: conflict ids resolved here, not yet sent
+META_CHECK_DUE = "sync.check_due"  # "1": a divergence check is owed (first sync, every Nth)
+META_SYNC_COUNT = "sync.count"  # successful syncs so far, for "every Nth sync"
+META_RESYNC = "sync.resync_tables"  # JSON list: tables to re-pull from seq 0 (divergence)
+META_RESYNC_CURSOR = "sync.resync_cursor"  # how far that re-pull has got
+META_LEASE = "sync.lease_seconds"  # the office's offline lease, from the last answer
 META_TEAM = "team"  # shared with the workspace, which files new people under it
 META_ADVISER = "adviser"
 
@@ -179,6 +186,7 @@ def apply_answer(
     cursor: int,
     resolved_sent: Sequence[str],
     clock: HybridClock | None,
+    cursor_key: str = META_CURSOR,
 ) -> Applied:
     """Applies one server answer in the caller's transaction (see the module docstring)."""
     applied = Applied()
@@ -188,8 +196,44 @@ def apply_answer(
     if resolved_sent:
         waiting = [i for i in get_json_list(conn, META_RESOLVED) if i not in set(resolved_sent)]
         set_meta(conn, META_RESOLVED, orjson.dumps(waiting).decode())
-    set_meta(conn, META_CURSOR, str(cursor))
+    set_meta(conn, cursor_key, str(cursor))
     return applied
+
+
+def forget_copy(conn: Connection, team: str) -> None:
+    """Clears the pulled copy before a fresh snapshot, keeping every change still waiting.
+
+    Rows with a waiting change stay (the change goes up and the row comes back merged); every
+    other synced row and conflict goes, since the new snapshot resends all that is in scope,
+    and nothing of a caseload this laptop no longer serves should stay on it.
+    """
+    waiting: dict[str, set[str]] = defaultdict(set)
+    for table_name, row_id in conn.execute(select(outbox.c.table_name, outbox.c.row_id)):
+        waiting[table_name].add(row_id)
+    for name, table in TABLES_BY_NAME.items():
+        keep = sorted(waiting.get(str(name), set()))
+        if keep:
+            conn.execute(delete(table).where(table.c.id.not_in(keep)))
+        else:
+            conn.execute(delete(table))
+    conn.execute(delete(conflicts))
+    for key in (META_RESOLVED, META_RESYNC, META_RESYNC_CURSOR):
+        delete_meta(conn, key)
+    if team:
+        set_meta(conn, META_TEAM, team)
+    set_meta(conn, META_CURSOR, "0")
+    set_meta(conn, META_CHECK_DUE, "1")
+
+
+def scope_digests(conn: Connection) -> dict[str, tuple[int, str]]:
+    """Per synced table: count and digest of the live rows held (see `sync.divergence`)."""
+    found: dict[str, tuple[int, str]] = {}
+    for name, table in TABLES_BY_NAME.items():
+        if name not in TABLES:
+            continue
+        pairs = conn.execute(select(table.c.id, table.c.hlc).where(table.c.deleted.is_(False)))
+        found[str(name)] = digest((str(row_id), str(hlc)) for row_id, hlc in pairs)
+    return found
 
 
 def _take_acks(
