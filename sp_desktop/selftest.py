@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import shutil
 import sys
@@ -223,109 +222,6 @@ def _check_resources() -> str:
     return f"conversation guide ({len(guide.domains)} domains), ONS4 ({len(ons4.questions)} items)"
 
 
-def _native_platform_plugin() -> str:
-    return {"Windows": "qwindows", "Darwin": "qcocoa"}.get(platform.system(), "qxcb")
-
-
-def _with_qt(test: SelfTest, checks: Callable[[SelfTest], str]) -> Callable[[], str]:
-    """Runs Qt checks offscreen, with Qt's own messages collected as warnings."""
-
-    def check() -> str:
-        from PySide6 import QtCore, QtWidgets
-
-        # Offscreen, so the check runs on a build server or over SSH; the native plugin is
-        # then looked for (and loaded where it can be) separately.
-        if QtWidgets.QApplication.instance() is None:
-            os.environ["QT_QPA_PLATFORM"] = "offscreen"
-
-        def collect(kind: QtCore.QtMsgType, _context: object, message: str) -> None:
-            # This one is the offscreen platform saying it has no window manager, its nature.
-            if "propagateSizeHints" not in message:
-                test.warnings.append(f"Qt {kind.name}: {message}")
-
-        previous = QtCore.qInstallMessageHandler(collect)
-        try:
-            return checks(test)
-        finally:
-            QtCore.qInstallMessageHandler(previous)
-
-    return check
-
-
-def _ui_checks(test: SelfTest) -> str:
-    """Builds the real main window on an empty folder: the set-up screen an adviser first sees."""
-    import importlib.util
-
-    if importlib.util.find_spec("sp_desktop.app") is None:
-        return "sp_desktop.app not present: skipped"
-    from PySide6 import QtWidgets
-
-    from sp_desktop.app import application, build
-    from sp_desktop.store.keyfile import Argon2Params
-
-    app = application()
-    window = build(
-        test.folder.parent / "ui",
-        argon2_params=Argon2Params(memory_kib=8 * 1024, iterations=1, lanes=1),
-        route_errors=False,
-    )
-    try:
-        window.start()
-        app.processEvents()
-        if window.grab().isNull():
-            raise CheckFailed("the main window could not be drawn")
-        screens = len(window.findChildren(QtWidgets.QWidget))
-    finally:
-        window.close()
-        window.deleteLater()
-        app.processEvents()
-    return f"main window built and drawn ({screens} widgets)"
-
-
-def _qt_checks(test: SelfTest) -> str:
-    """Draws a widget, makes a printer, and looks for the native platform plugin."""
-    from importlib.resources import files
-
-    from PySide6 import QtCore, QtGui, QtPrintSupport, QtWidgets
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["sp-desktop"])
-    font_data = files("sp_desktop.resources").joinpath("fonts/AtkinsonHyperlegible-Regular.ttf")
-    font_id = QtGui.QFontDatabase.addApplicationFontFromData(
-        QtCore.QByteArray(font_data.read_bytes())
-    )
-    if font_id < 0:
-        raise CheckFailed("Qt could not load Atkinson Hyperlegible")
-    family = QtGui.QFontDatabase.applicationFontFamilies(font_id)[0]
-
-    window = QtWidgets.QWidget()
-    layout = QtWidgets.QVBoxLayout(window)
-    label = QtWidgets.QLabel("What matters to you?")
-    label.setFont(QtGui.QFont(family, 14))
-    layout.addWidget(label)
-    layout.addWidget(QtWidgets.QLineEdit("Zoë Dvořák"))
-    layout.addWidget(QtWidgets.QPushButton("Save"))
-    window.show()
-    app.processEvents()
-    if window.grab().isNull():
-        raise CheckFailed("a widget could not be drawn")
-    window.close()
-    printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
-    printer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
-
-    plugins = Path(QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.PluginsPath))
-    native = _native_platform_plugin()
-    found = sorted((plugins / "platforms").glob(f"*{native}.*"))
-    if not found:
-        raise CheckFailed(f"the {native} platform plugin is missing from {plugins}")
-    loader = QtCore.QPluginLoader(str(found[0]))
-    if not loader.load():
-        # A missing system library (libxcb-cursor0 on a bare Linux) is the machine's, not
-        # the bundle's; say so without failing, since the offscreen check above passed.
-        test.warnings.append(f"{native} plugin did not load here: {loader.errorString()}")
-    platform_name = QtGui.QGuiApplication.platformName()
-    return f"Qt {QtCore.qVersion()} on {platform_name}; widget drawn; {native} present"
-
-
 def run_self_test() -> int:
     """Runs every check, one line each, in a throwaway folder; 0 only if all pass."""
     folder = Path(tempfile.mkdtemp(prefix="sp-desktop-selftest-"))
@@ -341,8 +237,11 @@ def run_self_test() -> int:
             test.run("schema", _migrated_store_check(test))
         test.run("pdf", _check_pdf)
         test.run("preview", _check_preview)
-        test.run("qt", _with_qt(test, _qt_checks))
-        test.run("ui", _with_qt(test, _ui_checks))
+        # The Qt checks live in the UI package: only ui/ and app.py import Qt.
+        from sp_desktop.ui.selfcheck import qt_checks, ui_checks, with_qt
+
+        test.run("qt", with_qt(test, qt_checks))
+        test.run("ui", with_qt(test, ui_checks))
         test.run("libraries", _check_libraries)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
