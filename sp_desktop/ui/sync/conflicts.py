@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from PySide6.QtCore import (
-    QAbstractListModel,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -28,58 +22,15 @@ from sp_desktop.services.sync_status import ConflictCard, conflict_cards
 from sp_desktop.services.workspace import Changes, Workspace
 from sp_desktop.sync.conflicts import Choice, ConflictGone, resolve_conflict
 
+from sp_desktop.ui.models.cards import CardListModel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
-
-Index = QModelIndex | QPersistentModelIndex
 
 EXPLAIN = (
     "Two laptops changed the same words before either had synced. The office kept the newer "
     "change on every laptop and saved the other, so nothing is lost. Read both and choose the "
     "one to keep; your choice goes to the office at the next sync, like any other change."
 )
-
-
-class ConflictListModel(QAbstractListModel):
-    """The conflicts waiting for the adviser (a handful at most; each card is small)."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._ids: list[str] = []
-        self._cards: dict[str, ConflictCard] = {}
-
-    def set_cards(self, cards: Iterable[ConflictCard]) -> None:
-        self.beginResetModel()
-        listed = list(cards)
-        self._ids = [card.id for card in listed]
-        self._cards = {card.id: card for card in listed}
-        self.endResetModel()
-
-    def card(self, row: int) -> ConflictCard | None:
-        if 0 <= row < len(self._ids):
-            return self._cards[self._ids[row]]
-        return None
-
-    def row_of(self, conflict_id: str) -> int | None:
-        return self._ids.index(conflict_id) if conflict_id in self._cards else None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._ids)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        card = self.card(index.row()) if index.isValid() else None
-        if card is None:
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return card.title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{card.title} — two versions to choose between"
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class VersionPanel(QGroupBox):
@@ -122,7 +73,11 @@ class ConflictDialog(QDialog):
         self.setWindowTitle("Resolve conflicts")
         # Owned by the dialog, so Qt deletes it with the dialog on this thread rather than
         # Python's collector deleting it later from whichever thread happens to run.
-        self.model = ConflictListModel(self)
+        self.model = CardListModel[ConflictCard](
+            lambda card: card.id,
+            lambda card: f"{card.title} — two versions to choose between",
+            self,
+        )
         self.list = QListView()
         self.list.setModel(self.model)
         self.list.setAccessibleName("Conflicts to resolve")

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from PySide6.QtCore import (
-    QAbstractListModel,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -26,55 +20,15 @@ from PySide6.QtWidgets import (
 from sp_desktop.services.sync_status import RefusedCard, dismiss_refused, refused_cards
 from sp_desktop.services.workspace import Workspace
 
+from sp_desktop.ui.models.cards import CardListModel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
-
-Index = QModelIndex | QPersistentModelIndex
 
 EXPLAIN = (
     "The office would not accept these changes, so they were set aside; nothing else waited "
     "behind them. Read what the office said, put right anything that needs it (or ask your "
     "office), then dismiss the change from this list."
 )
-
-
-class RefusedListModel(QAbstractListModel):
-    """The refused changes, by op id (a handful at most; each card is small)."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._ids: list[str] = []
-        self._cards: dict[str, RefusedCard] = {}
-
-    def set_cards(self, cards: Iterable[RefusedCard]) -> None:
-        self.beginResetModel()
-        listed = list(cards)
-        self._ids = [card.op_id for card in listed]
-        self._cards = {card.op_id: card for card in listed}
-        self.endResetModel()
-
-    def card(self, row: int) -> RefusedCard | None:
-        if 0 <= row < len(self._ids):
-            return self._cards[self._ids[row]]
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._ids)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        card = self.card(index.row()) if index.isValid() else None
-        if card is None:
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return card.title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{card.title} — refused: {card.reason or 'no reason given'}"
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class RefusedDialog(QDialog):
@@ -91,7 +45,11 @@ class RefusedDialog(QDialog):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("Changes the office refused")
-        self.model = RefusedListModel(self)  # owned by the dialog: deleted with it, here
+        self.model = CardListModel[RefusedCard](
+            lambda card: card.op_id,
+            lambda card: f"{card.title} — refused: {card.reason or 'no reason given'}",
+            self,
+        )  # owned by the dialog: deleted with it, here
         self.list = QListView()
         self.list.setModel(self.model)
         self.list.setAccessibleName("Changes the office refused")
