@@ -9,7 +9,7 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from sp_desktop.services.settings import IDLE_MINUTES, Settings
 from sp_desktop.store.keyfile import Argon2Params
@@ -18,6 +18,7 @@ from sp_desktop.ui import style
 from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.idle import IdleWatcher
 from sp_desktop.ui.main_window import MainWindow
+from sp_desktop.ui.refleak import leaks_none
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.tasks import Tasks
 
@@ -89,6 +90,18 @@ def _route_uncaught_errors(window: MainWindow) -> None:
 def run(data_dir: Path) -> int:
     """`sp-desktop [--data-dir DIR]`: set-up or unlock, then the caseload. Returns the exit code."""
     app = application()
+    if leaks_none():
+        # A copy installed with a broken Qt would close without warning mid-visit; better
+        # not to start than to lose the adviser's typing hours later.
+        log.error("this Python and PySide6 pair leaks references to None; not starting")
+        QMessageBox.critical(
+            None,
+            "SP Desktop cannot start safely",
+            "This copy of SP Desktop was installed with a version of Qt that would make it "
+            "close without warning during a long session.\n\nNothing has been changed. "
+            "Please ask your office for the current installer.",
+        )
+        return 1
     window = build(data_dir)
     window.start()
     return app.exec()

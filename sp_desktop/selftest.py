@@ -238,9 +238,10 @@ def run_self_test() -> int:
         test.run("pdf", _check_pdf)
         test.run("preview", _check_preview)
         # The Qt checks live in the UI package: only ui/ and app.py import Qt.
-        from sp_desktop.ui.selfcheck import qt_checks, ui_checks, with_qt
+        from sp_desktop.ui.selfcheck import long_session_check, qt_checks, ui_checks, with_qt
 
         test.run("qt", with_qt(test, qt_checks))
+        test.run("long-session", with_qt(test, long_session_check))
         test.run("ui", with_qt(test, ui_checks))
         test.run("libraries", _check_libraries)
     finally:

@@ -69,6 +69,24 @@ def ui_checks(test: SelfTest) -> str:
     return f"main window built and drawn ({screens} widgets)"
 
 
+def long_session_check(test: SelfTest) -> str:
+    """This bundle's Python and PySide6 pair keeps its references to None (a long session
+    would otherwise abort: PySide6 6.12.0 on Python 3.11)."""
+    import sys
+
+    from PySide6 import QtCore
+
+    from sp_desktop.ui.refleak import PROBE_CALLS, TOLERATED_DRIFT, none_refcount_drift
+
+    drift = none_refcount_drift()
+    if sys.version_info < (3, 12) and drift > TOLERATED_DRIFT:
+        raise CheckFailed(
+            f"PySide6 {QtCore.qVersion()} loses a reference to None per void call "
+            f"({drift} over {PROBE_CALLS:,} rounds): a long session would crash"
+        )
+    return f"None kept its references over {PROBE_CALLS:,} rounds of void Qt calls"
+
+
 def qt_checks(test: SelfTest) -> str:
     """Draws a widget, makes a printer, and looks for the native platform plugin."""
     from importlib.resources import files
