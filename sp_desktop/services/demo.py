@@ -12,7 +12,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from sp_desktop.domain.nhs_number import check_digit
 from sp_desktop.domain.prescribing import DEFAULT_REVIEW_WEEKS
 from sp_desktop.domain.text import fold
 from sp_desktop.services.demo_directory import demo_services
+from sp_desktop.services.resources import resource_lines
 from sp_desktop.services.settings import (
     LINK_WORKER_EMAIL,
     LINK_WORKER_ORGANISATION,
@@ -91,8 +91,7 @@ _SOURCE_WEIGHTS = {
 
 
 def _words(name: str) -> list[str]:
-    text = files("sp_desktop.resources").joinpath("words", name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return resource_lines("words", name)
 
 
 def synthetic_nhs_number(rng: random.Random) -> str:

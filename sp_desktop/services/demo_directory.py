@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
 from sp_desktop.domain.directory import Category, Service
@@ -20,7 +19,7 @@ from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.text import fold
 from sp_desktop.services.directory import service_row
 from sp_desktop.services.oruk import vocabulary
-from sp_desktop.services.resources import load_json
+from sp_desktop.services.resources import load_json, resource_lines
 
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in the inward code of a postcode
 _OLDEST_CHECK_DAYS = 540
@@ -34,8 +33,7 @@ class _Words:
 
 
 def _lines(name: str) -> list[str]:
-    text = files("sp_desktop.resources").joinpath("words", name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return resource_lines("words", name)
 
 
 @cache
