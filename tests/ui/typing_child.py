@@ -1,5 +1,6 @@
 """Run as a child process by test_draft_resume: the real app, unlocked and typed into through
-QTest, mid-visit; it prints TYPED and carries on running until the test kills it."""
+QTest, mid-visit; it prints TYPED, then SAVED once autosave has written the draft, and carries
+on running until the test kills it."""
 
 from __future__ import annotations
 
@@ -49,6 +50,15 @@ def drive(window: sp_app.MainWindow, passphrase: str) -> None:
     for _ in range(BACK):
         QTest.keyClick(page.notes, Qt.Key.Key_Left)
     print("TYPED", flush=True)
+    # The autosave timer (AUTOSAVE_MS) fires by itself; the parent kills us once the draft as
+    # it stands now has reached the store, whatever this machine's speed.
+    visit = window.visit
+    wait(
+        lambda: visit.draft_content() == visit._last_draft
+        and visit.saved_state.text().startswith("Saved at")
+        and not window.session.tasks.busy
+    )
+    print("SAVED", flush=True)
 
 
 def main() -> int:
