@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import platform
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +20,7 @@ GIVEN_NAME = "Zoëselftest"
 FAMILY_NAME = "Dvořákcheck"
 DATE_OF_BIRTH = date(1950, 2, 28)
 PASSPHRASE = "self-test only, never a real store"
+NEW_PASSPHRASE = "self-test changed it, still never a real store"
 
 
 class CheckFailed(Exception):
@@ -37,6 +40,7 @@ class SelfTest:
 
     folder: Path
     person_id: str = ""
+    recovery_key: str = ""
     results: list[tuple[str, bool, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -96,7 +100,7 @@ def _store_check(test: SelfTest) -> Callable[[], str]:
 
         # Light Argon2 settings: the wrap is real, but the self-test should not take a second.
         params = Argon2Params(memory_kib=8 * 1024, iterations=1, lanes=1)
-        ws, _recovery_key = Workspace.create(
+        ws, test.recovery_key = Workspace.create(
             test.folder, PASSPHRASE, adviser="Self-test", params=params
         )
         try:
@@ -235,6 +239,7 @@ def run_self_test() -> int:
             test.run("encryption", _encryption_check(test))
             test.run("migrations", _check_migrations)
             test.run("schema", _migrated_store_check(test))
+            test.run("commands", _commands_check(test))
         test.run("pdf", _check_pdf)
         test.run("preview", _check_preview)
         # The Qt checks live in the UI package: only ui/ and app.py import Qt.
@@ -255,6 +260,69 @@ def run_self_test() -> int:
         return 1
     print(f"Self-test passed: {len(test.results)} checks.", flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def _answering(*answers: str) -> Iterator[None]:
+    """Answers a command's prompts (hidden or not) in turn, as a person at the keyboard would."""
+    import builtins
+    import getpass
+
+    queue = list(answers)
+
+    def answer(_prompt: str = "") -> str:
+        if not queue:
+            raise CheckFailed("the command asked more questions than expected")
+        return queue.pop(0)
+
+    saved = builtins.input, getpass.getpass
+    builtins.input, getpass.getpass = answer, answer  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        builtins.input, getpass.getpass = saved
+
+
+def _commands_check(test: SelfTest) -> Callable[[], str]:
+    """Every command an adviser or office can reach, through the real command line: a training
+    store made, checked, its passphrase changed, opened and printed; the first store recovered."""
+
+    def check() -> str:
+        from sp_desktop import cli
+        from sp_desktop.services.documents import plan_pdf
+        from sp_desktop.services.workspace import Workspace
+
+        demo_folder = test.folder.parent / "commands"
+        secret = test.folder.parent / "passphrase.txt"
+        secret.write_text(PASSPHRASE, encoding="utf-8")
+        common = ["--data-dir", str(demo_folder), "--passphrase-file", str(secret)]
+
+        def run(*argv: str) -> None:
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                code = cli.main(list(argv))
+            if code != 0:
+                said = printed.getvalue().strip().splitlines()[-1:] or ["nothing"]
+                raise CheckFailed(f"'sp-desktop {argv[0]}' exited {code}: {said[0]}")
+
+        run("demo", *common, "--people", "3")
+        run("check", *common)
+        with _answering(NEW_PASSPHRASE, NEW_PASSPHRASE):
+            run("passwd", *common)
+        ws = Workspace.open(demo_folder, NEW_PASSPHRASE)
+        try:
+            first = ws.caseload.search("")[0]
+            pdf = plan_pdf(ws, first.person_id).pdf
+        finally:
+            ws.close()
+        if not pdf.startswith(b"%PDF-"):
+            raise CheckFailed("the plan printed from the training store is not a PDF")
+        with _answering(test.recovery_key, NEW_PASSPHRASE, NEW_PASSPHRASE):
+            run("recover", "--data-dir", str(test.folder))
+        Workspace.open(test.folder, NEW_PASSPHRASE).close()
+        return "demo, check, passwd, recover; a store opened and a plan printed from it"
+
+    return check
 
 
 def _check_removed(folder: Path) -> str:
