@@ -56,18 +56,31 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from sp_desktop.store.database import Store
+    """Exit 0 healthy (or restored with --restore), 1 damaged, 2 could not check (message)."""
+    from sp_desktop.services.workspace import Workspace, restore_warning
+    from sp_desktop.store.database import DAMAGED_FOLDER
 
-    store = Store.open(args.data_dir, _passphrase(args))
-    try:
-        report = store.integrity_report()
-    finally:
-        store.close()
+    passphrase = _passphrase(args)
+    report = Workspace.check(args.data_dir, passphrase)
     print(f"Store: {args.data_dir}")
     for finding in report.findings:
         print(finding)
-    print("The store is healthy." if report.ok else "The store has problems: see above.")
-    return 0 if report.ok else 1
+    if report.ok:
+        print("The store is healthy.")
+        return 0
+    print("The store is damaged: see above. The check has left it exactly as it was.")
+    if report.backup is None:
+        print("There is no good backup of it on this laptop. Please contact your office.")
+        return 1
+    print(restore_warning(report.backup))
+    if not args.restore:
+        print(f"To restore that backup, run:  sp-desktop check --restore --data-dir "
+              f"{args.data_dir}")
+        return 1
+    Workspace.restore_backup(args.data_dir, passphrase, report.backup).close()
+    print(f"Restored the backup from {report.backup.describe()}. The damaged file is kept in "
+          f"{args.data_dir / DAMAGED_FOLDER}.")
+    return 0
 
 
 def _cmd_recover(args: argparse.Namespace) -> int:
@@ -131,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="random seed for the synthetic data")
     demo.set_defaults(func=_cmd_demo)
     check = commands.add_parser("check", parents=[common], help="verify a store")
+    check.add_argument("--restore", action="store_true",
+                       help="if the store is damaged, put the newest good backup in its place")
     check.set_defaults(func=_cmd_check)
     recover = commands.add_parser(
         "recover", parents=[common], help="set a new passphrase using the recovery key"
@@ -156,8 +171,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpDesktopError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except OSError as exc:
+        known = _known_os_error(exc)
+        if known is None:
+            raise
+        print(known, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _known_os_error(exc: OSError) -> str | None:
+    """A full disk or a read-only place, said as the app says it (never a traceback)."""
+    import errno
+
+    from sp_desktop.store.errors import DiskFull
+
+    if exc.errno == errno.ENOSPC:
+        return str(DiskFull())
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"SP Desktop cannot write there{where}: it is read-only. Nothing was changed."
+    return None
 
 
 if __name__ == "__main__":

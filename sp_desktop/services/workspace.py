@@ -1,18 +1,30 @@
-"""An unlocked store plus who is working on it: the object every service hangs off."""
+"""An unlocked store plus who is working on it: the object every service hangs off.
+
+Unlocking is also where the store's promises are kept: damage is found before anyone works on a
+half-readable store (with the newest good backup offered), and the office's offline lease is
+enforced, with a warning in the days before it runs out.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 
 from sp_desktop.store import audit
 from sp_desktop.store.changes import ChangeWriter
-from sp_desktop.store.database import Store
+from sp_desktop.store.check import CheckReport
+from sp_desktop.store.database import Backup, Store
+from sp_desktop.store.errors import LeaseExpired
 from sp_desktop.store.keyfile import Argon2Params
+
+# A lease this close to its end is mentioned at every unlock (a quarter of a short lease).
+LEASE_WARNING = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -80,8 +92,87 @@ class Workspace:
         return cls(store), recovery_key
 
     @classmethod
-    def open(cls, folder: Path, passphrase: str) -> Workspace:
-        return cls(Store.open(folder, passphrase))
+    def open(cls, folder: Path, passphrase: str, *, now: datetime | None = None) -> Workspace:
+        """Unlocks, refusing (LeaseExpired) a laptop out of touch for longer than the office
+        allows: people's records stay closed until it syncs (`open_and_sync`)."""
+        store = Store.open(folder, passphrase)
+        try:
+            from sp_desktop.sync.client import LEASE_EXPIRED_MESSAGE, lease_expired
+
+            if lease_expired(store, now):
+                raise LeaseExpired(LEASE_EXPIRED_MESSAGE)
+            return cls(store)
+        except BaseException:
+            store.close()
+            raise
+
+    @classmethod
+    def open_and_sync(cls, folder: Path, passphrase: str, **client_options: Any) -> Workspace:
+        """Unlocks a laptop whose offline lease has run out by syncing with the office first;
+        opens only if that renewed the lease. If the office has revoked the laptop, the sync
+        wipes it (DeviceRevoked), as any sync would."""
+        from sp_desktop.sync.client import LEASE_EXPIRED_MESSAGE, SyncClient, lease_expired
+
+        store = Store.open(folder, passphrase)
+        try:
+            ws = cls(store)
+            if lease_expired(store):
+                with SyncClient(store, clock=ws.changes.clock, **client_options) as client:
+                    client.sync_once()
+                if lease_expired(store):
+                    raise LeaseExpired(LEASE_EXPIRED_MESSAGE)
+            return ws
+        except BaseException:
+            if store.is_open:
+                store.close()
+            raise
+
+    @classmethod
+    def check(cls, folder: Path, passphrase: str) -> CheckReport:
+        """The whole check of a locked store (`sp-desktop check`); writes nothing. A damaged
+        store's report carries the newest backup that passed the same check."""
+        return Store.check(folder, passphrase)
+
+    @classmethod
+    def restore_backup(cls, folder: Path, passphrase: str, backup: Backup) -> Workspace:
+        """Replaces a damaged store with `backup` (checked again first; the damaged file is kept
+        aside) and unlocks it. Say `restore_warning(backup)` to the adviser before calling."""
+        store = Store.restore(folder, passphrase, backup)
+        try:
+            return cls(store)
+        except BaseException:
+            store.close()
+            raise
+
+    def lease_warning(self, now: datetime | None = None) -> str | None:
+        """A sentence when the office's offline lease ends soon, else None."""
+        from sp_desktop.sync import local
+
+        with self.store.read() as conn:
+            token = local.get_meta(conn, local.META_TOKEN)
+            lease = local.get_meta(conn, local.META_LEASE)
+            since = local.get_meta(conn, local.META_LAST_SUCCESS) or local.get_meta(
+                conn, local.META_REGISTERED_AT
+            )
+        if not token or not lease or not lease.isdigit() or not since:
+            return None
+        try:
+            ends = datetime.fromisoformat(since) + timedelta(seconds=int(lease))
+        except ValueError:
+            return None
+        left = ends - (now or datetime.now(UTC))
+        if left > min(LEASE_WARNING, timedelta(seconds=int(lease)) / 4):
+            return None
+        when = ends.astimezone()
+        days = left.days
+        within = (
+            "today" if days < 1 else "within 1 day" if days == 1 else f"within {days} days"
+        )
+        return (
+            f"This laptop needs to reach the office {within} (by {when.day} {when:%B} at "
+            f"{when:%H:%M}). After that, people's records stay closed until it syncs. Please "
+            "sync when you are next on the office network."
+        )
 
     def close(self) -> None:
         self.store.close()
@@ -111,3 +202,13 @@ class Workspace:
                 for action, entity, entity_id, person_id in events
             ),
         )
+
+
+def restore_warning(backup: Backup) -> str:
+    """What restoring `backup` brings back and what it loses, said before anyone agrees."""
+    return (
+        f"The newest good backup was taken on {backup.describe()}. Restoring it brings back "
+        "everything saved up to then. Anything saved on this laptop after that time would be "
+        "lost, unless it had already reached the office (that comes back at the next sync). "
+        "The damaged file is kept aside, unchanged."
+    )

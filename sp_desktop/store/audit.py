@@ -1,7 +1,8 @@
 """The append-only audit trail: who viewed or changed which person, when, from which device.
 
 Each event carries the hash of the one before it, so removing or editing an event breaks the
-chain at that point and `verify_chain` says where.
+chain at that point and `verify_chain` says where. The newest hash is also kept in `store_meta`
+(same transaction), so removing the newest events is found too.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from sp_desktop.domain.ids import new_id
 from sp_desktop.store.changes import now_text
-from sp_desktop.store.schema import audit_events
+from sp_desktop.store.schema import audit_events, store_meta
 
 GENESIS = "0" * 64
+HEAD_META = "audit.head"  # the newest event's hash, written with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +69,44 @@ def record(conn: Connection, events: Iterable[AuditEvent]) -> None:
         rows.append(row)
     if rows:
         conn.execute(audit_events.insert(), rows)
+        head = sqlite_insert(store_meta).values(key=HEAD_META, value=prev)
+        conn.execute(head.on_conflict_do_update(index_elements=["key"], set_={"value": prev}))
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """What `check_chain` found: `broken_at` is the first event that breaks the chain (None if
+    none does); `head_missing` means the newest recorded events are gone."""
+
+    events: int
+    broken_at: int | None
+    head_missing: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None and not self.head_missing
 
 
 def verify_chain(conn: Connection) -> int | None:
     """The sequence number of the first event that breaks the chain, or None if it is intact."""
+    return check_chain(conn).broken_at
+
+
+def check_chain(conn: Connection) -> ChainCheck:
+    """Walks the whole chain and compares its end with the head kept beside it."""
     prev = GENESIS
+    count = 0
+    broken_at: int | None = None
     for row in conn.execute(select(audit_events).order_by(audit_events.c.seq)).mappings():
-        if row["prev_hash"] != prev or _digest(prev, _body(dict(row))) != row["hash"]:
-            return int(row["seq"])
+        count += 1
+        if broken_at is None and (
+            row["prev_hash"] != prev or _digest(prev, _body(dict(row))) != row["hash"]
+        ):
+            broken_at = int(row["seq"])
         prev = row["hash"]
-    return None
+    head = conn.execute(
+        select(store_meta.c.value).where(store_meta.c.key == HEAD_META)
+    ).scalar_one_or_none()
+    # Stores written before the head was kept have none: only the chain itself is checked.
+    head_missing = head is not None and head != prev
+    return ChainCheck(count, broken_at, head_missing)

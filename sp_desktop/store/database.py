@@ -4,34 +4,46 @@ The data key is set as the first statement on every connection (never in a URL, 
 leak into logs and reprs), the SQLCipher format is pinned, and a driver without SQLCipher is
 refused before anything is written. Writes go through one writer connection (`writer`), reads
 through a small pool (`reader`); WAL lets them run side by side.
+
+One process at a time holds a store (an operating-system file lock, from unlock to lock), and
+nothing here ever creates a schema inside a file that already exists: an empty, cut-short or
+damaged file is reported, with the newest backup that passes the same check.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from filelock import FileLock, Timeout
+from sqlalchemy import Connection, Engine, ExceptionContext, create_engine, event, select
 from sqlalchemy.exc import DatabaseError as SqlDatabaseError
 from sqlalchemy.pool import QueuePool
 
 from sp_desktop.domain.ids import new_id
 from sp_desktop.store import migrations
+from sp_desktop.store.check import CheckReport, check_file, check_pages
 from sp_desktop.store.errors import (
     DamagedStore,
+    DiskFull,
+    NewerStore,
     NotEncrypted,
     StoreError,
     StoreExists,
+    StoreInUse,
     StoreLocked,
     StoreMissing,
+    StoreReadOnly,
 )
 from sp_desktop.store.keyfile import Argon2Params, KeyFile, atomic_write
 from sp_desktop.store.schema import store_meta
@@ -42,8 +54,11 @@ _DAMAGE_SIGNS = ("malformed", "not a database", "file is encrypted", "corrupt")
 DATABASE_NAME = "sp-desktop.db"
 KEYFILE_NAME = "sp-desktop.keys"
 OPEN_MARKER_NAME = "sp-desktop.open"  # present while open: its presence at unlock means a crash
+LOCK_NAME = "sp-desktop.lock"  # the operating-system lock: one process per store
 BACKUP_FOLDER = "backups"
+DAMAGED_FOLDER = "damaged"  # a damaged file replaced by a backup is kept here, as it was
 BACKUPS_KEPT = 3
+_BACKUP_STAMP = "%Y%m%dT%H%M%S%f"
 
 
 def database_path(folder: Path) -> Path:
@@ -72,7 +87,7 @@ def _keyed_connection(path: Path, data_key: bytes, page_size: int) -> sqlcipher.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher.DatabaseError as exc:
         conn.close()
-        raise DamagedStore(path, str(exc)) from exc
+        raise _known(path, exc) or DamagedStore(path, str(exc)) from exc
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -83,9 +98,33 @@ def _keyed_connection(path: Path, data_key: bytes, page_size: int) -> sqlcipher.
     return conn
 
 
+def _known(path: Path, exc: BaseException) -> StoreError | None:
+    """The known error a driver error stands for (read-only, disk full, damage), or None."""
+    text = str(exc).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return DiskFull()
+    if "readonly" in text or "read-only" in text or "unable to open database file" in text:
+        return StoreReadOnly(path.parent)
+    if isinstance(exc, sqlcipher.DatabaseError) and any(s in text for s in _DAMAGE_SIGNS):
+        return DamagedStore(path, str(exc))
+    return None
+
+
+@functools.cache
+def _quiet_cipher_log() -> None:
+    """SQLCipher writes ~100 lines to stderr on a damaged page; the check says it in words
+    instead. The setting is process-wide, so one in-memory connection sets it."""
+    conn = sqlcipher.connect(":memory:")
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+    finally:
+        conn.close()
+
+
 def _engine(path: Path, data_key: Callable[[], bytes], page_size: int, *, writer: bool) -> Engine:
     """An engine whose connections fetch the key when made: once the store is locked, the
     engine holds no reference to key material and can make no new connection."""
+    _quiet_cipher_log()
     engine = create_engine(
         "sqlite://",
         creator=lambda: _keyed_connection(path, data_key(), page_size),
@@ -102,26 +141,117 @@ def _engine(path: Path, data_key: Callable[[], bytes], page_size: int, *, writer
     def _begin(conn: Connection) -> None:  # the driver runs in autocommit; we own BEGIN
         conn.exec_driver_sql(begin)
 
+    @event.listens_for(engine, "handle_error")
+    def _drop_damaged(context: ExceptionContext) -> None:
+        # A connection that met a damaged page refuses every later read, healthy tables too:
+        # it is thrown away (only it), so the next read gets a fresh one.
+        text = str(context.original_exception).lower()
+        if any(sign in text for sign in _DAMAGE_SIGNS):
+            context.is_disconnect = True
+            context.invalidate_pool_on_disconnect = False
+
     return engine
 
 
-@dataclass
-class CheckReport:
-    """What `sp-desktop check` found, in sentences a person can read."""
+def _checker(path: Path, data_key: bytes, page_size: int) -> Callable[[], sqlcipher.Connection]:
+    _quiet_cipher_log()
+    return lambda: _keyed_connection(path, data_key, page_size)
 
-    ok: bool = True
-    findings: list[str] = field(default_factory=list)
 
-    def add(self, ok: bool, finding: str) -> None:
-        self.ok = self.ok and ok
-        self.findings.append(finding)
+class ProcessLock:
+    """One process per store: an operating-system lock on a file in the store's folder (filelock
+    works the same on Windows, macOS and Linux), held from unlock to lock.
+
+    Inside one process the lock is counted, so a test or a tool may open the same store twice;
+    `release` says whether this was the last holder, the only one that may remove the crash
+    marker.
+    """
+
+    _held: dict[Path, tuple[FileLock, int]] = {}  # noqa: RUF012 - one table per process
+    _guard = threading.Lock()
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+        self._released = False
+
+    @classmethod
+    def acquire(cls, folder: Path) -> ProcessLock:
+        """Raises StoreInUse when another process holds the store."""
+        lock = cls(folder)
+        with cls._guard:
+            held = cls._held.get(lock.folder)
+            if held is None:
+                # thread_local=False: unlock runs on a worker thread, lock on the writer thread.
+                file_lock = FileLock(str(lock.folder / LOCK_NAME), timeout=0, thread_local=False)
+                try:
+                    file_lock.acquire()
+                except Timeout:
+                    raise StoreInUse(folder) from None
+                except PermissionError:
+                    raise StoreReadOnly(folder) from None
+                cls._held[lock.folder] = (file_lock, 1)
+            else:
+                cls._held[lock.folder] = (held[0], held[1] + 1)
+        return lock
+
+    def release(self) -> bool:
+        """True if no other holder in this process remains (the lock is free for others)."""
+        if self._released:
+            return False
+        self._released = True
+        with self._guard:
+            file_lock, count = self._held[self.folder]
+            if count > 1:
+                self._held[self.folder] = (file_lock, count - 1)
+                return False
+            del self._held[self.folder]
+            file_lock.release()
+            return True
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One rolling backup: an encrypted copy of the whole store, as it was at `taken_at` (UTC)."""
+
+    path: Path
+    taken_at: datetime
+
+    def describe(self) -> str:
+        """'3 March 2026 at 14:02', in the laptop's time zone."""
+        local = self.taken_at.astimezone()
+        return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def list_backups(folder: Path) -> list[Backup]:
+    """The store's backups, newest first; copies never finished (`.part`) are not backups."""
+    found = []
+    for path in (folder / BACKUP_FOLDER).glob(f"{DATABASE_NAME}.*"):
+        stamp = path.name[len(DATABASE_NAME) + 1 :]
+        try:
+            taken = datetime.strptime(stamp, _BACKUP_STAMP).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        found.append(Backup(path, taken))
+    return sorted(found, key=lambda b: b.taken_at, reverse=True)
+
+
+def newest_good_backup(folder: Path, data_key: bytes, page_size: int) -> Backup | None:
+    """The newest backup that passes the full check itself (a damaged copy is no rescue)."""
+    for backup in list_backups(folder):
+        if check_file(backup.path, page_size, _checker(backup.path, data_key, page_size)).ok:
+            return backup
+    return None
 
 
 class Store:
-    """An unlocked store. Dropping it (`close`) disposes the engines and forgets the key."""
+    """An unlocked store. Dropping it (`close`) disposes the engines, forgets the key and lets
+    go of the process lock."""
 
-    def __init__(self, folder: Path, keyfile: KeyFile, data_key: bytes) -> None:
+    def __init__(
+        self, folder: Path, keyfile: KeyFile, data_key: bytes, lock: ProcessLock | None = None
+    ) -> None:
         self.folder = folder
+        self._lock = lock
         self.store_id = keyfile.store_id
         self._keyfile = keyfile
         self._data_key: bytes | None = data_key
@@ -147,9 +277,12 @@ class Store:
         folder.mkdir(parents=True, exist_ok=True)
         if store_exists(folder) or database_path(folder).exists():
             raise StoreExists(folder)
-        store_id = new_id()
-        keyfile, data_key, recovery_key = KeyFile.create(store_id, passphrase, params)
-        store = cls(folder, keyfile, data_key)
+        with cls._locked(folder) as lock:
+            if store_exists(folder) or database_path(folder).exists():  # made meanwhile
+                raise StoreExists(folder)
+            store_id = new_id()
+            keyfile, data_key, recovery_key = KeyFile.create(store_id, passphrase, params)
+            store = cls(folder, keyfile, data_key, lock)
         try:
             migrations.upgrade(store.writer)
             with store.writer.begin() as conn:
@@ -178,41 +311,114 @@ class Store:
     def open(cls, folder: Path, passphrase: str) -> Store:
         """Unlocks with the passphrase. A wrong one raises WrongPassphrase and touches nothing."""
         keyfile = cls._load_keyfile(folder)
-        return cls._open(folder, keyfile, keyfile.unwrap_with_passphrase(passphrase))
+        with cls._locked(folder) as lock:
+            return cls._open(folder, keyfile, keyfile.unwrap_with_passphrase(passphrase), lock)
 
     @classmethod
     def recover(cls, folder: Path, recovery_key: str, new_passphrase: str) -> Store:
         """Unlocks with the recovery key and sets a new passphrase; no data is lost."""
         keyfile = cls._load_keyfile(folder)
-        data_key = keyfile.unwrap_with_recovery_key(recovery_key)
-        store = cls._open(folder, keyfile, data_key)
+        with cls._locked(folder) as lock:
+            data_key = keyfile.unwrap_with_recovery_key(recovery_key)
+            store = cls._open(folder, keyfile, data_key, lock)
         store._rewrap(new_passphrase)
         return store
 
     @classmethod
-    def _load_keyfile(cls, folder: Path) -> KeyFile:
+    def check(cls, folder: Path, passphrase: str) -> CheckReport:
+        """`sp-desktop check`: the whole check of a locked store, writing nothing and creating
+        nothing; when it finds damage, the report carries the newest good backup."""
+        keyfile = cls._load_keyfile(folder, database_needed=False)
+        with cls._locked(folder) as lock:
+            try:
+                data_key = keyfile.unwrap_with_passphrase(passphrase)
+                path, page_size = database_path(folder), keyfile.page_size
+                report = check_file(path, page_size, _checker(path, data_key, page_size))
+                if not report.ok:
+                    report.backup = newest_good_backup(folder, data_key, page_size)
+                return report
+            finally:
+                lock.release()
+
+    @classmethod
+    def restore(cls, folder: Path, passphrase: str, backup: Backup) -> Store:
+        """Puts `backup` in place of a damaged store and unlocks it.
+
+        The backup is checked again first; the damaged file (with its journal) is moved, as it
+        was, into `damaged/`, never deleted. Everything saved after `backup.taken_at` that had
+        not reached the office is lost: the caller says so before asking.
+        """
+        keyfile = cls._load_keyfile(folder, database_needed=False)
+        with cls._locked(folder) as lock:
+            data_key = keyfile.unwrap_with_passphrase(passphrase)
+            page_size = keyfile.page_size
+            report = check_file(backup.path, page_size, _checker(backup.path, data_key, page_size))
+            if not report.ok:
+                raise DamagedStore(backup.path, findings=report.findings)
+            aside = folder / DAMAGED_FOLDER / datetime.now(UTC).strftime(_BACKUP_STAMP)
+            aside.mkdir(parents=True)
+            for path in sorted(folder.glob(DATABASE_NAME + "*")):
+                os.replace(path, aside / path.name)
+            part = database_path(folder).with_name(DATABASE_NAME + ".part")
+            shutil.copyfile(backup.path, part)
+            with open(part, "rb+") as copied:
+                os.fsync(copied.fileno())
+            os.replace(part, database_path(folder))
+            # The copy opens as a store that was shut down cleanly: checked just now.
+            with contextlib.suppress(FileNotFoundError):
+                (folder / OPEN_MARKER_NAME).unlink()
+            return cls._open(folder, keyfile, data_key, lock)
+
+    @classmethod
+    @contextlib.contextmanager
+    def _locked(cls, folder: Path) -> Iterator[ProcessLock]:
+        """The process lock, handed to the store made inside; let go if that fails."""
+        lock = ProcessLock.acquire(folder)
+        try:
+            yield lock
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _load_keyfile(cls, folder: Path, *, database_needed: bool = True) -> KeyFile:
         if not store_exists(folder):
             raise StoreMissing(folder)
-        if not database_path(folder).exists():
+        if database_needed and not database_path(folder).exists():
             raise DamagedStore(database_path(folder), "database file missing")
         return KeyFile.load(keyfile_path(folder))
 
     @classmethod
-    def _open(cls, folder: Path, keyfile: KeyFile, data_key: bytes) -> Store:
+    def _open(
+        cls, folder: Path, keyfile: KeyFile, data_key: bytes, lock: ProcessLock
+    ) -> Store:
+        """Checks before anything is written: every page's cipher check at each unlock, the
+        whole check after an unclean shutdown. Never creates a schema in an existing file."""
+        path = database_path(folder)
         crashed = (folder / OPEN_MARKER_NAME).exists()
-        store = cls(folder, keyfile, data_key)
+        connect = _checker(path, data_key, keyfile.page_size)
+        report = (check_file if crashed else check_pages)(path, keyfile.page_size, connect)
+        if not report.ok:
+            backup = newest_good_backup(folder, data_key, keyfile.page_size)
+            raise DamagedStore(path, "check failed", findings=report.findings, backup=backup)
+        store = cls(folder, keyfile, data_key, lock)
         try:
-            if crashed:
-                report = store.integrity_report()
-                if not report.ok:
-                    raise DamagedStore(database_path(folder), "; ".join(report.findings))
+            with store.reader.connect() as conn:
+                revision = migrations.current_revision(conn)
+            if revision is None:
+                findings = ["The file holds no SP Desktop data (no schema): it is empty."]
+                backup = newest_good_backup(folder, data_key, keyfile.page_size)
+                raise DamagedStore(path, "no schema", findings=findings, backup=backup)
+            if revision not in migrations.REVISIONS:
+                raise NewerStore(folder)
             migrations.upgrade(store.writer)
         except StoreError:
             store.close(clean=False)
             raise
         except (sqlcipher.DatabaseError, SqlDatabaseError) as exc:
             store.close(clean=False)
-            raise DamagedStore(database_path(folder), str(exc)) from exc
+            orig = exc.orig if isinstance(exc, SqlDatabaseError) else exc
+            raise _known(path, orig or exc) or DamagedStore(path, str(exc)) from exc
         store._mark_open()
         return store
 
@@ -226,11 +432,15 @@ class Store:
         self._keyfile.save(keyfile_path(self.folder))
 
     def close(self, *, clean: bool = True) -> None:
-        """Disposes the engines and drops the key, so a locked laptop holds no key material."""
+        """Disposes the engines and drops the key, so a locked laptop holds no key material.
+
+        Only the last holder of the process lock removes the crash marker: a store still open
+        elsewhere keeps it, so a crash there is still checked for at the next unlock."""
         self.writer.dispose()
         self.reader.dispose()
         self._data_key = None
-        if clean:
+        last = self._lock.release() if self._lock is not None else True
+        if clean and last:
             with contextlib.suppress(FileNotFoundError):
                 (self.folder / OPEN_MARKER_NAME).unlink()
 
@@ -272,64 +482,53 @@ class Store:
     # --- checks and backups ------------------------------------------------------------------
 
     def integrity_report(self) -> CheckReport:
-        """Cipher page HMACs, SQLite structure and schema version, each as a sentence."""
-        report = CheckReport()
-        with self.reader.connect() as conn:
-            cipher = conn.exec_driver_sql("PRAGMA cipher_version").scalar()
-            report.add(bool(cipher), f"Encryption: SQLCipher {cipher}.")
-            bad_pages = conn.exec_driver_sql("PRAGMA cipher_integrity_check").fetchall()
-            report.add(
-                not bad_pages,
-                "Encrypted pages: all intact."
-                if not bad_pages
-                else f"Encrypted pages: {len(bad_pages)} problem(s) found.",
-            )
-            quick = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
-            report.add(
-                quick == ["ok"],
-                "Database structure: ok."
-                if quick == ["ok"]
-                else f"Database structure: {'; '.join(quick[:5])}.",
-            )
-            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            report.add(
-                not fk,
-                "Links between records: ok."
-                if not fk
-                else f"Links between records: {len(fk)} broken.",
-            )
-            version = migrations.current_revision(conn)
-        head = migrations.HEAD_REVISION
-        report.add(
-            version == head,
-            f"Schema version: {version} (current)."
-            if version == head
-            else f"Schema version: {version}, expected {head}.",
-        )
-        return report
+        """The whole check (`store.check`) on fresh connections, each finding a sentence; the
+        session's pooled connections are not touched, so damage cannot break them."""
+        path = database_path(self.folder)
+        return check_file(path, self.page_size, _checker(path, self._require_key(), self.page_size))
 
     def backup(self) -> Path:
-        """An encrypted copy via the SQLite backup API; only the newest BACKUPS_KEPT are kept."""
+        """An encrypted copy via the SQLite backup API; only the newest BACKUPS_KEPT are kept.
+
+        Written under a `.part` name and renamed when whole, so a copy cut short (or stopped by
+        a damaged page, which the copy reads like every other) is never taken for a backup."""
         folder = self.folder / BACKUP_FOLDER
         folder.mkdir(exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        stamp = datetime.now(UTC).strftime(_BACKUP_STAMP)
         target_path = folder / f"{DATABASE_NAME}.{stamp}"
-        target = _keyed_connection(target_path, self._require_key(), self.page_size)
+        part_path = folder / f"{DATABASE_NAME}.{stamp}.part"
+        target = _keyed_connection(part_path, self._require_key(), self.page_size)
         try:
-            raw = self.reader.raw_connection()
-            try:
-                source: Any = raw.driver_connection
-                source.backup(target)
-            finally:
-                raw.close()
-        finally:
+            with self._known_errors():
+                raw = self.reader.raw_connection()
+                try:
+                    source: Any = raw.driver_connection
+                    source.backup(target)
+                except sqlcipher.DatabaseError as exc:
+                    raw.invalidate()  # this connection met the damage: it reads nothing more
+                    known = _known(database_path(self.folder), exc)
+                    if known is None:
+                        raise
+                    raise known from exc
+                finally:
+                    raw.close()
+        except BaseException:
             target.close()
+            for leftover in folder.glob(part_path.name + "*"):
+                leftover.unlink()
+            raise
+        target.close()
         for extra in ("-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
-                os.remove(str(target_path) + extra)
-        for old in sorted(folder.glob(f"{DATABASE_NAME}.*"))[:-BACKUPS_KEPT]:
-            old.unlink()
+                os.remove(str(part_path) + extra)
+        os.replace(part_path, target_path)
+        for old in list_backups(self.folder)[BACKUPS_KEPT:]:
+            old.path.unlink()
         return target_path
+
+    def newest_backup(self) -> Backup | None:
+        found = list_backups(self.folder)
+        return found[0] if found else None
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
@@ -344,25 +543,14 @@ class Store:
 
     @contextlib.contextmanager
     def _known_errors(self) -> Iterator[None]:
-        """Damage found mid-session is a known error (calm message naming the file), not a bug."""
+        """Damage, a full disk or a read-only file found mid-session is a known error (a calm
+        message naming the file), not a bug."""
         try:
             yield
         except SqlDatabaseError as exc:
-            text = str(exc.orig).lower()
-            if isinstance(exc.orig, sqlcipher.DatabaseError) and any(
-                sign in text for sign in _DAMAGE_SIGNS
-            ):
-                raise DamagedStore(database_path(self.folder), str(exc.orig)) from exc
-            if "disk is full" in text or "database or disk is full" in text:
-                raise StoreError(
-                    "The laptop's disk is full, so this could not be saved. "
-                    "Free some space and try again: nothing you typed has been lost."
-                ) from exc
-            if "readonly" in text or "read-only" in text:
-                raise StoreError(
-                    f"The store in {self.folder} cannot be written to (read-only). "
-                    "Please contact your office."
-                ) from exc
+            known = _known(database_path(self.folder), exc.orig) if exc.orig else None
+            if known is not None:
+                raise known from exc
             raise
 
 
@@ -378,5 +566,6 @@ def delete_store_files(folder: Path) -> None:
     for path in folder.glob(DATABASE_NAME + "*"):
         path.unlink()
     shutil.rmtree(folder / BACKUP_FOLDER, ignore_errors=True)
+    shutil.rmtree(folder / DAMAGED_FOLDER, ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         (folder / OPEN_MARKER_NAME).unlink()

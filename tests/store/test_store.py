@@ -80,6 +80,7 @@ def test_data_folder_holds_only_the_store_files(workspace: Workspace, store_dir:
         "sp-desktop.db-shm",
         "sp-desktop.keys",
         "sp-desktop.open",
+        "sp-desktop.lock",
         "backups",
     }
     assert all(p.name.startswith("sp-desktop.db.") for p in (store_dir / "backups").iterdir())

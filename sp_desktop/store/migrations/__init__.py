@@ -15,6 +15,9 @@ if TYPE_CHECKING:  # keeps alembic out of start-up imports
     from alembic.config import Config
 
 HEAD_REVISION = "0003"
+# Every released revision, oldest first (a test keeps it equal to Alembic's list). A store at a
+# revision not listed here was written by a newer SP Desktop and is left untouched.
+REVISIONS = ("0001", "0002", "0003")
 _HERE = Path(__file__).parent
 
 
