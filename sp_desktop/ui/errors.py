@@ -6,6 +6,7 @@ import logging
 import platform
 import traceback
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from sp_desktop.domain.errors import SpDesktopError
@@ -51,6 +52,7 @@ def show_error(parent: QWidget | None, error: BaseException) -> None:
         box = QMessageBox(parent)
         box.setIcon(QMessageBox.Icon.Information)
         box.setWindowTitle("SP Desktop")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the message may quote a name
         box.setText(str(error))
         box.setAccessibleName("Message")
         box.open()

@@ -27,6 +27,7 @@ from sp_desktop.ui.screens.locked import LockedScreen
 from sp_desktop.ui.screens.person import PersonScreen
 from sp_desktop.ui.screens.visit import VisitScreen
 from sp_desktop.ui.session import Session
+from sp_desktop.ui.style import plain
 from sp_desktop.ui.sync.office import OfficeSync
 
 QUIT_WAIT_MS = 15_000
@@ -76,7 +77,7 @@ class MainWindow(QMainWindow):
         self.find_action.triggered.connect(self._find)
         self.addAction(self.find_action)
 
-        self.lock_state = QLabel("Locked")
+        self.lock_state = plain(QLabel("Locked"))  # names the adviser
         self.lock_state.setAccessibleName("Lock state")
         self.office_sync = OfficeSync(session, self)
         self.sync_area = self.office_sync.status

@@ -1,13 +1,16 @@
 """The calm look: a legible font at the system's size, warm colours, large targets, clear focus.
 
 Sizes are in `em` so everything grows with the font size the adviser chose in their system.
-Nothing is said by colour alone: every state also has words.
+Nothing is said by colour alone: every state also has words. Text is plain: names, notes and
+directory entries are shown exactly as written, never read as HTML (see `plain`, `plain_tip`).
 """
 
 from __future__ import annotations
 
+import html
 from importlib.resources import as_file, files
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -148,9 +151,29 @@ def set_role(widget: QWidget, role: str) -> None:
     widget.style().polish(widget)
 
 
+def plain(widget: QLabel) -> QLabel:
+    """Shows the label's text exactly as written.
+
+    Qt draws a label as rich text whenever its text looks like HTML, so a name or an imported
+    directory entry holding `<img src=…>` would be drawn as an image, fetched from wherever it
+    points (a network share on Windows). Every label that may show data is plain.
+    """
+    widget.setTextFormat(Qt.TextFormat.PlainText)
+    return widget
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip that shows `text` exactly as written.
+
+    Tooltips have no text format of their own: Qt draws one as rich text whenever it looks like
+    HTML. So the text is escaped and always given as HTML (spaces and line breaks kept).
+    """
+    return f'<p style="white-space:pre-wrap">{html.escape(text)}</p>'
+
+
 def heading(text: str, level: int = 1) -> QLabel:
     """A heading scaled from the adviser's own font size (never a fixed pixel size)."""
-    label = QLabel(text)
+    label = plain(QLabel(text))
     label.setProperty("role", "heading")
     font = QFont(label.font())
     base = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
@@ -163,7 +186,8 @@ def heading(text: str, level: int = 1) -> QLabel:
 
 
 def label(text: str, role: str = "", *, wrap: bool = True) -> QLabel:
-    widget = QLabel(text)
+    """A label whose text is shown exactly as written (see `plain`)."""
+    widget = plain(QLabel(text))
     widget.setWordWrap(wrap)
     if role:
         widget.setProperty("role", role)

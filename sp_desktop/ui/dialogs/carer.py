@@ -23,7 +23,7 @@ from sp_desktop.services.workspace import Changes, Workspace
 from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.models.people_found import PeopleFoundModel
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import heading, label, set_role
+from sp_desktop.ui.style import heading, label, plain, set_role
 
 MOST_SHOWN = 50  # a name search narrows quickly; a longer list only hides who was meant
 TYPING_PAUSE_MS = 150  # search once typing pauses, not on every key
@@ -70,7 +70,7 @@ class CarerDialog(QDialog):
         # would also fire on Enter in the name box and save whoever was chosen last.
         for button in (self.save_button, cancel):
             button.setAutoDefault(False)
-        search_label = QLabel("&Name")
+        search_label = plain(QLabel("&Name"))
         search_label.setBuddy(self.search)
 
         row = QHBoxLayout()

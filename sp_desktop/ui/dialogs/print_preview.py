@@ -49,7 +49,7 @@ from sp_desktop.services.workspace import Workspace
 from sp_desktop.ui.dialogs.settings import open_settings
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import heading, label, set_role
+from sp_desktop.ui.style import heading, label, plain, set_role
 from sp_desktop.ui.tasks import Progress, Task
 
 POINTS_PER_INCH = 72.0
@@ -281,10 +281,10 @@ class PrintPreviewDialog(QDialog):
         self.page_box = QSpinBox()
         self.page_box.setAccessibleName("Page number")
         self.page_box.setMinimum(1)
-        self.page_label = QLabel("")
+        self.page_label = plain(QLabel(""))
         self.page_label.setAccessibleName("Page")
 
-        self.page_view = QLabel(request.waiting_words)
+        self.page_view = plain(QLabel(request.waiting_words))
         self.page_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.page_view.setAccessibleName("Page preview")
         self.page_area = QScrollArea()
@@ -304,9 +304,9 @@ class PrintPreviewDialog(QDialog):
 
         tools = QHBoxLayout()
         if request.sizes:
-            tools.addWidget(QLabel("Print size"))
+            tools.addWidget(plain(QLabel("Print size")))
             tools.addWidget(self.size_box)
-        tools.addWidget(QLabel("Zoom"))
+        tools.addWidget(plain(QLabel("Zoom")))
         tools.addWidget(self.zoom_box)
         tools.addStretch(1)
         tools.addWidget(self.previous_button)

@@ -8,6 +8,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
 from sp_desktop.ui.models.table import Index
+from sp_desktop.ui.style import plain_tip
 
 
 class Card(Protocol):
@@ -54,7 +55,7 @@ class CardListModel(QAbstractListModel, Generic[C]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return card.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(card)
+            return plain_tip(self._tooltip(card))
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -20,6 +20,7 @@ from sp_desktop.services.caseload import CaseloadFilter, CaseloadRow, Stage
 
 from sp_desktop.ui.fields import nice_date
 from sp_desktop.ui.models.table import ColumnsModel, Index
+from sp_desktop.ui.style import plain_tip
 
 NAME, PRACTICE, STAGE, NEXT_DUE, LAST_CONTACT = range(5)
 COLUMNS = ("Name", "GP practice", "Stage", "Next thing due", "Last contact")
@@ -224,7 +225,7 @@ class CaseloadModel(ColumnsModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text(row, index.column())
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == NAME:
-            return f"{row.name}, born {nice_date(row.date_of_birth)}"
+            return plain_tip(f"{row.name}, born {nice_date(row.date_of_birth)}")
         if role == PERSON_ID_ROLE:
             return row.person_id
         overdue = row.next_due is not None and row.next_due < self.today

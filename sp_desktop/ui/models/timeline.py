@@ -11,6 +11,7 @@ from sp_desktop.services.timeline import TimelineEntry, TimelineKind
 
 from sp_desktop.ui.fields import nice_date
 from sp_desktop.ui.models.table import ColumnsModel, Index
+from sp_desktop.ui.style import plain_tip
 
 COLUMNS = ("When", "What", "Details")
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -52,7 +53,7 @@ class TimelineModel(ColumnsModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if entry.kind is TimelineKind.VISIT:
                 return "Press Enter to open this visit"
-            return entry.detail
+            return plain_tip(entry.detail)
         if role == ENTRY_ROLE:
             return entry
         return None

@@ -47,7 +47,7 @@ from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.fields import nice_date
 from sp_desktop.ui.models.table import ColumnsModel, Index
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import heading, label, set_role
+from sp_desktop.ui.style import heading, label, plain_tip, set_role
 
 COLUMNS = ("Activity", "Kind", "Area", "When", "Cost")
 TYPING_PAUSE_MS = 120  # search once typing pauses, not on every key
@@ -159,7 +159,7 @@ class ServicesModel(ColumnsModel):
                 return service.schedule
             return "Free" if service.free else service.cost
         if role == Qt.ItemDataRole.ToolTipRole:
-            return service_words(service)
+            return plain_tip(service_words(service))
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

@@ -39,7 +39,7 @@ from sp_desktop.ui.fields import nice_date
 from sp_desktop.ui.models.timeline import TimelineModel
 from sp_desktop.ui.screens.prescription import PrescriptionWindow
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import heading, label, set_role
+from sp_desktop.ui.style import heading, label, plain, set_role
 
 
 def access_words(person: Person) -> str:
@@ -100,7 +100,7 @@ class PersonScreen(QWidget):
         self.place_box.setToolTip("Where the visit happens: at home, by phone, …")
         for place in VisitPlace:
             self.place_box.addItem(place.label, place.value)
-        self.place_label = QLabel("&Where")
+        self.place_label = plain(QLabel("&Where"))
         self.place_label.setBuddy(self.place_box)
         self.why_no_visit = label("", "notice")
         self.why_no_visit.hide()

@@ -155,6 +155,7 @@ class OfficeSync(QObject):
         box = QMessageBox(self.window)
         box.setIcon(QMessageBox.Icon.Information)
         box.setWindowTitle(title)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the office's own words, shown as sent
         box.setText(message)
         box.setAccessibleName(title)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -19,7 +19,7 @@ from sp_desktop.domain.errors import SpDesktopError, ValidationError
 from sp_desktop.services.sync_status import server_address
 from sp_desktop.sync.client import Registration
 
-from sp_desktop.ui.style import heading, label, set_role
+from sp_desktop.ui.style import heading, label, plain, set_role
 from sp_desktop.ui.sync.controller import SyncController
 
 NEVER_KEPT = (
@@ -69,7 +69,7 @@ class RegisterDialog(QDialog):
         form = QFormLayout()
         for text, field in (("&Server address", self.server), ("Your &name", self.adviser),
                             ("&Password", self.password)):
-            caption = QLabel(text)
+            caption = plain(QLabel(text))
             caption.setBuddy(field)
             form.addRow(caption, field)
         layout.addLayout(form)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from sp_desktop.sync.client import SyncProgress, SyncResult
 
-from sp_desktop.ui.style import set_role
+from sp_desktop.ui.style import plain, set_role
 from sp_desktop.ui.sync.controller import SyncController, SyncView
 
 
@@ -57,15 +57,15 @@ class SyncStatusWidget(QWidget):
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.state = QLabel("")
+        self.state = plain(QLabel(""))
         self.state.setAccessibleName("Office sync status")
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.state.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # screen readers can land on it
-        self.warning = QLabel("")
+        self.warning = plain(QLabel(""))
         set_role(self.warning, "error")
         self.warning.setWordWrap(True)
         self.warning.setAccessibleName("Sync warning")
-        self.message = QLabel("")
+        self.message = plain(QLabel(""))  # may quote the office
         self.message.setAccessibleName("How the last sync went")
         self.message.setWordWrap(True)
         self.progress_bar = QProgressBar()
