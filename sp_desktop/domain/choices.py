@@ -113,6 +113,14 @@ class AttendanceStatus(Choice):
     STOPPED = "stopped"
 
 
+class AssessmentContext(Choice):
+    """When in the person's journey wellbeing scores were taken."""
+
+    BASELINE = "baseline"
+    REVIEW = "review"
+    EXIT = "exit"
+
+
 class ClosingOutcome(Choice):
     COMPLETED = "completed"
     MOVED_AWAY = "moved_away"
@@ -157,14 +165,18 @@ _LABELS: dict[enum.Enum, str] = {
 }
 
 
-def coerce(owner: object, field: str, kind: type[Choice], *, optional: bool = False) -> None:
+def coerce(
+    owner: object, field: str, kind: type[enum.StrEnum], *, optional: bool = False
+) -> None:
     """Accepts a choice or its stored text on a frozen dataclass; anything else is refused."""
     from sp_desktop.domain.errors import ValidationError
 
     value = getattr(owner, field)
     if value is None and optional:
         return
+    if not isinstance(value, str):
+        raise ValidationError(field, "That is not one of the choices offered.")
     try:
         object.__setattr__(owner, field, kind(value))
     except ValueError:
-        raise ValidationError(field, f"{value!r} is not one of the choices offered.") from None
+        raise ValidationError(field, f"{value[:40]!r} is not one of the choices offered.") from None

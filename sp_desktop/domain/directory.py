@@ -49,7 +49,7 @@ _POSTCODE = re.compile(
     r"^(GIR 0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]([0-9ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW])"
     r" [0-9][ABD-HJLNP-UW-Z]{2})$"
 )
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_WAITING_WEEKS = 104  # a two-year wait is already a typo more often than a fact
 
 
@@ -115,7 +115,7 @@ class Service:
             raise ValidationError("name", "Please give the name of the service.")
         if self.postcode.strip():
             object.__setattr__(self, "postcode", normalise_postcode(self.postcode))
-        if self.contact_email.strip() and not _EMAIL.match(self.contact_email.strip()):
+        if self.contact_email.strip() and not EMAIL_PATTERN.match(self.contact_email.strip()):
             raise ValidationError(
                 "contact_email", f"{self.contact_email!r} is not an email address."
             )

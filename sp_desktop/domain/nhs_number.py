@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from sp_desktop.domain.errors import ValidationError
 
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
-_TYPED = re.compile(r"^\d{3}[ -]?\d{3}[ -]?\d{4}$")
+# ASCII digits only: `\d` would also take full-width and Arabic-Indic digits, stored as typed.
+_TYPED = re.compile(r"^[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}$")
 SYNTHETIC_PREFIX = "999"
+NOT_TEXT = "An NHS number is given as text, like 943 476 5919."
 
 
 def check_digit(first_nine: str) -> int | None:
@@ -30,8 +32,10 @@ class NhsNumber:
     digits: str
 
     def __post_init__(self) -> None:
-        if len(self.digits) != 10 or not self.digits.isdigit():
-            raise ValidationError("nhs_number", "An NHS number has 10 digits.")
+        if not isinstance(self.digits, str):
+            raise ValidationError("nhs_number", NOT_TEXT)
+        if len(self.digits) != 10 or not (self.digits.isascii() and self.digits.isdigit()):
+            raise ValidationError("nhs_number", "An NHS number has 10 digits, from 0 to 9.")
         if self.digits == "0" * 10:
             raise ValidationError("nhs_number", "0000000000 is not a real NHS number.")
         if check_digit(self.digits[:9]) != int(self.digits[9]):
@@ -42,12 +46,14 @@ class NhsNumber:
     @classmethod
     def parse(cls, typed: str) -> NhsNumber:
         """Accepts what people type: 10 digits with spaces or dashes as 3-3-4, or none."""
+        if not isinstance(typed, str):
+            raise ValidationError("nhs_number", NOT_TEXT)
         text = typed.strip()
         if not _TYPED.match(text):
             raise ValidationError(
                 "nhs_number", "An NHS number has 10 digits, written like 943 476 5919."
             )
-        return cls(re.sub(r"\D", "", text))
+        return cls(re.sub(r"[^0-9]", "", text))
 
     @property
     def is_synthetic(self) -> bool:

@@ -17,19 +17,24 @@ from sp_desktop.domain.choices import (
     coerce,
 )
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.domain.nhs_number import NhsNumber
+from sp_desktop.domain.nhs_number import NOT_TEXT, NhsNumber
+from sp_desktop.domain.rows import (
+    CONCERN_RATINGS,
+    CONCERNS,
+    PEOPLE,
+    REFERRALS,
+    STEPS,
+    VISITS,
+    check_consent,
+    check_entity,
+    check_notes,
+    check_signed,
+)
 
-_OLDEST_BIRTH_YEAR = 1900
-
-
-def _require_text(field_name: str, value: str, what: str) -> None:
-    if not value or not value.strip():
-        raise ValidationError(field_name, f"Please enter {what}.")
-
-
-def _require_rating(field_name: str, value: int, what: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-        raise ValidationError(field_name, f"{what} is a whole number from 0 to 10.")
+_PERSON_FIELDS = (
+    "given_name", "family_name", "preferred_name", "date_of_birth", "gp_practice", "address",
+    "postcode", "phone", "email", "carer_of_id", "team", "adviser",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +77,16 @@ class Person:
         if isinstance(self.nhs_number, str):
             typed = self.nhs_number.strip()
             object.__setattr__(self, "nhs_number", NhsNumber.parse(typed) if typed else None)
-        _require_text("given_name", self.given_name, "a first name")
-        _require_text("family_name", self.family_name, "a family name")
-        if not self.date_of_birth.year >= _OLDEST_BIRTH_YEAR or self.date_of_birth > date.today():
-            raise ValidationError("date_of_birth", "Please check the date of birth.")
+        elif self.nhs_number is not None and not isinstance(self.nhs_number, NhsNumber):
+            raise ValidationError("nhs_number", NOT_TEXT)
+        check_entity(PEOPLE, self, _PERSON_FIELDS, date.today())
+        access = self.access
+        if not isinstance(access, AccessNeeds):
+            raise ValidationError("access", "The access needs could not be read.")
+        for name, value in (("large_print", access.large_print),
+                            ("interpreter_language", access.interpreter_language),
+                            ("hearing_needs", access.hearing), ("sight_needs", access.sight)):
+            PEOPLE.check_value(name, value, date.today())
         if self.carer_of_id is not None and self.carer_of_id == self.id:
             raise ValidationError("carer_of_id", "A person cannot be their own carer.")
 
@@ -108,12 +119,10 @@ class Referral:
         coerce(self, "source", ReferralSource)
         coerce(self, "consent", Consent)
         coerce(self, "status", ReferralStatus)
-        if self.received_on > date.today():
-            raise ValidationError("received_on", "A referral cannot arrive in the future.")
-        if self.consent is not Consent.PENDING and self.consent_on is None:
-            raise ValidationError("consent_on", "Please give the date consent was recorded.")
-        if self.consent is Consent.DECLINED and self.status is not ReferralStatus.DECLINED:
-            raise ValidationError("status", "A referral where consent was declined is closed.")
+        check_entity(REFERRALS, self, ("person_id", "received_on", "referrer_name",
+                                       "referrer_organisation", "reason", "consent_on"),
+                     date.today())
+        check_consent(self.consent, self.consent_on, self.status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +142,12 @@ class Visit:
     def __post_init__(self) -> None:
         coerce(self, "place", VisitPlace)
         coerce(self, "status", VisitStatus)
-        if self.status is VisitStatus.SIGNED and not self.signed_by:
-            raise ValidationError("signed_by", "A signed visit names who signed it.")
+        check_entity(VISITS, self, ("person_id", "visit_date", "what_matters", "signed_by",
+                                    "corrects_visit_id"), date.today())
+        if not isinstance(self.notes, dict):
+            raise ValidationError("notes", "The notes could not be read.")
+        check_notes("notes", self.notes)
+        check_signed(self.status, self.signed_by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +162,8 @@ class Concern:
     visit_id: str | None = None
 
     def __post_init__(self) -> None:
-        _require_text("words", self.words, "the concern in the person's words")
-        _require_text("domain", self.domain, "the life domain")
-        _require_rating("severity", self.severity, "How much it worries them")
+        check_entity(CONCERNS, self, ("person_id", "words", "domain", "severity", "visit_id"),
+                     date.today())
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +176,7 @@ class Rating:
     value: int
 
     def __post_init__(self) -> None:
-        _require_rating("value", self.value, "A rating")
+        check_entity(CONCERN_RATINGS, self, ("rated_on", "value"), date.today())
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,5 +191,5 @@ class Step:
     visit_id: str | None = None
 
     def __post_init__(self) -> None:
-        _require_text("words", self.words, "the step in the person's words")
-        _require_rating("progress", self.progress, "Progress")
+        check_entity(STEPS, self, ("person_id", "words", "target_date", "progress", "visit_id"),
+                     date.today())

@@ -13,10 +13,23 @@ from sp_desktop.domain.choices import (
     coerce,
 )
 from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.rows import (
+    ATTENDANCE,
+    CLOSING_REVIEWS,
+    DEFAULT_WEEKS,
+    FOLLOW_UPS,
+    MAX_HOURS_IN_A_DAY,
+    MAX_WEEKS,
+    MIN_WEEKS,
+    PRESCRIPTIONS,
+    VOLUNTEER_HOURS,
+    check_entity,
+    check_prescription,
+    check_reason_given,
+)
 
-MIN_WEEKS, DEFAULT_WEEKS, MAX_WEEKS = 8, 12, 16
+__all__ = ["DEFAULT_WEEKS", "MAX_HOURS_IN_A_DAY", "MAX_WEEKS", "MIN_WEEKS"]  # long found here
 DEFAULT_REVIEW_WEEKS = (2, 6)
-MAX_HOURS_IN_A_DAY = 12  # volunteering logged per day; more is a typo (120 for 12.0)
 
 
 class FollowUpKind:
@@ -57,18 +70,20 @@ class Prescription:
     def __post_init__(self) -> None:
         coerce(self, "provider_referral", ProviderReferral)
         coerce(self, "status", PrescriptionStatus)
-        if self.ended_on is not None and self.ended_on < self.start_date:
-            raise ValidationError("ended_on", "It cannot end before it started.")
-        if isinstance(self.weeks, bool) or not MIN_WEEKS <= self.weeks <= MAX_WEEKS:
+        if isinstance(self.weeks, bool) or not isinstance(self.weeks, int) or not (
+            MIN_WEEKS <= self.weeks <= MAX_WEEKS
+        ):
             raise ValidationError(
                 "weeks", f"A prescription lasts {MIN_WEEKS} to {MAX_WEEKS} weeks."
             )
-        if self.provider_referral is ProviderReferral.WAITING_LIST and (
-            self.waiting_weeks is None or self.waiting_weeks < 0
-        ):
-            raise ValidationError("waiting_weeks", "Please say how many weeks the wait is.")
-        if self.provider_referral is ProviderReferral.DECLINED and not self.declined_reason.strip():
-            raise ValidationError("declined_reason", "Please say why the provider declined.")
+        check_entity(PRESCRIPTIONS, self, (
+            "person_id", "service_id", "start_date", "accompany_first", "declined_reason",
+            "adviser", "team", "ended_on", "carries_on",
+        ), date.today())
+        if self.waiting_weeks is not None:
+            PRESCRIPTIONS.check_value("waiting_weeks", self.waiting_weeks, date.today())
+        check_prescription(self.start_date, self.ended_on, self.provider_referral,
+                           self.waiting_weeks, self.declined_reason)
 
     @property
     def end_date(self) -> date:
@@ -135,8 +150,9 @@ class Attendance:
 
     def __post_init__(self) -> None:
         coerce(self, "status", AttendanceStatus)
-        if self.status is AttendanceStatus.STOPPED and not self.reason.strip():
-            raise ValidationError("reason", "Please say why they stopped.")
+        check_entity(ATTENDANCE, self, ("prescription_id", "session_on", "reason"), date.today())
+        check_reason_given("reason", self.status, AttendanceStatus.STOPPED, self.reason,
+                           "Please say why they stopped.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +166,10 @@ class FollowUp:
     prescription_id: str | None = None
     done_on: date | None = None
     notes: str = ""
+
+    def __post_init__(self) -> None:
+        check_entity(FOLLOW_UPS, self, ("person_id", "due_on", "kind", "prescription_id",
+                                        "done_on", "notes"), date.today())
 
     @property
     def is_open(self) -> bool:
@@ -187,14 +207,9 @@ class VolunteerHours:
     hours: float
 
     def __post_init__(self) -> None:
-        hours = self.hours
-        if isinstance(hours, bool) or not isinstance(hours, int | float):
-            raise ValidationError("hours", "Hours are a number, like 2 or 1.5.")
-        if not 0 < hours <= MAX_HOURS_IN_A_DAY:
-            raise ValidationError(
-                "hours", f"Hours in one day are more than 0 and at most {MAX_HOURS_IN_A_DAY}."
-            )
-        object.__setattr__(self, "hours", float(hours))
+        check_entity(VOLUNTEER_HOURS, self, ("prescription_id", "logged_on", "hours"),
+                     date.today())
+        object.__setattr__(self, "hours", float(self.hours))
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,5 +225,7 @@ class ClosingReview:
 
     def __post_init__(self) -> None:
         coerce(self, "outcome", ClosingOutcome)
-        if self.outcome is ClosingOutcome.RE_REFERRED and not self.reason.strip():
-            raise ValidationError("reason", "Please say where they were re-referred to.")
+        check_entity(CLOSING_REVIEWS, self, ("person_id", "closed_on", "reason", "carries_on"),
+                     date.today())
+        check_reason_given("reason", self.outcome, ClosingOutcome.RE_REFERRED, self.reason,
+                           "Please say where they were re-referred to.")

@@ -9,7 +9,11 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
+# AssessmentContext is defined with the other choices; re-exported where it was always found.
+from sp_desktop.domain.choices import AssessmentContext as AssessmentContext
+from sp_desktop.domain.choices import coerce
 from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.rows import ASSESSMENTS, ONS4_LABELS
 
 
 class Ons4Item(enum.StrEnum):
@@ -24,6 +28,11 @@ class Ons4Item(enum.StrEnum):
     def lower_is_better(self) -> bool:
         return self is Ons4Item.ANXIETY
 
+    @property
+    def label(self) -> str:
+        """The item as people say it ("Happiness yesterday"), for messages."""
+        return ONS4_LABELS[self.value]
+
 
 class WellbeingBand(enum.StrEnum):
     """ONS thresholds, named as ONS names them."""
@@ -33,14 +42,6 @@ class WellbeingBand(enum.StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
     VERY_HIGH = "very high"
-
-
-class AssessmentContext(enum.StrEnum):
-    """When in the person's journey the scores were taken."""
-
-    BASELINE = "baseline"
-    REVIEW = "review"
-    EXIT = "exit"
 
 
 class Direction(enum.StrEnum):
@@ -55,8 +56,7 @@ def validate_score(item: Ons4Item, score: int | None) -> None:
     """A score is a whole number 0-10, or None when the person preferred not to say."""
     if score is None:
         return
-    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
-        raise ValidationError(item.value, "Wellbeing scores are whole numbers from 0 to 10.")
+    ASSESSMENTS.fields[item.value].check(item.value, score, date.min)
 
 
 def band(item: Ons4Item, score: int) -> WellbeingBand:
@@ -140,3 +140,9 @@ class Assessment:
     assessed_on: date
     context: AssessmentContext
     scores: Ons4Scores
+
+    def __post_init__(self) -> None:
+        coerce(self, "context", AssessmentContext)
+        if not isinstance(self.scores, Ons4Scores):
+            raise ValidationError("scores", "Wellbeing scores are four answers from 0 to 10.")
+        ASSESSMENTS.check_value("assessed_on", self.assessed_on, date.today())

@@ -210,7 +210,8 @@ class _Generator:
                 ),
                 "received_on": received,
                 "consent": consent,
-                "consent_on": None if consent == "pending" else received + timedelta(days=3),
+                "consent_on": (None if consent == "pending"
+                               else min(received + timedelta(days=3), today)),
                 "status": status,
             },
         )
@@ -364,12 +365,16 @@ class _Generator:
             )
         if ended:
             self.assessment(person_id, end, "exit")
+            outcome = rng.choices(list(ClosingOutcome), [70, 5, 8, 3, 6, 8])[0]
             self.batch.add(
                 closing_reviews,
                 {
                     "person_id": person_id,
                     "closed_on": end,
-                    "outcome": rng.choices(list(ClosingOutcome), [70, 5, 8, 3, 6, 8])[0].value,
+                    "outcome": outcome.value,
+                    # A re-referral says where to: the same rule the form and the office apply.
+                    "reason": "Community mental health team"
+                    if outcome is ClosingOutcome.RE_REFERRED else "",
                     "carries_on": rng.random() < 0.6,
                 },
             )

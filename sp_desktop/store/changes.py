@@ -2,7 +2,9 @@
 
 Writing the outbox entry in the same transaction as the change (transactional outbox) means a
 change is either both saved and queued for sync, or neither: nothing typed can be saved and then
-silently never reach the office.
+silently never reach the office. Every change is first checked against the rules the office
+applies (`domain.rows`), so a form hears what is wrong while the adviser can still fix it and
+nothing the office would refuse ever enters the outbox.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import Connection, Table, select
 
 from sp_desktop.domain.hlc import HlcStamp, HybridClock
 from sp_desktop.domain.ids import new_id
+from sp_desktop.domain.rows import ROWS, RowRules
 from sp_desktop.store.schema import LOCAL_ONLY_COLUMNS, SYNC_COLUMNS, outbox, store_meta
 from sp_desktop.sync.protocol import ROW_FIELD, OpKind
 
@@ -121,13 +124,18 @@ class ChangeWriter:
         queued: list[tuple[Any, ...]] = []
         ids: list[str] = []
         base_row = {**defaults, **meta}
+        rules = ROWS.get(table_name) if queue else None
+        today = date.today()
         for values, person_id in zip(rows, person_ids, strict=True):
             # Every column present: a new row syncs whole.
             fields = {**base_row, **values}
             fields["id"] = row_id = values.get("id") or new_id()
             ids.append(row_id)
             table_rows.append(row_values(fields))
-            synced = dumps(dict(zip(synced_names, synced_values(fields), strict=True))).decode()
+            travelling = dict(zip(synced_names, synced_values(fields), strict=True))
+            if rules is not None:
+                rules.check_new(travelling, today)
+            synced = dumps(travelling).decode()
             queued.append(
                 (new_id(), table_name, row_id, person_id, kind_value, synced, "{}", stamp, created)
             )
@@ -154,6 +162,7 @@ class ChangeWriter:
         changed = {k: v for k, v in changes.items() if k not in SYNC_COLUMNS and current[k] != v}
         if not changed:
             return False
+        _check_change(table, current, changed)
         stamp = self._stamp(conn)
         versions: dict[str, str] = json.loads(current["versions"])
         synced = {k: wire_value(v) for k, v in changed.items() if k not in LOCAL_ONLY_COLUMNS}
@@ -210,6 +219,7 @@ class ChangeWriter:
         current = conn.execute(select(table).where(table.c.id == row_id)).mappings().one()
         if not values:
             values = {name: current[name] for name in _synced_columns(table)}
+        _check_change(table, current, values)
         stamp = self._stamp(conn)
         versions: dict[str, str] = json.loads(current["versions"])
         synced = {k: wire_value(v) for k, v in values.items() if k not in LOCAL_ONLY_COLUMNS}
@@ -231,6 +241,18 @@ class ChangeWriter:
             outbox.insert(),
             _outbox_row(table, row_id, person_id, OpKind.UPSERT, synced, base, stamp, now_text()),
         )
+
+
+def _check_change(table: Table, current: Mapping[str, Any], changed: Mapping[str, Any]) -> None:
+    """A partial change: each field valid on its own, and the row valid once it is merged in."""
+    rules: RowRules | None = ROWS.get(str(table.name))
+    if rules is None:
+        return
+    synced = {k: v for k, v in changed.items() if k not in LOCAL_ONLY_COLUMNS}
+    rules.check_fields(synced, date.today())
+    merged = {name: current[name] for name in _synced_columns(table)}
+    merged.update(synced)
+    rules.check_row(merged)
 
 
 @cache

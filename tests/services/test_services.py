@@ -128,8 +128,8 @@ def test_a_whole_visit_round_trips_and_signing_freezes_it(workspace: Workspace) 
         target_date=TODAY + timedelta(weeks=4),
         on=TODAY,
     ).id
-    workspace.visits.rate_step(step_id, 4, TODAY + timedelta(days=14))
-    workspace.visits.rate_concern(concern_id, 5, TODAY + timedelta(days=14))
+    workspace.visits.rate_step(step_id, 4, TODAY)
+    workspace.visits.rate_concern(concern_id, 5, TODAY)
     workspace.visits.finish(visit_id)
 
     record = workspace.visits.get(visit_id)

@@ -1,0 +1,703 @@
+"""What a valid row of each synced table is: the one definition the laptop and the office apply.
+
+Each table lists its fields with a rule (type, range, choices, date bounds, text length), the
+fields a new row must carry, the rows it refers to, and checks across fields. The laptop's
+`ChangeWriter` checks every change before it is queued, the office checks every pushed change
+before it is stored, and the domain entities check their own fields with these same rules.
+
+Values are checked as they travel (dates as ISO text, choices as their stored text) or as
+Python values (dates, enums): the same rule accepts both. Rules are built once, at import;
+checking a value is a few comparisons, never a regex compiled per call.
+
+Date bounds, in days after "today" (the office adds a day, since a laptop's local date can be
+a day ahead of the office's UTC date): things that happened (visit, assessment, rating,
+session, referral, consent, closing) cannot be in the future; a prescription may be planned
+up to a year ahead; a follow-up or a step's target up to two years. Nothing is dated before
+2000 except a date of birth (from 1900).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sp_desktop.domain.choices import (
+    AssessmentContext,
+    AttendanceStatus,
+    ClosingOutcome,
+    Consent,
+    Ethnicity,
+    Gender,
+    PreferredContact,
+    PrescriptionStatus,
+    ProviderReferral,
+    ReferralSource,
+    ReferralStatus,
+    VisitPlace,
+    VisitStatus,
+)
+from sp_desktop.domain.directory import (
+    EMAIL_PATTERN,
+    MAX_WAITING_WEEKS,
+    Category,
+    WellbeingWay,
+    normalise_postcode,
+)
+from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.nhs_number import NOT_TEXT, NhsNumber
+
+# --- limits, named once ------------------------------------------------------------------------
+
+MIN_WEEKS, DEFAULT_WEEKS, MAX_WEEKS = 8, 12, 16  # a prescription's length
+MAX_HOURS_IN_A_DAY = 12  # volunteering logged per day; more is a typo (120 for 12.0)
+OLDEST_BIRTH = date(1900, 1, 1)
+EARLIEST_RECORD = date(2000, 1, 1)
+PLANNED_DAYS = 365  # a prescription may start (or be planned to end) up to a year ahead
+FOLLOW_UP_DAYS = 730  # a follow-up or a step's target date: up to two years ahead
+OFFICE_DATE_SLACK = timedelta(days=1)
+
+NAME_CHARS = 100
+SHORT_CHARS = 200  # organisations, practices, people's names for staff
+LINE_CHARS = 500  # an address
+REASON_CHARS = 2_000
+LONG_CHARS = 5_000
+NOTE_CHARS = 10_000  # one part of the conversation's notes (about 1,700 words)
+MAX_NOTE_TOPICS = 30
+DESCRIPTION_CHARS = 10_000
+
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,47}")
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+# --- field rules ----------------------------------------------------------------------------
+
+
+class Rule:
+    """How one field is checked; `label` starts the sentence of every message about it."""
+
+    __slots__ = ("defaulted", "label", "missing", "nullable")
+
+    def __init__(self, label: str, *, nullable: bool = False, missing: str = "") -> None:
+        self.label = label
+        self.nullable = nullable
+        self.defaulted = False  # the store fills it in when a new row leaves it out
+        self.missing = missing or f"Please give {label[0].lower()}{label[1:]}."
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        """Raises ValidationError(name, words) when `value` (never None here) is not valid."""
+        raise NotImplementedError
+
+
+class Text(Rule):
+    """Text of at most `max_chars` characters, storable (no lone surrogates, no NUL)."""
+
+    __slots__ = ("blank_ok", "max_chars")
+
+    def __init__(
+        self,
+        label: str,
+        max_chars: int,
+        *,
+        nullable: bool = False,
+        blank_ok: bool = True,
+        missing: str = "",
+    ) -> None:
+        super().__init__(label, nullable=nullable, missing=missing)
+        self.max_chars = max_chars
+        self.blank_ok = blank_ok
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        check_text(name, value, self.label, self.max_chars)
+        if not self.blank_ok and not value.strip():
+            raise ValidationError(name, self.missing)
+
+
+def check_text(name: str, value: Any, label: str, max_chars: int) -> None:
+    """Text a person typed: a string, not too long, every character one that can be stored."""
+    if not isinstance(value, str):
+        raise ValidationError(name, f"{label} must be text.")
+    if len(value) > max_chars:
+        raise ValidationError(name, f"{label} is longer than {max_chars:,} characters.")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(
+                name, f"{label} holds a character that cannot be stored; please type it again."
+            ) from None
+    if "\x00" in value:
+        raise ValidationError(
+            name, f"{label} holds a character that cannot be stored; please type it again."
+        )
+
+
+class Whole(Rule):
+    """A whole number from `low` to `high` (a yes/no is not a number)."""
+
+    __slots__ = ("high", "low")
+
+    def __init__(self, label: str, low: int, high: int, *, nullable: bool = False) -> None:
+        super().__init__(label, nullable=nullable)
+        self.low, self.high = low, high
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not self.low <= value <= self.high
+        ):
+            raise ValidationError(
+                name, f"{self.label} is a whole number from {self.low} to {self.high}."
+            )
+
+
+class Hours(Rule):
+    """A number of hours: more than 0, at most `high` (fractions allowed)."""
+
+    __slots__ = ("high",)
+
+    def __init__(self, label: str, high: float) -> None:
+        super().__init__(label)
+        self.high = high
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError(name, "Hours are a number, like 2 or 1.5.")
+        if not 0 < value <= self.high:
+            raise ValidationError(
+                name, f"Hours in one day are more than 0 and at most {self.high:g}."
+            )
+
+
+class YesNo(Rule):
+    __slots__ = ()
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if value is not True and value is not False:
+            raise ValidationError(name, f"{self.label} is yes or no.")
+
+
+class Day(Rule):
+    """A date (ISO text or a `date`) between `earliest` and `ahead` days after today."""
+
+    __slots__ = ("ahead", "earliest")
+
+    def __init__(
+        self,
+        label: str,
+        *,
+        ahead: int,
+        earliest: date = EARLIEST_RECORD,
+        nullable: bool = False,
+        missing: str = "",
+    ) -> None:
+        super().__init__(label, nullable=nullable, missing=missing)
+        self.ahead, self.earliest = ahead, earliest
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        day = as_date(name, value, self.label)
+        if day < self.earliest:
+            raise ValidationError(
+                name, f"{self.label} is before {_day_text(self.earliest)}: please check it."
+            )
+        if day > today + timedelta(days=self.ahead):
+            if self.ahead == 0:
+                raise ValidationError(name, f"{self.label} cannot be in the future.")
+            raise ValidationError(
+                name, f"{self.label} is more than {self.ahead} days ahead: please check it."
+            )
+
+
+def as_date(name: str, value: Any, label: str) -> date:
+    """A date from a `date` or its ISO text (YYYY-MM-DD); anything else is refused."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValidationError(name, f"{label} must be a date, like 2026-03-02.")
+
+
+class OneOf(Rule):
+    """One of an enum's stored values (the enum member itself is accepted too)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, label: str, kind: type[enum.Enum], *, nullable: bool = False) -> None:
+        super().__init__(label, nullable=nullable)
+        self.values = frozenset(str(member.value) for member in kind)
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if not isinstance(value, str) or value not in self.values:
+            raise ValidationError(name, f"{self.label} is not one of the choices offered.")
+
+
+class Ref(Rule):
+    """The id of another row: `parent` names its table; `same_person` when it must be the
+    same person's (a concern's visit), False when it is another person (a carer link)."""
+
+    __slots__ = ("parent", "same_person")
+
+    def __init__(
+        self, label: str, parent: str, *, same_person: bool = True, nullable: bool = False
+    ) -> None:
+        super().__init__(label, nullable=nullable)
+        self.parent, self.same_person = parent, same_person
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if not isinstance(value, str) or not _ID.fullmatch(value):
+            raise ValidationError(name, f"{self.label} is not a record identifier.")
+
+
+class Key(Rule):
+    """A short stored key (a life domain, a follow-up kind): lower-case letters and '_'."""
+
+    __slots__ = ()
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if not isinstance(value, str) or not _KEY.fullmatch(value):
+            raise ValidationError(name, f"{self.label} is not one of the choices offered.")
+
+
+class NhsDigits(Rule):
+    """Ten ASCII digits that pass the Modulus 11 check (as stored: no spaces)."""
+
+    __slots__ = ()
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if not isinstance(value, str):
+            raise ValidationError(name, NOT_TEXT)
+        NhsNumber(value)
+
+
+class Postcode(Rule):
+    """A UK postcode (normalised spacing), or blank where there is none."""
+
+    __slots__ = ()
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        check_text(name, value, self.label, 16)
+        if value.strip():
+            try:
+                normalise_postcode(value)
+            except ValidationError as exc:
+                raise ValidationError(name, exc.message) from None
+
+
+class Email(Rule):
+    __slots__ = ()
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        check_text(name, value, self.label, 254)
+        if value.strip() and not EMAIL_PATTERN.match(value.strip()):
+            raise ValidationError(name, f"{self.label} is not an email address.")
+
+
+class Notes(Rule):
+    """A visit's notes: JSON text of {life domain key: note}, each note bounded."""
+
+    __slots__ = ()
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if not isinstance(value, str):
+            raise ValidationError(name, f"{self.label} must be text.")
+        try:
+            notes = json.loads(value)
+        except ValueError:
+            raise ValidationError(name, f"{self.label} could not be read.") from None
+        if not isinstance(notes, dict):
+            raise ValidationError(name, f"{self.label} could not be read.")
+        check_notes(name, notes)
+
+
+def check_notes(name: str, notes: Mapping[Any, Any]) -> None:
+    """Notes per part of the conversation: known-looking keys, each note at most NOTE_CHARS."""
+    if len(notes) > MAX_NOTE_TOPICS:
+        raise ValidationError(name, "The notes have more parts than a conversation has.")
+    for key, note in notes.items():
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
+            raise ValidationError(name, "The notes name a part of the conversation not known.")
+        check_text(name, note, f"The notes on {key.replace('_', ' ')}", NOTE_CHARS)
+
+
+class Ways(Rule):
+    """A directory entry's five-ways tags: JSON text of a list of `WellbeingWay` values."""
+
+    __slots__ = ()
+    _WAYS = frozenset(w.value for w in WellbeingWay)
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        try:
+            ways = json.loads(value) if isinstance(value, str) else None
+        except ValueError:
+            ways = None
+        if not isinstance(ways, list) or not all(
+            isinstance(w, str) and w in self._WAYS for w in ways
+        ):
+            raise ValidationError(
+                name, "Five ways tags are: connect, be active, take notice, keep learning, give."
+            )
+
+
+class Stamp(Rule):
+    """A moment as ISO text (when a visit was signed)."""
+
+    __slots__ = ()
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if not isinstance(value, str) or not 10 <= len(value) <= 40:
+            raise ValidationError(name, f"{self.label} is not a date and time.")
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(name, f"{self.label} is not a date and time.") from None
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+RowCheck = Callable[[Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RowRules:
+    """One synced table: its fields' rules, what a new row must carry, checks across fields.
+
+    `what` names one row in words ("a person", "a visit") for messages.
+    """
+
+    table: str
+    what: str
+    fields: Mapping[str, Rule]
+    required: frozenset[str]
+    checks: tuple[RowCheck, ...] = ()
+    refs: Mapping[str, Ref] = field(init=False)
+
+    def __post_init__(self) -> None:
+        refs = {name: rule for name, rule in self.fields.items() if isinstance(rule, Ref)}
+        object.__setattr__(self, "refs", refs)
+
+    def check_value(self, name: str, value: Any, today: date) -> None:
+        """One field: a known name, and a value its rule accepts (None only where allowed)."""
+        rule = self.fields.get(name)
+        if rule is None:
+            raise ValidationError(name, self._unknown(name))
+        if value is None:
+            if not rule.nullable:
+                raise ValidationError(name, rule.missing)
+            return
+        rule.check(name, value, today)
+
+    def check_fields(self, fields: Mapping[str, Any], today: date) -> None:
+        """Each field given (a partial change): known, and valid on its own."""
+        rules = self.fields
+        for name, value in fields.items():
+            rule = rules.get(name)
+            if rule is None:
+                raise ValidationError(name, self._unknown(name))
+            if value is None:
+                if not rule.nullable:
+                    raise ValidationError(name, rule.missing)
+                continue
+            rule.check(name, value, today)
+
+    def _unknown(self, name: str) -> str:
+        return f"{self.what[0].upper()}{self.what[1:]} has no field called {name[:64]!r}."
+
+    def check_row(self, row: Mapping[str, Any]) -> None:
+        """A whole row (new, or after a change merged in): required fields, cross-field rules."""
+        for name in self.required:
+            if row.get(name) is None:
+                raise ValidationError(name, self.fields[name].missing)
+        for check in self.checks:
+            check(row)
+
+    def check_new(self, fields: Mapping[str, Any], today: date) -> None:
+        self.check_fields(fields, today)
+        self.check_row(fields)
+
+
+def _table(
+    table: str, what: str, rules: Mapping[str, Rule], *checks: RowCheck
+) -> RowRules:
+    required = frozenset(
+        name for name, rule in rules.items() if not rule.nullable and not rule.defaulted
+    )
+    return RowRules(table, what, dict(rules), required, checks)
+
+
+def _default(rule: Rule) -> Rule:
+    """Marks a field the store fills in when a new row leaves it out."""
+    rule.defaulted = True
+    return rule
+
+
+def _person() -> Ref:
+    return Ref("The person", "people")
+
+
+# --- checks across fields (also used by the domain entities) -----------------------------------
+
+
+def check_consent(consent: Any, consent_on: Any, status: Any) -> None:
+    if consent is not None and consent != Consent.PENDING and consent_on is None:
+        raise ValidationError("consent_on", "Please give the date consent was recorded.")
+    if consent == Consent.DECLINED and status != ReferralStatus.DECLINED:
+        raise ValidationError("status", "A referral where consent was declined is closed.")
+
+
+def check_signed(status: Any, signed_by: Any) -> None:
+    if status == VisitStatus.SIGNED and not signed_by:
+        raise ValidationError("signed_by", "A signed visit names who signed it.")
+
+
+def check_prescription(
+    start_date: Any,
+    ended_on: Any,
+    provider_referral: Any,
+    waiting_weeks: Any,
+    declined_reason: Any,
+) -> None:
+    if ended_on is not None and start_date is not None and (
+        as_date("ended_on", ended_on, "The end date")
+        < as_date("start_date", start_date, "The start date")
+    ):
+        raise ValidationError("ended_on", "It cannot end before it started.")
+    if provider_referral == ProviderReferral.WAITING_LIST and (
+        waiting_weeks is None or waiting_weeks < 0
+    ):
+        raise ValidationError("waiting_weeks", "Please say how many weeks the wait is.")
+    if provider_referral == ProviderReferral.DECLINED and not str(declined_reason or "").strip():
+        raise ValidationError("declined_reason", "Please say why the provider declined.")
+
+
+def check_reason_given(name: str, status: Any, needs: Any, reason: Any, message: str) -> None:
+    if status == needs and not str(reason or "").strip():
+        raise ValidationError(name, message)
+
+
+def _referral_row(row: Mapping[str, Any]) -> None:
+    check_consent(row.get("consent", Consent.PENDING), row.get("consent_on"),
+                  row.get("status", ReferralStatus.NEW))
+
+
+def _visit_row(row: Mapping[str, Any]) -> None:
+    check_signed(row.get("status"), row.get("signed_by"))
+
+
+def _prescription_row(row: Mapping[str, Any]) -> None:
+    check_prescription(row.get("start_date"), row.get("ended_on"), row.get("provider_referral"),
+                       row.get("waiting_weeks"), row.get("declined_reason"))
+
+
+def _attendance_row(row: Mapping[str, Any]) -> None:
+    check_reason_given("reason", row.get("status"), AttendanceStatus.STOPPED, row.get("reason"),
+                       "Please say why they stopped.")
+
+
+def _closing_row(row: Mapping[str, Any]) -> None:
+    check_reason_given("reason", row.get("outcome"), ClosingOutcome.RE_REFERRED,
+                       row.get("reason"), "Please say where they were re-referred to.")
+
+
+# ONS4 items as people say them; the questions themselves are in resources/ons4.json.
+ONS4_LABELS = {
+    "life_satisfaction": "Life satisfaction",
+    "worthwhile": "Feeling things are worthwhile",
+    "happiness": "Happiness yesterday",
+    "anxiety": "Anxiety yesterday",
+}
+
+PEOPLE = _table("people", "a person", {
+    "given_name": Text("The first name", NAME_CHARS, blank_ok=False,
+                       missing="Please enter a first name."),
+    "family_name": Text("The family name", NAME_CHARS, blank_ok=False,
+                        missing="Please enter a family name."),
+    "preferred_name": Text("The preferred name", NAME_CHARS, nullable=True),
+    "date_of_birth": Day("The date of birth", ahead=0, earliest=OLDEST_BIRTH,
+                         missing="Please give the date of birth."),
+    "nhs_number": NhsDigits("The NHS number", nullable=True),
+    "gender": OneOf("The gender", Gender, nullable=True),
+    "ethnicity": OneOf("The ethnicity", Ethnicity, nullable=True),
+    "gp_practice": _default(Text("The GP practice", SHORT_CHARS)),
+    "address": _default(Text("The address", LINE_CHARS)),
+    "postcode": _default(Text("The postcode", 16)),
+    "phone": _default(Text("The phone number", 32)),
+    "email": _default(Text("The email address", 254)),
+    "preferred_contact": _default(OneOf("The preferred way to contact", PreferredContact)),
+    "carer_of_id": Ref("The person they care for", "people", same_person=False, nullable=True),
+    "large_print": _default(YesNo("Large print")),
+    "interpreter_language": Text("The interpreter language", NAME_CHARS, nullable=True),
+    "hearing_needs": Text("The hearing needs", LONG_CHARS, nullable=True),
+    "sight_needs": Text("The sight needs", LONG_CHARS, nullable=True),
+    "team": _default(Text("The team", 64)),
+    "adviser": _default(Text("The adviser", SHORT_CHARS)),
+})
+
+REFERRALS = _table("referrals", "a referral", {
+    "person_id": _person(),
+    "source": OneOf("Where the referral came from", ReferralSource),
+    "referrer_name": _default(Text("The referrer's name", SHORT_CHARS)),
+    "referrer_organisation": _default(Text("The referrer's organisation", SHORT_CHARS)),
+    "reason": _default(Text("The reason for referral", LONG_CHARS)),
+    "received_on": Day("The date the referral arrived", ahead=0),
+    "consent": _default(OneOf("Consent", Consent)),
+    "consent_on": Day("The date of consent", ahead=0, nullable=True),
+    "status": _default(OneOf("The referral's status", ReferralStatus)),
+}, _referral_row)
+
+VISITS = _table("visits", "a visit", {
+    "person_id": _person(),
+    "visit_date": Day("The visit date", ahead=0),
+    "place": OneOf("The place of the visit", VisitPlace),
+    "notes": _default(Notes("The notes")),
+    "what_matters": _default(Text("What matters to them", LONG_CHARS)),
+    "status": _default(OneOf("The visit's status", VisitStatus)),
+    "signed_at": Stamp("The signing time", nullable=True),
+    "signed_by": Text("Who signed", SHORT_CHARS, nullable=True),
+    "corrects_visit_id": Ref("The visit corrected", "visits", nullable=True),
+}, _visit_row)
+
+CONCERNS = _table("concerns", "a concern", {
+    "person_id": _person(),
+    "visit_id": Ref("The visit", "visits", nullable=True),
+    "domain": Key("The life domain", missing="Please enter the life domain."),
+    "words": Text("The concern", REASON_CHARS, blank_ok=False,
+                  missing="Please enter the concern in the person's words."),
+    "severity": Whole("How much it worries them", 0, 10),
+})
+
+CONCERN_RATINGS = _table("concern_ratings", "a concern's rating", {
+    "person_id": _person(),
+    "concern_id": Ref("The concern", "concerns"),
+    "rated_on": Day("The date of the rating", ahead=0),
+    "value": Whole("A rating", 0, 10),
+})
+
+STEPS = _table("steps", "a step", {
+    "person_id": _person(),
+    "visit_id": Ref("The visit", "visits", nullable=True),
+    "words": Text("The step", REASON_CHARS, blank_ok=False,
+                  missing="Please enter the step in the person's words."),
+    "target_date": Day("The target date", ahead=FOLLOW_UP_DAYS, nullable=True),
+    "progress": _default(Whole("Progress", 0, 10)),
+})
+
+STEP_PROGRESS = _table("step_progress", "a step's progress", {
+    "person_id": _person(),
+    "step_id": Ref("The step", "steps"),
+    "rated_on": Day("The date of the rating", ahead=0),
+    "value": Whole("A rating", 0, 10),
+})
+
+ASSESSMENTS = _table("assessments", "an assessment", {
+    "person_id": _person(),
+    "assessed_on": Day("The date of the assessment", ahead=0),
+    "context": OneOf("When in the journey it was taken", AssessmentContext),
+    **{item: Whole(label, 0, 10, nullable=True) for item, label in ONS4_LABELS.items()},
+})
+
+SERVICES = _table("services", "a directory entry", {
+    "name": Text("The name of the service", SHORT_CHARS, blank_ok=False,
+                 missing="Please give the name of the service."),
+    "organisation": _default(Text("The organisation", SHORT_CHARS)),
+    "description": _default(Text("The description", DESCRIPTION_CHARS)),
+    "category": OneOf("The category", Category),
+    "wellbeing_tags": _default(Ways("The five ways tags")),
+    "address": _default(Text("The address", LINE_CHARS)),
+    "postcode": _default(Postcode("The postcode")),
+    "area": _default(Text("The area", SHORT_CHARS)),
+    "contact_name": _default(Text("The contact's name", SHORT_CHARS)),
+    "contact_phone": _default(Text("The contact phone number", 32)),
+    "contact_email": _default(Email("The contact email")),
+    "schedule": _default(Text("When it runs", REASON_CHARS)),
+    "cost": _default(Text("The cost", SHORT_CHARS)),
+    "free": _default(YesNo("Free")),
+    "step_free": _default(YesNo("Step free")),
+    "accessibility": _default(Text("The accessibility notes", REASON_CHARS)),
+    "how_to_refer": _default(Text("How to refer", REASON_CHARS)),
+    "waiting_weeks": Whole("The waiting time in weeks", 0, MAX_WAITING_WEEKS, nullable=True),
+    "active": _default(YesNo("Active")),
+    "last_checked": Day("The date last checked", ahead=0, nullable=True),
+})
+
+PRESCRIPTIONS = _table("prescriptions", "a prescription", {
+    "person_id": _person(),
+    "service_id": Ref("The activity", "services", same_person=False),
+    "start_date": Day("The start date", ahead=PLANNED_DAYS),
+    "weeks": _default(Whole("The number of weeks", MIN_WEEKS, MAX_WEEKS)),
+    "accompany_first": _default(YesNo("Going along the first time")),
+    "provider_referral": _default(OneOf("The referral to the provider", ProviderReferral)),
+    "waiting_weeks": Whole("The waiting time in weeks", 0, MAX_WAITING_WEEKS, nullable=True),
+    "declined_reason": _default(Text("Why the provider declined", REASON_CHARS)),
+    "status": _default(OneOf("The prescription's status", PrescriptionStatus)),
+    "adviser": _default(Text("The adviser", SHORT_CHARS)),
+    "team": _default(Text("The team", 64)),
+    "ended_on": Day("The end date", ahead=PLANNED_DAYS, nullable=True),
+    "carries_on": YesNo("Carrying on", nullable=True),
+}, _prescription_row)
+
+FOLLOW_UPS = _table("follow_ups", "a follow-up", {
+    "person_id": _person(),
+    "prescription_id": Ref("The prescription", "prescriptions", nullable=True),
+    "due_on": Day("The date it is due", ahead=FOLLOW_UP_DAYS),
+    "kind": _default(Key("The kind of follow-up")),
+    "done_on": Day("The date it was done", ahead=0, nullable=True),
+    "notes": _default(Text("The follow-up notes", LONG_CHARS)),
+})
+
+ATTENDANCE = _table("attendance", "an attendance", {
+    "person_id": _person(),
+    "prescription_id": Ref("The prescription", "prescriptions"),
+    "session_on": Day("The date of the session", ahead=0),
+    "status": OneOf("Whether they went", AttendanceStatus),
+    "reason": _default(Text("The reason", REASON_CHARS)),
+}, _attendance_row)
+
+VOLUNTEER_HOURS = _table("volunteer_hours", "volunteering hours", {
+    "person_id": _person(),
+    "prescription_id": Ref("The prescription", "prescriptions"),
+    "logged_on": Day("The date volunteered", ahead=0),
+    "hours": Hours("Hours", MAX_HOURS_IN_A_DAY),
+})
+
+CLOSING_REVIEWS = _table("closing_reviews", "a closing review", {
+    "person_id": _person(),
+    "closed_on": Day("The closing date", ahead=0),
+    "outcome": OneOf("The outcome", ClosingOutcome),
+    "reason": _default(Text("The reason", REASON_CHARS)),
+    "carries_on": _default(YesNo("Carrying on")),
+}, _closing_row)
+
+ROWS: dict[str, RowRules] = {
+    rules.table: rules
+    for rules in (
+        PEOPLE, REFERRALS, VISITS, CONCERNS, CONCERN_RATINGS, STEPS, STEP_PROGRESS, ASSESSMENTS,
+        SERVICES, PRESCRIPTIONS, FOLLOW_UPS, ATTENDANCE, VOLUNTEER_HOURS, CLOSING_REVIEWS,
+    )
+}
+
+
+def office_today(utc_today: date) -> date:
+    """The latest "today" any laptop may have when the office's UTC date is `utc_today`."""
+    return utc_today + OFFICE_DATE_SLACK
+
+
+def check_entity(rules: RowRules, owner: object, names: Iterable[str], today: date) -> None:
+    """A domain entity's attributes named like the table's columns, checked by their rules."""
+    for name in names:
+        rules.check_value(name, _stored(getattr(owner, name)), today)
+
+
+def _stored(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
