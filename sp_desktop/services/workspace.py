@@ -25,6 +25,8 @@ from sp_desktop.store.keyfile import Argon2Params
 
 # A lease this close to its end is mentioned at every unlock (a quarter of a short lease).
 LEASE_WARNING = timedelta(days=7)
+# A rolling backup is taken at unlock when the newest is older than this (BACKUPS_KEPT kept).
+BACKUP_EVERY = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,14 @@ class Workspace:
         except BaseException:
             store.close()
             raise
+
+    def back_up_if_due(self, now: datetime | None = None) -> Path | None:
+        """A new rolling backup when the newest is older than BACKUP_EVERY (run after unlock,
+        once the store has passed its check, so a backup is never of a damaged store)."""
+        newest = self.store.newest_backup()
+        if newest is not None and (now or datetime.now(UTC)) - newest.taken_at < BACKUP_EVERY:
+            return None
+        return self.store.backup()
 
     def lease_warning(self, now: datetime | None = None) -> str | None:
         """A sentence when the office's offline lease ends soon, else None."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 import sqlcipher3.dbapi2 as sqlcipher
-from sqlalchemy import Connection, create_engine, select
+from sqlalchemy import Connection, Engine, create_engine, select
 from sqlalchemy.exc import DatabaseError as SqlDatabaseError
 from sqlalchemy.pool import NullPool
 
@@ -53,16 +53,21 @@ _DAMAGE_ERRORS = (sqlcipher.DatabaseError, SqlDatabaseError)
 _PAGE = re.compile(r"page (\d+)", re.IGNORECASE)
 _ROWS_AT_ONCE = 500
 Connect = Callable[[], Connection]  # a new connection each call (engine.connect)
+# Makes a keyed connection; True: verify the key by reading the list of tables (raises
+# DamagedStore when that fails), False: only the key is set (for checking pages regardless).
+Opener = Callable[[bool], sqlcipher.Connection]
 
 
 @dataclass
 class CheckReport:
-    """What the check found, in sentences; `damaged_tables` names the tables it could not read
-    in full, `bad_pages` the pages that failed their cipher check, `backup` the newest backup
-    that passed the same check (only looked for when this store is damaged)."""
+    """What the check found, in sentences (`problems`: only the ones that are wrong);
+    `damaged_tables` names the tables it could not read in full, `bad_pages` the pages that
+    failed their cipher check, `backup` the newest backup that passed the same check (looked
+    for only when this store is damaged)."""
 
     ok: bool = True
     findings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
     damaged_tables: list[str] = field(default_factory=list)
     bad_pages: list[int] = field(default_factory=list)
     backup: Backup | None = None
@@ -70,6 +75,8 @@ class CheckReport:
     def add(self, ok: bool, finding: str) -> None:
         self.ok = self.ok and ok
         self.findings.append(finding)
+        if not ok:
+            self.problems.append(finding)
 
 
 def _words(table: str) -> str:
@@ -78,7 +85,7 @@ def _words(table: str) -> str:
 
 
 def check_file(
-    path: Path, page_size: int, connect: Callable[[], sqlcipher.Connection]
+    path: Path, page_size: int, connect: Opener
 ) -> CheckReport:
     """The whole check: file size, every page's cipher check, every table read in full and
     checked, links between records, schema version, the audit chain and the outbox.
@@ -89,9 +96,9 @@ def check_file(
     report = CheckReport()
     if not _check_size(path, page_size, report):
         return report
-    engine = create_engine("sqlite://", creator=connect, module=sqlcipher, poolclass=NullPool)
+    engine = _engine(connect)
     try:
-        if not _check_key(engine.connect, report):
+        if not _check_key(engine.connect, connect, report):
             return report
         _check_pages(engine.connect, report)
         tables = _check_tables(engine.connect, report)
@@ -110,16 +117,16 @@ def check_file(
 
 
 def check_pages(
-    path: Path, page_size: int, connect: Callable[[], sqlcipher.Connection]
+    path: Path, page_size: int, connect: Opener
 ) -> CheckReport:
     """The quick check made at every unlock: the file's size and every page's cipher check
     (about 15 ms for a 4 MB store). When anything is wrong it becomes the whole check, so the
     report names the damaged tables."""
     report = CheckReport()
     if _check_size(path, page_size, report):
-        engine = create_engine("sqlite://", creator=connect, module=sqlcipher, poolclass=NullPool)
+        engine = _engine(connect)
         try:
-            if _check_key(engine.connect, report):
+            if _check_key(engine.connect, connect, report):
                 _check_pages(engine.connect, report)
         finally:
             engine.dispose()
@@ -141,19 +148,44 @@ def _check_size(path: Path, page_size: int, report: CheckReport) -> bool:
     return True
 
 
-def _check_key(connect: Connect, report: CheckReport) -> bool:
+def _engine(open_keyed: Opener) -> Engine:
+    return create_engine(
+        "sqlite://", creator=lambda: open_keyed(True), module=sqlcipher, poolclass=NullPool
+    )
+
+
+def _check_key(connect: Connect, open_keyed: Opener, report: CheckReport) -> bool:
+    """False when the list of tables cannot be read: then only the pages can be checked."""
     try:
         with connect() as conn:
             cipher = conn.exec_driver_sql("PRAGMA cipher_version").scalar()
     except DamagedStore:
+        pass
+    else:
+        report.add(bool(cipher), f"Encryption: SQLCipher {cipher}.")
+        return True
+    raw = open_keyed(False)
+    try:
+        problems = [str(r[0]) for r in raw.execute("PRAGMA cipher_integrity_check")]
+    except sqlcipher.DatabaseError:
+        problems = ["page 1"]
+    finally:
+        raw.close()
+    pages = sorted({int(m.group(1)) for p in problems for m in _PAGE.finditer(p)})
+    report.bad_pages = pages
+    if not pages or 1 in pages:
         report.add(
             False,
             "The file cannot be read with this store's key: its first page is damaged, "
             "or it is not this store's file.",
         )
-        return False
-    report.add(bool(cipher), f"Encryption: SQLCipher {cipher}.")
-    return True
+    else:
+        listed = ", ".join(str(p) for p in pages[:10])
+        report.add(
+            False,
+            f"The store's list of tables is damaged (page {listed}): no table can be read.",
+        )
+    return False
 
 
 def _check_pages(connect: Connect, report: CheckReport) -> None:

@@ -13,6 +13,7 @@ damaged file is reported, with the newest backup that passes the same check.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import os
@@ -73,8 +74,13 @@ def store_exists(folder: Path) -> bool:
     return keyfile_path(folder).exists()
 
 
-def _keyed_connection(path: Path, data_key: bytes, page_size: int) -> sqlcipher.Connection:
-    """A connection whose very first statement sets the raw key; the key never leaves memory."""
+def _keyed_connection(
+    path: Path, data_key: bytes, page_size: int, *, verify: bool = True
+) -> sqlcipher.Connection:
+    """A connection whose very first statement sets the raw key; the key never leaves memory.
+
+    `verify=False` (the damage check only) skips reading the list of tables and every setting
+    that could write, so the pages can be checked even when that list is damaged."""
     conn = sqlcipher.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
     conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
     conn.execute("PRAGMA cipher_compatibility = 4")
@@ -83,6 +89,8 @@ def _keyed_connection(path: Path, data_key: bytes, page_size: int) -> sqlcipher.
     if not cipher_version or not cipher_version[0]:
         conn.close()
         raise NotEncrypted()
+    if not verify:
+        return conn
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher.DatabaseError as exc:
@@ -107,6 +115,15 @@ def _known(path: Path, exc: BaseException) -> StoreError | None:
         return StoreReadOnly(path.parent)
     if isinstance(exc, sqlcipher.DatabaseError) and any(s in text for s in _DAMAGE_SIGNS):
         return DamagedStore(path, str(exc))
+    return None
+
+
+def _os_known(folder: Path, exc: OSError) -> StoreError | None:
+    """A full disk or a read-only place, from a file operation of our own."""
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StoreReadOnly(folder)
+    if exc.errno == errno.ENOSPC:
+        return DiskFull()
     return None
 
 
@@ -153,9 +170,12 @@ def _engine(path: Path, data_key: Callable[[], bytes], page_size: int, *, writer
     return engine
 
 
-def _checker(path: Path, data_key: bytes, page_size: int) -> Callable[[], sqlcipher.Connection]:
+def _checker(
+    path: Path, data_key: bytes, page_size: int
+) -> Callable[[bool], sqlcipher.Connection]:
+    """Keyed connections for the check; the argument says whether to verify the key."""
     _quiet_cipher_log()
-    return lambda: _keyed_connection(path, data_key, page_size)
+    return lambda verify: _keyed_connection(path, data_key, page_size, verify=verify)
 
 
 class ProcessLock:
@@ -187,8 +207,11 @@ class ProcessLock:
                     file_lock.acquire()
                 except Timeout:
                     raise StoreInUse(folder) from None
-                except PermissionError:
-                    raise StoreReadOnly(folder) from None
+                except OSError as exc:
+                    known = _os_known(folder, exc)
+                    if known is None:
+                        raise
+                    raise known from exc
                 cls._held[lock.folder] = (file_lock, 1)
             else:
                 cls._held[lock.folder] = (held[0], held[1] + 1)
@@ -354,7 +377,7 @@ class Store:
             page_size = keyfile.page_size
             report = check_file(backup.path, page_size, _checker(backup.path, data_key, page_size))
             if not report.ok:
-                raise DamagedStore(backup.path, findings=report.findings)
+                raise DamagedStore(backup.path, findings=report.problems)
             aside = folder / DAMAGED_FOLDER / datetime.now(UTC).strftime(_BACKUP_STAMP)
             aside.mkdir(parents=True)
             for path in sorted(folder.glob(DATABASE_NAME + "*")):
@@ -400,7 +423,7 @@ class Store:
         report = (check_file if crashed else check_pages)(path, keyfile.page_size, connect)
         if not report.ok:
             backup = newest_good_backup(folder, data_key, keyfile.page_size)
-            raise DamagedStore(path, "check failed", findings=report.findings, backup=backup)
+            raise DamagedStore(path, "check failed", findings=report.problems, backup=backup)
         store = cls(folder, keyfile, data_key, lock)
         try:
             with store.reader.connect() as conn:
@@ -412,6 +435,7 @@ class Store:
             if revision not in migrations.REVISIONS:
                 raise NewerStore(folder)
             migrations.upgrade(store.writer)
+            store._mark_open()
         except StoreError:
             store.close(clean=False)
             raise
@@ -419,7 +443,12 @@ class Store:
             store.close(clean=False)
             orig = exc.orig if isinstance(exc, SqlDatabaseError) else exc
             raise _known(path, orig or exc) or DamagedStore(path, str(exc)) from exc
-        store._mark_open()
+        except OSError as exc:
+            store.close(clean=False)
+            known = _os_known(folder, exc)
+            if known is None:
+                raise
+            raise known from exc
         return store
 
     def change_passphrase(self, old: str, new: str) -> None:

@@ -66,6 +66,9 @@ class Session(QObject):
     def begin(self, ws: Workspace) -> None:
         self._ws = ws
         self.unlocked.emit()
+        # The rolling backup that a damaged store is restored from, taken in the background
+        # (the store has just passed its check); the adviser carries on meanwhile.
+        self.tasks.run(ws.back_up_if_due, name="backup")
 
     def read(
         self,

@@ -1,19 +1,31 @@
-"""Unlocking: the passphrase, calm feedback when it is wrong, and the way to the recovery key."""
+"""Unlocking: the passphrase, calm feedback when it is wrong, and the way to the recovery key.
+
+Also where a damaged store meets its newest good backup (offered with what would be lost), and
+where a laptop whose offline lease has run out syncs before it opens. All of it runs in the
+background; the dialog only asks and tells.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QHBoxLayout,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from sp_desktop.services.workspace import Workspace
+from sp_desktop.services.settings import OFFICE_CERTIFICATE
+from sp_desktop.services.workspace import Workspace, restore_warning
+from sp_desktop.store.database import Backup
+from sp_desktop.store.errors import DamagedStore, LeaseExpired
 
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.fields import FieldWithError
@@ -21,8 +33,18 @@ from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
 
 
+def _unlock(folder: Path, passphrase: str) -> tuple[Workspace, str | None]:
+    """Background: the workspace and any lease warning (read off the UI thread)."""
+    ws = Workspace.open(folder, passphrase)
+    return ws, ws.lease_warning()
+
+
 class UnlockDialog(QDialog):
-    """Signal: unlocked(Workspace). Unlocking (Argon2id) runs in the background."""
+    """Signal: unlocked(Workspace). Unlocking (Argon2id) runs in the background.
+
+    Attributes: `sync_button` (shown when the offline lease has run out), `restore_box` (the
+    offer of a backup, while it is open) and `lease_box` (the warning before the lease ends).
+    """
 
     unlocked = Signal(object)
 
@@ -40,6 +62,10 @@ class UnlockDialog(QDialog):
         self.unlock_button.setDefault(True)
         self.forgot = QPushButton("Forgotten your passphrase? Use your recovery key")
         set_role(self.forgot, "link")
+        self.sync_button = QPushButton("Sync now and unlock")
+        self.sync_button.setVisible(False)
+        self.restore_box: QMessageBox | None = None
+        self.lease_box: QMessageBox | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(heading("SP Desktop is locked", 2))
         layout.addWidget(label("Type your passphrase to carry on."))
@@ -48,6 +74,7 @@ class UnlockDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.forgot)
         row.addStretch(1)
+        row.addWidget(self.sync_button)
         row.addWidget(self.unlock_button)
         layout.addLayout(row)
         self.unlock_button.clicked.connect(self.try_unlock)
@@ -59,6 +86,7 @@ class UnlockDialog(QDialog):
             )
         )
         self.forgot.clicked.connect(self._recover)
+        self.sync_button.clicked.connect(self._sync_and_unlock)
         self.setMinimumWidth(460)
 
     def try_unlock(self) -> None:
@@ -69,16 +97,32 @@ class UnlockDialog(QDialog):
         if not self.unlock_button.isEnabled():
             return
         self._busy(True)
+        self.sync_button.setVisible(False)
         folder = self.session.data_dir
         self.session.tasks.run(
-            lambda: Workspace.open(folder, typed), self._opened, self._failed, name="unlock"
+            lambda: _unlock(folder, typed), self._unlocked, self._failed, name="unlock"
         )
 
-    def _busy(self, busy: bool) -> None:
+    def _busy(self, busy: bool, doing: str = "Unlocking…") -> None:
         self.unlock_button.setEnabled(not busy)
-        self.unlock_button.setText("Unlocking…" if busy else "Unlock")
+        self.unlock_button.setText(doing if busy else "Unlock")
         self.passphrase.setEnabled(not busy)
         self.forgot.setEnabled(not busy)
+        self.sync_button.setEnabled(not busy)
+
+    def _unlocked(self, result: tuple[Workspace, str | None]) -> None:
+        ws, warning = result
+        self._opened(ws)
+        if warning:
+            # Parented to the window behind: this dialog has closed by now.
+            box = QMessageBox(self.parentWidget())
+            box.setIcon(QMessageBox.Icon.Information)
+            box.setWindowTitle("Please sync soon")
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.setText(warning)
+            box.setAccessibleName("Please sync soon")
+            box.open()
+            self.lease_box = box
 
     def _opened(self, ws: Workspace) -> None:
         self._busy(False)
@@ -88,12 +132,77 @@ class UnlockDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self._busy(False)
+        if isinstance(error, DamagedStore) and isinstance(error.backup, Backup):
+            self._offer_backup(error, error.backup)
+            return
+        if isinstance(error, LeaseExpired):
+            self.sync_button.setVisible(True)
+            self.field.show_error(str(error))
+            self.sync_button.setFocus()
+            return
         if is_known(error):
             self.field.show_error(str(error))
             self.passphrase.selectAll()
             self.passphrase.setFocus()
         else:
             show_error(self, error)
+
+    # --- a damaged store ---------------------------------------------------------------------
+
+    def _offer_backup(self, error: DamagedStore, backup: Backup) -> None:
+        """Says what was found and what restoring would lose; restores only if asked."""
+        found = "\n".join(f"• {finding}" for finding in error.findings[:6])
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("The store is damaged")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            "This laptop's store is damaged, so it was not opened. It has been left exactly as "
+            "it was."
+        )
+        box.setInformativeText((found + "\n\n" if found else "") + restore_warning(backup))
+        restore = box.addButton("Restore the backup", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restore)
+        box.setAccessibleName("The store is damaged")
+        box.buttonClicked.connect(
+            lambda clicked: self._restore(backup) if clicked is restore else None
+        )
+        box.open()
+        self.restore_box = box
+
+    def _restore(self, backup: Backup) -> None:
+        typed = self.passphrase.text()
+        folder = self.session.data_dir
+        self._busy(True, "Restoring…")
+        self.session.tasks.run(
+            lambda: Workspace.restore_backup(folder, typed, backup),
+            self._opened,
+            self._failed,
+            write=True,
+            name="restore backup",
+        )
+
+    # --- the offline lease ---------------------------------------------------------------------
+
+    def _sync_and_unlock(self) -> None:
+        """The office's policy: records stay closed until the laptop syncs, so sync first."""
+        typed = self.passphrase.text()
+        if not typed:
+            self.field.show_error("Please type your passphrase.")
+            return
+        folder = self.session.data_dir
+        options: dict[str, Any] = {}
+        certificate = self.session.settings.get(OFFICE_CERTIFICATE).strip()
+        if certificate:
+            options["verify"] = str(Path(certificate).expanduser())
+        self._busy(True, "Syncing…")
+        self.session.tasks.run(
+            lambda: Workspace.open_and_sync(folder, typed, **options),
+            self._opened,
+            self._failed,
+            name="sync and unlock",
+        )
 
     def _recover(self) -> None:
         from sp_desktop.ui.dialogs.recovery import RecoveryDialog
