@@ -16,6 +16,7 @@ import bisect
 import enum
 import json
 import logging
+import os
 import re
 import threading
 import weakref
@@ -274,8 +275,18 @@ class DirectoryService:
     # --- import and export -------------------------------------------------------------------
 
     def check_file(self, path: Path) -> oruk.ParsedDirectory:
-        """Reads and checks a file without changing anything."""
-        return oruk.parse(path.read_bytes(), _kind(path))
+        """Reads and checks a file without changing anything.
+
+        A file over the size cap is refused by its size, before any of it is read; the read
+        itself stops just past the cap, in case the file grows meanwhile.
+        """
+        kind = _kind(path)
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > oruk.MAX_FILE_BYTES:
+                return oruk.ParsedDirectory((), (oruk.too_large(size),))
+            data = file.read(oruk.MAX_FILE_BYTES + 1)
+        return oruk.parse(data, kind)
 
     def preview_import(self, path: Path, mode: ImportMode) -> ImportSummary:
         """What importing the file would change; raises ImportRefused if it has problems."""

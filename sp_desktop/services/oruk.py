@@ -24,7 +24,14 @@ application_process, waiting_weeks, assured_date. Required: id, name, status, ca
 Yes/no columns take yes, no, true, false, y, n, 1, 0 or blank (no).
 
 Parsing never touches the store: it returns every service it could read and every problem
-with the row and field it was found at, so a file with any problem can be refused whole.
+with the row and field it was found at, so a file with any problem can be refused whole. A damaged
+or hostile file (too large, binary, nested without end, a cell of megabytes) is one more problem
+in words, never an exception.
+
+CSV cells starting with =, +, -, @, a tab or a carriage return are written with a leading `'`, so
+a spreadsheet shows them as text rather than running them as a formula (OWASP's advice against
+CSV injection: an imported directory could hold `=HYPERLINK(…)`); reading strips that `'` again,
+so an export imports back exactly.
 """
 
 from __future__ import annotations
@@ -52,6 +59,11 @@ from sp_desktop.domain.text import fold
 from sp_desktop.services.resources import load_json
 
 MAX_ID_LENGTH = 36  # ids are stored in a String(36) column
+# A council's whole directory (a few thousand services) is a few MB; a 320 MB file took 41 s and
+# 1.4 GiB to read, so anything past this is refused before it is read.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_WORDS = "50 MB"
+_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
 ORUK_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 CSV_COLUMNS = (
     "id",
@@ -213,6 +225,10 @@ class _Row:
         if not isinstance(value, str):
             self.problem(path, f"should be text, not {_kind(value)}.")
             return ""
+        if not _storable(value):
+            self.problem(path, "holds characters that cannot be text (a zero byte or half of "
+                               "an emoji): this part of the file is damaged.")
+            return ""
         value = value.strip()
         if required and not value:
             self.problem(path, "is required but empty.")
@@ -257,6 +273,12 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
+def _storable(text: str) -> bool:
+    """No zero bytes (binary data; SQLite cuts text there) and no lone surrogates (JSON can
+    spell them, but they cannot be saved as UTF-8)."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def _plain(text: str) -> str:
     """Descriptions may hold HTML (HSDS allows it); advisers read plain text."""
     if not _HTML_TAG.search(text):
@@ -266,6 +288,25 @@ def _plain(text: str) -> str:
 
 
 # --- decoding ----------------------------------------------------------------------------------
+
+
+def too_large(size: int | None = None) -> Problem:
+    """The file is refused unread: directory files are far smaller."""
+    how_big = f" (this one is {size / 1_048_576:,.0f} MB)" if size else ""
+    return Problem(
+        0,
+        "",
+        f"is larger than {MAX_FILE_WORDS}{how_big}. A directory file is much smaller than that: "
+        "please check it is the right file, or ask for the directory in parts.",
+    )
+
+
+_BINARY = Problem(
+    0,
+    "",
+    "holds zero bytes, so it is not a text file: it may be a spreadsheet (.xlsx) or another "
+    "kind of file renamed. Save the directory as CSV UTF-8 or ORUK JSON and import that.",
+)
 
 
 def _decode(data: bytes, what: str) -> tuple[str | None, list[Problem]]:
@@ -351,8 +392,10 @@ def _build_once(row: _Row, f: _Fields, seen: dict[str, int]) -> Service | None:
 def _whole_weeks(row: _Row, value: Any, path: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    digits = value.strip() if isinstance(value, str) else ""
+    # ASCII only: '²' passes isdigit() but int() refuses it, and a thousand digits is no wait.
+    if digits.isascii() and digits.isdigit() and len(digits) <= 6:
+        value = int(digits)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         row.problem(path, f"should be a whole number of weeks, not {value!r}.")
         return None
@@ -384,10 +427,18 @@ def parse_json(data: bytes) -> ParsedDirectory:
     text, problems = _decode(data, "file")
     if text is None:
         return ParsedDirectory((), tuple(problems))
+    if "\x00" in text:
+        return ParsedDirectory((), (_BINARY,))
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         message = f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        return ParsedDirectory((), (Problem(0, "", message),))
+    except RecursionError:
+        message = "is nested too deeply to be a directory (lists inside lists without end)."
+        return ParsedDirectory((), (Problem(0, "", message),))
+    except ValueError:  # e.g. a number thousands of digits long
+        message = "is not valid JSON: it holds a number too long to read."
         return ParsedDirectory((), (Problem(0, "", message),))
     items = raw.get("contents", raw.get("services")) if isinstance(raw, dict) else raw
     if not isinstance(items, list):
@@ -722,13 +773,15 @@ def parse_csv(data: bytes) -> ParsedDirectory:
     text, problems = _decode(data, "file")
     if text is None:
         return ParsedDirectory((), tuple(problems))
+    if "\x00" in text:
+        return ParsedDirectory((), (_BINARY,))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return ParsedDirectory((), (Problem(0, "", "is empty."),))
     except csv.Error as exc:
-        return ParsedDirectory((), (Problem(1, "", f"could not be read as CSV: {exc}."),))
+        return ParsedDirectory((), (_csv_problem(1, exc),))
     missing = [c for c in CSV_REQUIRED if c not in header]
     for column in missing:
         problems.append(Problem(1, column, "required column is missing from the header row."))
@@ -743,7 +796,7 @@ def parse_csv(data: bytes) -> ParsedDirectory:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(line, "", f"could not be read as CSV: {exc}."))
+            problems.append(_csv_problem(line, exc))
             break
         if not any(c.strip() for c in cells):
             continue
@@ -758,12 +811,40 @@ def parse_csv(data: bytes) -> ParsedDirectory:
     return ParsedDirectory(tuple(services), tuple(problems))
 
 
+def _csv_problem(line: int, exc: csv.Error) -> Problem:
+    """The csv module's complaint, in words (its own text names parser internals)."""
+    said = str(exc)
+    if "field larger than field limit" in said:
+        message = (
+            f"has a cell longer than {csv.field_size_limit():,} characters: no directory entry "
+            "is that long, so a quote is probably missing or this is not a directory file."
+        )
+    elif "new-line character" in said:
+        message = "has a line break inside a cell that is not in quotes."
+    else:
+        message = (
+            "could not be read as CSV: a quote (\") is not closed, or stands inside a cell. "
+            "Put quotes round the whole cell and double any quote inside it."
+        )
+    return Problem(line, "", message)
+
+
+def _neutralised(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading ' (shown as text)."""
+    return "'" + cell if _FORMULA_START.match(cell) else cell
+
+
+def _restored(cell: str) -> str:
+    """Undoes `_neutralised`: only a ' that it could have added is taken off."""
+    return cell[1:] if cell.startswith("'") and _FORMULA_START.match(cell[1:]) else cell
+
+
 def _csv_fields(row: _Row, cells: Mapping[str, str]) -> _Fields:
     vocab = vocabulary()
     f = _Fields()
 
     def cell(column: str, *, required: bool = False) -> str:
-        return row.text(cells, column, column, required=required)
+        return _restored(row.text(cells, column, column, required=required))
 
     def yes_no(column: str) -> bool:
         value = fold(cells.get(column, "")).strip()
@@ -830,7 +911,8 @@ def to_csv(services: Iterable[Service]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for s in services:
         writer.writerow(
-            [
+            _neutralised(cell)
+            for cell in [
                 s.id,
                 s.name,
                 "active" if s.active else "inactive",
@@ -859,6 +941,8 @@ def to_csv(services: Iterable[Service]) -> bytes:
 
 def parse(data: bytes, kind: str) -> ParsedDirectory:
     """`kind` is 'json' or 'csv' (usually the file's extension)."""
+    if len(data) > MAX_FILE_BYTES:
+        return ParsedDirectory((), (too_large(len(data)),))
     if kind == "json":
         return parse_json(data)
     if kind == "csv":
