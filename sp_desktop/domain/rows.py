@@ -328,7 +328,7 @@ def check_notes(name: str, notes: Mapping[Any, Any]) -> None:
     for key, note in notes.items():
         if not isinstance(key, str) or not _KEY.fullmatch(key):
             raise ValidationError(name, "The notes name a part of the conversation not known.")
-        check_text(name, note, f"The notes on {key.replace('_', ' ')}", NOTE_CHARS)
+        check_text(name, note, f"The note on {key.replace('_', ' ')}", NOTE_CHARS)
 
 
 class Ways(Rule):

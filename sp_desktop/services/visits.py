@@ -21,6 +21,7 @@ from sp_desktop.store.schema import (
     concern_ratings,
     concerns,
     follow_ups,
+    people,
     step_progress,
     steps,
     visits,
@@ -97,6 +98,7 @@ class VisitService:
             corrects_visit_id=corrects_visit_id,
         )
         with self.ws.write() as conn:
+            _require_person(conn, person_id)
             self.ws.changes.insert(conn, visits, _visit_row(visit), person_id)
             first_contacts = (
                 conn.execute(
@@ -222,6 +224,7 @@ class VisitService:
             visit_id=visit_id,
         )
         with self.ws.write() as conn:
+            _require_person(conn, person_id)
             self.ws.changes.insert(
                 conn,
                 steps,
@@ -401,6 +404,14 @@ class VisitService:
             person_id,
             kind=OpKind.APPEND,
         )
+
+
+def _require_person(conn: Connection, person_id: str) -> None:
+    found = conn.execute(
+        select(people.c.id).where(people.c.id == person_id, people.c.deleted.is_(False))
+    ).first()
+    if found is None:
+        raise ValidationError("person_id", "That person is no longer on this caseload.")
 
 
 def _require_domain(domain: str) -> None:

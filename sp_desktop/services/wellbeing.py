@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, RowMapping, select
 
+from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.wellbeing import (
     Assessment,
@@ -17,7 +18,7 @@ from sp_desktop.domain.wellbeing import (
     change,
 )
 from sp_desktop.services.workspace import Changes
-from sp_desktop.store.schema import assessments
+from sp_desktop.store.schema import assessments, people
 from sp_desktop.sync.protocol import OpKind
 
 if TYPE_CHECKING:
@@ -61,11 +62,16 @@ class WellbeingService:
     ) -> str:
         """`record` inside a caller's transaction (the closing review); returns the new id."""
         assessment = Assessment(new_id(), person_id, on, context, scores)
+        known = conn.execute(
+            select(people.c.id).where(people.c.id == person_id, people.c.deleted.is_(False))
+        ).first()
+        if known is None:
+            raise ValidationError("person_id", "That person is no longer on this caseload.")
         row = {
             "id": assessment.id,
             "person_id": person_id,
             "assessed_on": on,
-            "context": context.value,
+            "context": assessment.context.value,
             **{i.value: scores.score(i) for i in Ons4Item},
         }
         return self.ws.changes.insert(conn, assessments, row, person_id, kind=OpKind.APPEND)
