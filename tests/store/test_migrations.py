@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 
 from sp_desktop.services.workspace import Workspace
@@ -37,3 +38,35 @@ def test_store_written_by_the_first_schema_opens_and_upgrades(tmp_path: Path) ->
         assert ws.store.integrity_report().ok
     finally:
         ws.close()
+
+
+def test_released_revisions_constant_matches_alembic() -> None:
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    listed = [r.revision for r in script.walk_revisions()]
+    assert tuple(reversed(listed)) == migrations.REVISIONS
+
+
+@pytest.mark.parametrize("revision", ["0002", "0003"])
+def test_stores_written_by_later_releases_open_and_upgrade(tmp_path: Path, revision: str) -> None:
+    """Made by that release's own code (tests/data/stores/make_old_schema_store.py)."""
+    folder = tmp_path / "old"
+    shutil.copytree(FIXTURE.parent / f"schema-{revision}", folder)
+    passphrase = f"schema {revision} fixture"
+    before = Workspace.check(folder, passphrase)
+    assert before.ok, before.problems
+    assert f"Schema version: {revision}" in " ".join(before.findings)
+    ws = Workspace.open(folder, passphrase)
+    try:
+        with ws.store.read() as conn:
+            assert migrations.current_revision(conn) == migrations.HEAD_REVISION
+        rows = ws.caseload.rows()
+        assert len(rows) == 4
+        person = rows[0].person_id
+        assert ws.people.get(person).family_name
+        steps = len(ws.visits.steps_of(person))
+        ws.visits.add_step(person, "Ring the choir leader")
+        assert len(ws.visits.steps_of(person)) == steps + 1
+        assert ws.store.integrity_report().ok
+    finally:
+        ws.close()
+    assert Workspace.check(folder, passphrase).ok

@@ -1,0 +1,50 @@
+"""Makes an encrypted fixture store with the code of an older release (run once; output committed).
+
+Run it with that release's code first on the path, so the store is exactly what that version
+wrote (its migrations, its services, its page size):
+
+    git worktree add /tmp/old0002 6e8e9b2   # the commit that added migration 0002
+    PYTHONPATH=/tmp/old0002 .venv/bin/python tests/data/stores/make_old_schema_store.py \\
+        tests/data/stores/schema-0002 0002
+    git worktree add /tmp/old0003 4744d22   # the commit that added migration 0003
+    PYTHONPATH=/tmp/old0003 .venv/bin/python tests/data/stores/make_old_schema_store.py \\
+        tests/data/stores/schema-0003 0003
+
+The content is that release's synthetic demo caseload (4 invented people, fixed seed), so every
+table those services wrote has rows. Every later schema must open and upgrade it (tests/store).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from sp_desktop.services.demo import create_demo_store
+from sp_desktop.store import migrations
+from sp_desktop.store.keyfile import Argon2Params
+
+PEOPLE = 4
+SEED = 17
+
+
+def passphrase(revision: str) -> str:
+    return f"schema {revision} fixture"
+
+
+def make(folder: Path, revision: str) -> None:
+    if migrations.HEAD_REVISION != revision:
+        raise SystemExit(f"this code writes schema {migrations.HEAD_REVISION}, not {revision}")
+    shutil.rmtree(folder, ignore_errors=True)
+    ws = create_demo_store(
+        folder, passphrase(revision), PEOPLE, seed=SEED,
+        params=Argon2Params(memory_kib=8192, iterations=1, lanes=1),
+    )
+    ws.close()  # the last connection checkpoints the WAL into the file
+    for path in folder.iterdir():
+        if path.name not in ("sp-desktop.db", "sp-desktop.keys"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+if __name__ == "__main__":
+    make(Path(sys.argv[1]), sys.argv[2])
