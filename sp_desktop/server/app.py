@@ -13,16 +13,18 @@ import logging
 import os
 import time
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request, Response
 from pydantic import ValidationError
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sp_desktop.server import accounts
-from sp_desktop.server.accounts import DeviceContext, Role
+from sp_desktop.server.accounts import DeviceContext, RevokeKind, Role
 from sp_desktop.server.db import (
     DATABASE_URL_ENV,
     make_engine,
@@ -50,7 +52,14 @@ from sp_desktop.sync.protocol import (
     PROTOCOL_VERSION,
     REGISTER_PATH,
     SYNC_PATH,
+    Ack,
+    ChangeOp,
     ErrorCode,
+    RegisterAnswer,
+    RegisterRequest,
+    SyncAnswer,
+    SyncRequest,
+    Verdict,
 )
 
 log = logging.getLogger("sp_desktop.server")
@@ -58,6 +67,14 @@ log = logging.getLogger("sp_desktop.server")
 DIRECTORY_PATH = "/directory"
 LEASE_ENV = "SP_SERVER_OFFLINE_LEASE_SECONDS"
 DEFAULT_LEASE_SECONDS = 30 * 86_400  # a laptop unseen this long refuses to open until it syncs
+TOKEN_LIFETIME_ENV = "SP_SERVER_TOKEN_LIFETIME_SECONDS"
+DEFAULT_TOKEN_LIFETIME = accounts.DEFAULT_TOKEN_DAYS * 86_400
+# The address of the TLS proxy in front of the server: only its X-Forwarded-For is believed.
+TRUSTED_PROXY_ENV = "SP_SERVER_TRUSTED_PROXY"
+TRAINING_REFUSED = (
+    "This is a training copy of SP Desktop, filled with made-up people, so the office does "
+    "not take it: nothing from it may mix with real records. To work with the office, set "
+    "SP Desktop up again with a new, empty store and register that one.")
 _SMALL_BODY = 64 * 1024  # registration and other small requests
 _GZIP_ABOVE = 1400  # bytes: smaller answers fit one packet anyway
 
@@ -66,10 +83,12 @@ class ApiError(Exception):
     """A refusal: HTTP status, a machine-readable code and a sentence for the adviser."""
 
     def __init__(
-        self, status: int, code: ErrorCode, detail: str, headers: dict[str, str] | None = None
+        self, status: int, code: ErrorCode, detail: str, headers: dict[str, str] | None = None,
+        *, kind: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.headers = status, code, detail, headers or {}
+        self.kind = kind  # a revoked device: "retired" or "lost"
 
 
 def _json(request: Request, payload: Any, status: int = 200,
@@ -147,40 +166,88 @@ def _validation_detail(exc: ValidationError) -> str:
     return "The request is not valid: " + "; ".join(problems) + suffix + "."
 
 
-def _auth_lookup(engine: Engine, token: str) -> DeviceContext | None:
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What one deployment decides: the offline lease, the token lifetime, the trusted proxy."""
+
+    lease_seconds: int = DEFAULT_LEASE_SECONDS
+    token_lifetime: int = DEFAULT_TOKEN_LIFETIME
+    trusted_proxy: str | None = None
+
+
+def client_address(request: Request, trusted_proxy: str | None) -> str:
+    """Who is asking, for throttling: the peer, or the address the trusted TLS proxy saw.
+
+    Only the proxy named at start-up is believed, and only its own entry (the last one of
+    X-Forwarded-For): anyone else can write that header.
+    """
+    peer = request.client.host if request.client else "unknown"
+    if trusted_proxy is None or peer != trusted_proxy:
+        return peer
+    forwarded = request.headers.get("x-forwarded-for", "")
+    last = forwarded.split(",")[-1].strip()
+    return last[:64] if last else peer
+
+
+def _auth_lookup(engine: Engine, token: str, lifetime: int) -> DeviceContext | None:
     with read_transaction(engine) as conn:
-        return accounts.device_for_token(conn, token)
+        return accounts.device_for_token(conn, token, lifetime=lifetime)
 
 
-async def _device(engine: Engine, request: Request) -> DeviceContext:
+REVOKED_LOST = ("Your office has switched off sync for this laptop (reported lost or stolen). "
+                "Its copy of the caseload is being removed. Please contact your office.")
+
+
+async def _device(engine: Engine, request: Request, settings: Settings,
+                  *, hand_in: bool = False) -> DeviceContext:
+    """The calling device; refuses unknown, expired and revoked ones.
+
+    `hand_in`: a retired device (or one whose adviser is disabled) is let through to hand in
+    its waiting changes; everywhere else it is refused like a lost one.
+    """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     ctx = None
     if scheme.lower() == "bearer" and token.strip():
-        ctx = await run_in_threadpool(_auth_lookup, engine, token.strip())
+        ctx = await run_in_threadpool(_auth_lookup, engine, token.strip(),
+                                      settings.token_lifetime)
     if ctx is None:
         raise ApiError(401, ErrorCode.NOT_REGISTERED,
                        "This laptop is not registered with the office server. "
                        "Please register it again with your name and password.")
-    if ctx.revoked:
+    if ctx.revoked and ctx.revoke_kind is RevokeKind.LOST:
+        raise ApiError(403, ErrorCode.DEVICE_REVOKED, REVOKED_LOST, kind=RevokeKind.LOST.value)
+    if ctx.expired:
+        raise ApiError(401, ErrorCode.NOT_REGISTERED,
+                       "This laptop's key to the office has run out, or was ended when your "
+                       "password changed. Please register the laptop again with your name and "
+                       "password; everything on it stays.")
+    if ctx.revoked and not hand_in:
         raise ApiError(403, ErrorCode.DEVICE_REVOKED,
-                       "Your office has switched off sync for this laptop. "
-                       "Its copy of the caseload is being removed. Please contact your office.")
+                       "Your office has retired this laptop: it may only hand in its waiting "
+                       "changes. Please contact your office.", kind=RevokeKind.RETIRED.value)
     return ctx
 
 
-def create_app(engine: Engine, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> FastAPI:
+def create_app(
+    engine: Engine, lease_seconds: int = DEFAULT_LEASE_SECONDS, *,
+    settings: Settings | None = None,
+) -> FastAPI:
     """The application bound to one database; stateless, so many may serve one database.
 
-    `lease_seconds` is the offline lease sent with every registration and sync answer.
+    `lease_seconds` is the offline lease sent with every registration and sync answer (also
+    in `settings`, which wins when given).
     """
+    settings = settings or Settings(lease_seconds=lease_seconds)
     app = FastAPI(title="SP Desktop server", version=str(PROTOCOL_VERSION), docs_url=None,
                   redoc_url=None, openapi_url=None)
 
     @app.exception_handler(ApiError)
     async def _refused(request: Request, exc: ApiError) -> Response:
-        return _json(request, {"code": exc.code.value, "detail": exc.detail}, exc.status,
-                     exc.headers)
+        body: dict[str, Any] = {"code": exc.code.value, "detail": exc.detail}
+        if exc.kind is not None:
+            body["kind"] = exc.kind
+        return _json(request, body, exc.status, exc.headers)
 
     @app.get(HEALTH_PATH)
     async def health(request: Request) -> Response:
@@ -203,32 +270,37 @@ def create_app(engine: Engine, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> Fa
         body = await _read_json(request, _SMALL_BODY)
         _protocol(body, PROTOCOL_VERSION)
         try:
-            wanted = RegisterIn.model_validate(body)
+            wanted = RegisterIn.model_validate(body).to_request()
         except ValidationError as exc:
             raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
-        address = request.client.host if request.client else "unknown"
-        answer = await run_in_threadpool(_register, engine, wanted, address)
-        return _json(request, {**answer, "lease_seconds": lease_seconds})
+        if wanted.training:
+            log.info("registration refused: a training store")
+            raise ApiError(403, ErrorCode.TRAINING_STORE, TRAINING_REFUSED)
+        address = client_address(request, settings.trusted_proxy)
+        answer = await run_in_threadpool(_register, engine, wanted, address, settings)
+        return _json(request, answer.to_wire())
 
     @app.post(SYNC_PATH)
     async def sync(request: Request) -> Response:
-        ctx = await _device(engine, request)
+        ctx = await _device(engine, request, settings, hand_in=True)
         body = await _read_json(request, MAX_BODY_BYTES)
         version = _protocol(body, OLDEST_PUSH_VERSION)
         try:
-            wanted = SyncIn.model_validate(body)
+            wanted = SyncIn.model_validate(body).to_request()
         except ValidationError as exc:
             raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
+        if wanted.training:
+            log.info("sync refused: a training store device=%s", ctx.device_id)
+            raise ApiError(403, ErrorCode.TRAINING_STORE, TRAINING_REFUSED)
         started = time.perf_counter()
-        answer = await run_in_threadpool(_sync, engine, ctx, wanted, version)
-        answer["lease_seconds"] = lease_seconds
+        answer = await run_in_threadpool(_sync, engine, ctx, wanted, version, settings)
         log.info("sync device=%s ops=%d pulled=%d ms=%.0f", ctx.device_id, len(wanted.ops),
-                 len(answer["changes"]), (time.perf_counter() - started) * 1000)
-        return _json(request, answer)
+                 len(answer.changes), (time.perf_counter() - started) * 1000)
+        return _json(request, answer.to_wire())
 
     @app.post(DIRECTORY_PATH)
     async def directory(request: Request) -> Response:
-        ctx = await _device(engine, request)
+        ctx = await _device(engine, request, settings)
         if ctx.role is not Role.MANAGER:
             raise ApiError(403, ErrorCode.READ_ONLY,
                            "Only a manager can publish the directory of services.")
@@ -248,29 +320,53 @@ def create_app(engine: Engine, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> Fa
     return app
 
 
-def _register(engine: Engine, wanted: RegisterIn, address: str) -> dict[str, Any]:
+def _throttled(exc: accounts.LoginThrottled) -> ApiError:
+    return ApiError(429, ErrorCode.LOGIN_THROTTLED,
+                    "Too many login attempts. Please wait a little and try again "
+                    f"(about {exc.retry_after} seconds).",
+                    {"Retry-After": str(exc.retry_after)})
+
+
+def _count_attempt(engine: Engine, adviser: str, address: str, now: float) -> None:
+    """Counts the attempt before any password is checked (racing inserts of a new counter
+    row on PostgreSQL are simply tried again)."""
+    for attempt in range(3):
+        try:
+            with write_transaction(engine) as conn:
+                accounts.begin_login(conn, adviser, address, now)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
+def _register(
+    engine: Engine, wanted: RegisterRequest, address: str, settings: Settings
+) -> RegisterAnswer:
     now = accounts.wall_now()
     try:
-        with read_transaction(engine) as conn:
-            accounts.check_throttle(conn, wanted.adviser, address, now)
+        _count_attempt(engine, wanted.adviser, address, now)
     except accounts.LoginThrottled as exc:
-        raise ApiError(429, ErrorCode.LOGIN_THROTTLED,
-                       "Too many wrong passwords. Please wait a little and try again "
-                       f"(about {exc.retry_after} seconds).",
-                       {"Retry-After": str(exc.retry_after)}) from exc
+        log.info("registration refused: throttled")
+        raise _throttled(exc) from exc
+    with read_transaction(engine) as conn:
+        stored = accounts.stored_login(conn, wanted.adviser)
     try:
-        with read_transaction(engine) as conn:
-            adviser_id, team, role = accounts.verify_login(conn, wanted.adviser, wanted.password)
+        adviser_id, team, role = accounts.verify_login(stored, wanted.password)
     except accounts.LoginRefused as exc:
-        with write_transaction(engine) as conn:
-            accounts.record_failure(conn, wanted.adviser, address, now)
         log.info("registration refused: wrong name or password")
         raise ApiError(401, ErrorCode.LOGIN_FAILED,
                        "That name and password were not recognised.") from exc
+    except accounts.AdviserDisabled as exc:
+        log.info("registration refused: adviser disabled")
+        raise ApiError(403, ErrorCode.ADVISER_DISABLED,
+                       "Your office has switched off your account, so this laptop cannot be "
+                       "registered. Please contact your office.") from exc
     try:
         with write_transaction(engine) as conn:
-            accounts.clear_failures(conn, wanted.adviser)
-            token = accounts.register_device(conn, adviser_id, wanted.device_id, wanted.label)
+            accounts.login_succeeded(conn, wanted.adviser, address, now)
+            token = accounts.register_device(conn, adviser_id, wanted.device_id, wanted.label,
+                                             lifetime=settings.token_lifetime, now=now)
     except accounts.DeviceTaken as exc:
         if exc.revoked:
             raise ApiError(403, ErrorCode.DEVICE_REVOKED,
@@ -280,31 +376,47 @@ def _register(engine: Engine, wanted: RegisterIn, address: str) -> dict[str, Any
                        "This laptop is registered to another adviser. "
                        "Please contact your office.") from exc
     log.info("device registered device=%s adviser_id=%d", wanted.device_id, adviser_id)
-    return {"protocol": PROTOCOL_VERSION, "device_id": wanted.device_id, "token": token,
-            "team": team, "role": role.value}
+    return RegisterAnswer(device_id=wanted.device_id, token=token, team=team, role=role.value,
+                          lease_seconds=settings.lease_seconds)
 
 
-def _sync(engine: Engine, ctx: DeviceContext, wanted: SyncIn, version: int) -> dict[str, Any]:
-    ops = [op.to_change() for op in wanted.ops]
+def _fresh_token(engine: Engine, ctx: DeviceContext, settings: Settings) -> str | None:
+    """Renews the device's token before it runs out (a laptop in use never sees it expire)."""
+    if ctx.promote:
+        with write_transaction(engine) as conn:
+            accounts.promote_token(conn, ctx.device_id, settings.token_lifetime,
+                                   accounts.wall_now())
+        return None
+    if not ctx.renew or ctx.revoked:
+        return None
+    with write_transaction(engine) as conn:
+        token = accounts.renew_token(conn, ctx.device_id)
+    log.info("device token renewed device=%s", ctx.device_id)
+    return token
+
+
+def _sync(
+    engine: Engine, ctx: DeviceContext, wanted: SyncRequest, version: int, settings: Settings
+) -> SyncAnswer:
+    ops = list(wanted.ops)
+    token = _fresh_token(engine, ctx, settings)
+    if ctx.revoked:
+        # A retired laptop (or a leaver's) hands in what it holds and receives nothing.
+        result = _push(engine, ctx, ops, ()) if ops else PushResult(acks=[])
+        log.info("retired device handing in device=%s ops=%d", ctx.device_id, len(ops))
+        return SyncAnswer(cursor=wanted.cursor, acks=_acks(result), team=ctx.team_name,
+                          retired=True, lease_seconds=settings.lease_seconds)
     reason = None if wanted.tables is not None else restore_reason(
         engine, ctx, wanted.cursor, wanted.team)
     if reason is not None:
         # Nothing is pushed: the laptop first clears its old copy (keeping its outbox), then
         # pushes and pulls again from seq 0 within the scope it has now.
         log.info("sync answered restore device=%s reason=%s", ctx.device_id, reason)
-        return {"protocol": PROTOCOL_VERSION, "restore": reason, "acks": [], "changes": [],
-                "conflicts": [], "cursor": 0, "more": True, "reset": True,
-                "team": ctx.team_name, "notice": None, "check": None}
+        return SyncAnswer(cursor=0, restore=reason, more=True, reset=True, team=ctx.team_name,
+                          token=token, lease_seconds=settings.lease_seconds)
     result = PushResult(acks=[])
     if ops or wanted.resolved:
-        try:
-            result = push(engine, ctx, ops, wanted.resolved)
-        except OtherTeam as exc:
-            log.warning("sync refused: batch touches another team's person device=%s",
-                        ctx.device_id)
-            raise ApiError(403, ErrorCode.OTHER_TEAM,
-                           "These changes include someone from another team's caseload, so "
-                           "none of them were stored. Please contact your office.") from exc
+        result = _push(engine, ctx, ops, wanted.resolved)
     notice = None
     if version < PROTOCOL_VERSION or not wanted.pull:
         # An older app may push what it queued, but it cannot read today's rows: no pull.
@@ -316,32 +428,59 @@ def _sync(engine: Engine, ctx: DeviceContext, wanted: SyncIn, version: int) -> d
                     wanted.tables)
     check = None
     if wanted.check is not None and version == PROTOCOL_VERSION and not ops:
-        check = check_scope(engine, ctx, wanted.cursor, dict(wanted.check))
-        if check["status"] == CHECK_MISMATCH:
+        verdict = check_scope(engine, ctx, wanted.cursor, dict(wanted.check))
+        check = Verdict.from_wire(verdict)
+        if check.status == CHECK_MISMATCH:
             log.warning("divergence check: device=%s tables=%s", ctx.device_id,
-                        ",".join(check["tables"]))
+                        ",".join(check.tables))
     if ctx.seen_long_ago(accounts.now_text()):  # a write only once a minute per device
         with write_transaction(engine) as conn:
             accounts.touch_device(conn, ctx.device_id)
-    return {
-        "protocol": PROTOCOL_VERSION,
-        "acks": result.acks,
-        "changes": page.rows,
-        "conflicts": page.conflicts,
-        "cursor": page.cursor,
-        "more": page.more,
-        "reset": page.reset,
-        "team": ctx.team_name,
-        "notice": notice,
-        "check": check,
-    }
+    return SyncAnswer(
+        acks=_acks(result),
+        changes=tuple(page.rows),
+        conflicts=tuple(page.conflicts),
+        cursor=page.cursor,
+        more=page.more,
+        reset=page.reset,
+        team=ctx.team_name,
+        notice=notice,
+        check=check,
+        token=token,
+        lease_seconds=settings.lease_seconds,
+    )
+
+
+def _push(
+    engine: Engine, ctx: DeviceContext, ops: list[ChangeOp], resolved: tuple[str, ...]
+) -> PushResult:
+    try:
+        return push(engine, ctx, ops, resolved)
+    except OtherTeam as exc:  # a row stored under another team than its person: refuse all
+        log.warning("sync refused: batch touches another team's row device=%s", ctx.device_id)
+        raise ApiError(403, ErrorCode.OTHER_TEAM,
+                       "These changes include someone from another team's caseload, so "
+                       "none of them were stored. Please contact your office.") from exc
+
+
+def _acks(result: PushResult) -> tuple[Ack, ...]:
+    return tuple(Ack.from_wire(ack) for ack in result.acks)
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for uvicorn workers: the database URL comes from SP_SERVER_DATABASE_URL."""
+    """Factory for uvicorn workers: the database URL comes from SP_SERVER_DATABASE_URL, the
+    lease, token lifetime and trusted proxy from their own variables (set by `serve`)."""
     url = os.environ.get(DATABASE_URL_ENV)
     if not url:
         raise RuntimeError(f"{DATABASE_URL_ENV} is not set; start with 'sp-server serve'")
-    lease = os.environ.get(LEASE_ENV, "")
-    return create_app(make_engine(url),
-                      int(lease) if lease.isdigit() else DEFAULT_LEASE_SECONDS)
+    settings = Settings(
+        lease_seconds=_int_env(LEASE_ENV, DEFAULT_LEASE_SECONDS),
+        token_lifetime=_int_env(TOKEN_LIFETIME_ENV, DEFAULT_TOKEN_LIFETIME),
+        trusted_proxy=os.environ.get(TRUSTED_PROXY_ENV) or None,
+    )
+    return create_app(make_engine(url), settings=settings)

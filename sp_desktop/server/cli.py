@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import ipaddress
 import logging
 import os
 import sys
@@ -15,7 +16,13 @@ from pathlib import Path
 import orjson
 
 from sp_desktop.server import accounts, migrations
-from sp_desktop.server.accounts import AccountError, Role
+from sp_desktop.server.accounts import AccountError, RevokeKind, Role
+from sp_desktop.server.app import (
+    DEFAULT_LEASE_SECONDS,
+    LEASE_ENV,
+    TOKEN_LIFETIME_ENV,
+    TRUSTED_PROXY_ENV,
+)
 from sp_desktop.server.db import (
     DATABASE_URL_ENV,
     make_engine,
@@ -24,6 +31,7 @@ from sp_desktop.server.db import (
     write_transaction,
 )
 from sp_desktop.server.sync import DEFAULT_TOMBSTONE_DAYS, purge_tombstones
+from sp_desktop.sync.protocol import is_loopback
 
 log = logging.getLogger("sp_desktop.server")
 
@@ -67,16 +75,29 @@ def build_parser() -> argparse.ArgumentParser:
                                       help="move an adviser to another team")
     adviser_move.add_argument("name")
     adviser_move.add_argument("--team", required=True)
-    adviser_pw = adviser.add_parser("password", parents=[common], help="set a new password")
+    adviser_pw = adviser.add_parser(
+        "password", parents=[common],
+        help="set a new password (every laptop of the adviser must register again)")
     adviser_pw.add_argument("name")
     adviser_pw.add_argument("--password-file", type=Path)
+    disable = adviser.add_parser(
+        "disable", parents=[common],
+        help="switch an adviser off (a leaver): every laptop of theirs hands in its waiting "
+             "changes and wipes; registering is refused")
+    disable.add_argument("name")
+    enable = adviser.add_parser("enable", parents=[common],
+                                help="switch a disabled adviser on again")
+    enable.add_argument("name")
 
     device = commands.add_parser("device", help="devices").add_subparsers(
         dest="action", required=True)
     device.add_parser("list", parents=[common], help="list registered devices")
     revoke = device.add_parser("revoke", parents=[common],
-                               help="refuse a device from now on (lost or stolen laptop)")
+                               help="switch a laptop off: 'retired' hands in its waiting "
+                                    "changes, then wipes; 'lost' (or stolen) wipes at once")
     revoke.add_argument("device_id")
+    revoke.add_argument("--kind", required=True, choices=[k.value for k in RevokeKind],
+                        help="retired: handed back, uploads first; lost: lost or stolen")
 
     tombstones = commands.add_parser("tombstones", help="deleted rows").add_subparsers(
         dest="action", required=True)
@@ -92,10 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("file", type=Path)
 
     serve = commands.add_parser("serve", parents=[common], help="run the server")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on; anything but loopback needs TLS "
+                            "(--tls-cert/--tls-key) or --behind-tls-proxy")
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--tls-cert", type=Path)
     serve.add_argument("--tls-key", type=Path)
+    serve.add_argument("--behind-tls-proxy", metavar="ADDRESS",
+                       help="a TLS proxy at this IP address forwards to this server: serve "
+                            "plain HTTP to it, and believe its X-Forwarded-For (only its) "
+                            "for login throttling")
+    serve.add_argument("--token-days", type=float,
+                       help="how long a device token lasts; a laptop in use gets a fresh one "
+                            f"before then (default ${TOKEN_LIFETIME_ENV} seconds, else "
+                            f"{accounts.DEFAULT_TOKEN_DAYS})")
+    serve.add_argument("--lease-days", type=float,
+                       help="how long a laptop may go without syncing and still open "
+                            f"(default ${LEASE_ENV} seconds, else "
+                            f"{DEFAULT_LEASE_SECONDS // 86_400})")
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"])
@@ -145,6 +180,16 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "tombstones":
             count = purge_tombstones(engine, args.older_than_days)
             print(f"{count} deleted row(s) older than {args.older_than_days:g} days purged.")
+        elif args.command == "adviser" and args.action in ("disable", "enable"):
+            active = args.action == "enable"
+            with write_transaction(engine) as conn:
+                laptops = accounts.set_adviser_active(conn, args.name, active)
+            if active:
+                print(f"Adviser {args.name!r} enabled: they can register and sync again.")
+            else:
+                print(f"Adviser {args.name!r} disabled: registering is refused, and each of "
+                      f"their {laptops} laptop(s) hands in its waiting changes and wipes "
+                      "itself at its next sync.")
         elif args.command == "adviser":
             password = _password(args.password_file)
             with write_transaction(engine) as conn:
@@ -152,24 +197,32 @@ def run(args: argparse.Namespace) -> int:
                     accounts.add_adviser(conn, args.name, args.team, password, Role(args.role))
                     print(f"Adviser {args.name!r} added to team {args.team!r}.")
                 else:
-                    accounts.set_password(conn, args.name, password)
-                    print(f"Password of {args.name!r} changed.")
+                    ended = accounts.set_password(conn, args.name, password)
+                    print(f"Password of {args.name!r} changed; their {ended} laptop(s) must "
+                          "register again with the new password (nothing on them is lost).")
         elif args.command == "device":
             if args.action == "list":
                 with read_transaction(engine) as conn:
                     listing = accounts.list_devices(conn)
                 print("device\tadviser\tteam\tregistered\tlast seen\tstate")
                 for d in listing:
-                    state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
+                    state = "active" if d.adviser_active else "adviser disabled"
+                    if d.revoked_at:
+                        state = f"revoked ({d.revoke_kind or 'lost'}) {d.revoked_at}"
                     print(f"{d.device_id}\t{d.adviser}\t{d.team}\t{d.created_at}\t"
                           f"{d.last_seen_at or '-'}\t{state}")
             else:
+                kind = RevokeKind(args.kind)
                 with write_transaction(engine) as conn:
-                    done = accounts.revoke_device(conn, args.device_id)
+                    done = accounts.revoke_device(conn, args.device_id, kind)
                 if not done:
                     raise CliError(f"No active device {args.device_id!r}.")
-                print(f"Device {args.device_id} revoked: it will be refused and wiped "
-                      "next time it connects.")
+                if kind is RevokeKind.RETIRED:
+                    print(f"Device {args.device_id} retired: at its next sync it hands in its "
+                          "waiting changes, then wipes itself.")
+                else:
+                    print(f"Device {args.device_id} revoked as lost or stolen: it will be "
+                          "refused and wiped, uploading nothing, next time it connects.")
         elif args.command == "directory":
             from sp_desktop.server.sync import publish_directory
 
@@ -190,12 +243,27 @@ def _serve(args: argparse.Namespace, url: str) -> int:
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise CliError("--tls-cert and --tls-key go together.")
+    proxy = _proxy_address(args.behind_tls_proxy)
+    if not args.tls_cert and proxy is None and not is_loopback(args.host):
+        raise CliError(
+            f"Refusing to serve on {args.host} without TLS: passwords and records would cross "
+            "the network unencrypted. Give --tls-cert and --tls-key, or, when a TLS proxy in "
+            "front of this server forwards to it, --behind-tls-proxy with the proxy's address.")
+    if any(days is not None and days <= 0 for days in (args.token_days, args.lease_days)):
+        raise CliError("--token-days and --lease-days must be more than 0.")
     engine = make_engine(url, pool_size=1)
     try:
         migrations.upgrade(engine)  # once, before any worker starts
     finally:
         engine.dispose()
     os.environ[DATABASE_URL_ENV] = url  # workers build their own engine from it
+    for name, days in ((TOKEN_LIFETIME_ENV, args.token_days), (LEASE_ENV, args.lease_days)):
+        if days is not None:
+            os.environ[name] = str(max(1, round(days * 86_400)))
+    if proxy is not None:
+        os.environ[TRUSTED_PROXY_ENV] = proxy
+    else:
+        os.environ.pop(TRUSTED_PROXY_ENV, None)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(
@@ -208,8 +276,20 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
         log_level=args.log_level,
         server_header=False,
+        # uvicorn would believe X-Forwarded-For from any loopback peer; the app believes only
+        # the proxy named with --behind-tls-proxy.
+        proxy_headers=False,
     )
     return 0
+
+
+def _proxy_address(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(text.strip().strip("[]")))
+    except ValueError as exc:
+        raise CliError(f"--behind-tls-proxy needs the proxy's IP address, not {text!r}.") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -56,7 +56,7 @@ advisers = Table(
     Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
     Column("role", String(16), nullable=False, default="adviser"),
     Column("password_hash", Text, nullable=False),
-    Column("active", Boolean, nullable=False, default=True),
+    Column("active", Boolean, nullable=False, default=True),  # False: disabled (has left)
     Column("created_at", String(32), nullable=False),
 )
 
@@ -70,6 +70,14 @@ devices = Table(
     Column("created_at", String(32), nullable=False),
     Column("last_seen_at", String(32)),
     Column("revoked_at", String(32)),
+    # "retired": the laptop uploads what it holds, then wipes; "lost": it wipes at once.
+    Column("revoke_kind", String(8)),
+    # Epoch seconds after which the token is refused (NULL: issued before tokens expired; it
+    # is renewed at the device's next sync). A password change sets it to the change's time.
+    Column("token_expires_at", Float),
+    # A renewed token handed out in a sync answer: it replaces `token_hash` on first use, and
+    # until then the old token still works (the answer carrying it may have been lost).
+    Column("pending_token_hash", String(64), unique=True),
 )
 
 login_throttle = Table(
@@ -150,8 +158,25 @@ def default_database_url(data_dir: Path | None = None) -> str:
         import platformdirs
 
         data_dir = Path(platformdirs.user_data_dir("sp-server", appauthor=False))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     return f"sqlite+pysqlite:///{data_dir / SQLITE_NAME}"
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """Creates the SQLite file readable by its owner only (0600) before SQLite opens it.
+
+    SQLite gives its -wal and -shm files the database file's mode, so they stay private too;
+    a file an older version made world-readable is tightened.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if each.stat().st_mode & 0o077:
+                each.chmod(0o600)
 
 
 def resolve_database_url(url: str | None, data_dir: Path | None = None) -> str:
@@ -166,6 +191,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine tuned per backend. SQLite: WAL, durable commits, writers queue on a lock."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _private_sqlite_file(parsed.database)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},

@@ -1,4 +1,8 @@
-"""Request bodies, validated whole before anything is stored (pydantic)."""
+"""The office's checks on request bodies (pydantic), run whole before anything is stored.
+
+The messages themselves are defined once, in `sync/protocol.py`; a body that passes these
+checks becomes that message (`SyncIn.to_request`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from sp_desktop.sync.protocol import (
     MAX_TEXT_CHARS,
     ChangeOp,
     OpKind,
+    RegisterRequest,
+    SyncRequest,
 )
 
 # Columns every synced row carries for itself; a change may not set them as fields.
@@ -74,6 +80,22 @@ class SyncIn(BaseModel):
     tables: list[TableName] | None = Field(default=None, max_length=64)
     # The team the laptop believes it serves; another team means its caseload scope changed.
     team: Annotated[str, StringConstraints(max_length=100)] | None = None
+    # Sent by a training store (made-up people): the office refuses it.
+    training: bool = False
+
+    def to_request(self) -> SyncRequest:
+        return SyncRequest(
+            protocol=self.protocol,
+            cursor=self.cursor,
+            ops=tuple(op.to_change() for op in self.ops),
+            resolved=tuple(self.resolved),
+            limit=self.limit,
+            pull=self.pull,
+            check=None if self.check is None else dict(self.check),
+            tables=None if self.tables is None else tuple(self.tables),
+            team=self.team,
+            training=self.training,
+        )
 
 
 class RegisterIn(BaseModel):
@@ -84,6 +106,12 @@ class RegisterIn(BaseModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     device_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{8,64}$")]
     label: Annotated[str, StringConstraints(max_length=200)] = ""
+    training: bool = False
+
+    def to_request(self) -> RegisterRequest:
+        return RegisterRequest(protocol=self.protocol, adviser=self.adviser,
+                               password=self.password, device_id=self.device_id,
+                               label=self.label, training=self.training)
 
 
 class DirectoryIn(BaseModel):

@@ -1,7 +1,7 @@
 """Applying a pushed batch and serving pulls; the merge itself lives in `sp_desktop.sync.merge`.
 
 A push is one transaction: receipts first (a retried op gets its stored answer), then the team
-check on every person the batch touches (another team's person refuses the whole batch), then
+check on every person the batch touches (an op on another team's person is refused on its own), then
 the merges, and last the sequence numbers, taken from the counter row whose lock is held to
 commit. Pulls read the counter first and serve only rows at or below it, all committed.
 """
@@ -56,6 +56,11 @@ _CHUNK = 400  # ids per IN (...) list
 
 class OtherTeam(Exception):
     """The batch touches a person of another team; nothing of it is stored."""
+
+
+OTHER_TEAM_REASON = (
+    "this person is in another team's caseload (perhaps you moved team), so the office did "
+    "not store this change; please ask your office to pass it on")
 
 
 @dataclass(slots=True)
@@ -178,8 +183,10 @@ def _push(
             named = op.table == PEOPLE and op.person_id is None  # a person is their own person
             fresh.append(replace(op, person_id=op.row_id) if named else op)
 
-    _check_team(conn, ctx, fresh)
-    current = _lock_rows(conn, ctx, fresh)
+    # Another team's people (say the adviser moved team) are refused op by op below, and
+    # their rows are never loaded; the rest of the batch applies.
+    foreign = _check_team(conn, ctx, fresh)
+    current = _lock_rows(conn, ctx, [op for op in fresh if _person_of(op) not in foreign])
     existed = set(current)
 
     answers: dict[str, dict[str, Any]] = {}
@@ -187,7 +194,7 @@ def _push(
     new_conflicts: dict[str, tuple[ConflictCopy, int | None]] = {}
     for op in fresh:
         key = (op.table, op.row_id)
-        reason = _refusal(ctx, op)
+        reason = OTHER_TEAM_REASON if _person_of(op) in foreign else _refusal(ctx, op)
         outcome = None if reason else merge(current.get(key), op)
         if outcome is None or outcome.status is AckStatus.REJECTED or outcome.row is None:
             reason = reason or (outcome.reason if outcome else None) or "refused"
@@ -254,8 +261,9 @@ def _push(
     return result
 
 
-def _check_team(conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]) -> None:
-    """Refuses the batch if any person in it is another team's; claims new people for ours."""
+def _check_team(conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]) -> set[str]:
+    """The people of the batch who are another team's (their ops are refused one by one);
+    claims new people for ours."""
     people = sorted({p for op in ops if _person_scoped(op.table)
                      and (p := op.person_id) is not None})
     known: dict[str, int] = {}
@@ -266,11 +274,10 @@ def _check_team(conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]) -
             )
         )
         known.update({r.person_id: r.team_id for r in found})
-    if any(team != ctx.team_id for team in known.values()):
-        raise OtherTeam()
     claims = [{"person_id": p, "team_id": ctx.team_id} for p in people if p not in known]
     if claims:
         conn.execute(person_scope.insert(), claims)
+    return {person for person, team in known.items() if team != ctx.team_id}
 
 
 def _person_scoped(table: str) -> bool:

@@ -14,7 +14,7 @@ from sp_desktop.domain.errors import SpDesktopError, ValidationError
 from sp_desktop.domain.hlc import HlcStamp
 from sp_desktop.store.database import Store
 from sp_desktop.sync import local
-from sp_desktop.sync.client import SyncStatus, sync_status
+from sp_desktop.sync.client import SyncStatus, secure_channel, sync_status
 from sp_desktop.sync.conflicts import (
     ConflictView,
     RejectedChange,
@@ -68,7 +68,8 @@ def read_overview(store: Store) -> SyncOverview:
 
 
 def server_address(text: str) -> str:
-    """The address the adviser typed, checked and tidied (https:// added when left out).
+    """The address the adviser typed, checked and tidied (https:// added when left out;
+    http:// refused unless it names this computer).
 
     Checked here so a typo is a calm message beside the field, not a network error later.
     """
@@ -86,6 +87,10 @@ def server_address(text: str) -> str:
         raise ValidationError("server", "That does not look like a server address.") from exc
     if not url.host:
         raise ValidationError("server", "That does not look like a server address.")
+    if not secure_channel(address):
+        raise ValidationError("server", "The address must start with https:// so that your "
+                              "password and people's records cannot be read on the way. "
+                              "Plain http:// is only for a server on this same computer.")
     return address
 
 

@@ -4,6 +4,10 @@ Everything here is plain blocking code meant for a worker thread: `SyncClient.sy
 a progress callback and a `threading.Event` to cancel (checked between round trips and during
 back-off waits, never inside a local transaction) and returns a typed `SyncResult`. Errors are
 `SyncError`s whose message a person can read; `DeviceRevoked` means the store has been wiped.
+
+Plain http goes only to this machine (loopback): anywhere else the password and the records
+would cross the network readable, and an answer over plain http could be forged by anyone on
+the way, so nothing ever wipes the store on such an answer.
 """
 
 from __future__ import annotations
@@ -14,19 +18,19 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import httpx
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from sp_desktop.domain.errors import SpDesktopError
 from sp_desktop.domain.hlc import HybridClock
 from sp_desktop.store.database import Store, delete_store_files
-from sp_desktop.store.schema import conflicts, outbox
+from sp_desktop.store.schema import TABLES_BY_NAME, conflicts, outbox
 from sp_desktop.sync import local
 from sp_desktop.sync.divergence import CHECK_MISMATCH, CHECK_OK
 from sp_desktop.sync.protocol import (
@@ -35,9 +39,22 @@ from sp_desktop.sync.protocol import (
     REGISTER_PATH,
     SYNC_PATH,
     ErrorCode,
+    RegisterAnswer,
+    RegisterRequest,
+    SyncAnswer,
+    SyncRequest,
+    Verdict,
+    is_loopback,
 )
 
 log = logging.getLogger(__name__)
+
+# "1" in a training store (`sp-desktop demo`): made-up people the office must never take.
+META_TRAINING = "store.training"
+# JSON list of [table, row id]: rows kept through a fresh copy only because a change of
+# theirs was waiting; once nothing of theirs waits and the office has not sent them back,
+# they are another team's (the adviser moved team) and leave the laptop.
+META_KEPT_THROUGH_RESTORE = "sync.kept_through_restore"
 
 DEFAULT_CHECK_EVERY = 10  # a divergence check every Nth successful sync (and after the first)
 DEFAULT_BATCH = 250  # changes per push: a day of visits in one round trip, still small (~50 kB)
@@ -62,13 +79,56 @@ class NotRegistered(SyncError):
 
 
 class DeviceRevoked(SyncError):
-    """The office revoked this device. The local store has already been wiped."""
+    """The office revoked this device. The local store has already been wiped.
+
+    `retired`: the laptop handed in its waiting changes first (a retired laptop, or its
+    adviser's account switched off); else it was reported lost or stolen and uploaded
+    nothing. `unsent`: changes made on this laptop that never reached the office and went
+    with the wipe; `refused`: changes the office had refused, set aside here, gone too.
+    """
 
     code = ErrorCode.DEVICE_REVOKED.value
 
+    def __init__(self, *, retired: bool = False, unsent: int = 0, refused: int = 0,
+                 handed_in: int = 0) -> None:
+        self.retired, self.unsent, self.refused = retired, unsent, refused
+        self.handed_in = handed_in
+        if retired:
+            first = ("Your office has retired this laptop. It first sent the office "
+                     + _count(handed_in, "change that was waiting", "changes that were waiting")
+                     + ", then removed its copy of the caseload.") if handed_in else (
+                     "Your office has retired this laptop, so it has removed its copy of the "
+                     "caseload.")
+        else:
+            first = ("Your office has switched off sync for this laptop (reported lost or "
+                     "stolen), so its copy of the caseload has been removed from it at once.")
+        if unsent:
+            lost = (f" {_count(unsent, 'change', 'changes')} made on this laptop had not "
+                    "reached the office and could not be sent: "
+                    f"{'it is' if unsent == 1 else 'they are'} gone. Please tell your office "
+                    "what you remember of them.")
+        else:
+            lost = " Every change made on this laptop had reached the office."
+        if refused:
+            lost += (f" {_count(refused, 'change', 'changes')} the office had refused "
+                     f"{'was' if refused == 1 else 'were'} removed too.")
+        super().__init__(first + lost + " Please contact your office.")
+
+
+def _count(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+class InsecureAddress(SyncError):
+    """An http:// address other than this machine: refused before anything is sent."""
+
+    code = "insecure_address"
+
     def __init__(self) -> None:
-        super().__init__("Your office has switched off sync for this laptop, so its copy of the "
-                         "caseload has been removed from it. Please contact your office.")
+        super().__init__("The office server's address must start with https:// so that your "
+                         "password and people's records cannot be read on the way. Plain "
+                         "http:// is only for a server on this same computer. Please register "
+                         "again with the https:// address your office gave you.")
 
 
 class UpdateRequired(SyncError):
@@ -216,11 +276,7 @@ def _encode(body: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
 
 
 def _refusal(response: httpx.Response) -> SyncError:
-    try:
-        body = orjson.loads(response.content)
-        code, detail = str(body.get("code", "")), str(body.get("detail", ""))
-    except (orjson.JSONDecodeError, AttributeError):
-        code, detail = "", ""
+    code, detail = _code_and_detail(response)
     detail = detail or f"The office server refused the request (HTTP {response.status_code})."
     if code == ErrorCode.PROTOCOL_MISMATCH.value or response.status_code == 426:
         return UpdateRequired(detail)
@@ -232,6 +288,36 @@ def _refusal(response: httpx.Response) -> SyncError:
         retry = response.headers.get("retry-after", "60")
         return LoginThrottled(detail, int(retry) if retry.isdigit() else 60)
     return SyncRefused(code, detail, response.status_code)
+
+
+def _code_and_detail(response: httpx.Response) -> tuple[str, str]:
+    try:
+        body = orjson.loads(response.content)
+        return str(body.get("code", "")), str(body.get("detail", ""))
+    except (orjson.JSONDecodeError, AttributeError):
+        return "", ""
+
+
+def _revoke_kind(response: httpx.Response) -> str:
+    try:
+        body = orjson.loads(response.content)
+        return str(body.get("kind") or "lost")
+    except (orjson.JSONDecodeError, AttributeError):
+        return "lost"
+
+
+def secure_channel(url: httpx.URL | str) -> bool:
+    """Whether an answer from this address can be trusted to be the office's own: over TLS,
+    or from this machine. Only such an answer may wipe the store."""
+    parsed = httpx.URL(str(url))
+    return parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback(parsed.host))
+
+
+def check_address(url: str) -> str:
+    """The address, if it may be used (https, or http to this machine); else InsecureAddress."""
+    if not secure_channel(url):
+        raise InsecureAddress()
+    return url
 
 
 class _Transport:
@@ -254,14 +340,18 @@ class _Transport:
             verify = ssl.create_default_context(cafile=verify)
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = httpx.Client(base_url=base_url, headers=headers, verify=verify,
-                                 timeout=timeout, transport=transport)
+        self.http = httpx.Client(base_url=check_address(base_url), headers=headers,
+                                 verify=verify, timeout=timeout, transport=transport)
         self.max_attempts = max(1, max_attempts)
         self.backoff, self.backoff_cap = backoff, backoff_cap
         self.attempts = 0  # every POST tried, retries included (for tests and logs)
 
     def close(self) -> None:
         self.http.close()
+
+    def use_token(self, token: str) -> None:
+        """The office renewed the device token: the next requests carry the new one."""
+        self.http.headers["Authorization"] = f"Bearer {token}"
 
     def post(
         self, path: str, body: dict[str, Any], cancel: threading.Event | None
@@ -304,9 +394,9 @@ class _Transport:
 
 def _normalise_url(server_url: str) -> str:
     url = server_url.strip().rstrip("/")
-    if not url.startswith(("https://", "http://")):
+    if not url.lower().startswith(("https://", "http://")):
         url = "https://" + url
-    return url
+    return check_address(url)
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -328,34 +418,30 @@ def register_device(
     The password is sent once and never stored; the device token the server issues is kept in
     the encrypted store along with the server address.
     """
-    url = _normalise_url(server_url)
+    url = _normalise_url(server_url)  # an http:// address elsewhere never gets the password
+    request = RegisterRequest(adviser=adviser, password=password, device_id=store.device_id,
+                              label=label, training=is_training(store))
     http = _Transport(url, token=None, verify=verify, timeout=timeout, max_attempts=3,
                       backoff=0.5, backoff_cap=5.0, transport=transport)
     try:
-        status, answer = http.post(REGISTER_PATH, {
-            "protocol": PROTOCOL_VERSION,
-            "adviser": adviser,
-            "password": password,
-            "device_id": store.device_id,
-            "label": label,
-        }, None)
+        status, wire = http.post(REGISTER_PATH, request.to_wire(), None)
     finally:
         http.close()
-    if isinstance(answer, httpx.Response):
-        refusal = _refusal(answer)
+    if isinstance(wire, httpx.Response):
+        refusal = _refusal(wire)
         if refusal.code == ErrorCode.DEVICE_REVOKED.value:
             raise SyncRefused(refusal.code, str(refusal), status)
         raise refusal
-    registration = Registration(url, str(answer["device_id"]), adviser.strip(),
-                                str(answer["team"]), str(answer["role"]))
+    answer = _read(RegisterAnswer.from_wire, wire)
+    registration = Registration(url, answer.device_id, adviser.strip(), answer.team, answer.role)
     with store.write() as conn:
         local.set_meta(conn, local.META_SERVER_URL, url)
-        local.set_meta(conn, local.META_TOKEN, str(answer["token"]))
+        local.set_meta(conn, local.META_TOKEN, answer.token)
         local.set_meta(conn, local.META_TEAM, registration.team)
         local.set_meta(conn, local.META_ADVISER, registration.adviser)
         local.set_meta(conn, local.META_ROLE, registration.role)
         local.set_meta(conn, local.META_REGISTERED_AT, local.now_text())
-        _keep_lease(conn, answer)
+        _keep_lease(conn, answer.lease_seconds)
         if local.get_meta(conn, local.META_CURSOR) is None:
             local.set_meta(conn, local.META_CURSOR, "0")
     log.info("device registered with the office server")
@@ -368,10 +454,28 @@ LEASE_EXPIRED_MESSAGE = (
     "choose Sync now.")
 
 
-def _keep_lease(conn: Any, answer: dict[str, Any]) -> None:
-    lease = answer.get("lease_seconds")
-    if isinstance(lease, int) and not isinstance(lease, bool) and lease > 0:
+def _keep_lease(conn: Any, lease: int | None) -> None:
+    if lease is not None and lease > 0:
         local.set_meta(conn, local.META_LEASE, str(lease))
+
+
+_T = TypeVar("_T")
+
+
+def _read(parse: Callable[[dict[str, Any]], _T], wire: dict[str, Any]) -> _T:
+    """A typed answer, or a calm error when the office sent something this app cannot read."""
+    try:
+        return parse(wire)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SyncRefused("bad_answer", "The office server sent an answer this copy of SP "
+                          "Desktop cannot read. Your changes are safe on this laptop; please "
+                          "check that SP Desktop and the office server are up to date.",
+                          200) from exc
+
+
+def is_training(store: Store) -> bool:
+    """Whether the store is a training copy (made-up people, see `services.demo`)."""
+    return store.meta(META_TRAINING) == "1"
 
 
 def lease_expired(store: Store, now: datetime | None = None) -> bool:
@@ -438,6 +542,8 @@ class SyncClient:
         if not server_url or not token:
             raise NotRegistered()
         self.server_url = server_url
+        self.training = is_training(store)
+        # Refuses an http:// address elsewhere (kept from an older version) before sending.
         self._http = _Transport(server_url, token=token, verify=verify, timeout=timeout,
                                 max_attempts=max_attempts, backoff=backoff,
                                 backoff_cap=backoff_cap, transport=transport)
@@ -454,6 +560,22 @@ class SyncClient:
     @property
     def attempts(self) -> int:
         return self._http.attempts
+
+    def _round_trip(
+        self, request: SyncRequest, cancel: threading.Event | None
+    ) -> tuple[int, SyncAnswer]:
+        """One POST; a refusal raises (a revoked laptop wipes first), an answer comes typed,
+        and a renewed token is kept at once, as the token is kept at registration."""
+        status, wire = self._http.post(SYNC_PATH, request.to_wire(), cancel)
+        if isinstance(wire, httpx.Response):
+            self._refused(wire)
+        answer = _read(SyncAnswer.from_wire, wire)
+        if answer.token:
+            with self.store.write() as conn:
+                local.set_meta(conn, local.META_TOKEN, answer.token)
+            self._http.use_token(answer.token)
+            log.info("the office renewed this laptop's token")
+        return status, answer
 
     def sync_once(
         self,
@@ -481,44 +603,30 @@ class SyncClient:
                 cursor = int(local.get_meta(conn, local.META_CURSOR) or 0)
                 resolved = [str(i) for i in local.get_json_list(conn, local.META_RESOLVED)]
                 team = local.get_meta(conn, local.META_TEAM)
-            body = {
-                "protocol": PROTOCOL_VERSION,
-                "cursor": cursor,
-                "ops": [entry.op.to_wire() for entry in batch],
-                "resolved": resolved,
-                "limit": self.page_limit,
-                "team": team,
-            }
-            if not batch and not verdict and self._check_due():
-                with self.store.read() as conn:
-                    body["check"] = local.scope_digests(conn)
-            status, answer = self._http.post(SYNC_PATH, body, cancel)
+                check = (local.scope_digests(conn)
+                         if not batch and not verdict and self._check_due() else None)
+            request = SyncRequest(cursor=cursor, ops=tuple(entry.op for entry in batch),
+                                  resolved=tuple(resolved), limit=self.page_limit, team=team,
+                                  check=check, training=self.training)
+            status, answer = self._round_trip(request, cancel)
             round_trips += 1
-            if isinstance(answer, httpx.Response):
-                self._refused(answer)
-            notice = answer.get("notice") or notice
-            if answer.get("restore"):
-                restored = str(answer["restore"])
+            notice = answer.notice or notice
+            if answer.retired:
+                self._hand_in(answer, batch, resolved, cancel)  # always raises DeviceRevoked
+            if answer.restore:
+                restored = answer.restore
                 log.warning("the office asked for a fresh copy (%s); restoring", restored)
                 with local.sync_transaction(self.store) as conn:
-                    local.forget_copy(conn, str(answer.get("team") or ""))
+                    _remember_kept(conn)
+                    local.forget_copy(conn, answer.team)
                 continue
-            verdict = self._take_verdict(answer.get("check")) or verdict
+            verdict = self._take_verdict(answer.check) or verdict
             with local.sync_transaction(self.store) as conn:
-                _keep_lease(conn, answer)
-                applied = local.apply_answer(
-                    conn,
-                    sent=batch,
-                    acks=answer.get("acks", []),
-                    changes=answer.get("changes", []),
-                    logged=answer.get("conflicts", []),
-                    cursor=int(answer["cursor"]),
-                    resolved_sent=resolved,
-                    clock=self.clock,
-                )
-            cursor = int(answer["cursor"])
+                _keep_lease(conn, answer.lease_seconds)
+                applied = self._apply(conn, answer, batch, resolved)
+            cursor = answer.cursor
             _add(totals, applied)
-            more = bool(answer.get("more"))
+            more = answer.more
             waiting = self._waiting()
             if progress is not None:
                 progress(SyncProgress(round_trips, totals.acknowledged, waiting, totals.rows, more))
@@ -528,6 +636,8 @@ class SyncClient:
             if not more and len(batch) < self.batch_size:
                 break
         round_trips += self._resync(totals, cancel)
+        with local.sync_transaction(self.store) as conn:
+            _add(totals, _let_go_of_other_teams(conn))
         with self.store.write() as conn:
             local.set_meta(conn, local.META_LAST_SUCCESS, local.now_text())
             count = int(local.get_meta(conn, local.META_SYNC_COUNT) or 0) + 1
@@ -548,17 +658,76 @@ class SyncClient:
             restored=restored,
         )
 
+    def _apply(
+        self, conn: Any, answer: SyncAnswer, batch: list[local.OutboxEntry], resolved: list[str],
+        cursor_key: str = local.META_CURSOR,
+    ) -> local.Applied:
+        applied = local.apply_answer(
+            conn,
+            sent=batch,
+            acks=[ack.to_wire() for ack in answer.acks],
+            changes=answer.changes,
+            logged=answer.conflicts,
+            cursor=answer.cursor,
+            resolved_sent=resolved,
+            clock=self.clock,
+            cursor_key=cursor_key,
+        )
+        if answer.changes:
+            _pulled_back(conn, answer.changes)
+        return applied
+
+    def _hand_in(
+        self, answer: SyncAnswer, batch: list[local.OutboxEntry], resolved: list[str],
+        cancel: threading.Event | None,
+    ) -> NoReturn:
+        """A retired laptop: sends every waiting change it can, then wipes and says how many
+        could not be sent. Stops handing in when a round trip makes no progress."""
+        handed_in, sent = 0, bool(batch)
+        while True:
+            with local.sync_transaction(self.store) as conn:
+                applied = self._apply(conn, replace(answer, changes=(), conflicts=()), batch,
+                                      resolved, cursor_key=_HAND_IN_CURSOR)
+            handed_in += applied.acknowledged - applied.rejected
+            if sent and applied.acknowledged == 0:
+                break  # the office took none of them: what is left is counted below
+            batch = local.read_batch(self.store, self.batch_size)
+            if not batch or (cancel is not None and cancel.is_set()):
+                break
+            request = SyncRequest(cursor=answer.cursor, ops=tuple(e.op for e in batch),
+                                  pull=False, training=self.training)
+            resolved, sent = [], True
+            try:
+                _status, answer = self._round_trip(request, cancel)
+            except (ServerUnreachable, SyncCancelled, SyncRefused):
+                break  # what could not go is counted below and goes with the wipe
+            if not answer.retired:  # the office changed its mind meanwhile: keep everything
+                raise SyncRefused("not_retired", "The office has switched this laptop on "
+                                  "again. Please sync again.", 200)
+        self._wipe(retired=True, handed_in=handed_in)
+
+    def _wipe(self, *, retired: bool, handed_in: int = 0) -> NoReturn:
+        with self.store.read() as conn:
+            unsent = int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
+            refused = len(local.get_json_list(conn, local.META_REJECTED))
+        log.warning("this device was revoked by the office; wiping the local store "
+                    "(retired=%s, handed in=%d, unsent=%d)", retired, handed_in, unsent)
+        self.close()
+        wipe_store(self.store)
+        raise DeviceRevoked(retired=retired, unsent=unsent, refused=refused,
+                            handed_in=handed_in)
+
     def _check_due(self) -> bool:
         return self.store.meta(local.META_CHECK_DUE) == "1"
 
-    def _take_verdict(self, check: Any) -> bool:
+    def _take_verdict(self, check: Verdict | None) -> bool:
         """Records a divergence verdict; a mismatch schedules a re-pull of those tables."""
-        if not isinstance(check, dict) or check.get("status") not in (CHECK_OK, CHECK_MISMATCH):
+        if check is None or check.status not in (CHECK_OK, CHECK_MISMATCH):
             return False  # no check asked, or "busy": it stays due for a later round trip
-        tables = [str(t) for t in check.get("tables") or []]
+        tables = list(check.tables)
         with self.store.write() as conn:
             local.delete_meta(conn, local.META_CHECK_DUE)
-            if check["status"] == CHECK_MISMATCH and tables:
+            if check.status == CHECK_MISMATCH and tables:
                 pending = local.get_json_list(conn, local.META_RESYNC)
                 wanted = sorted(set(pending) | set(tables))
                 local.set_meta(conn, local.META_RESYNC, orjson.dumps(wanted).decode())
@@ -581,18 +750,15 @@ class SyncClient:
                 cursor = int(local.get_meta(conn, local.META_RESYNC_CURSOR) or 0)
             if not tables:
                 return trips
-            body = {"protocol": PROTOCOL_VERSION, "cursor": cursor, "ops": [],
-                    "tables": tables, "limit": self.page_limit}
-            _status, answer = self._http.post(SYNC_PATH, body, cancel)
+            request = SyncRequest(cursor=cursor, tables=tuple(tables), limit=self.page_limit,
+                                  training=self.training)
+            _status, answer = self._round_trip(request, cancel)
             trips += 1
-            if isinstance(answer, httpx.Response):
-                self._refused(answer)
+            if answer.retired:
+                self._hand_in(answer, [], [], cancel)
             with local.sync_transaction(self.store) as conn:
-                applied = local.apply_answer(
-                    conn, sent=[], acks=[], changes=answer.get("changes", []),
-                    logged=answer.get("conflicts", []), cursor=int(answer["cursor"]),
-                    resolved_sent=[], clock=self.clock, cursor_key=local.META_RESYNC_CURSOR)
-                if not answer.get("more"):
+                applied = self._apply(conn, answer, [], [], cursor_key=local.META_RESYNC_CURSOR)
+                if not answer.more:
                     local.delete_meta(conn, local.META_RESYNC)
                     local.delete_meta(conn, local.META_RESYNC_CURSOR)
             _add(totals, applied)
@@ -604,11 +770,70 @@ class SyncClient:
     def _refused(self, response: httpx.Response) -> NoReturn:
         refusal = _refusal(response)
         if refusal.code == ErrorCode.DEVICE_REVOKED.value:
-            log.warning("this device was revoked by the office; wiping the local store")
-            self.close()
-            wipe_store(self.store)
-            raise DeviceRevoked()
+            if not secure_channel(response.url):
+                # Anyone on the way can forge a plain-http answer: never wipe on one.
+                log.warning("a 'revoked' answer came over plain http; nothing was wiped")
+                raise SyncRefused(refusal.code, "The server said this laptop is switched off, "
+                                  "but over a connection that is not secure, so nothing was "
+                                  "removed. Please contact your office.", response.status_code)
+            self._wipe(retired=_revoke_kind(response) == "retired")
         raise refusal
+
+
+_HAND_IN_CURSOR = "sync.hand_in_cursor"  # a retired laptop pulls nothing: its cursor stays put
+
+
+def _remember_kept(conn: Any) -> None:
+    """Before a fresh copy: notes the rows kept only because a change of theirs waits."""
+    kept = {(str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name,
+                                                             outbox.c.row_id))}
+    earlier = {(str(t), str(r)) for t, r in local.get_json_list(conn, META_KEPT_THROUGH_RESTORE)}
+    local.set_meta(conn, META_KEPT_THROUGH_RESTORE,
+                   orjson.dumps(sorted(kept | earlier)).decode())
+
+
+def _pulled_back(conn: Any, changes: Sequence[dict[str, Any]]) -> None:
+    """Rows the office sent after a fresh copy are in this laptop's scope: they stay."""
+    kept = local.get_json_list(conn, META_KEPT_THROUGH_RESTORE)
+    if not kept:
+        return
+    pulled = {(str(c.get("table")), str(c.get("row"))) for c in changes}
+    left = [pair for pair in kept if (str(pair[0]), str(pair[1])) not in pulled]
+    if len(left) != len(kept):
+        local.set_meta(conn, META_KEPT_THROUGH_RESTORE, orjson.dumps(left).decode())
+
+
+def _let_go_of_other_teams(conn: Any) -> local.Applied:
+    """After a whole sync: rows kept through a fresh copy that nothing waits for and that the
+    office did not send back belong to another team now (their changes were set aside as
+    refused, with the reason): they leave the laptop. Rows still waiting stay for now."""
+    gone = local.Applied()
+    kept = [(str(t), str(r)) for t, r in local.get_json_list(conn, META_KEPT_THROUGH_RESTORE)]
+    if not kept:
+        return gone
+    waiting = {(str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name,
+                                                                outbox.c.row_id))}
+    still = [pair for pair in kept if pair in waiting]
+    for table_name, row_id in kept:
+        table = TABLES_BY_NAME.get(table_name)
+        if (table_name, row_id) in waiting or table is None:
+            continue
+        row = conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
+        if row is None:
+            continue
+        conn.execute(delete(table).where(table.c.id == row_id))
+        gone.rows += 1
+        gone.tables.add(table_name)
+        person = row_id if table_name == "people" else row.get("person_id")
+        if person:
+            gone.people.add(str(person))
+    if still:
+        local.set_meta(conn, META_KEPT_THROUGH_RESTORE, orjson.dumps(still).decode())
+    else:
+        local.delete_meta(conn, META_KEPT_THROUGH_RESTORE)
+    if gone.rows:
+        log.info("%d row(s) of another team's caseload left this laptop", gone.rows)
+    return gone
 
 
 def _add(totals: local.Applied, applied: local.Applied) -> None:

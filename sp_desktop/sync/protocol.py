@@ -8,6 +8,7 @@ each edit was based on (None for a field the device had never seen), `hlc` the s
 from __future__ import annotations
 
 import enum
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,18 @@ DEFAULT_PAGE_LIMIT = 1000  # pulled rows per round trip
 MAX_PAGE_LIMIT = 5000
 # The conflict "field" of a delete racing an edit: the whole row, not one of its fields.
 ROW_FIELD = "*"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address only this machine can reach: plain http to it crosses no network,
+    so it is the one place sync may go without TLS (a server on the same laptop, tests)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class OpKind(enum.StrEnum):
@@ -70,6 +83,8 @@ class ErrorCode(enum.StrEnum):
     LOGIN_FAILED = "login_failed"
     LOGIN_THROTTLED = "login_throttled"
     DEVICE_TAKEN = "device_taken"
+    ADVISER_DISABLED = "adviser_disabled"
+    TRAINING_STORE = "training_store"
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,3 +272,215 @@ class ConflictCopy:
             other_hlc=wire.get("other_hlc"),
             created_at=wire.get("created_at", ""),
         )
+
+
+# --- the messages of one round trip, as both sides build and read them ----------------------
+#
+# One definition each: the app builds a SyncRequest and reads a SyncAnswer; the office reads
+# the request (after its own checks, `server/models.py`) and builds the answer. `from_wire`
+# raises KeyError, TypeError or ValueError on a message of the wrong shape.
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, not {type(value).__name__}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """What the office did with one pushed operation (`reason` says why it was refused)."""
+
+    op: str
+    status: AckStatus
+    reason: str = ""
+    conflicts: tuple[str, ...] = ()
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"op": self.op, "status": self.status.value}
+        if self.reason:
+            wire["reason"] = self.reason
+        if self.conflicts:
+            wire["conflicts"] = list(self.conflicts)
+        return wire
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> Ack:
+        return cls(op=str(wire["op"]), status=AckStatus(wire["status"]),
+                   reason=str(wire.get("reason") or ""),
+                   conflicts=tuple(str(c) for c in wire.get("conflicts") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer to a divergence check: ok, mismatch (with the tables to re-pull) or busy."""
+
+    status: str
+    tables: tuple[str, ...] = ()
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"status": self.status, "tables": list(self.tables)}
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> Verdict:
+        return cls(status=str(wire["status"]), tables=tuple(str(t) for t in
+                                                            wire.get("tables") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRequest:
+    """One round trip from a laptop: its outbox batch, conflicts resolved, and its cursor.
+
+    `check`: per table the count and digest of what the laptop holds (a divergence check);
+    `tables`: pull only these (a targeted resync); `team`: the team the laptop believes it
+    serves; `training`: the store is a training copy (the office refuses it).
+    """
+
+    cursor: int
+    ops: tuple[ChangeOp, ...] = ()
+    resolved: tuple[str, ...] = ()
+    limit: int | None = None
+    pull: bool = True
+    check: dict[str, tuple[int, str]] | None = None
+    tables: tuple[str, ...] | None = None
+    team: str | None = None
+    training: bool = False
+    protocol: int = PROTOCOL_VERSION
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {
+            "protocol": self.protocol,
+            "cursor": self.cursor,
+            "ops": [op.to_wire() for op in self.ops],
+            "resolved": list(self.resolved),
+        }
+        if self.limit is not None:
+            wire["limit"] = self.limit
+        if not self.pull:
+            wire["pull"] = False
+        if self.check is not None:
+            wire["check"] = {name: list(pair) for name, pair in self.check.items()}
+        if self.tables is not None:
+            wire["tables"] = list(self.tables)
+        if self.team is not None:
+            wire["team"] = self.team
+        if self.training:
+            wire["training"] = True
+        return wire
+
+
+@dataclass(frozen=True, slots=True)
+class SyncAnswer:
+    """The office's answer to one round trip.
+
+    `changes` are rows in `PulledRow.to_wire` form and `conflicts` conflict copies in
+    `ConflictCopy.to_wire` form (plus `resolved_at` and `seq`): the office splices their stored
+    JSON in without decoding it, and the laptop reads them as it applies the page.
+    `restore`: the laptop must clear its copy and pull afresh (why: "team_changed",
+    "cursor_too_old"). `retired`: the office has retired this laptop: it hands in what it
+    holds (nothing is pulled) and then wipes. `token`: a fresh device token replacing the
+    current one. `lease_seconds`: how long the laptop may stay unsynced and still open.
+    """
+
+    cursor: int
+    acks: tuple[Ack, ...] = ()
+    changes: tuple[dict[str, Any], ...] = ()
+    conflicts: tuple[dict[str, Any], ...] = ()
+    more: bool = False
+    reset: bool = False
+    team: str = ""
+    notice: str | None = None
+    check: Verdict | None = None
+    restore: str | None = None
+    retired: bool = False
+    token: str | None = None
+    lease_seconds: int | None = None
+    protocol: int = PROTOCOL_VERSION
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "protocol": self.protocol,
+            "acks": [ack.to_wire() for ack in self.acks],
+            "changes": list(self.changes),
+            "conflicts": list(self.conflicts),
+            "cursor": self.cursor,
+            "more": self.more,
+            "reset": self.reset,
+            "team": self.team,
+            "notice": self.notice,
+            "check": None if self.check is None else self.check.to_wire(),
+            "restore": self.restore,
+            "retired": self.retired,
+            "token": self.token,
+            "lease_seconds": self.lease_seconds,
+        }
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> SyncAnswer:
+        check = wire.get("check")
+        lease = wire.get("lease_seconds")
+        return cls(
+            protocol=_int(wire.get("protocol", PROTOCOL_VERSION)),
+            cursor=_int(wire["cursor"]),
+            acks=tuple(Ack.from_wire(a) for a in wire.get("acks") or ()),
+            changes=tuple(dict(c) for c in wire.get("changes") or ()),
+            conflicts=tuple(dict(c) for c in wire.get("conflicts") or ()),
+            more=bool(wire.get("more")),
+            reset=bool(wire.get("reset")),
+            team=str(wire.get("team") or ""),
+            notice=_text_or_none(wire.get("notice")),
+            check=Verdict.from_wire(check) if isinstance(check, dict) else None,
+            restore=_text_or_none(wire.get("restore")),
+            retired=bool(wire.get("retired")),
+            token=_text_or_none(wire.get("token")),
+            lease_seconds=_int(lease) if lease is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRequest:
+    """A laptop asking for a device token with its adviser's name and password."""
+
+    adviser: str
+    password: str
+    device_id: str
+    label: str = ""
+    training: bool = False
+    protocol: int = PROTOCOL_VERSION
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"protocol": self.protocol, "adviser": self.adviser,
+                                "password": self.password, "device_id": self.device_id,
+                                "label": self.label}
+        if self.training:
+            wire["training"] = True
+        return wire
+
+    def __repr__(self) -> str:  # never the password, whatever logs or tracebacks show
+        return f"RegisterRequest(adviser=..., device_id={self.device_id!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterAnswer:
+    device_id: str
+    token: str
+    team: str
+    role: str
+    lease_seconds: int | None = None
+    protocol: int = PROTOCOL_VERSION
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"protocol": self.protocol, "device_id": self.device_id, "token": self.token,
+                "team": self.team, "role": self.role, "lease_seconds": self.lease_seconds}
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> RegisterAnswer:
+        lease = wire.get("lease_seconds")
+        return cls(device_id=str(wire["device_id"]), token=str(wire["token"]),
+                   team=str(wire["team"]), role=str(wire["role"]),
+                   lease_seconds=_int(lease) if lease is not None else None,
+                   protocol=_int(wire.get("protocol", PROTOCOL_VERSION)))

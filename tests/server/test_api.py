@@ -183,10 +183,11 @@ def test_a_revoked_device_is_refused_with_its_own_code(server: RunningServer) ->
     assert sync(server, ann).status_code == 200
     listing = server.cli("device", "list").stdout
     assert ann.device_id in listing and "active" in listing
-    server.cli("device", "revoke", ann.device_id)
+    server.cli("device", "revoke", ann.device_id, "--kind", "lost")
     op = person_op(ann)
     answer = sync(server, ann, [op])
     assert answer.status_code == 403 and answer.json()["code"] == "device_revoked"
+    assert answer.json()["kind"] == "lost"
     assert rows_of(server, {op["row"]}) == {}
     again = httpx.post(server.url + REGISTER_PATH, json={
         "protocol": PROTOCOL_VERSION, "adviser": ann.name, "password": ann.password,
@@ -195,7 +196,7 @@ def test_a_revoked_device_is_refused_with_its_own_code(server: RunningServer) ->
     assert "revoked" in server.cli("device", "list").stdout
 
 
-def test_team_a_cannot_write_team_b_people_and_the_whole_batch_is_refused(
+def test_team_a_cannot_write_team_b_people_and_only_those_changes_are_refused(
     server: RunningServer,
 ) -> None:
     alice, bob = enrol(server), enrol(server)
@@ -206,10 +207,15 @@ def test_team_a_cannot_write_team_b_people_and_the_whole_batch_is_refused(
     sneaky["base"] = {"address": None}
     child = {"op": new_id(), "table": "referrals", "row": new_id(), "person": bobs_person["row"],
              "kind": "upsert", "fields": {"reason": "x"}, "base": {}, "hlc": stamp(alice.device_id)}
-    for attack in ([own, sneaky], [own, child]):
-        answer = sync(server, alice, attack)
-        assert answer.status_code == 403 and answer.json()["code"] == "other_team"
-        assert own["row"] not in rows_of(server, {own["row"]})  # nothing stored, even her own
+    answer = sync(server, alice, [own, sneaky, child])
+    assert answer.status_code == 200
+    acks = {ack["op"]: ack for ack in answer.json()["acks"]}
+    assert acks[own["op"]]["status"] == "applied"  # her own change is stored
+    for refused in (sneaky, child):
+        assert acks[refused["op"]]["status"] == "rejected"
+        assert "another team" in acks[refused["op"]]["reason"]
+    assert own["row"] in rows_of(server, {own["row"]})
+    assert rows_of(server, {child["row"]}) == {}
     held = rows_of(server, {bobs_person["row"]})[bobs_person["row"]]
     assert held["fields"]["address"] == "1 Mill Lane"
 

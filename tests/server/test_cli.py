@@ -64,7 +64,7 @@ def test_setting_up_teams_and_advisers(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_revoking_an_unknown_device_says_so(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, tmp_path, "device", "revoke", "nosuchdevice")
+    code, _, err = run(capsys, tmp_path, "device", "revoke", "nosuchdevice", "--kind", "lost")
     assert code == 1 and "No active device" in err
 
 

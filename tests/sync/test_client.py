@@ -49,7 +49,7 @@ def test_a_revoked_laptop_is_refused_and_wipes_its_store(
     ann.ws.people.create(given_name="Before", family_name="Revoke",
                          date_of_birth=date(1950, 1, 1))
     ann.sync()
-    server.cli("device", "revoke", ann.store.device_id)
+    server.cli("device", "revoke", ann.store.device_id, "--kind", "lost")
     late = ann.ws.people.create(given_name="After", family_name="Revoke",
                                 date_of_birth=date(1950, 1, 1)).id
     with pytest.raises(DeviceRevoked) as raised:

@@ -162,15 +162,17 @@ def test_a_revoked_laptop_is_told_and_returns_calmly_to_first_run_with_the_store
     register(qtbot, window, server.url, make_adviser())
     sync_now(qtbot, window)
     device = window.session.ws.store.device_id
-    server.cli("device", "revoke", device)
+    server.cli("device", "revoke", device, "--kind", "lost")
 
     controller = window.office_sync.controller
     with qtbot.waitSignal(controller.store_wiped, timeout=WAIT_MS) as wiped:
         press_sync_now(qtbot, window)
     assert "switched off sync for this laptop" in wiped.args[0]
+    assert "Every change made on this laptop had reached the office" in wiped.args[0]
     settle(window, qtbot)
     box = wait_for(qtbot, window, QMessageBox)
     assert "switched off" in box.text() and "set SP Desktop up again" in box.text()
+    assert "safe at the office" not in box.text()
     assert not window.session.is_unlocked
     assert window.stack.currentWidget() is window.locked_screen
     assert window.locked_screen.title.text() == "Welcome to SP Desktop"

@@ -18,10 +18,9 @@ from sp_desktop.ui.sync.status import SyncStatusWidget
 
 SYNC_SHORTCUT = "Ctrl+Shift+S"
 
-WIPED_AFTERWARDS = (
-    "\n\nYou can set SP Desktop up again once your office says so; your records are safe at "
-    "the office."
-)
+# Only what is true whatever happened: the message before it says how many changes, if any,
+# never reached the office.
+WIPED_AFTERWARDS = "\n\nYou can set SP Desktop up again once your office says so."
 
 
 class OfficeSync(QObject):
