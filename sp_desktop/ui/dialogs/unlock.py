@@ -192,7 +192,8 @@ class UnlockDialog(QDialog):
             self.field.show_error("Please type your passphrase.")
             return
         folder = self.session.data_dir
-        options: dict[str, Any] = {}
+        # A few tries, not the background sync's patience: the adviser is waiting at the door.
+        options: dict[str, Any] = {"max_attempts": 3, "timeout": 30.0}
         certificate = self.session.settings.get(OFFICE_CERTIFICATE).strip()
         if certificate:
             options["verify"] = str(Path(certificate).expanduser())
