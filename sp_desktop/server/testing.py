@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,8 +107,12 @@ def start_server(
     workers: int = 1,
     log_level: str = "info",
     startup_timeout: float = 30.0,
+    extra_args: Sequence[str] = (),
 ) -> RunningServer:
-    """Initialises the database, starts `sp-server serve` and waits for its health check."""
+    """Initialises the database, starts `sp-server serve` and waits for its health check.
+
+    `extra_args` go to `serve` as they are (`--behind-tls-proxy 127.0.0.1`, `--token-days`).
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(_cli_command("init", "--database-url", database_url), check=True,
                    capture_output=True, timeout=60)
@@ -117,7 +121,8 @@ def start_server(
     log_file = open(log_path, "wb")  # noqa: SIM115 - handed to the child process
     process = subprocess.Popen(
         _cli_command("serve", "--database-url", database_url, "--host", "127.0.0.1",
-                     "--port", str(port), "--workers", str(workers), "--log-level", log_level),
+                     "--port", str(port), "--workers", str(workers), "--log-level", log_level,
+                     *extra_args),
         stdout=log_file, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     log_file.close()

@@ -53,6 +53,7 @@ from sp_desktop.store.schema import (
     steps,
     visits,
 )
+from sp_desktop.sync.client import META_TRAINING
 from sp_desktop.sync.protocol import OpKind
 
 DEFAULT_PEOPLE = 150
@@ -439,6 +440,15 @@ def _write(ws: Workspace, batch: _Batch) -> None:
         )
 
 
+TRAINING_BANNER = ("Training copy: every person here is made up, and nothing in it is ever "
+                   "sent to the office.")
+
+
+def is_training_copy(ws: Workspace) -> bool:
+    """Whether this store was made by `sp-desktop demo` (shown on every screen)."""
+    return ws.store.meta(META_TRAINING) == "1"
+
+
 def create_demo_store(
     folder: Path,
     passphrase: str,
@@ -455,6 +465,10 @@ def create_demo_store(
     ws, _recovery_key = Workspace.create(
         folder, passphrase, adviser="Demo Adviser", team="Demo team", params=params
     )
+    # Marked before anything is in it: the app shows it on every screen, and the office
+    # refuses to register or sync it (its made-up people must never mix with real ones).
+    with ws.write() as conn:
+        ws.store.set_meta(conn, META_TRAINING, "1")
     populate(ws, people_count, seed=seed)
     settings = Settings.in_folder(folder)
     settings.set(LINK_WORKER_PHONE, DEMO_WORK_PHONE)

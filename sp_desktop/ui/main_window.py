@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QWidget
 
 from sp_desktop.domain.choices import VisitPlace
+from sp_desktop.services.demo import TRAINING_BANNER, is_training_copy
 from sp_desktop.services.settings import IDLE_MINUTES, WINDOW_GEOMETRY, Settings
 from sp_desktop.services.visit_summary import ResumableVisit, resumable_visits
 from sp_desktop.services.workspace import Changes
@@ -27,7 +28,7 @@ from sp_desktop.ui.screens.locked import LockedScreen
 from sp_desktop.ui.screens.person import PersonScreen
 from sp_desktop.ui.screens.visit import VisitScreen
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import plain
+from sp_desktop.ui.style import label, plain
 from sp_desktop.ui.sync.office import OfficeSync
 
 QUIT_WAIT_MS = 15_000
@@ -84,6 +85,11 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu(self.office_sync.menu)
         self.office_sync.store_wiped.connect(lambda _m: self.locked_screen.set_first_run())
         self.statusBar().addWidget(self.lock_state, 1)
+        # A training store says so on every screen (and in the title), never only once.
+        self.training_banner = label(TRAINING_BANNER, "notice", wrap=False)
+        self.training_banner.setAccessibleName("Training copy")
+        self.training_banner.hide()
+        self.statusBar().addPermanentWidget(self.training_banner)
         self.statusBar().addPermanentWidget(self.sync_area)
 
         self.locked_screen.unlock_requested.connect(self.ask_to_unlock)
@@ -181,8 +187,14 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.caseload)
         self.caseload.load()
         self.session.read(resumable_visits, self._offer_drafts)
+        self.session.read(is_training_copy, self._show_training)
         if self.idle is not None:
             self.idle.set_minutes(self.settings.get(IDLE_MINUTES))
+
+    def _show_training(self, training: bool) -> None:
+        training = training and self.session.is_unlocked
+        self.training_banner.setVisible(training)
+        self.setWindowTitle("SP Desktop — training copy" if training else "SP Desktop")
 
     def _caseload_loaded(self) -> None:
         # The caseload is a large, long-lived set of objects (10,000 rows for a big team).
@@ -207,6 +219,7 @@ class MainWindow(QMainWindow):
         self._show_locked()
 
     def _show_locked(self) -> None:
+        self._show_training(False)
         self.stack.setCurrentWidget(self.locked_screen)
         self.lock_state.setText("Locked — everyone's details are hidden")
         for action in (
