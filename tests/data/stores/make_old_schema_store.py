@@ -33,7 +33,7 @@ def passphrase(revision: str) -> str:
 
 
 def make(folder: Path, revision: str) -> None:
-    if migrations.HEAD_REVISION != revision:
+    if revision != migrations.HEAD_REVISION:
         raise SystemExit(f"this code writes schema {migrations.HEAD_REVISION}, not {revision}")
     shutil.rmtree(folder, ignore_errors=True)
     ws = create_demo_store(
@@ -43,7 +43,10 @@ def make(folder: Path, revision: str) -> None:
     ws.close()  # the last connection checkpoints the WAL into the file
     for path in folder.iterdir():
         if path.name not in ("sp-desktop.db", "sp-desktop.keys"):
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
 
 if __name__ == "__main__":
