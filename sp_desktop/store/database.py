@@ -187,7 +187,7 @@ class ProcessLock:
     marker.
     """
 
-    _held: dict[Path, tuple[FileLock, int]] = {}  # noqa: RUF012 - one table per process
+    _held: dict[Path, tuple[FileLock, int]] = {}  # one table per process: folder -> (lock, holders)
     _guard = threading.Lock()
 
     def __init__(self, folder: Path) -> None:
