@@ -11,6 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 _MAX_COUNTER = 0xFFFF
+# How far ahead of a clock a stamp may be and still be believed: the office refuses changes
+# stamped further ahead of its own clock, and a laptop never moves its clock to a pulled stamp
+# further ahead of its own. Ten minutes covers laptops whose clocks drift between syncs.
+MAX_CLOCK_AHEAD_MS = 10 * 60 * 1000
+
+
+def wall_now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def too_far_ahead(stamp: HlcStamp, now_ms: int) -> bool:
+    """Whether a stamp is further ahead of `now_ms` than any clock should be."""
+    return stamp.wall_ms > now_ms + MAX_CLOCK_AHEAD_MS
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -26,9 +39,14 @@ class HlcStamp:
 
     @classmethod
     def parse(cls, text: str) -> HlcStamp:
-        wall, counter, device = text.split("-", 2)
-        if len(wall) != 15 or len(counter) != 4 or not device:
-            raise ValueError(f"not a clock stamp: {text!r}")
+        parts = text.split("-", 2) if isinstance(text, str) else []
+        if len(parts) != 3:
+            raise ValueError("not a clock stamp")
+        wall, counter, device = parts
+        if len(wall) != 15 or len(counter) != 4 or not device or not wall.isascii() or (
+            not wall.isdigit()
+        ):
+            raise ValueError("not a clock stamp")
         return cls(int(wall), int(counter, 16), device)
 
 
@@ -41,7 +59,7 @@ class HybridClock:
         if "-" in device:
             raise ValueError("device ids in clock stamps must not contain '-'")
         self.device = device
-        self._now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
+        self._now_ms = now_ms or wall_now_ms
         self._wall = last.wall_ms if last else 0
         self._counter = last.counter if last else 0
 
@@ -54,9 +72,16 @@ class HybridClock:
             self._advance_counter()
         return HlcStamp(self._wall, self._counter, self.device)
 
-    def receive(self, remote: HlcStamp) -> None:
-        """Moves past a stamp from another device so our next edit is ordered after it."""
-        wall = max(self._now_ms(), self._wall, remote.wall_ms)
+    def receive(self, remote: HlcStamp) -> bool:
+        """Moves past a stamp from another device so our next edit is ordered after it.
+
+        A stamp further ahead of our own clock than MAX_CLOCK_AHEAD_MS is not adopted (False):
+        one laptop with a clock set to 2100 must not drag every teammate's clock there.
+        """
+        now = self._now_ms()
+        if too_far_ahead(remote, now):
+            return False
+        wall = max(now, self._wall, remote.wall_ms)
         if wall == self._wall == remote.wall_ms:
             self._counter = max(self._counter, remote.counter)
             self._advance_counter()
@@ -67,6 +92,7 @@ class HybridClock:
             self._advance_counter()
         else:
             self._wall, self._counter = wall, 0
+        return True
 
     def _advance_counter(self) -> None:
         if self._counter >= _MAX_COUNTER:

@@ -414,11 +414,16 @@ class RowRules:
     def _unknown(self, name: str) -> str:
         return f"{self.what[0].upper()}{self.what[1:]} has no field called {name[:64]!r}."
 
-    def check_row(self, row: Mapping[str, Any]) -> None:
-        """A whole row (new, or after a change merged in): required fields, cross-field rules."""
-        for name in self.required:
-            if row.get(name) is None:
-                raise ValidationError(name, self.fields[name].missing)
+    def check_row(self, row: Mapping[str, Any], *, required: bool = True) -> None:
+        """A whole row (new, or after a change merged in): required fields, cross-field rules.
+
+        `required=False` for a row that already existed: an edit is not refused for a field
+        an older row never had.
+        """
+        if required:
+            for name in self.required:
+                if row.get(name) is None:
+                    raise ValidationError(name, self.fields[name].missing)
         for check in self.checks:
             check(row)
 

@@ -59,6 +59,7 @@ from sp_desktop.sync.protocol import (
     RegisterRequest,
     SyncAnswer,
     SyncRequest,
+    UnreadableOp,
     Verdict,
 )
 
@@ -398,7 +399,8 @@ def _fresh_token(engine: Engine, ctx: DeviceContext, settings: Settings) -> str 
 def _sync(
     engine: Engine, ctx: DeviceContext, wanted: SyncRequest, version: int, settings: Settings
 ) -> SyncAnswer:
-    ops = list(wanted.ops)
+    # Ops the office could not read are answered one by one too (refused, with why).
+    ops: list[ChangeOp | UnreadableOp] = [*wanted.ops, *wanted.unreadable]
     token = _fresh_token(engine, ctx, settings)
     if ctx.revoked:
         # A retired laptop (or a leaver's) hands in what it holds and receives nothing.
@@ -448,11 +450,13 @@ def _sync(
         check=check,
         token=token,
         lease_seconds=settings.lease_seconds,
+        quarantined=page.quarantined,
     )
 
 
 def _push(
-    engine: Engine, ctx: DeviceContext, ops: list[ChangeOp], resolved: tuple[str, ...]
+    engine: Engine, ctx: DeviceContext, ops: list[ChangeOp | UnreadableOp],
+    resolved: tuple[str, ...]
 ) -> PushResult:
     try:
         return push(engine, ctx, ops, resolved)

@@ -6,9 +6,17 @@ checks becomes that message (`SyncIn.to_request`).
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from sp_desktop.sync.protocol import (
     MAX_BATCH_OPS,
@@ -18,6 +26,7 @@ from sp_desktop.sync.protocol import (
     OpKind,
     RegisterRequest,
     SyncRequest,
+    UnreadableOp,
 )
 
 # Columns every synced row carries for itself; a change may not set them as fields.
@@ -62,6 +71,44 @@ class OpIn(BaseModel):
                         dict(self.base), self.hlc)
 
 
+_OP_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_PARTS = {"table": "table name", "row": "row id", "person": "person id", "base": "base stamps",
+          "op": "op id"}
+
+
+def read_op(raw: dict[str, Any]) -> ChangeOp | UnreadableOp:
+    """One pushed change, or why the office cannot read it (in words, never pydantic's)."""
+    try:
+        return OpIn.model_validate(raw).to_change()
+    except ValidationError as exc:
+        return UnreadableOp(str(raw.get("op")), _unreadable(exc))
+
+
+def _unreadable(exc: ValidationError) -> str:
+    error = exc.errors(include_input=False, include_url=False)[0]
+    loc = [str(part) for part in error["loc"]]
+    where, kind = (loc[0] if loc else ""), error["type"]
+    if where == "fields" and len(loc) > 1:
+        name = loc[1][:64]
+        if kind == "string_too_long":
+            return (f"The value of {name} is longer than the office accepts "
+                    f"({MAX_TEXT_CHARS:,} characters).")
+        return f"The value of {name} is not text, a number or yes/no."
+    if where == "fields":
+        return "The change's fields are not names with values, or one of them is reserved."
+    if where == "hlc":
+        return "The change's clock stamp cannot be read."
+    if where == "kind":
+        return "The kind of change is not one the office knows."
+    if kind == "extra_forbidden":
+        return f"The change carries something the office does not read ({where[:40]})."
+    if kind == "missing":
+        return f"The change has no {_PARTS.get(where, where[:40])}."
+    if where in _PARTS:
+        return f"The change's {_PARTS[where]} cannot be read."
+    return "The change is not in the form the office reads."
+
+
 class SyncIn(BaseModel):
     """One round trip: the outbox batch, conflicts the adviser resolved, and the cursor."""
 
@@ -69,7 +116,9 @@ class SyncIn(BaseModel):
 
     protocol: int
     cursor: int = Field(ge=0)
-    ops: list[OpIn] = Field(default_factory=list, max_length=MAX_BATCH_OPS)
+    # Each op is read on its own (`read_op`): one malformed op is refused alone, in words,
+    # and the rest of the batch applies. Only an op whose id cannot be read refuses the batch.
+    ops: list[dict[str, Any]] = Field(default_factory=list, max_length=MAX_BATCH_OPS)
     resolved: list[Identifier] = Field(default_factory=list, max_length=MAX_BATCH_OPS)
     limit: int | None = Field(default=None, ge=1, le=MAX_PAGE_LIMIT)
     pull: bool = True
@@ -83,11 +132,22 @@ class SyncIn(BaseModel):
     # Sent by a training store (made-up people): the office refuses it.
     training: bool = False
 
+    @field_validator("ops")
+    @classmethod
+    def _op_ids_readable(cls, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for op in ops:
+            op_id = op.get("op")
+            if not isinstance(op_id, str) or not _OP_ID.fullmatch(op_id):
+                raise ValueError("every change needs an op id the office can read")
+        return ops
+
     def to_request(self) -> SyncRequest:
+        read = [read_op(op) for op in self.ops]
         return SyncRequest(
             protocol=self.protocol,
             cursor=self.cursor,
-            ops=tuple(op.to_change() for op in self.ops),
+            ops=tuple(op for op in read if isinstance(op, ChangeOp)),
+            unreadable=tuple(op for op in read if isinstance(op, UnreadableOp)),
             resolved=tuple(self.resolved),
             limit=self.limit,
             pull=self.pull,

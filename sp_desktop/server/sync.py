@@ -1,9 +1,16 @@
 """Applying a pushed batch and serving pulls; the merge itself lives in `sp_desktop.sync.merge`.
 
-A push is one transaction: receipts first (a retried op gets its stored answer), then the team
-check on every person the batch touches (an op on another team's person is refused on its own), then
-the merges, and last the sequence numbers, taken from the counter row whose lock is held to
-commit. Pulls read the counter first and serve only rows at or below it, all committed.
+A push is one transaction: receipts first (a retried op gets its stored answer), then each op
+is checked on its own against the rules the laptop applies (`domain.rows`: known fields, valid
+values, a stamp not ahead of the office's clock), then the team of every person it touches and
+the rows it refers to (the person and parents must be at the office, in the device's team), then
+the merge, and the merged row is checked again (a new row must carry its required fields). An op
+that fails any check is refused on its own, with a reason in words; the rest of the batch
+applies. Last come the sequence numbers, taken from the counter row whose lock is held to commit.
+
+Pulls read the counter first and serve only rows at or below it, all committed. A stored row
+that cannot be served (an unreadable stamp, or one the office would refuse today) is
+quarantined: skipped, logged without personal data, counted in the answer; the rest flows.
 """
 
 from __future__ import annotations
@@ -15,14 +22,22 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 from sqlalchemy import Connection, Engine, Row, bindparam, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from sp_desktop.domain.hlc import HlcStamp, HybridClock
+from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.hlc import (
+    MAX_CLOCK_AHEAD_MS,
+    HlcStamp,
+    HybridClock,
+    too_far_ahead,
+    wall_now_ms,
+)
 from sp_desktop.domain.ids import new_id
+from sp_desktop.domain.rows import ROWS, office_today
 from sp_desktop.server.accounts import DeviceContext, Role, now_text
 from sp_desktop.server.db import (
     SEQ_COUNTER,
@@ -42,7 +57,9 @@ from sp_desktop.sync.protocol import (
     ChangeOp,
     ConflictCopy,
     OpKind,
+    RejectCode,
     TableKind,
+    UnreadableOp,
 )
 
 log = logging.getLogger(__name__)
@@ -61,6 +78,14 @@ class OtherTeam(Exception):
 OTHER_TEAM_REASON = (
     "this person is in another team's caseload (perhaps you moved team), so the office did "
     "not store this change; please ask your office to pass it on")
+CLOCK_AHEAD_REASON = (
+    f"This laptop's clock is more than {MAX_CLOCK_AHEAD_MS // 60_000} minutes ahead of the "
+    "office's, so the office did not store this change. Please set the laptop's date and "
+    "time correctly, then make the change again.")
+NO_PERSON_REASON = (
+    "The person this change belongs to is not at the office (their record was refused or has "
+    "not been sent), so it was not stored.")
+Refusal: TypeAlias = tuple[RejectCode, str]
 
 
 @dataclass(slots=True)
@@ -80,15 +105,19 @@ class Page:
     more: bool
     reset: bool = False
     directory_rows: int = field(default=0)
+    quarantined: int = 0  # stored rows that could not be served (see `_servable`)
 
 
 def stamp_time(stamp: str) -> str:
-    """The wall time inside a clock stamp, as ISO text (rows' created/updated times)."""
+    """The wall time inside a clock stamp, as ISO text; "" for a stamp that is not a time.
+
+    Never raises: a stamp of year 33658 (wall 999999999999999) or garbage gives "".
+    """
     try:
         millis = HlcStamp.parse(stamp).wall_ms
-    except ValueError:
+        return datetime.fromtimestamp(millis / 1000, UTC).isoformat(timespec="milliseconds")
+    except (ValueError, OverflowError, OSError, TypeError):
         return ""
-    return datetime.fromtimestamp(millis / 1000, UTC).isoformat(timespec="milliseconds")
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -111,7 +140,10 @@ def _retryable(exc: DBAPIError) -> bool:
 
 
 def push(
-    engine: Engine, ctx: DeviceContext, ops: Sequence[ChangeOp], resolved: Sequence[str] = ()
+    engine: Engine,
+    ctx: DeviceContext,
+    ops: Sequence[ChangeOp | UnreadableOp],
+    resolved: Sequence[str] = (),
 ) -> PushResult:
     """Applies the batch in one transaction, retrying races with other workers."""
     for attempt in range(_RETRIES):
@@ -130,22 +162,45 @@ def _person_of(op: ChangeOp) -> str | None:
     return op.row_id if op.table == PEOPLE and op.person_id is None else op.person_id
 
 
-def _refusal(ctx: DeviceContext, op: ChangeOp) -> str | None:
-    """Why this one op cannot be stored (it is moved aside; the rest of the batch goes on)."""
+def _refusal(ctx: DeviceContext, op: ChangeOp, now_ms: int, today: Any) -> Refusal | None:
+    """Why this one op cannot be stored, judged on the op alone (it is moved aside; the rest
+    of the batch goes on): who may write the table, its stamp, and its fields by the rules."""
     spec = TABLES.get(op.table)
     if spec is None:
-        return f"this server does not know the table {op.table!r}; please update the server"
+        return RejectCode.INVALID, (
+            f"this server does not know the table {op.table!r}; please update the server")
     if spec.kind is TableKind.DIRECTORY and ctx.role is not Role.MANAGER:
-        return "the directory of services is read-only for advisers"
+        return RejectCode.NOT_ALLOWED, "the directory of services is read-only for advisers"
     if spec.person_scoped and _person_of(op) is None:
-        return "a change to a person's record must name the person"
+        return RejectCode.INVALID, "a change to a person's record must name the person"
     if op.table == PEOPLE and op.person_id not in (None, op.row_id):
-        return "a person's own row must name that person"
+        return RejectCode.INVALID, "a person's own row must name that person"
     if device_of(op.hlc) != ctx.device_id:
-        return "the change is stamped by another device"
+        return RejectCode.NOT_ALLOWED, "the change is stamped by another device"
     if op.kind is OpKind.APPEND and spec.kind is not TableKind.FACT:
-        return f"{op.table!r} is not an append-only table"
+        return RejectCode.INVALID, f"{op.table!r} is not an append-only table"
+    try:
+        stamp = HlcStamp.parse(op.hlc)
+    except ValueError:
+        return RejectCode.UNREADABLE, "The change's clock stamp cannot be read."
+    if too_far_ahead(stamp, now_ms):
+        return RejectCode.CLOCK_AHEAD, CLOCK_AHEAD_REASON
+    rules = ROWS.get(op.table)
+    if rules is not None and op.fields:
+        named = op.fields.get("person_id", op.person_id)
+        if named != op.person_id:
+            return RejectCode.INVALID, "The change names two different people."
+        try:
+            rules.check_fields(op.fields, today)
+        except ValidationError as exc:
+            return RejectCode.INVALID, exc.message
     return None
+
+
+def _rejected(op_id: str, refusal: Refusal) -> dict[str, Any]:
+    code, reason = refusal
+    return {"op": op_id, "status": AckStatus.REJECTED.value, "reason": reason,
+            "code": code.value}
 
 
 def _row_state(row: Row[Any]) -> RowState:
@@ -163,7 +218,10 @@ def _row_state(row: Row[Any]) -> RowState:
 
 
 def _push(
-    conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp], resolved: Sequence[str]
+    conn: Connection,
+    ctx: DeviceContext,
+    ops: Sequence[ChangeOp | UnreadableOp],
+    resolved: Sequence[str],
 ) -> PushResult:
     result = PushResult(acks=[])
     ids = [op.op_id for op in ops]
@@ -175,34 +233,61 @@ def _push(
             )
         )
         stored.update({r.op_id: orjson.loads(r.result) for r in found})
+    answers: dict[str, dict[str, Any]] = {}
     fresh: list[ChangeOp] = []
     seen: set[str] = set()
+    now_ms = wall_now_ms()
+    today = office_today(datetime.now(UTC).date())
     for op in ops:
-        if op.op_id not in stored and op.op_id not in seen:
-            seen.add(op.op_id)
-            named = op.table == PEOPLE and op.person_id is None  # a person is their own person
-            fresh.append(replace(op, person_id=op.row_id) if named else op)
+        if op.op_id in stored or op.op_id in seen:
+            continue
+        seen.add(op.op_id)
+        if isinstance(op, UnreadableOp):
+            answers[op.op_id] = _rejected(op.op_id, (RejectCode.UNREADABLE, op.reason))
+            continue
+        named = op.table == PEOPLE and op.person_id is None  # a person is their own person
+        op = replace(op, person_id=op.row_id) if named else op
+        refusal = _refusal(ctx, op, now_ms, today)
+        if refusal is not None:
+            answers[op.op_id] = _rejected(op.op_id, refusal)
+            continue
+        fresh.append(op)
 
     # Another team's people (say the adviser moved team) are refused op by op below, and
     # their rows are never loaded; the rest of the batch applies.
-    foreign = _check_team(conn, ctx, fresh)
-    current = _lock_rows(conn, ctx, [op for op in fresh if _person_of(op) not in foreign])
+    teams = _teams_of(conn, fresh)
+    foreign = {person for person, team in teams.items() if team != ctx.team_id}
+    current, foreign_rows = _lock_rows(
+        conn, ctx, [op for op in fresh if _person_of(op) not in foreign])
     existed = set(current)
+    parents = _parents(conn, fresh)
+    claims: list[str] = []
 
-    answers: dict[str, dict[str, Any]] = {}
     touched: dict[tuple[str, str], None] = {}  # ordered set: the order changes happened in
     new_conflicts: dict[str, tuple[ConflictCopy, int | None]] = {}
     for op in fresh:
         key = (op.table, op.row_id)
-        reason = OTHER_TEAM_REASON if _person_of(op) in foreign else _refusal(ctx, op)
-        outcome = None if reason else merge(current.get(key), op)
-        if outcome is None or outcome.status is AckStatus.REJECTED or outcome.row is None:
-            reason = reason or (outcome.reason if outcome else None) or "refused"
-            answers[op.op_id] = {"op": op.op_id, "status": AckStatus.REJECTED.value,
-                                 "reason": reason}
-            result.rejected += 1
+        person = _person_of(op)
+        if person in foreign or key in foreign_rows:
+            refusal = (RejectCode.OTHER_TEAM, OTHER_TEAM_REASON)
+        else:
+            refusal = _parent_refusal(ctx, op, teams, parents)
+        outcome = None
+        if refusal is None:
+            outcome = merge(current.get(key), op)
+            if outcome.status is AckStatus.REJECTED or outcome.row is None:
+                refusal = (RejectCode.INVALID, outcome.reason or "refused")
+            else:
+                refusal = _row_refusal(op, current.get(key), outcome.row, outcome.changed)
+        if refusal is not None or outcome is None or outcome.row is None:
+            answers[op.op_id] = _rejected(op.op_id, refusal or (RejectCode.INVALID, "refused"))
             continue
         current[key] = outcome.row
+        if person is not None and person not in teams and _person_scoped(op.table):
+            teams[person] = ctx.team_id  # a new person, claimed for this team below
+            claims.append(person)
+        team_of_row = None if TABLES[op.table].kind is TableKind.DIRECTORY else ctx.team_id
+        parents[key] = (outcome.row.person_id, team_of_row)
         if outcome.changed:
             touched.pop(key, None)
             touched[key] = None
@@ -217,6 +302,10 @@ def _push(
         answers[op.op_id] = ack
         result.applied += 1
 
+    result.rejected = sum(1 for a in answers.values() if a["status"] == AckStatus.REJECTED.value)
+    if claims:
+        conn.execute(person_scope.insert(),
+                     [{"person_id": p, "team_id": ctx.team_id} for p in claims])
     known = list(new_conflicts)
     for chunk in _chunks(known):
         for (conflict_id,) in conn.execute(select(conflicts.c.id).where(conflicts.c.id.in_(chunk))):
@@ -261,9 +350,10 @@ def _push(
     return result
 
 
-def _check_team(conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]) -> set[str]:
-    """The people of the batch who are another team's (their ops are refused one by one);
-    claims new people for ours."""
+def _teams_of(conn: Connection, ops: Sequence[ChangeOp]) -> dict[str, int]:
+    """The team of every person of the batch the office knows. A person it does not know
+    yet is claimed for the device's team only when their own record is stored (see `_push`);
+    another team's people are refused op by op."""
     people = sorted({p for op in ops if _person_scoped(op.table)
                      and (p := op.person_id) is not None})
     known: dict[str, int] = {}
@@ -274,10 +364,80 @@ def _check_team(conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]) -
             )
         )
         known.update({r.person_id: r.team_id for r in found})
-    claims = [{"person_id": p, "team_id": ctx.team_id} for p in people if p not in known]
-    if claims:
-        conn.execute(person_scope.insert(), claims)
-    return {person for person, team in known.items() if team != ctx.team_id}
+    return known
+
+
+ParentRows: TypeAlias = dict[tuple[str, str], tuple[str | None, int | None]]
+
+
+def _parents(conn: Connection, ops: Sequence[ChangeOp]) -> ParentRows:
+    """(person, team) of every row the batch's ops refer to (a concern's visit, a rating's
+    concern, a prescription's activity), as the office holds them before the batch."""
+    wanted: dict[str, set[str]] = {}
+    for op in ops:
+        rules = ROWS.get(op.table)
+        if rules is None:
+            continue
+        for name, ref in rules.refs.items():
+            value = op.fields.get(name)
+            if name != "person_id" and isinstance(value, str):
+                wanted.setdefault(ref.parent, set()).add(value)
+    found: ParentRows = {}
+    for table_name, row_ids in sorted(wanted.items()):
+        for chunk in _chunks(sorted(row_ids)):
+            for r in conn.execute(
+                select(rows.c.row_id, rows.c.person_id, rows.c.team_id).where(
+                    rows.c.table_name == table_name, rows.c.row_id.in_(chunk)
+                )
+            ):
+                found[(table_name, r.row_id)] = (r.person_id, r.team_id)
+    return found
+
+
+def _parent_refusal(
+    ctx: DeviceContext, op: ChangeOp, teams: dict[str, int], parents: ParentRows
+) -> Refusal | None:
+    """The person and the rows an op refers to must be at the office, in the device's team
+    (held before the batch, or stored earlier in it), and a child's parent the same person's."""
+    person = _person_of(op)
+    if _person_scoped(op.table) and op.table != PEOPLE and person not in teams:
+        return RejectCode.UNKNOWN_PARENT, NO_PERSON_REASON
+    rules = ROWS.get(op.table)
+    if rules is None:
+        return None
+    for name, ref in rules.refs.items():
+        value = op.fields.get(name)
+        if name == "person_id" or not isinstance(value, str):
+            continue
+        held = parents.get((ref.parent, value))
+        if held is None:
+            return RejectCode.UNKNOWN_PARENT, f"{ref.label} it refers to is not at the office."
+        parent_person, parent_team = held
+        if parent_team is not None and parent_team != ctx.team_id:
+            return RejectCode.OTHER_TEAM, (
+                f"{ref.label} it refers to is in another team's caseload.")
+        if ref.same_person and parent_person != person:
+            return RejectCode.INVALID, f"{ref.label} it refers to is someone else's."
+    return None
+
+
+def _row_refusal(
+    op: ChangeOp, before: RowState | None, after: RowState, changed: bool
+) -> Refusal | None:
+    """The row as it would be stored, checked whole: a new row must carry its required
+    fields; every row must stay consistent across fields (a signed visit names its signer)."""
+    rules = ROWS.get(op.table)
+    if rules is None or op.kind is OpKind.DELETE or after.deleted or not changed:
+        return None
+    row = after.fields
+    if "person_id" in rules.fields and after.person_id is not None:
+        row = {**row, "person_id": after.person_id}
+    new = before is None or not before.versions
+    try:
+        rules.check_row(row, required=new)
+    except ValidationError as exc:
+        return RejectCode.INVALID, exc.message
+    return None
 
 
 def _person_scoped(table: str) -> bool:
@@ -287,21 +447,27 @@ def _person_scoped(table: str) -> bool:
 
 def _lock_rows(
     conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]
-) -> dict[tuple[str, str], RowState]:
-    """Loads (and on PostgreSQL locks, in key order so workers never deadlock) the rows."""
+) -> tuple[dict[tuple[str, str], RowState], set[tuple[str, str]]]:
+    """Loads (and on PostgreSQL locks, in key order so workers never deadlock) the rows; rows
+    held under another team are not loaded but named, so their ops are refused one by one."""
     by_table: dict[str, set[str]] = {}
     for op in ops:
         by_table.setdefault(op.table, set()).add(op.row_id)
     current: dict[tuple[str, str], RowState] = {}
+    foreign: set[tuple[str, str]] = set()
     # One table at a time (a row-value IN makes SQLite scan the table), in key order.
     for table_name, row_ids in sorted(by_table.items()):
         for chunk in _chunks(sorted(row_ids)):
-            current.update(_locked(conn, ctx, table_name, chunk))
-    return current
+            current.update(_locked(conn, ctx, table_name, chunk, foreign))
+    return current, foreign
 
 
 def _locked(
-    conn: Connection, ctx: DeviceContext, table_name: str, row_ids: Sequence[str]
+    conn: Connection,
+    ctx: DeviceContext,
+    table_name: str,
+    row_ids: Sequence[str],
+    foreign: set[tuple[str, str]],
 ) -> dict[tuple[str, str], RowState]:
     current: dict[tuple[str, str], RowState] = {}
     if row_ids:
@@ -313,7 +479,8 @@ def _locked(
         )
         for row in found:
             if row.team_id is not None and row.team_id != ctx.team_id:
-                raise OtherTeam()
+                foreign.add((row.table_name, row.row_id))
+                continue
             current[(row.table_name, row.row_id)] = _row_state(row)
     return current
 
@@ -452,6 +619,7 @@ def pull(
         more = len(merged) > limit
         page = merged[:limit]
         new_cursor = int(page[-1].seq) if more else high
+        served, quarantined = _serve(page)
         logged = conn.execute(
             select(conflicts)
             .where(
@@ -461,14 +629,51 @@ def pull(
             )
             .order_by(conflicts.c.seq)
         ).all()
+    if quarantined:
+        # Ids and tables only: never a field value. The cursor still moves past them.
+        log.warning("pull quarantined rows=%d device=%s tables=%s seqs=%s", len(quarantined),
+                    ctx.device_id, ",".join(sorted({r.table_name for r in quarantined})),
+                    ",".join(str(r.seq) for r in quarantined[:20]))
     return Page(
-        rows=[_row_wire(r) for r in page],
+        rows=served,
         conflicts=[_conflict_wire(c) for c in logged],
         cursor=new_cursor,
         more=more,
         reset=reset,
         directory_rows=sum(1 for r in page if r.team_id is None),
+        quarantined=len(quarantined),
     )
+
+
+def _serve(page: Sequence[Row[Any]]) -> tuple[list[dict[str, Any]], list[Row[Any]]]:
+    """The rows of a page as they travel, and those that cannot be served (quarantined)."""
+    latest = wall_now_ms() + MAX_CLOCK_AHEAD_MS
+    served: list[dict[str, Any]] = []
+    quarantined: list[Row[Any]] = []
+    for row in page:
+        if not _servable(row.hlc, latest) or not _json_object(row.fields) or not _json_object(
+            row.versions
+        ):
+            quarantined.append(row)
+            continue
+        try:
+            served.append(_row_wire(row))
+        except Exception:  # noqa: BLE001 - one row never fails a page; it is reported instead
+            quarantined.append(row)
+    return served, quarantined
+
+
+def _servable(stamp: str, latest_wall_ms: int) -> bool:
+    """A stamp the office would accept today: readable, and not ahead of its clock's margin."""
+    try:
+        return HlcStamp.parse(stamp).wall_ms <= latest_wall_ms
+    except (ValueError, TypeError):
+        return False
+
+
+def _json_object(text: Any) -> bool:
+    # Spliced into the answer undecoded (see `_row_wire`): at least it must look like an object.
+    return isinstance(text, str) and text.startswith("{") and text.endswith("}")
 
 
 def check_scope(
@@ -489,12 +694,14 @@ def check_scope(
         if newer is not None:
             return {"status": CHECK_BUSY}
         held: dict[str, list[tuple[str, str]]] = {name: [] for name in TABLES}
+        latest = wall_now_ms() + MAX_CLOCK_AHEAD_MS
         for table_name, row_id, hlc in conn.execute(
             select(rows.c.table_name, rows.c.row_id, rows.c.hlc).where(
                 scope, rows.c.deleted.is_(False)
             )
         ):
-            held.setdefault(table_name, []).append((row_id, hlc))
+            if _servable(hlc, latest):  # a quarantined row is on no laptop: not counted
+                held.setdefault(table_name, []).append((row_id, hlc))
     wrong = sorted(
         name for name in set(held) | set(sent)
         if name in TABLES and digest(held.get(name, [])) != tuple(sent.get(name, (0, EMPTY)))
@@ -595,6 +802,15 @@ def _conflict_wire(row: Row[Any]) -> dict[str, Any]:
 # --- the directory of services, published by the office ------------------------------------
 
 
+def _believable(stamp: str | None) -> HlcStamp | None:
+    """A stored stamp the office's clock may resume from (not garbage, not far ahead)."""
+    try:
+        parsed = HlcStamp.parse(stamp) if stamp else None
+    except ValueError:
+        return None
+    return None if parsed is None or too_far_ahead(parsed, wall_now_ms()) else parsed
+
+
 def publish_directory(engine: Engine, entries: Sequence[dict[str, Any]]) -> PushResult:
     """Stores directory entries (each with an "id"; `"deleted": true` withdraws one).
 
@@ -615,7 +831,7 @@ def publish_directory(engine: Engine, entries: Sequence[dict[str, Any]]) -> Push
                 )
             )
             held.update({r.row_id: orjson.loads(r.versions) for r in found})
-    clock = HybridClock(OFFICE_DEVICE, HlcStamp.parse(latest) if latest else None)
+    clock = HybridClock(OFFICE_DEVICE, _believable(latest))
     ops: list[ChangeOp] = []
     for entry in entries:
         row_id = str(entry["id"])

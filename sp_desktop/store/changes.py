@@ -18,7 +18,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, RowMapping, Table, select
 
 from sp_desktop.domain.hlc import HlcStamp, HybridClock
 from sp_desktop.domain.ids import new_id
@@ -243,7 +243,7 @@ class ChangeWriter:
         )
 
 
-def _check_change(table: Table, current: Mapping[str, Any], changed: Mapping[str, Any]) -> None:
+def _check_change(table: Table, current: RowMapping, changed: Mapping[str, Any]) -> None:
     """A partial change: each field valid on its own, and the row valid once it is merged in."""
     rules: RowRules | None = ROWS.get(str(table.name))
     if rules is None:

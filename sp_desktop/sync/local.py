@@ -31,7 +31,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.type_api import TypeEngine
 
-from sp_desktop.domain.hlc import HlcStamp, HybridClock
+from sp_desktop.domain.hlc import (
+    MAX_CLOCK_AHEAD_MS,
+    HlcStamp,
+    HybridClock,
+    too_far_ahead,
+    wall_now_ms,
+)
 from sp_desktop.domain.text import fold
 from sp_desktop.store.changes import HLC_META_KEY
 from sp_desktop.store.database import Store
@@ -250,7 +256,8 @@ def _take_acks(
         if ack.get("status") == AckStatus.REJECTED.value:
             # Moved aside for the adviser to see; it never blocks the changes behind it.
             refused.append({**entry.op.to_wire(), "reason": ack.get("reason", ""),
-                            "refused_at": now_text(), "made_at": entry.created_at})
+                            "code": ack.get("code", ""), "refused_at": now_text(),
+                            "made_at": entry.created_at})
     for chunk in _chunks(done):
         conn.execute(delete(outbox).where(outbox.c.op_id.in_(chunk)))
     if refused:
@@ -322,6 +329,9 @@ def _apply_rows(
         else:
             applied.skipped_tables.add(row.table)  # a newer server's table: ignored, not lost
     newest = ""
+    # Stamps further ahead of our clock than the margin are never adopted (see HybridClock):
+    # fixed-width wall time first, so comparing the text compares the time.
+    believable = f"{wall_now_ms() + MAX_CLOCK_AHEAD_MS:015d}~"
     for name, incoming in by_table.items():
         table = TABLES_BY_NAME[name]
         ids = [r.row_id for r in incoming]
@@ -332,7 +342,9 @@ def _apply_rows(
         pending = _pending(conn, name, ids) if held else {}
         inserts: list[dict[str, Any]] = []
         for row in incoming:
-            newest = max(newest, row.hlc, *row.versions.values())
+            for stamp in (row.hlc, *row.versions.values()):
+                if newest < stamp < believable:
+                    newest = stamp
             values = _row_values(table, row)
             versions = dict(row.versions)
             deleted, hlc = row.deleted, row.hlc
@@ -419,10 +431,13 @@ def _refresh_search_keys(conn: Connection, ids: Sequence[str]) -> None:
 
 
 def _absorb_stamp(conn: Connection, newest: str, clock: HybridClock | None) -> None:
-    """Moves our clock past every stamp pulled, so our next edit is ordered after them."""
+    """Moves our clock past every stamp pulled, so our next edit is ordered after them; a
+    stamp far ahead of our own clock is not adopted, here or in the stored last stamp."""
     try:
         stamp = HlcStamp.parse(newest)
     except ValueError:
+        return
+    if too_far_ahead(stamp, wall_now_ms()):
         return
     if clock is not None:
         clock.receive(stamp)

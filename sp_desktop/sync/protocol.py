@@ -64,6 +64,17 @@ class AckStatus(enum.StrEnum):
     REJECTED = "rejected"  # refused (reason says why); moved aside, never blocks the queue
 
 
+class RejectCode(enum.StrEnum):
+    """Why the office refused one change, so the app can react (the reason says it in words)."""
+
+    INVALID = "invalid"  # a value, a missing field or an unknown field breaks the rules
+    UNREADABLE = "unreadable"  # the change is not in the form the office reads
+    CLOCK_AHEAD = "clock_ahead"  # stamped too far ahead of the office: the laptop clock is wrong
+    UNKNOWN_PARENT = "unknown_parent"  # the person or record it belongs to is not at the office
+    OTHER_TEAM = "other_team"  # the person is in another team's caseload
+    NOT_ALLOWED = "not_allowed"  # this device may not make this change
+
+
 class ConflictKind(enum.StrEnum):
     TEXT = "text"  # free text: the adviser picks a version
     VALUE = "value"  # settled by clock alone; logged so nothing is dropped silently
@@ -299,6 +310,7 @@ class Ack:
     status: AckStatus
     reason: str = ""
     conflicts: tuple[str, ...] = ()
+    code: str = ""  # a RejectCode when refused ("clock_ahead": this laptop's clock is wrong)
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {"op": self.op, "status": self.status.value}
@@ -306,13 +318,16 @@ class Ack:
             wire["reason"] = self.reason
         if self.conflicts:
             wire["conflicts"] = list(self.conflicts)
+        if self.code:
+            wire["code"] = self.code
         return wire
 
     @classmethod
     def from_wire(cls, wire: dict[str, Any]) -> Ack:
         return cls(op=str(wire["op"]), status=AckStatus(wire["status"]),
                    reason=str(wire.get("reason") or ""),
-                   conflicts=tuple(str(c) for c in wire.get("conflicts") or ()))
+                   conflicts=tuple(str(c) for c in wire.get("conflicts") or ()),
+                   code=str(wire.get("code") or ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +344,14 @@ class Verdict:
     def from_wire(cls, wire: dict[str, Any]) -> Verdict:
         return cls(status=str(wire["status"]), tables=tuple(str(t) for t in
                                                             wire.get("tables") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableOp:
+    """A pushed change the office could not read, by its op id: refused on its own, in words."""
+
+    op_id: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +373,8 @@ class SyncRequest:
     team: str | None = None
     training: bool = False
     protocol: int = PROTOCOL_VERSION
+    # Filled by the office's reader, never sent: ops it could not read, each refused alone.
+    unreadable: tuple[UnreadableOp, ...] = ()
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {
@@ -400,10 +425,12 @@ class SyncAnswer:
     token: str | None = None
     lease_seconds: int | None = None
     protocol: int = PROTOCOL_VERSION
+    quarantined: int = 0  # stored rows in this page the office could not serve (left out)
 
     def to_wire(self) -> dict[str, Any]:
         return {
             "protocol": self.protocol,
+            "quarantined": self.quarantined,
             "acks": [ack.to_wire() for ack in self.acks],
             "changes": list(self.changes),
             "conflicts": list(self.conflicts),
@@ -438,6 +465,7 @@ class SyncAnswer:
             retired=bool(wire.get("retired")),
             token=_text_or_none(wire.get("token")),
             lease_seconds=_int(lease) if lease is not None else None,
+            quarantined=_int(wire.get("quarantined") or 0),
         )
 
 

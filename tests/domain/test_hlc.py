@@ -38,3 +38,25 @@ def test_text_form_round_trips() -> None:
 def test_text_order_equals_stamp_order(raw: list[tuple[int, int, str]]) -> None:
     stamps = [HlcStamp(*r) for r in raw]
     assert sorted(stamps) == sorted(stamps, key=str)
+
+
+def test_a_stamp_far_ahead_of_our_clock_is_not_adopted() -> None:
+    from sp_desktop.domain.hlc import MAX_CLOCK_AHEAD_MS
+
+    now = 1_795_500_000_000
+    laptop = HybridClock("laptop", now_ms=lambda: now)
+    year_2100 = HlcStamp(4_102_444_800_000, 0, "fastlaptop")
+    assert laptop.receive(year_2100) is False
+    assert laptop.now().wall_ms == now  # our clock stayed in our own year
+    within = HlcStamp(now + MAX_CLOCK_AHEAD_MS, 0, "skewed")
+    assert laptop.receive(within) is True
+    assert laptop.now() > within
+
+
+def test_stamps_that_are_not_stamps_are_refused_with_value_error() -> None:
+    import pytest
+
+    for text in ("yesterday", "99999999999999x-0000-dev", "000000000000001-00zz-dev",
+                 "000000000000001-0000-"):
+        with pytest.raises(ValueError):
+            HlcStamp.parse(text)

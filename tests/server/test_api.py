@@ -11,7 +11,7 @@ import httpx
 import orjson
 import pytest
 
-from sp_desktop.domain.hlc import HlcStamp
+from sp_desktop.domain.hlc import HlcStamp, wall_now_ms
 from sp_desktop.domain.ids import new_id
 from sp_desktop.server.testing import Enrolled, RunningServer, enrol, stored_count, stored_rows
 from sp_desktop.sync.protocol import (
@@ -21,7 +21,9 @@ from sp_desktop.sync.protocol import (
     SYNC_PATH,
 )
 
-_wall = [1_800_000_000_000]
+_wall = [wall_now_ms() - 3_600_000]  # an hour ago, so a test's stamps are never ahead of now
+PERSON = {"given_name": "Ada", "family_name": "Lovelace", "date_of_birth": "1941-02-03",
+          "address": "1 Mill Lane"}
 
 
 def stamp(device: str) -> str:
@@ -30,9 +32,11 @@ def stamp(device: str) -> str:
 
 
 def person_op(who: Enrolled, person: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A new person (a valid row), or with `person` an edit of just the fields given."""
+    fields = fields if person else {**PERSON, **fields}
     person = person or new_id()
     return {"op": new_id(), "table": "people", "row": person, "person": person, "kind": "upsert",
-            "fields": fields or {"given_name": "Ada", "address": "1 Mill Lane"}, "base": {},
+            "fields": fields, "base": {},
             "hlc": stamp(who.device_id)}
 
 
@@ -116,17 +120,45 @@ def test_unparseable_bodies_get_400(server: RunningServer, body: bytes, status: 
     ],
     ids=["kind", "stamp", "reserved-field", "nested-value", "unknown-key", "missing-row"],
 )
-def test_one_malformed_op_refuses_the_whole_batch_and_stores_nothing(
+def test_one_malformed_op_is_refused_on_its_own_in_words_and_the_rest_applies(
+    server: RunningServer, spoil: Any
+) -> None:
+    ann = enrol(server)
+    good, bad, after = person_op(ann), person_op(ann), person_op(ann)
+    spoil(bad)
+    answer = sync(server, ann, [good, bad, after])
+    assert answer.status_code == 200
+    acks = {a["op"]: a for a in answer.json()["acks"]}
+    assert acks[bad["op"]]["status"] == "rejected" and acks[bad["op"]]["code"] == "unreadable"
+    reason = acks[bad["op"]]["reason"]
+    assert reason.startswith("The ") and reason.endswith(".")
+    assert "Input should" not in reason and "pydantic" not in reason.lower()
+    assert acks[good["op"]]["status"] == acks[after["op"]]["status"] == "applied"
+    assert set(rows_of(server, {good["row"], bad.get("row", ""), after["row"]})) == {
+        good["row"], after["row"]}
+
+
+@pytest.mark.parametrize("spoil", [lambda op: op.pop("op"), lambda op: op.update(op=["x"])],
+                         ids=["no-id", "id-not-text"])
+def test_an_op_whose_id_cannot_be_read_refuses_the_request_in_words(
     server: RunningServer, spoil: Any
 ) -> None:
     ann = enrol(server)
     good, bad = person_op(ann), person_op(ann)
     spoil(bad)
     answer = sync(server, ann, [good, bad])
-    assert answer.status_code == 422
-    assert answer.json()["code"] == "bad_request"
-    assert "ops.1" in answer.json()["detail"]
+    assert answer.status_code == 422 and answer.json()["code"] == "bad_request"
     assert rows_of(server, {good["row"]}) == {}
+
+
+def test_fields_that_are_not_an_object_are_refused_on_their_own(server: RunningServer) -> None:
+    ann = enrol(server)
+    good = person_op(ann)
+    bad = {**person_op(ann), "fields": ["given_name", "Ada"]}
+    acks = {a["op"]: a for a in sync(server, ann, [bad, good]).json()["acks"]}
+    assert [acks[op["op"]]["status"] for op in (bad, good)] == ["rejected", "applied"]
+    assert acks[bad["op"]]["reason"] == (
+        "The change's fields are not names with values, or one of them is reserved.")
 
 
 def test_oversized_batches_are_refused_and_store_nothing(server: RunningServer) -> None:
