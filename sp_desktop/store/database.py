@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import hmac
 import logging
 import os
 import shutil
@@ -32,6 +33,7 @@ from sqlalchemy.exc import DatabaseError as SqlDatabaseError
 from sqlalchemy.pool import QueuePool
 
 from sp_desktop.domain.ids import new_id
+from sp_desktop.domain.passphrase import require_strong
 from sp_desktop.store import migrations
 from sp_desktop.store.check import CheckReport, check_file, check_pages
 from sp_desktop.store.errors import (
@@ -45,8 +47,16 @@ from sp_desktop.store.errors import (
     StoreLocked,
     StoreMissing,
     StoreReadOnly,
+    WrongPassphrase,
 )
-from sp_desktop.store.keyfile import Argon2Params, KeyFile, atomic_write
+from sp_desktop.store.keyfile import (
+    Argon2Params,
+    KeyFile,
+    atomic_write,
+    fsync_folder,
+    sqlcipher_raw_key,
+    wipe,
+)
 from sp_desktop.store.schema import store_meta
 
 log = logging.getLogger(__name__)
@@ -75,14 +85,20 @@ def store_exists(folder: Path) -> bool:
 
 
 def _keyed_connection(
-    path: Path, data_key: bytes, page_size: int, *, verify: bool = True
+    path: Path, data_key: bytearray, page_size: int, *, verify: bool = True
 ) -> sqlcipher.Connection:
     """A connection whose very first statement sets the raw key; the key never leaves memory.
 
     `verify=False` (the damage check only) skips reading the list of tables and every setting
     that could write, so the pages can be checked even when that list is damaged."""
     conn = sqlcipher.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-    conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+    # sqlite3_key with the raw-key text built in a buffer that is zeroed at once: no SQL text
+    # (which the driver caches) and no hex string of the key is ever made.
+    key_text = sqlcipher_raw_key(data_key)
+    try:
+        conn.set_key(key_text)
+    finally:
+        wipe(key_text)
     conn.execute("PRAGMA cipher_compatibility = 4")
     conn.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
     cipher_version = conn.execute("PRAGMA cipher_version").fetchone()
@@ -138,7 +154,9 @@ def _quiet_cipher_log() -> None:
         conn.close()
 
 
-def _engine(path: Path, data_key: Callable[[], bytes], page_size: int, *, writer: bool) -> Engine:
+def _engine(
+    path: Path, data_key: Callable[[], bytearray], page_size: int, *, writer: bool
+) -> Engine:
     """An engine whose connections fetch the key when made: once the store is locked, the
     engine holds no reference to key material and can make no new connection."""
     _quiet_cipher_log()
@@ -171,7 +189,7 @@ def _engine(path: Path, data_key: Callable[[], bytes], page_size: int, *, writer
 
 
 def _checker(
-    path: Path, data_key: bytes, page_size: int
+    path: Path, data_key: bytearray, page_size: int
 ) -> Callable[[bool], sqlcipher.Connection]:
     """Keyed connections for the check; the argument says whether to verify the key."""
     _quiet_cipher_log()
@@ -258,7 +276,7 @@ def list_backups(folder: Path) -> list[Backup]:
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
 
-def newest_good_backup(folder: Path, data_key: bytes, page_size: int) -> Backup | None:
+def newest_good_backup(folder: Path, data_key: bytearray, page_size: int) -> Backup | None:
     """The newest backup that passes the full check itself (a damaged copy is no rescue)."""
     for backup in list_backups(folder):
         if check_file(backup.path, page_size, _checker(backup.path, data_key, page_size)).ok:
@@ -271,13 +289,13 @@ class Store:
     go of the process lock."""
 
     def __init__(
-        self, folder: Path, keyfile: KeyFile, data_key: bytes, lock: ProcessLock | None = None
+        self, folder: Path, keyfile: KeyFile, data_key: bytearray, lock: ProcessLock | None = None
     ) -> None:
         self.folder = folder
         self._lock = lock
         self.store_id = keyfile.store_id
         self._keyfile = keyfile
-        self._data_key: bytes | None = data_key
+        self._data_key: bytearray | None = data_key  # zeroed by close(); never copied
         self.page_size = keyfile.page_size
         self.writer = _engine(database_path(folder), self._require_key, self.page_size, writer=True)
         self.reader = _engine(
@@ -297,6 +315,7 @@ class Store:
         params: Argon2Params | None = None,
     ) -> tuple[Store, str]:
         """A new empty store; returns it and the recovery key, to be shown once."""
+        require_strong(passphrase, [adviser])
         folder.mkdir(parents=True, exist_ok=True)
         if store_exists(folder) or database_path(folder).exists():
             raise StoreExists(folder)
@@ -335,16 +354,37 @@ class Store:
         """Unlocks with the passphrase. A wrong one raises WrongPassphrase and touches nothing."""
         keyfile = cls._load_keyfile(folder)
         with cls._locked(folder) as lock:
-            return cls._open(folder, keyfile, keyfile.unwrap_with_passphrase(passphrase), lock)
+            data_key = keyfile.unwrap_with_passphrase(passphrase)
+            try:
+                return cls._open(folder, keyfile, data_key, lock)
+            except BaseException:
+                wipe(data_key)
+                raise
 
     @classmethod
-    def recover(cls, folder: Path, recovery_key: str, new_passphrase: str) -> Store:
+    def recover(
+        cls,
+        folder: Path,
+        recovery_key: str,
+        new_passphrase: str,
+        *,
+        params: Argon2Params | None = None,
+    ) -> Store:
         """Unlocks with the recovery key and sets a new passphrase; no data is lost."""
         keyfile = cls._load_keyfile(folder)
         with cls._locked(folder) as lock:
             data_key = keyfile.unwrap_with_recovery_key(recovery_key)
-            store = cls._open(folder, keyfile, data_key, lock)
-        store._rewrap(new_passphrase)
+            try:
+                require_strong(new_passphrase)
+                store = cls._open(folder, keyfile, data_key, lock)
+            except BaseException:
+                wipe(data_key)
+                raise
+        try:
+            store._rewrap(new_passphrase, params)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     @classmethod
@@ -355,11 +395,14 @@ class Store:
         with cls._locked(folder) as lock:
             try:
                 data_key = keyfile.unwrap_with_passphrase(passphrase)
-                path, page_size = database_path(folder), keyfile.page_size
-                report = check_file(path, page_size, _checker(path, data_key, page_size))
-                if not report.ok:
-                    report.backup = newest_good_backup(folder, data_key, page_size)
-                return report
+                try:
+                    path, page_size = database_path(folder), keyfile.page_size
+                    report = check_file(path, page_size, _checker(path, data_key, page_size))
+                    if not report.ok:
+                        report.backup = newest_good_backup(folder, data_key, page_size)
+                    return report
+                finally:
+                    wipe(data_key)
             finally:
                 lock.release()
 
@@ -405,6 +448,7 @@ class Store:
 
     @classmethod
     def _load_keyfile(cls, folder: Path, *, database_needed: bool = True) -> KeyFile:
+        finish_interrupted_rekey(folder)
         if not store_exists(folder):
             raise StoreMissing(folder)
         if database_needed and not database_path(folder).exists():
@@ -413,7 +457,7 @@ class Store:
 
     @classmethod
     def _open(
-        cls, folder: Path, keyfile: KeyFile, data_key: bytes, lock: ProcessLock
+        cls, folder: Path, keyfile: KeyFile, data_key: bytearray, lock: ProcessLock
     ) -> Store:
         """Checks before anything is written: every page's cipher check at each unlock, the
         whole check after an unclean shutdown. Never creates a schema in an existing file."""
@@ -451,14 +495,103 @@ class Store:
             raise known from exc
         return store
 
-    def change_passphrase(self, old: str, new: str) -> None:
+    def change_passphrase(
+        self, old: str, new: str, *, params: Argon2Params | None = None
+    ) -> None:
         """Rewraps the data key under the new passphrase; the database is not re-encrypted."""
-        self._keyfile.unwrap_with_passphrase(old)  # proves the old one; raises if wrong
-        self._rewrap(new)
+        wipe(self._keyfile.unwrap_with_passphrase(old))  # proves the old one; raises if wrong
+        require_strong(new)
+        self._rewrap(new, params)
 
-    def _rewrap(self, passphrase: str) -> None:
-        self._keyfile = self._keyfile.rewrapped(self._require_key(), passphrase)
-        self._keyfile.save(keyfile_path(self.folder))
+    def _rewrap(self, passphrase: str, params: Argon2Params | None = None) -> None:
+        """The key file is replaced whole (or, on a full disk, left exactly as it was)."""
+        rewrapped = self._keyfile.rewrapped(self._require_key(), passphrase, params)
+        rewrapped.save(keyfile_path(self.folder))
+        self._keyfile = rewrapped
+
+    def rekey(self, passphrase: str, *, params: Argon2Params | None = None) -> str:
+        """Re-encrypts the database under a new random data key and returns a new recovery key,
+        to be shown once. Afterwards the old data key and the old recovery key open nothing.
+
+        The passphrase (the current one, which stays) proves the adviser is here. The database
+        is copied into `sp-desktop.db.rekeyed` under the new key and checked; the new key file
+        is written beside it as `sp-desktop.keys.rekeyed`; then the two are renamed into place,
+        database first. A kill at any moment leaves a store that opens: before the database's
+        rename with the old key file (the new files are removed at the next open), after it
+        with the new one (the key file's rename is finished at the next open). Backups made
+        with the old key are removed and one fresh backup is taken with the new key.
+        """
+        proved = self._keyfile.unwrap_with_passphrase(passphrase)
+        same = hmac.compare_digest(proved, self._require_key())
+        wipe(proved)
+        if not same:
+            raise WrongPassphrase()
+        require_strong(passphrase)
+        keyfile, new_key, recovery_key = KeyFile.create(
+            self.store_id, passphrase, params, page_size=self.page_size
+        )
+        new_database, new_keys = _rekey_paths(self.folder)
+        old_key: bytearray | None = None
+        try:
+            _remove_rekey_files(self.folder)
+            # The one writer connection, held throughout: nothing can be saved meanwhile.
+            raw = self.writer.raw_connection()
+            try:
+                target = _keyed_connection(new_database, new_key, self.page_size)
+                try:
+                    source: Any = raw.driver_connection
+                    source.backup(target)
+                    checked = target.execute("PRAGMA quick_check").fetchall()
+                finally:
+                    target.close()
+                if [tuple(row) for row in checked] != [("ok",)]:
+                    # The copy reads what the store holds: the store itself is damaged.
+                    raise DamagedStore(database_path(self.folder), "re-encrypted copy damaged")
+                with open(new_database, "rb+") as copied:
+                    os.fsync(copied.fileno())
+                keyfile.save(new_keys)
+                # No connection may be made with the old key from here on.
+                old_key, self._data_key = self._data_key, None
+            finally:
+                raw.close()
+            self.writer.dispose()
+            self.reader.dispose()
+            database = database_path(self.folder)
+            if any(Path(str(database) + extra).exists() for extra in ("-wal", "-shm")):
+                # A read elsewhere in the app still holds the old file open.
+                raise StoreError(
+                    "SP Desktop was busy with the store, so the new key was not put in place. "
+                    "Nothing was changed: please try again in a moment."
+                )
+            os.replace(new_database, database)  # the commit point
+        except BaseException as exc:
+            # Before the commit point: the old store is whole; the new key is forgotten.
+            _remove_rekey_files(self.folder)
+            if old_key is not None:
+                self._data_key = old_key
+            wipe(new_key)
+            known: StoreError | None = None
+            if isinstance(exc, sqlcipher.DatabaseError):
+                known = _known(database_path(self.folder), exc)
+            elif isinstance(exc, OSError):
+                known = _os_known(self.folder, exc)
+            if known is None:
+                raise
+            raise known from exc
+        self._data_key = new_key
+        self._keyfile = keyfile
+        if old_key is not None:
+            wipe(old_key)
+        fsync_folder(self.folder)
+        os.replace(new_keys, keyfile_path(self.folder))
+        fsync_folder(self.folder)
+        # Backups made with the old key open with nothing now: one fresh backup replaces them.
+        shutil.rmtree(self.folder / BACKUP_FOLDER, ignore_errors=True)
+        try:
+            self.backup()
+        except StoreError as exc:  # the new recovery key must still reach the adviser
+            log.warning("no backup after the new data key: %s", type(exc).__name__)
+        return recovery_key
 
     def close(self, *, clean: bool = True) -> None:
         """Disposes the engines and drops the key, so a locked laptop holds no key material.
@@ -467,7 +600,9 @@ class Store:
         elsewhere keeps it, so a crash there is still checked for at the next unlock."""
         self.writer.dispose()
         self.reader.dispose()
-        self._data_key = None
+        key, self._data_key = self._data_key, None
+        if key is not None:
+            wipe(key)
         last = self._lock.release() if self._lock is not None else True
         if clean and last:
             with contextlib.suppress(FileNotFoundError):
@@ -477,7 +612,7 @@ class Store:
     def is_open(self) -> bool:
         return self._data_key is not None
 
-    def _require_key(self) -> bytes:
+    def _require_key(self) -> bytearray:
         if self._data_key is None:
             raise StoreLocked()
         return self._data_key
@@ -592,9 +727,55 @@ def delete_store_files(folder: Path) -> None:
     is interrupted; then the database, its journals and backups."""
     with contextlib.suppress(FileNotFoundError):
         keyfile_path(folder).unlink()
+    _remove_rekey_files(folder)
     for path in folder.glob(DATABASE_NAME + "*"):
         path.unlink()
     shutil.rmtree(folder / BACKUP_FOLDER, ignore_errors=True)
     shutil.rmtree(folder / DAMAGED_FOLDER, ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         (folder / OPEN_MARKER_NAME).unlink()
+
+
+REKEY_SUFFIX = ".rekeyed"  # the new database and key file while a rekey is under way
+
+
+def _rekey_paths(folder: Path) -> tuple[Path, Path]:
+    return (
+        database_path(folder).with_name(DATABASE_NAME + REKEY_SUFFIX),
+        keyfile_path(folder).with_name(KEYFILE_NAME + REKEY_SUFFIX),
+    )
+
+
+def _remove_rekey_files(folder: Path) -> None:
+    new_database, new_keys = _rekey_paths(folder)
+    for path in (new_keys, new_keys.with_name(new_keys.name + ".tmp")):
+        path.unlink(missing_ok=True)
+    for path in folder.glob(new_database.name + "*"):
+        path.unlink(missing_ok=True)
+
+
+def finish_interrupted_rekey(folder: Path) -> None:
+    """After a rekey cut short, leaves the store with one database and the key file it opens
+    with. If the database was already swapped (only the new key file is left), the key file
+    follows it and the backups, made with the old key, go; otherwise the half-made new files
+    are removed and the store stays as it was. Needs no key."""
+    new_database, new_keys = _rekey_paths(folder)
+    pending = [new_keys, new_keys.with_name(new_keys.name + ".tmp"), new_database]
+    if not any(path.exists() for path in pending) and not any(
+        folder.glob(new_database.name + "*")
+    ):
+        return
+    lock = ProcessLock.acquire(folder)  # never under a rekey still running elsewhere
+    try:
+        if new_keys.exists() and not new_database.exists():
+            os.replace(new_keys, keyfile_path(folder))
+            fsync_folder(folder)
+            shutil.rmtree(folder / BACKUP_FOLDER, ignore_errors=True)
+        _remove_rekey_files(folder)
+    except OSError as exc:
+        known = _os_known(folder, exc)
+        if known is None:
+            raise
+        raise known from exc
+    finally:
+        lock.release()

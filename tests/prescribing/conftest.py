@@ -39,7 +39,9 @@ class Caseload:
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
-    workspace, _ = Workspace.create(tmp_path / "store", "pass", adviser="A", params=FAST)
+    workspace, _ = Workspace.create(
+        tmp_path / "store", "kettle violet harbour spoon", adviser="A", params=FAST
+    )
     yield workspace
     workspace.close()
 

@@ -16,7 +16,7 @@ from tests.conftest import FAST_KDF
 
 
 def test_demo_caseload_has_realistic_variety(tmp_path: Path) -> None:
-    ws = create_demo_store(tmp_path / "demo", "pw", 150, params=FAST_KDF)
+    ws = create_demo_store(tmp_path / "demo", "training kettle violet", 150, params=FAST_KDF)
     try:
         rows = ws.caseload.rows()
         assert len(rows) == 150
@@ -51,10 +51,11 @@ def _cli(*args: str, passphrase: str | None = None) -> subprocess.CompletedProce
 
 
 def test_cli_demo_then_check(tmp_path: Path) -> None:
-    made = _cli("demo", "--data-dir", str(tmp_path / "d"), "--people", "12", passphrase="pp one")
+    passphrase = "pp one violet harbour"
+    made = _cli("demo", "--data-dir", str(tmp_path / "d"), "--people", "12", passphrase=passphrase)
     assert made.returncode == 0, made.stderr
     assert "passphrase you gave" in made.stdout
-    checked = _cli("check", "--data-dir", str(tmp_path / "d"), passphrase="pp one")
+    checked = _cli("check", "--data-dir", str(tmp_path / "d"), passphrase=passphrase)
     assert checked.returncode == 0, checked.stderr
     assert "The store is healthy." in checked.stdout and "Schema version" in checked.stdout
     wrong = _cli("check", "--data-dir", str(tmp_path / "d"), passphrase="nope")
@@ -84,7 +85,7 @@ def test_demo_store_has_work_contact_details_so_printouts_work(tmp_path: Path) -
     from sp_desktop.services import documents
     from sp_desktop.services.settings import LINK_WORKER_PHONE, Settings
 
-    ws = create_demo_store(tmp_path / "demo", "pw", 5, params=FAST_KDF)
+    ws = create_demo_store(tmp_path / "demo", "training kettle violet", 5, params=FAST_KDF)
     try:
         contact = documents.read_contact(tmp_path / "demo")
         assert contact == documents.ContactDetails(

@@ -50,7 +50,9 @@ class Journey:
 
 @pytest.fixture
 def journey(qtbot: QtBot, tmp_path: Path) -> Iterator[Journey]:
-    ws, _ = Workspace.create(tmp_path / "store", "pass", adviser="Jo Adams", params=FAST)
+    ws, _ = Workspace.create(
+        tmp_path / "store", "kettle violet harbour spoon", adviser="Jo Adams", params=FAST
+    )
     directory_of(ws).import_services(
         [
             Service(id="lunch", name="Lunch Club, Fernside", category=Category.SOCIAL_ACTIVITY,
