@@ -43,8 +43,12 @@ from sp_desktop.domain.choices import (
 )
 from sp_desktop.domain.directory import (
     EMAIL_PATTERN,
+    MAX_AGE,
+    MAX_POSTCODE_CHARS,
     MAX_WAITING_WEEKS,
     Category,
+    Contact,
+    Place,
     WellbeingWay,
     normalise_postcode,
 )
@@ -350,6 +354,47 @@ class Ways(Rule):
             )
 
 
+class CategoryOrBlank(OneOf):
+    """A directory category, or blank for an entry still to be categorised."""
+
+    __slots__ = ()
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if value != "":
+            super().check(name, value, today)
+
+
+class Listed(Rule):
+    """JSON text of a list, each item a text (`kind` None) or the fields of a `kind` entry
+    (a directory entry's places or contacts), the whole at most `max_chars` characters."""
+
+    __slots__ = ("kind", "max_chars")
+
+    def __init__(self, label: str, max_chars: int, kind: type[Place] | type[Contact] | None
+                 ) -> None:
+        super().__init__(label)
+        self.kind, self.max_chars = kind, max_chars
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        check_text(name, value, self.label, self.max_chars)
+        try:
+            items = json.loads(value)
+            if not isinstance(items, list):
+                raise ValueError
+            for item in items:
+                if self.kind is None:
+                    if not isinstance(item, str):
+                        raise ValueError
+                elif not isinstance(item, dict):
+                    raise ValueError
+                else:
+                    self.kind(**item)
+        except ValidationError as exc:
+            raise ValidationError(name, f"{self.label}: {exc.message}") from None
+        except (ValueError, TypeError):
+            raise ValidationError(name, f"{self.label} could not be read.") from None
+
+
 class Stamp(Rule):
     """A moment as ISO text (when a visit was signed)."""
 
@@ -617,16 +662,18 @@ SERVICES = _table("services", "a directory entry", {
                  missing="Please give the name of the service."),
     "organisation": _default(Text("The organisation", SHORT_CHARS)),
     "description": _default(Text("The description", DESCRIPTION_CHARS)),
-    "category": OneOf("The category", Category),
+    # blank: to be categorised (the council's terms are not mapped yet)
+    "category": CategoryOrBlank("The category", Category),
     "wellbeing_tags": _default(Ways("The five ways tags")),
     "address": _default(Text("The address", LINE_CHARS)),
-    "postcode": _default(Postcode("The postcode")),
+    # kept as the council wrote it when it is not a UK postcode ('LS6', 'TBC'); flagged on import
+    "postcode": _default(Text("The postcode", MAX_POSTCODE_CHARS)),
     "area": _default(Text("The area", SHORT_CHARS)),
     "contact_name": _default(Text("The contact's name", SHORT_CHARS)),
     "contact_phone": _default(Text("The contact phone number", 32)),
     "contact_email": _default(Email("The contact email")),
     "schedule": _default(Text("When it runs", REASON_CHARS)),
-    "cost": _default(Text("The cost", SHORT_CHARS)),
+    "cost": _default(Text("The cost", REASON_CHARS)),
     "free": _default(YesNo("Free")),
     "step_free": _default(YesNo("Step free")),
     "accessibility": _default(Text("The accessibility notes", REASON_CHARS)),
@@ -634,6 +681,13 @@ SERVICES = _table("services", "a directory entry", {
     "waiting_weeks": Whole("The waiting time in weeks", 0, MAX_WAITING_WEEKS, nullable=True),
     "active": _default(YesNo("Active")),
     "last_checked": Day("The date last checked", ahead=0, nullable=True),
+    "website": _default(Text("The website", LINE_CHARS)),
+    "eligibility": _default(Text("Who it is for", REASON_CHARS)),
+    "min_age": Whole("The youngest age", 0, MAX_AGE, nullable=True),
+    "max_age": Whole("The oldest age", 0, MAX_AGE, nullable=True),
+    "languages": _default(Listed("The languages", REASON_CHARS, None)),
+    "places": _default(Listed("The places", DESCRIPTION_CHARS, Place)),
+    "contacts": _default(Listed("The contacts", LONG_CHARS, Contact)),
 })
 
 PRESCRIPTIONS = _table("prescriptions", "a prescription", {

@@ -16,21 +16,31 @@ import bisect
 import enum
 import json
 import logging
-import os
 import re
 import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, select
 
 from sp_desktop.domain.directory import Category, Service, ServiceQuery, WellbeingWay
 from sp_desktop.domain.errors import SpDesktopError, ValidationError
 from sp_desktop.domain.text import fold
 from sp_desktop.services import oruk
+from sp_desktop.services.directory_files import (
+    DirectoryReading,
+    read_path,
+)
+from sp_desktop.services.directory_files.findings import Finding, Kind
+from sp_desktop.services.directory_files.rows import (
+    SERVICE_FIELDS,
+    service_from_row,
+    service_row,
+)
+from sp_desktop.services.directory_files.terms import TermMapping
 from sp_desktop.services.workspace import Changes
 from sp_desktop.store.changes import now_text, wire_value
 from sp_desktop.store.schema import services, store_meta
@@ -41,7 +51,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 GENERATION_KEY = "directory_generation"  # bumped by triggers on `services` (migration 0002)
 _WORD = re.compile(r"[a-z0-9]+")
-_SERVICE_FIELDS = tuple(f.name for f in fields(Service) if f.name != "id")
+__all__ = ["SERVICE_FIELDS", "service_from_row", "service_row"]  # shared with demo, prescribing
 
 
 class ImportMode(enum.StrEnum):
@@ -69,48 +79,21 @@ class ImportSummary:
 
 
 class ImportRefused(SpDesktopError):
-    """The file has problems, so nothing was imported; `problems` lists each with row and field."""
+    """Nothing can be imported from the file; `findings` say why, grouped for the reader."""
 
-    def __init__(self, problems: Sequence[oruk.Problem]) -> None:
-        count = len(problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(f"Nothing was imported: the file has {count} {noun} to fix first.")
-        self.problems = tuple(problems)
-
-
-def service_row(service: Service) -> dict[str, Any]:
-    """A Service as a `services` table row (tags as a JSON list in the usual order)."""
-    row: dict[str, Any] = {name: getattr(service, name) for name in _SERVICE_FIELDS}
-    row["id"] = service.id
-    row["category"] = service.category.value
-    row["wellbeing_tags"] = json.dumps([w.value for w in service.wellbeing_tags])
-    return row
+    def __init__(self, findings: Sequence[Finding], message: str = "") -> None:
+        super().__init__(message or "Nothing was imported: the file holds no service that can "
+                         "be imported.")
+        self.findings = tuple(findings)
+        self.problems = self.findings  # the name older callers used
 
 
-def service_from_row(row: RowMapping | Mapping[str, Any]) -> Service:
-    return Service(
-        id=row["id"],
-        name=row["name"],
-        category=Category(row["category"]),
-        organisation=row["organisation"],
-        description=row["description"],
-        wellbeing_tags=tuple(WellbeingWay(w) for w in json.loads(row["wellbeing_tags"] or "[]")),
-        address=row["address"],
-        postcode=row["postcode"],
-        area=row["area"],
-        contact_name=row["contact_name"],
-        contact_phone=row["contact_phone"],
-        contact_email=row["contact_email"],
-        schedule=row["schedule"],
-        cost=row["cost"],
-        free=bool(row["free"]),
-        step_free=bool(row["step_free"]),
-        accessibility=row["accessibility"],
-        how_to_refer=row["how_to_refer"],
-        waiting_weeks=row["waiting_weeks"],
-        active=bool(row["active"]),
-        last_checked=row["last_checked"],
-    )
+@dataclass(frozen=True, slots=True)
+class ImportPreview:
+    """What importing a file's good services would change, with what was found on the way."""
+
+    summary: ImportSummary
+    reading: DirectoryReading
 
 
 def words_of(text: str) -> list[str]:
@@ -135,7 +118,7 @@ class DirectoryIndex:
         self.positions = {s.id: i for i, s in enumerate(self.services)}
         postings: dict[str, set[int]] = {}
         in_names: dict[str, set[int]] = {}
-        by_category: dict[Category, set[int]] = {c: set() for c in Category}
+        by_category: dict[Category | None, set[int]] = {c: set() for c in (*Category, None)}
         by_way: dict[WellbeingWay, set[int]] = {w: set() for w in WellbeingWay}
         by_area: dict[str, set[int]] = {}
         free, step_free, active = set(), set(), set()
@@ -182,6 +165,8 @@ class DirectoryIndex:
         candidates = [self._everyone if query.include_inactive else self._active]
         if query.category is not None:
             candidates.append(self._by_category[query.category])
+        if query.to_categorise:
+            candidates.append(self._by_category[None])
         candidates.extend(self._by_way[w] for w in query.ways)
         if query.area.strip():
             candidates.append(self._by_area.get(fold(query.area).strip(), frozenset()))
@@ -274,29 +259,33 @@ class DirectoryService:
 
     # --- import and export -------------------------------------------------------------------
 
-    def check_file(self, path: Path) -> oruk.ParsedDirectory:
-        """Reads and checks a file without changing anything.
+    def check_file(self, path: Path, mapping: TermMapping | None = None) -> DirectoryReading:
+        """Reads and checks a file (or a datapackage's folder) without changing anything.
 
-        A file over the size cap is refused by its size, before any of it is read; the read
-        itself stops just past the cap, in case the file grows meanwhile.
+        A file over the size cap is refused by its size, before any of it is read.
         """
-        kind = _kind(path)
-        with path.open("rb") as file:
-            size = os.fstat(file.fileno()).st_size
-            if size > oruk.MAX_FILE_BYTES:
-                return oruk.ParsedDirectory((), (oruk.too_large(size),))
-            data = file.read(oruk.MAX_FILE_BYTES + 1)
-        return oruk.parse(data, kind)
+        if not path.is_dir() and path.name.lower() != "datapackage.json":
+            _kind(path, reading=True)
+        return read_path(path, mapping)
 
-    def preview_import(self, path: Path, mode: ImportMode) -> ImportSummary:
-        """What importing the file would change; raises ImportRefused if it has problems."""
-        parsed = self._parsed(path)
+    def preview_import(
+        self, path: Path, mode: ImportMode, mapping: TermMapping | None = None
+    ) -> ImportPreview:
+        """What importing the file's good services would change, and what was found.
+
+        Raises ImportRefused when nothing in it can be imported, or when it holds only some
+        pages of a list and `mode` would replace the directory with them.
+        """
+        reading = self._readable(path, mode, mapping)
         with self.ws.store.read() as conn:
-            return self._plan(conn, parsed.services, mode)[0]
+            return ImportPreview(self._plan(conn, reading.services, mode)[0], reading)
 
-    def import_file(self, path: Path, mode: ImportMode) -> ImportSummary:
-        """Imports a valid file in one transaction; a file with any problem imports nothing."""
-        return self.import_services(self._parsed(path).services, mode)
+    def import_file(
+        self, path: Path, mode: ImportMode, mapping: TermMapping | None = None
+    ) -> ImportSummary:
+        """Imports the file's good services in one transaction (the rest are in its findings,
+        which the adviser saw in the preview); refuses as `preview_import` does."""
+        return self.import_services(self._readable(path, mode, mapping).services, mode)
 
     def import_services(self, entries: Sequence[Service], mode: ImportMode) -> ImportSummary:
         """Adds, updates and (when replacing) removes services, all in one transaction."""
@@ -333,16 +322,21 @@ class DirectoryService:
 
     # --- internals -----------------------------------------------------------------------------
 
-    def _parsed(self, path: Path) -> oruk.ParsedDirectory:
-        try:
-            parsed = self.check_file(path)
-        except OSError as exc:
+    def _readable(
+        self, path: Path, mode: ImportMode, mapping: TermMapping | None
+    ) -> DirectoryReading:
+        reading = self.check_file(path, mapping)
+        if not reading.services:
+            raise ImportRefused(reading.findings)
+        if mode is ImportMode.REPLACE and not reading.complete:
+            assert reading.pages is not None
             raise ImportRefused(
-                [oruk.Problem(0, "", f"could not be read: {exc.strerror}.")]
-            ) from exc
-        if not parsed.ok:
-            raise ImportRefused(parsed.problems)
-        return parsed
+                [f for f in reading.findings if f.kind is Kind.PAGES],
+                f"{reading.pages.describe()} Replacing the directory with it would remove the "
+                "services on the other pages: import it with 'add and update', or get the "
+                "whole list first.",
+            )
+        return reading
 
     def _generation(self) -> str:
         with self.ws.store.read() as conn:
@@ -452,8 +446,10 @@ def directory_of(ws: Workspace) -> DirectoryService:
         return found
 
 
-def _kind(path: Path) -> str:
+def _kind(path: Path, *, reading: bool = False) -> str:
     kind = path.suffix.lower().lstrip(".")
-    if kind not in ("json", "csv"):
-        raise ValidationError("file", "Directory files end in .json or .csv.")
+    if kind not in ("json", "csv") and not (reading and kind == "zip"):
+        raise ValidationError(
+            "file", "Directory files end in .json or .csv (or .zip for a datapackage)."
+        )
     return kind

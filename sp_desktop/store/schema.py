@@ -190,6 +190,14 @@ services = Table(
     Column("waiting_weeks", Integer),
     Column("active", Boolean, nullable=False, default=True),
     Column("last_checked", Date),
+    # migration 0004: what councils publish beyond the flat fields (lists as JSON text)
+    Column("website", Text, nullable=False, default="", server_default=""),
+    Column("eligibility", Text, nullable=False, default="", server_default=""),
+    Column("min_age", Integer),
+    Column("max_age", Integer),
+    Column("languages", Text, nullable=False, default="[]", server_default="[]"),
+    Column("places", Text, nullable=False, default="[]", server_default="[]"),
+    Column("contacts", Text, nullable=False, default="[]", server_default="[]"),
 )
 
 prescriptions = Table(

@@ -20,7 +20,9 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
-    workspace, _ = Workspace.create(tmp_path / "store", "pass", adviser="A", params=FAST)
+    workspace, _ = Workspace.create(
+        tmp_path / "store", "quiet heron lantern 42", adviser="A", params=FAST
+    )
     yield workspace
     workspace.close()
 

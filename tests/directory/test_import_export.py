@@ -1,7 +1,8 @@
 """Importing and exporting the directory in the Open Referral UK shape (JSON and flat CSV).
 
-A file with any problem imports nothing and reports every problem with its row and field;
-a valid file replaces or merges, with a summary of what changed.
+Good services are taken and the rest listed once each (refused), or imported with a flag (a
+postcode kept as written, a category still to map); a file that cannot be read imports
+nothing. Importing merges or replaces, with a summary of what changed.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from typing import Any
 import pytest
 
 from sp_desktop.domain.directory import Category, WellbeingWay
+from sp_desktop.domain.errors import ValidationError
 from sp_desktop.services import oruk
 from sp_desktop.services.directory import DirectoryService, ImportMode, ImportRefused
+from sp_desktop.services.directory_files import DirectoryReading
+from sp_desktop.services.directory_files.findings import Finding, Kind
+from sp_desktop.services.directory_files.hsds import service_id
+from sp_desktop.services.directory_files.terms import TermMapping
 from sp_desktop.services.workspace import Workspace
 
 from .conftest import DATA, entry
@@ -44,10 +50,6 @@ def write_csv(tmp_path: Path, *rows: str, encoding: str = "utf-8") -> Path:
     path = tmp_path / "directory.csv"
     path.write_bytes(("\r\n".join([CSV_HEADER, *rows]) + "\r\n").encode(encoding))
     return path
-
-
-def problems(refused: pytest.ExceptionInfo[ImportRefused]) -> set[tuple[int, str]]:
-    return {(p.row, p.field) for p in refused.value.problems}
 
 
 # --- a valid council file --------------------------------------------------------------------
@@ -89,7 +91,7 @@ def test_a_council_file_in_the_oruk_shape_is_read_field_by_field(
         "advice@ashworthca.example.org",
         "01632 960456",
     )
-    legacy = directory.get("legacy-42")  # an ORUK 1.x record
+    legacy = directory.get(service_id("legacy-42"))  # an ORUK 1.x record
     assert legacy.category is Category.VOLUNTEERING
     assert (legacy.postcode, legacy.schedule) == ("DM7 3QT", "Tuesday 10:00–12:30")
 
@@ -111,7 +113,7 @@ def test_merge_keeps_services_the_file_does_not_list_and_replace_removes_them(
     directory.import_file(COUNCIL, ImportMode.MERGE)
     path = write_json(tmp_path, data)
 
-    preview = directory.preview_import(path, ImportMode.REPLACE)
+    preview = directory.preview_import(path, ImportMode.REPLACE).summary
     assert (preview.updated, preview.removed, preview.unchanged) == (
         ("Fernside Health Walks",),
         ("Chess club",),
@@ -161,7 +163,7 @@ def test_an_import_is_audited_and_never_queued_for_the_office(
     assert audited == ["imported"]
 
 
-# --- broken files: nothing imported, every problem reported ---------------------------------
+# --- damaged services: the good ones import, the rest are listed once each ---------------------
 
 
 @pytest.fixture
@@ -174,90 +176,136 @@ def assert_nothing_imported(directory: DirectoryService) -> None:
     assert [s.name for s in directory.all()] == ["Chess club"]
 
 
-def test_wrong_types_in_json_are_each_reported_and_nothing_is_imported(
+def found(reading: DirectoryReading) -> dict[tuple[str, Kind], list[Finding]]:
+    """Findings by (where, kind)."""
+    out: dict[tuple[str, Kind], list[Finding]] = {}
+    for finding in reading.findings:
+        out.setdefault((finding.where, finding.kind), []).append(finding)
+    return out
+
+
+def test_wrong_types_leave_out_only_their_services(
     existing: DirectoryService, tmp_path: Path
 ) -> None:
     data = council_json()
-    data["contents"][0]["name"] = 42
-    data["contents"][0]["service_areas"] = "Fernside"
-    data["contents"][1]["cost_options"] = [{"id": "c", "amount": "two pounds"}]
-    data["contents"][1]["attributes"][2]["value"] = "three"
+    data["contents"][0]["name"] = 42  # a number is readable as a name
+    data["contents"][1]["service_areas"] = "Fernside"
     data["contents"][2]["assured_date"] = "last Tuesday"
     data["contents"][3]["organization"] = ["Dunmore Allotment Society"]
-    with pytest.raises(ImportRefused) as refused:
-        existing.import_file(write_json(tmp_path, data), ImportMode.REPLACE)
-    assert problems(refused) == {
-        (1, "name"),
-        (1, "service_areas"),
-        (2, "cost_options[0].amount"),
-        (2, "attributes[2].value"),
-        (3, "assured_date"),
-        (4, "organization"),
+    data["contents"][3]["description"] = {"text": "Help"}
+    path = write_json(tmp_path, data)
+    reading = existing.check_file(path)
+    kinds = found(reading)
+    assert set(kinds) == {
+        ("service 2", Kind.BAD_VALUE),  # service_areas should be a list
+        ("service 3", Kind.LEFT_OUT),  # the date: left out, the service kept
+        ("service 4", Kind.BAD_VALUE),  # a description that is an object
     }
-    messages = {str(p) for p in refused.value.problems}
-    assert "Row 1, name: should be text, not a number." in messages
-    assert_nothing_imported(existing)
+    assert "service_areas should be a list" in str(kinds["service 2", Kind.BAD_VALUE][0])
+    assert (reading.records, len(reading.services), reading.refused) == (4, 2, 2)
+    summary = existing.import_file(path, ImportMode.MERGE)
+    assert set(summary.added) == {"42", "Ashworth Benefits Advice"}
+    assert existing.get(service_id("0b3f1d2e-1111-4c1a-9d2e-000000000003")).last_checked is None
 
 
-def test_missing_required_fields_are_each_reported(
+def test_missing_ids_and_names_and_blank_records_are_listed(
     existing: DirectoryService, tmp_path: Path
 ) -> None:
     data = council_json()
     del data["contents"][0]["id"]
     data["contents"][1]["name"] = "  "
-    del data["contents"][2]["status"]
-    with pytest.raises(ImportRefused) as refused:
-        existing.import_file(write_json(tmp_path, data), ImportMode.MERGE)
-    assert problems(refused) == {(1, "id"), (2, "name"), (3, "status")}
-    assert_nothing_imported(existing)
+    del data["contents"][2]["status"]  # taken as active: real list endpoints leave it out
+    data["contents"].append({})
+    data["contents"].append({"id": "", "name": None, "description": ""})
+    reading = existing.check_file(write_json(tmp_path, data))
+    assert {(f.where, f.kind) for f in reading.findings if f.refused} == {
+        ("service 1", Kind.NO_ID),
+        ("service 2", Kind.NO_NAME),
+        ("service 5", Kind.BLANK),
+        ("service 6", Kind.BLANK),
+    }
+    assert [s.name for s in reading.services] == [
+        "Ashworth Benefits Advice", "Dunmore Garden Volunteers"]
+    assert reading.services[0].active is True
+    assert reading.summary() == "6 services in the file: 2 can be imported; 4 left out."
 
 
-def test_unknown_categories_and_tags_are_reported(
+def test_unmapped_council_terms_arrive_to_be_categorised_and_are_counted(
     existing: DirectoryService, tmp_path: Path
 ) -> None:
     data = council_json()
     data["contents"][0]["attributes"] = [
         {"taxonomy_term": {"code": "bingo", "name": "Bingo", "taxonomy": "Fernside types"}}
     ]
-    data["contents"][1]["attributes"][0]["taxonomy_term"]["code"] = "knitting"
-    data["contents"][1]["attributes"][0]["taxonomy_term"]["name"] = "Knitting"
-    with pytest.raises(ImportRefused) as refused:
-        existing.import_file(write_json(tmp_path, data), ImportMode.MERGE)
-    found = {p.row: p for p in refused.value.problems}
-    assert set(found) == {1, 2}
-    assert "'Bingo'" in found[1].message and "social activity" in found[1].message
-    assert "'Knitting'" in found[2].message
-    assert_nothing_imported(existing)
+    data["contents"][1]["attributes"] = []
+    path = write_json(tmp_path, data)
+    reading = existing.check_file(path)
+    assert reading.to_categorise == 2 and reading.refused == 0
+    assert dict(reading.unmapped_terms) == {"Bingo": 1, "bingo": 1}
+    (group,) = [g for g in reading.groups if g.kind is Kind.UNCATEGORISED]
+    assert "Map the council's terms" in group.advice and "resource" not in group.advice
+    existing.import_file(path, ImportMode.MERGE)
+    walk = existing.get("0b3f1d2e-1111-4c1a-9d2e-000000000001")
+    assert walk.category is None
+    assert existing.search(words="fernside walking") == [walk]  # found by name
+    assert existing.search(to_categorise=True, words="") == sorted(
+        [walk, existing.get("0b3f1d2e-1111-4c1a-9d2e-000000000002")], key=lambda s: s.name)
 
 
-def test_bad_values_are_reported_alongside_each_other(
+def test_the_offices_mapping_gives_terms_and_single_services_a_category(
+    existing: DirectoryService, tmp_path: Path
+) -> None:
+    data = council_json()
+    data["contents"][0]["attributes"] = [{"taxonomy_term": {"name": "Bingo", "taxonomy": "x"}}]
+    data["contents"][1]["attributes"] = []
+    mapping = TermMapping.from_json(json.dumps({
+        "terms": [{"term": "bingo", "category": "Social activity", "ways": ["connect"]}],
+        "services": [{"id": "0b3f1d2e-1111-4c1a-9d2e-000000000002",
+                      "category": "wellbeing_mental_health"}],
+    }))
+    existing.import_file(write_json(tmp_path, data), ImportMode.MERGE, mapping)
+    walk = existing.get("0b3f1d2e-1111-4c1a-9d2e-000000000001")
+    assert (walk.category, walk.wellbeing_tags) == (Category.SOCIAL_ACTIVITY,
+                                                    (WellbeingWay.CONNECT,))
+    cafe = existing.get("0b3f1d2e-1111-4c1a-9d2e-000000000002")
+    assert cafe.category is Category.WELLBEING_MENTAL_HEALTH
+
+
+def test_a_mapping_file_with_a_mistake_says_which_entry(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match=r"Entry 2 of 'terms'.*'Bingo' is not a category"):
+        TermMapping.from_json(json.dumps({"terms": [
+            {"term": "a", "category": "volunteering"}, {"term": "b", "category": "Bingo"}]}))
+
+
+def test_bad_postcodes_and_emails_are_flagged_and_the_service_kept(
     existing: DirectoryService, tmp_path: Path
 ) -> None:
     data = council_json()
     location = data["contents"][0]["service_at_locations"][0]["location"]
-    location["addresses"][0]["postal_code"] = "NOT A POSTCODE"
+    location["addresses"][0]["postal_code"] = "LS6"
     data["contents"][0]["contacts"][0]["email"] = "jean at fernside"
-    data["contents"][0]["status"] = "sometimes"
     data["contents"][1]["id"] = data["contents"][0]["id"]
-    with pytest.raises(ImportRefused) as refused:
-        existing.import_file(write_json(tmp_path, data), ImportMode.MERGE)
-    assert problems(refused) == {
-        (1, "service_at_locations[0].location.addresses[0].postal_code"),
-        (1, "contacts[0].email"),
-        (1, "status"),
-        (2, "id"),
+    reading = existing.check_file(write_json(tmp_path, data))
+    assert {(f.where, f.kind, f.refused) for f in reading.findings} == {
+        ("service 1", Kind.BAD_POSTCODE, False),
+        ("service 1", Kind.BAD_EMAIL, False),
+        ("service 2", Kind.DUPLICATE_ID, True),
     }
-    assert_nothing_imported(existing)
+    walk = reading.services[0]
+    assert (walk.postcode, walk.postcode_checked, walk.contact_email) == ("LS6", False, "")
+    assert reading.flagged == 1 and reading.refused == 1
 
 
-def test_a_repeated_id_is_reported_on_the_later_row(
-    existing: DirectoryService, tmp_path: Path
+@pytest.mark.parametrize("postcode", ["LS6", "N/A", "TBC", "BFPO 57", "LS6 2AB.", "ABC 1234"])
+def test_postcodes_that_are_not_postcodes_are_kept_as_written(
+    existing: DirectoryService, tmp_path: Path, postcode: str
 ) -> None:
     data = council_json()
-    data["contents"][3]["id"] = data["contents"][0]["id"]
-    with pytest.raises(ImportRefused) as refused:
-        existing.import_file(write_json(tmp_path, data), ImportMode.MERGE)
-    assert problems(refused) == {(4, "id")}
+    data["contents"][0]["service_at_locations"][0]["location"]["addresses"][0][
+        "postal_code"] = postcode
+    summary = existing.import_file(write_json(tmp_path, data), ImportMode.MERGE)
+    assert len(summary.added) == 4
+    assert existing.get("0b3f1d2e-1111-4c1a-9d2e-000000000001").postcode == postcode
 
 
 @pytest.mark.parametrize(
@@ -265,7 +313,7 @@ def test_a_repeated_id_is_reported_on_the_later_row(
     [
         (b"{not json", "is not valid JSON"),
         (b'{"contents": 3}', "should be a list of services"),
-        (b"[1, 2]", "should be a service object"),
+        (b"[1, 2]", "not a service record"),
     ],
 )
 def test_files_that_are_not_a_service_list_are_refused(
@@ -275,38 +323,27 @@ def test_files_that_are_not_a_service_list_are_refused(
     path.write_bytes(content)
     with pytest.raises(ImportRefused) as refused:
         existing.import_file(path, ImportMode.REPLACE)
-    assert message in refused.value.problems[0].message
+    assert any(message in str(f) for f in refused.value.findings)
     assert_nothing_imported(existing)
 
 
-def test_latin1_bytes_in_a_utf8_csv_are_reported_by_line(
+def test_latin1_bytes_are_refused_with_the_line_and_what_to_do(
     existing: DirectoryService, tmp_path: Path
 ) -> None:
     path = write_csv(
         tmp_path,
         csv_row(id="a", name="Café club"),
         csv_row(id="b", name="Walking group", category="Physical activity"),
-        csv_row(id="c", name="Zoë's choir"),
         encoding="latin-1",
     )
     with pytest.raises(ImportRefused) as refused:
         existing.import_file(path, ImportMode.REPLACE)
-    assert problems(refused) == {(2, ""), (4, "")}
-    assert "not UTF-8 (0xE9" in refused.value.problems[0].message
-    assert "UTF-8" in str(refused.value.problems[1])
+    (finding,) = refused.value.findings
+    assert "line 2" in str(finding) and "save it as UTF-8" in str(finding)
     assert_nothing_imported(existing)
 
 
-def test_latin1_json_is_refused_too(existing: DirectoryService, tmp_path: Path) -> None:
-    path = tmp_path / "directory.json"
-    path.write_bytes(COUNCIL.read_text(encoding="utf-8").encode("latin-1", "replace"))
-    with pytest.raises(ImportRefused) as refused:
-        existing.import_file(path, ImportMode.REPLACE)
-    assert refused.value.problems and all(p.row > 1 for p in refused.value.problems)
-    assert_nothing_imported(existing)
-
-
-def test_csv_problems_name_the_spreadsheet_line_and_column(
+def test_csv_findings_name_the_spreadsheet_line(
     existing: DirectoryService, tmp_path: Path
 ) -> None:
     path = write_csv(
@@ -318,31 +355,17 @@ def test_csv_problems_name_the_spreadsheet_line_and_column(
         csv_row(id="e", status=""),
         csv_row(id="a", name="Same id again"),
     )
-    with pytest.raises(ImportRefused) as refused:
-        existing.import_file(path, ImportMode.MERGE)
-    assert problems(refused) == {
-        (2, "waiting_weeks"),
-        (3, "name"),
-        (3, "free"),
-        (4, "category"),
-        (4, "five_ways"),
-        (5, "postal_code"),
-        (5, "assured_date"),
-        (6, "status"),
-        (7, "id"),
+    reading = existing.check_file(path)
+    assert {(f.where, f.kind, f.refused) for f in reading.findings} == {
+        ("directory.csv line 2", Kind.LEFT_OUT, False),  # weeks: left out
+        ("directory.csv line 3", Kind.NO_NAME, True),
+        ("directory.csv line 3", Kind.BAD_VALUE, True),  # free: maybe
+        ("directory.csv line 4", Kind.UNCATEGORISED, False),
+        ("directory.csv line 5", Kind.BAD_POSTCODE, False),
+        ("directory.csv line 5", Kind.LEFT_OUT, False),  # the date
+        ("directory.csv line 7", Kind.DUPLICATE_ID, True),
     }
-    assert_nothing_imported(existing)
-
-
-def test_a_csv_missing_required_columns_says_which(
-    existing: DirectoryService, tmp_path: Path
-) -> None:
-    path = tmp_path / "directory.csv"
-    path.write_text("id,name,description\nx,Lunch club,Hot lunch\n", encoding="utf-8")
-    with pytest.raises(ImportRefused) as refused:
-        existing.import_file(path, ImportMode.MERGE)
-    assert problems(refused) == {(1, "status"), (1, "category")}
-    assert_nothing_imported(existing)
+    assert len(reading.services) == 4
 
 
 def test_a_valid_csv_with_excel_bom_and_local_category_names_imports(
@@ -370,7 +393,7 @@ def test_a_valid_csv_with_excel_bom_and_local_category_names_imports(
     path.write_bytes(("\r\n".join([CSV_HEADER, *rows]) + "\r\n").encode("utf-8-sig"))
     summary = directory.import_file(path, ImportMode.REPLACE)
     assert summary.added == ("Café club", "Walking group")
-    cafe, walk = directory.get("a"), directory.get("b")
+    cafe, walk = directory.get(service_id("a")), directory.get(service_id("b"))
     assert (cafe.category, cafe.postcode, cafe.free, cafe.waiting_weeks) == (
         Category.SOCIAL_ACTIVITY,
         "GS1 4AB",
@@ -379,6 +402,21 @@ def test_a_valid_csv_with_excel_bom_and_local_category_names_imports(
     )
     assert walk.wellbeing_tags == (WellbeingWay.BE_ACTIVE, WellbeingWay.TAKE_NOTICE)
     assert (walk.step_free, walk.last_checked) == (True, date(2025, 2, 1))
+
+
+def test_some_pages_of_a_list_can_add_but_never_replace(
+    existing: DirectoryService, tmp_path: Path
+) -> None:
+    data = council_json()
+    data.update(total_pages=10, page_number=1, total_items=40, last_page=False)
+    path = write_json(tmp_path, data)
+    with pytest.raises(ImportRefused) as refused:
+        existing.preview_import(path, ImportMode.REPLACE)
+    assert "page 1 of 10" in str(refused.value) and "add and update" in str(refused.value)
+    preview = existing.preview_import(path, ImportMode.MERGE)
+    assert len(preview.summary.added) == 4
+    assert "This file holds page 1 of 10 (40 services in all)." in {
+        f.detail for f in preview.reading.findings}
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -408,7 +446,7 @@ def test_the_json_export_is_an_oruk_page_of_full_services(
     walk = next(s for s in page["contents"] if s["name"] == "Fernside Walking for Health")
     assert walk["organization"]["name"] == "Fernside Community Trust"
     assert walk["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] == "FS4 2AB"
-    terms = {a["taxonomy_term"]["taxonomy"]["name"]: a for a in walk["attributes"]}
+    terms = {a["taxonomy_term"]["taxonomy"]: a for a in walk["attributes"]}
     assert terms["SP Desktop social prescribing categories"]["taxonomy_term"]["code"] == (
         "physical_activity"
     )
@@ -418,5 +456,5 @@ def test_the_json_export_is_an_oruk_page_of_full_services(
 def test_a_file_of_the_wrong_kind_is_refused(directory: DirectoryService, tmp_path: Path) -> None:
     path = tmp_path / "directory.xlsx"
     path.write_bytes(b"PK")
-    with pytest.raises(ValueError, match=r"\.json or \.csv"):
+    with pytest.raises(ValidationError, match=r"\.json or \.csv"):
         directory.import_file(path, ImportMode.MERGE)

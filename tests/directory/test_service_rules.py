@@ -9,6 +9,8 @@ import pytest
 
 from sp_desktop.domain.directory import (
     Category,
+    Contact,
+    Place,
     Service,
     ServiceQuery,
     WellbeingWay,
@@ -44,12 +46,46 @@ def test_uk_postcodes_are_accepted_and_written_the_usual_way(typed: str, stored:
 
 
 @pytest.mark.parametrize(
-    "typed", ["LS6", "12345", "LS6 2A", "QS6 2AB", "LS6 2CB", "LS66 2ABC", "hello", "ZZ99 3ZZ"]
+    "typed", ["LS6", "12345", "LS6 2A", "QS6 2AB", "LS6 2CB", "LS66 2ABC", "hello", "ZZ99 3ZZ",
+              "N/A", "TBC", "BFPO 57", "LS6 2AB."]
 )
-def test_things_that_are_not_postcodes_are_refused(typed: str) -> None:
+def test_things_that_are_not_postcodes_are_kept_as_written_and_marked(typed: str) -> None:
+    """Councils publish these; the entry is worth having, the import flags the postcode."""
+    with pytest.raises(ValidationError):
+        normalise_postcode(typed)
+    service = make(postcode=f" {typed} ")
+    assert (service.postcode, service.postcode_checked) == (typed, False)
+
+
+def test_a_postcode_longer_than_the_column_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
-        make(postcode=typed)
+        make(postcode="Please ring for the address")
     assert caught.value.field == "postcode"
+
+
+def test_a_service_may_wait_to_be_categorised() -> None:
+    assert make(category=None).category is None
+
+
+def test_flat_fields_and_places_and_contacts_agree() -> None:
+    flat = make(address="1 High St", postcode="ls6 2ab", contact_phone="0113 496 0000")
+    assert flat.places == (Place(address="1 High St", postcode="LS6 2AB"),)
+    assert flat.contacts == (Contact(phone="0113 496 0000"),)
+    full = make(places=[Place("Hall", "2 Low St", "LS6 3AB", ("0113",)), Place("Annex")],
+                contacts=[Contact("Ann", "Lead", "", "ann@example.org")])
+    assert (full.address, full.postcode, full.contact_name, full.contact_email) == (
+        "2 Low St", "LS6 3AB", "Ann", "ann@example.org")
+
+
+@pytest.mark.parametrize(("low", "high", "ok"), [(18, 65, True), (None, 11, True), (0, 120, True),
+                                                 (65, 18, False), (-1, None, False),
+                                                 (None, 121, False), (True, None, False)])
+def test_ages_are_whole_years_the_right_way_round(low: Any, high: Any, ok: bool) -> None:
+    if ok:
+        assert make(min_age=low, max_age=high).min_age == low
+    else:
+        with pytest.raises(ValidationError):
+            make(min_age=low, max_age=high)
 
 
 def test_a_service_without_a_postcode_is_fine_for_phone_lines() -> None:

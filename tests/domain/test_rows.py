@@ -72,7 +72,7 @@ def person(**fields: Any) -> dict[str, Any]:
         ("prescriptions", {"start_date": (TODAY + timedelta(days=366)).isoformat()},
          "start_date", "more than 365 days ahead"),
         ("volunteer_hours", {"hours": 120}, "hours", "at most 12"),
-        ("services", {"postcode": "NOT A CODE"}, "postcode", "not a UK postcode"),
+        ("services", {"postcode": "PLEASE RING FOR IT"}, "postcode", "longer than 16"),
         ("services", {"wellbeing_tags": '["fly"]'}, "wellbeing_tags", "Five ways"),
         ("follow_ups", {"done_on": (TODAY + timedelta(days=1)).isoformat()}, "done_on",
          "cannot be in the future"),

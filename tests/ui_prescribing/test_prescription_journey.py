@@ -220,7 +220,8 @@ def test_directory_screen_filters_and_reports_a_broken_import(
     settle(qtbot, session)
     qtbot.waitUntil(lambda: dialog.problems.isVisible(), timeout=WAIT_MS)
     assert "Nothing was imported" in dialog.summary.text()
-    assert dialog.problems.count() == 1 and "Row 2" in dialog.problems.item(0).text()
+    assert dialog.problems.count() == 2  # the kind of problem, then the file's line 2
+    assert "line 2" in dialog.problems.item(1).text() and "UTF-8" in dialog.problems.item(1).text()
     assert not dialog.import_button.isEnabled()
     dialog.reject()
     QApplication.processEvents()

@@ -36,10 +36,12 @@ from PySide6.QtWidgets import (
 from sp_desktop.domain.directory import Category, Service, ServiceQuery, WellbeingWay
 from sp_desktop.services.directory import (
     ImportMode,
+    ImportPreview,
     ImportRefused,
     ImportSummary,
     directory_of,
 )
+from sp_desktop.services.directory_files.findings import FindingGroup, grouped
 from sp_desktop.services.oruk import vocabulary
 from sp_desktop.services.workspace import Workspace
 
@@ -50,6 +52,7 @@ from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, plain_tip, set_role
 
 COLUMNS = ("Activity", "Kind", "Area", "When", "Cost")
+_TO_CATEGORISE = "-"  # the filter's value for entries still to be categorised
 TYPING_PAUSE_MS = 120  # search once typing pauses, not on every key
 
 
@@ -61,7 +64,7 @@ def service_words(service: Service) -> str:
         lines.append(f"Run by {service.organisation}")
     if not service.active:
         lines.append("Paused just now: it cannot be prescribed.")
-    lines.append(vocab.category_labels[service.category])
+    lines.append(category_words(service))
     if service.wellbeing_tags:
         lines.append("Five ways: " + ", ".join(vocab.way_labels[w] for w in service.wellbeing_tags))
     if service.description:
@@ -79,10 +82,31 @@ def service_words(service: Service) -> str:
         )),
         ("How to refer", service.how_to_refer),
         ("Waiting time", _wait_words(service.waiting_weeks)),
+        ("Who it is for", ". ".join(p for p in (service.ages, service.eligibility) if p)),
+        ("Languages", ", ".join(service.languages)),
+        ("Website", service.website),
         ("Last checked", nice_date(service.last_checked)),
     ]  # fmt: skip
     lines.extend(f"{title}: {value}" for title, value in facts if value.strip())
+    for place in service.places[1:]:
+        where = ", ".join(p for p in (place.name, place.address, place.postcode) if p)
+        extra = " · ".join(p for p in (place.schedule, *place.phones) if p)
+        lines.append(f"Also at: {where}" + (f" ({extra})" if extra else ""))
+    for contact in service.contacts[1:]:
+        who = " · ".join(p for p in (contact.name, contact.role, contact.phone, contact.email)
+                         if p)
+        lines.append(f"Also contact: {who}")
     return "\n".join(lines)
+
+
+TO_CATEGORISE = "To be categorised"
+
+
+def category_words(service: Service) -> str:
+    """The entry's kind, or that the office has still to map the council's terms."""
+    if service.category is None:
+        return TO_CATEGORISE
+    return vocabulary().category_labels[service.category]
 
 
 def _wait_words(weeks: int | None) -> str:
@@ -144,7 +168,6 @@ class ServicesModel(ColumnsModel):
             ticked = service.id in self._chosen
             return Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            vocab = vocabulary()
             if column == 0:
                 paused = "" if service.active else " (paused)"
                 text = service.name + paused
@@ -152,7 +175,7 @@ class ServicesModel(ColumnsModel):
                     text += ", chosen" if service.id in self._chosen else ", not chosen"
                 return text
             if column == 1:
-                return vocab.category_labels[service.category]
+                return category_words(service)
             if column == 2:
                 return service.area
             if column == 3:
@@ -209,6 +232,7 @@ class DirectorySearch(QWidget):
         self.category.addItem("Any kind", None)
         for category in Category:
             self.category.addItem(vocab.category_labels[category], category.value)
+        self.category.addItem(TO_CATEGORISE, _TO_CATEGORISE)
         self.area = QComboBox()
         self.area.setAccessibleName("Area")
         self.area.addItem("Any area", "")
@@ -299,7 +323,8 @@ class DirectorySearch(QWidget):
         category = self.category.currentData()
         return ServiceQuery(
             words=self.words.text(),
-            category=Category(category) if category else None,
+            category=Category(category) if category and category != _TO_CATEGORISE else None,
+            to_categorise=category == _TO_CATEGORISE,
             ways=frozenset(w for w, box in self.ways.items() if box.isChecked()),
             area=str(self.area.currentData() or ""),
             free_only=self.free_only.isChecked(),
@@ -386,10 +411,12 @@ class DirectorySearch(QWidget):
 
 
 class ImportDialog(QDialog):
-    """Checks a directory file, shows what importing it would change (or every problem in it),
-    then imports it as the adviser chose. Signal: imported(ImportSummary)."""
+    """Checks a directory file, shows what importing its good services would change and, grouped
+    by kind, every service left out or flagged; then the adviser imports the good services or
+    nothing. Signal: imported(ImportSummary)."""
 
     imported = Signal(object)
+    SHOWN_PER_GROUP = 50  # a group of 800 lines helps nobody: the count and the first 50
 
     def __init__(self, session: Session, path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -405,15 +432,15 @@ class ImportDialog(QDialog):
         self.summary = label("Checking the file…")
         self.summary.setAccessibleName("What the import would change")
         self.problems = QListWidget()
-        self.problems.setAccessibleName("Problems in the file")
+        self.problems.setAccessibleName("Services left out or flagged, by kind")
         self.problems.hide()
         self.import_button = QPushButton("Import")
         set_role(self.import_button, "primary")
         self.import_button.setEnabled(False)
-        cancel = QPushButton("Cancel")
+        self.cancel = QPushButton("Import nothing")
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        buttons.addWidget(cancel)
+        buttons.addWidget(self.cancel)
         buttons.addWidget(self.import_button)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.windowTitle(), 2))
@@ -425,7 +452,7 @@ class ImportDialog(QDialog):
         layout.addLayout(buttons)
         self.mode.buttonToggled.connect(self._mode_changed)
         self.import_button.clicked.connect(self._import)
-        cancel.clicked.connect(self.reject)
+        self.cancel.clicked.connect(self.reject)
         self.setMinimumWidth(620)
 
     def _mode_changed(self, _button: QRadioButton, checked: bool) -> None:
@@ -439,18 +466,35 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         path, mode = self.path, self.chosen_mode()
 
-        def check(ws: Workspace) -> ImportSummary:
+        def check(ws: Workspace) -> ImportPreview:
             return directory_of(ws).preview_import(path, mode)
 
         self.session.read(check, self._previewed, self._refused)
 
-    def _previewed(self, summary: ImportSummary) -> None:
-        self.problems.hide()
+    def _previewed(self, preview: ImportPreview) -> None:
+        summary, reading = preview.summary, preview.reading
+        set_role(self.summary, "")
         removed = f" Removed: {', '.join(summary.removed[:5])}" if summary.removed else ""
         more = "…" if len(summary.removed) > 5 else ""
-        self.summary.setText(f"Importing will leave {summary}.{removed}{more}")
+        self.summary.setText(
+            f"{reading.summary()} Importing them will leave {summary}.{removed}{more}"
+        )
+        self._show_findings(reading.groups)
+        count = len(reading.services)
+        self.import_button.setText(
+            f"Import the {count:,} good services" if reading.refused else "Import"
+        )
         self.import_button.setEnabled(True)
         self.import_button.setFocus()
+
+    def _show_findings(self, groups: Sequence[FindingGroup]) -> None:
+        self.problems.clear()
+        for group in groups:
+            what = "left out" if group.refused else "imported"
+            self.problems.addItem(f"{group.heading} ({len(group.findings):,}, {what}). "
+                                  f"{group.advice}")
+            self.problems.addItems([f"    {line}" for line in group.lines(self.SHOWN_PER_GROUP)])
+        self.problems.setVisible(bool(groups))
 
     def _refused(self, error: BaseException) -> None:
         if not isinstance(error, ImportRefused):
@@ -458,12 +502,12 @@ class ImportDialog(QDialog):
             return
         self.summary.setText(str(error) + " Nothing has been changed.")
         set_role(self.summary, "error")
-        self.problems.clear()
-        self.problems.addItems([str(p) for p in error.problems])
-        self.problems.show()
+        self._show_findings(grouped(error.findings))
         self.problems.setFocus()
-        self.merge.setEnabled(False)
-        self.replace.setEnabled(False)
+        self.import_button.setText("Import")
+        if self.chosen_mode() is ImportMode.MERGE:  # nothing in the file can be imported
+            self.merge.setEnabled(False)
+            self.replace.setEnabled(False)
 
     def _import(self) -> None:
         self.import_button.setEnabled(False)
@@ -522,7 +566,8 @@ class DirectoryScreen(QWidget):
 
     def _choose_import(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(
-            self, "Import a directory file", "", "Open Referral UK (*.json *.csv)"
+            self, "Import a directory file", "",
+            "Open Referral UK (*.json *.csv *.zip datapackage.json)"
         )
         if name:
             self.open_import(Path(name))
