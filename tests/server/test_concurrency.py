@@ -62,7 +62,8 @@ def _push(server: RunningServer, who: Enrolled, errors: list[BaseException],
                     else:
                         person = new_id()
                         mine.append(person)
-                        fields = {"given_name": f"P{batch}-{n}", "phone": ""}
+                        fields = {"given_name": f"P{batch}-{n}", "family_name": "Concurrent",
+                                  "date_of_birth": "1950-01-01", "phone": ""}
                     ops.append({"op": new_id(), "table": "people", "row": person,
                                 "person": person, "kind": "upsert", "fields": fields,
                                 "base": {}, "hlc": str(clock.now())})
