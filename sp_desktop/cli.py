@@ -1,4 +1,4 @@
-"""The `sp-desktop` command: run the app, make a training store, check or recover a store."""
+"""The `sp-desktop` command: run the app, make a training store, check, recover or rekey a store."""
 
 from __future__ import annotations
 
@@ -24,9 +24,12 @@ def default_data_dir() -> Path:
 
 
 def _passphrase(args: argparse.Namespace, *, prompt: str = "Passphrase: ") -> str:
-    """From --passphrase-file, then SP_DESKTOP_PASSPHRASE, then a hidden prompt."""
+    """From --passphrase-file, then SP_DESKTOP_PASSPHRASE, then a hidden prompt.
+
+    The file may start with a byte-order mark (Windows Notepad writes one): it is not part of
+    the passphrase. Normalising (NFC) happens in the store, for every way in alike."""
     if args.passphrase_file:
-        return Path(args.passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
+        return Path(args.passphrase_file).read_text(encoding="utf-8-sig").rstrip("\r\n")
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV]
     return getpass.getpass(prompt)
@@ -83,13 +86,27 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_passphrase() -> str | None:
+    """Typed twice and held to the same rule as everywhere else; None when it cannot be used."""
+    from sp_desktop.domain.passphrase import TIP, normalise, passphrase_problem
+
+    new = getpass.getpass("New passphrase: ")
+    problem = passphrase_problem(new)
+    if problem:
+        print(f"{problem} {TIP} Nothing was changed.")
+        return None
+    if normalise(new) != normalise(getpass.getpass("New passphrase again: ")):
+        print("The two passphrases differ; nothing was changed.")
+        return None
+    return new
+
+
 def _cmd_recover(args: argparse.Namespace) -> int:
     from sp_desktop.store.database import Store
 
     recovery_key = input("Recovery key (from your office): ")
-    new = getpass.getpass("New passphrase: ")
-    if new != getpass.getpass("New passphrase again: "):
-        print("The two passphrases differ; nothing was changed.")
+    new = _new_passphrase()
+    if new is None:
         return 1
     Store.recover(args.data_dir, recovery_key, new).close()
     print("Done: the store now opens with the new passphrase. Nothing was lost.")
@@ -102,14 +119,37 @@ def _cmd_passwd(args: argparse.Namespace) -> int:
     old = _passphrase(args, prompt="Current passphrase: ")
     store = Store.open(args.data_dir, old)
     try:
-        new = getpass.getpass("New passphrase: ")
-        if new != getpass.getpass("New passphrase again: "):
-            print("The two passphrases differ; nothing was changed.")
+        new = _new_passphrase()
+        if new is None:
             return 1
         store.change_passphrase(old, new)
     finally:
         store.close()
     print("Passphrase changed.")
+    return 0
+
+
+def _cmd_rekey(args: argparse.Namespace) -> int:
+    """A new data key for the whole store, and a new recovery key shown here once."""
+    from sp_desktop.domain.errors import ValidationError
+    from sp_desktop.pdf.recovery_sheet import KEEP_IT_SAFE
+    from sp_desktop.store.database import Store
+
+    passphrase = _passphrase(args)
+    store = Store.open(args.data_dir, passphrase)
+    try:
+        print("Encrypting the store again with a new key. Please keep the laptop switched on…")
+        recovery_key = store.rekey(passphrase)
+    except ValidationError as exc:
+        print(f"{exc} Change your passphrase first (sp-desktop passwd), then try again.")
+        return 1
+    finally:
+        store.close()
+    print("Done. The store has a new key; the old recovery key no longer opens it.")
+    print()
+    print(f"Your new recovery key:  {recovery_key}")
+    print()
+    print(KEEP_IT_SAFE)
     return 0
 
 
@@ -153,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     recover.set_defaults(func=_cmd_recover)
     passwd = commands.add_parser("passwd", parents=[common], help="change the passphrase")
     passwd.set_defaults(func=_cmd_passwd)
+    rekey = commands.add_parser(
+        "rekey", parents=[common],
+        help="encrypt the store again with a new key and get a new recovery key",
+    )
+    rekey.set_defaults(func=_cmd_rekey)
     return parser
 
 

@@ -1,10 +1,12 @@
-"""Choosing a passphrase: typed twice, with its strength in words and zxcvbn's advice."""
+"""Choosing a passphrase: typed twice, with its strength in words and zxcvbn's advice.
+
+The rule itself lives in `sp_desktop.domain.passphrase`, shared with the store and the command
+line, so this widget refuses exactly what every other way in refuses, in the same words.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from zxcvbn import zxcvbn
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -16,21 +18,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sp_desktop.domain.passphrase import (
+    MIN_SCORE,
+    NO_PASSPHRASE,
+    STRENGTH_WORDS,
+    TIP,
+    TOO_WEAK,
+    normalise,
+    strength,
+)
+
 from sp_desktop.ui.style import label
-
-MIN_SCORE = 3  # zxcvbn: "safely unguessable" — needed, because a stolen laptop can be attacked
-_STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
-_CHECKED_LENGTH = 100  # zxcvbn slows down on very long input; the first 100 characters suffice
-
-
-def strength(passphrase: str, user_inputs: list[str]) -> tuple[int, str]:
-    """Score 0-4 and the most useful advice, in words."""
-    if not passphrase:
-        return 0, ""
-    result = zxcvbn(passphrase[:_CHECKED_LENGTH], user_inputs=user_inputs)
-    feedback = result.get("feedback", {})
-    advice = [feedback.get("warning") or "", *feedback.get("suggestions", [])]
-    return int(result["score"]), " ".join(a for a in advice if a)
 
 
 class NewPassphrase(QWidget):
@@ -79,12 +77,16 @@ class NewPassphrase(QWidget):
     def problem(self) -> str:
         """Why the passphrase cannot be used yet, or '' when it can."""
         if not self.first.text():
-            return "Please choose a passphrase."
+            return NO_PASSPHRASE
         if self._score < MIN_SCORE:
-            return "Please choose a stronger passphrase: a few unrelated words work well."
-        if self.first.text() != self.second.text():
+            return TOO_WEAK
+        if not self._same():
             return "The two passphrases are not the same yet."
         return ""
+
+    def _same(self) -> bool:
+        """Typed twice, perhaps once with a composed é and once decomposed: still the same."""
+        return normalise(self.first.text()) == normalise(self.second.text())
 
     def _show(self, shown: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
@@ -95,16 +97,15 @@ class NewPassphrase(QWidget):
         typed = self.first.text()
         self._score, advice = strength(typed, [w for w in self._user_inputs() if w])
         self.meter.setValue(self._score if typed else 0)
-        words = _STRENGTH_WORDS[self._score] if typed else "not chosen yet"
+        words = STRENGTH_WORDS[self._score] if typed else "not chosen yet"
         self.meter.setFormat(f"Strength: {words}")
         self.meter.setAccessibleDescription(f"Strength: {words}")
         if typed and self._score < MIN_SCORE:
-            tip = "Try three or four unrelated words, like 'kettle violet harbour spoon'."
-            self.advice.setText(f"{advice} {tip}".strip())
+            self.advice.setText(f"{advice} {TIP}".strip())
         else:
             self.advice.setText("Good — this passphrase is strong enough." if typed else "")
         if self.second.text():
-            same = typed == self.second.text()
+            same = self._same()
             self.match.setText("Both match." if same else "The two passphrases are different.")
         else:
             self.match.setText("")

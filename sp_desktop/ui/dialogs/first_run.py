@@ -1,20 +1,15 @@
-"""First run on a new laptop: the adviser's name, a passphrase, and the recovery key shown once."""
+"""First run on a new laptop: the adviser's name, a passphrase, and the recovery key shown once.
+
+The recovery key is shown to write down or printed on a one-page sheet; it is never offered as a
+file, because a file on the laptop would sit beside the very data it opens.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -25,15 +20,9 @@ from sp_desktop.services.workspace import Workspace
 
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.passphrase import NewPassphrase
+from sp_desktop.ui.recovery_key import KeyToShow, RecoveryKeyPanel
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import label, set_role
-
-KEEP_IT_SAFE = (
-    "This key is the only way back in if you ever forget your passphrase. It will not be shown "
-    "again. Print it or write it down now, and give it to your office (or keep it somewhere "
-    "locked) — never in the laptop bag or stuck to the laptop. Anyone with the key and the "
-    "laptop could open it."
-)
+from sp_desktop.ui.style import label
 
 
 class AboutYouPage(QWizardPage):
@@ -108,65 +97,30 @@ class PassphrasePage(QWizardPage):
 
 
 class RecoveryKeyPage(QWizardPage):
+    """The key shown once. Attributes: `panel`, with its `key` label and `kept` box aliased."""
+
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__()
         self._wizard = wizard
         self.setTitle("Your recovery key")
         self.setSubTitle("Please keep this safe. You will not see it again.")
-        self.key = QLabel("")
-        set_role(self.key, "key")
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font = QFont(fixed)
-        font.setPointSizeF(max(self.font().pointSizeF(), 9.0) * 1.4)
-        font.setBold(True)
-        self.key.setFont(font)
-        self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.key.setAccessibleName("Recovery key")
-        self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.print_button = QPushButton("Print the key…")
-        self.save_button = QPushButton("Save it as a text file…")
-        self.kept = QCheckBox("I have printed or written down the key, and I will keep it safe")
-        self.kept.setAccessibleName("I have kept the recovery key safe")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.print_button)
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
+        self.panel = RecoveryKeyPanel(wizard.session.tasks)
+        self.key = self.panel.key
+        self.kept = self.panel.kept
         layout = QVBoxLayout(self)
-        layout.addWidget(label(KEEP_IT_SAFE))
-        layout.addWidget(self.key)
-        layout.addLayout(buttons)
-        layout.addWidget(self.kept)
+        layout.addWidget(self.panel)
         layout.addStretch(1)
         self.registerField("kept*", self.kept)
-        self.print_button.clicked.connect(self._print)
-        self.save_button.clicked.connect(self._save)
 
     def initializePage(self) -> None:
-        self.key.setText(self._wizard.recovery_key)
-
-    def key_text(self) -> str:
-        return (
-            "SP Desktop recovery key\n\n"
-            f"Adviser: {self.field('adviser')}\n"
-            f"Key: {self._wizard.recovery_key}\n\n"
-            f"{KEEP_IT_SAFE}\n"
+        ws = self._wizard.workspace
+        self.panel.show_key(
+            KeyToShow(
+                self._wizard.recovery_key,
+                str(self.field("adviser")).strip(),
+                ws.store.store_id if ws is not None else "",
+            )
         )
-
-    def _print(self) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-            return
-        document = QTextDocument()
-        document.setPlainText(self.key_text())
-        document.print_(printer)
-
-    def _save(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
-            self, "Save the recovery key", "sp-desktop-recovery-key.txt", "Text files (*.txt)"
-        )
-        if path:
-            Path(path).write_text(self.key_text(), encoding="utf-8")
 
 
 class FirstRunWizard(QWizard):
@@ -228,6 +182,8 @@ class FirstRunWizard(QWizard):
     def accept(self) -> None:
         if self.workspace is None:
             return
+        self.recovery_key = ""  # kept by the adviser now; the app holds no copy
+        self.recovery.panel.forget()
         super().accept()
         self.created.emit(self.workspace)
 

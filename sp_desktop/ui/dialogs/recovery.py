@@ -68,10 +68,11 @@ class RecoveryDialog(QDialog):
             self.problem.show()
             return
         folder, key, new = self.session.data_dir, self.key.text(), self.choice.passphrase()
+        params = self.session.argon2_params
         self.go.setEnabled(False)
         self.go.setText("Unlocking…")
         self.session.tasks.run(
-            lambda: Workspace(Store.recover(folder, key, new)),
+            lambda: Workspace(Store.recover(folder, key, new, params=params)),
             self._opened,
             self._failed,
             write=True,

@@ -1,4 +1,5 @@
-"""The settings an adviser may change: when to lock, their work contact details, the office link."""
+"""The settings an adviser may change: when to lock, their work contact details, the office link,
+and (while unlocked) a new key for the store."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ class SettingsDialog(QDialog):
 
     Attributes: `idle` (minutes box), `contact` (setting key -> its field with error line),
     `sync_automatic` (check box), `sync_every` (minutes box), `certificate` (the office
-    certificate file's field with its error line), `choose_certificate` (opens a file picker).
+    certificate file's field with its error line), `choose_certificate` (opens a file picker),
+    `rekey_button` (a new key and recovery key; only with an unlocked session), `rekey_dialog`.
     Signal: saved() once everything was written.
     """
 
@@ -70,9 +72,11 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         focus: Setting[Any] | None = None,
+        session: Session | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.session = session
         self.setWindowTitle("Settings")
         # Wide enough for an email address and the error lines under the fields, at any font size.
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 64)
@@ -122,6 +126,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(lock_box)
         layout.addWidget(contact_box)
         layout.addWidget(office_box)
+        layout.addWidget(self._security_box())
         layout.addLayout(row)
         save.clicked.connect(self._save)
         cancel.clicked.connect(self.reject)
@@ -163,6 +168,37 @@ class SettingsDialog(QDialog):
         form.addRow(label(OFFICE_CERTIFICATE.description, "quiet"))
         form.addRow(OFFICE_CERTIFICATE.label, certificate_row)
         return box
+
+    def _security_box(self) -> QGroupBox:
+        """A new data key and recovery key, for when the old recovery key may have been seen."""
+        self.rekey_dialog: QDialog | None = None
+        self.rekey_button = QPushButton("Make a new key and recovery key…")
+        self.rekey_button.setAccessibleName("Make a new key and recovery key")
+        unlocked = self.session is not None and self.session.is_unlocked
+        self.rekey_button.setEnabled(unlocked)
+        self.rekey_button.clicked.connect(self.open_rekey)
+        box = QGroupBox("Keys")
+        form = QFormLayout(box)
+        form.addRow(
+            label(
+                "If your recovery key may have been seen by someone else, make a new one: "
+                "everything is encrypted again and the old recovery key stops working."
+                if unlocked
+                else "Unlock SP Desktop to make a new key and recovery key.",
+                "quiet",
+            )
+        )
+        form.addRow(self.rekey_button)
+        return box
+
+    def open_rekey(self) -> None:
+        if self.session is None or not self.session.is_unlocked:
+            return
+        # Imported here: the rekey dialog prints through print_preview, which imports Settings.
+        from sp_desktop.ui.dialogs.rekey import RekeyDialog
+
+        self.rekey_dialog = RekeyDialog(self.session, self)
+        self.rekey_dialog.open()
 
     def _choose_certificate(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -222,7 +258,7 @@ def open_settings(
     session: Session, parent: QWidget, focus: Setting[Any] | None = None
 ) -> SettingsDialog:
     """Opens Settings over `parent`; saving announces `session.settings_changed` to everyone."""
-    dialog = SettingsDialog(session.settings, parent, focus=focus)
+    dialog = SettingsDialog(session.settings, parent, focus=focus, session=session)
     dialog.saved.connect(session.settings_changed)
     dialog.open()
     return dialog
