@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sp_desktop.services.workspace import Workspace
-from sp_desktop.store.database import keyfile_path
+from sp_desktop.store.database import Store, keyfile_path
 from sp_desktop.store.keyfile import Argon2Params, KeyFile
 from tests.conftest import FAST_KDF, PASSPHRASE
 
@@ -28,6 +28,7 @@ _SHIFT = bytes((b + 1) % 256 for b in range(256))
 _HEX_LOWER = b"0123456789abcdef"
 _HEX_UPPER = b"0123456789ABCDEF"
 _CHUNK = 16 * 1024 * 1024
+_FREE_LIST_BYTES = 8  # what pymalloc writes over the start of a freed block
 _MAPS_LINE = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) (\S{4})")
 
 
@@ -96,14 +97,17 @@ def _found_in_memory(needles: dict[str, bytes]) -> set[str]:
 
 
 def _needles(ws: Workspace, folder: Path, passphrase: str) -> dict[str, bytes]:
+    """The last 24 bytes of each key (and their hex): a freed small block has its first 8 bytes
+    overwritten by the allocator's free list, and the rest of the key would still be there."""
     key = ws.store._data_key
     assert key is not None and len(key) == 32
     derived = _derived_passphrase_key(folder, passphrase)
+    tail = slice(_FREE_LIST_BYTES, None)
     needles = {
-        "data key": bytes(key.translate(_SHIFT)),
-        "data key as lower-case hex": _shifted_hex(key, _HEX_LOWER),
-        "data key as upper-case hex": _shifted_hex(key, _HEX_UPPER),
-        "passphrase's derived key": bytes(derived.translate(_SHIFT)),
+        "data key": bytes(key[tail].translate(_SHIFT)),
+        "data key as lower-case hex": _shifted_hex(key[tail], _HEX_LOWER),
+        "data key as upper-case hex": _shifted_hex(key[tail], _HEX_UPPER),
+        "passphrase's derived key": bytes(derived[tail].translate(_SHIFT)),
     }
     derived[:] = bytes(len(derived))
     return needles
@@ -128,7 +132,26 @@ def test_locked_store_leaves_no_key_material_in_memory(tmp_path: Path) -> None:
     assert len(ws.caseload.rows()) == 1
     ws.store.change_passphrase(PASSPHRASE, PASSPHRASE, params=FAST_KDF)
     needles = _needles(ws, folder, PASSPHRASE)
+    held = ws.store._data_key  # the very buffer the store keys its connections from
+    ws.close()
+    assert held == bytearray(32), "closing zeroes the key in place, not just drops it"
+    del ws, held
+    gc.collect()
+    assert _found_in_memory(needles) == set()
+
+
+def test_rekey_and_recovery_leave_neither_key_in_memory(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    ws, recovery_key = Workspace.create(folder, PASSPHRASE, adviser="A", params=FAST_KDF)
+    ws.close()
+    new_passphrase = "orchid lantern pebble mosaic"
+    ws = Workspace(Store.recover(folder, recovery_key, new_passphrase, params=FAST_KDF))
+    old = _needles(ws, folder, new_passphrase)
+    ws.store.rekey(new_passphrase, params=FAST_KDF)
+    new = _needles(ws, folder, new_passphrase)
     ws.close()
     del ws
     gc.collect()
-    assert _found_in_memory(needles) == set()
+    found = _found_in_memory({**{f"old {k}": v for k, v in old.items()},
+                              **{f"new {k}": v for k, v in new.items()}})
+    assert found == set()
