@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from sp_desktop.domain.choices import VisitPlace
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.people import Concern, Rating, Step
+from sp_desktop.domain.rows import VISITS, check_notes
 from sp_desktop.domain.wellbeing import Assessment, AssessmentContext, Ons4Item, band
 from sp_desktop.services.resources import LifeDomain, conversation_guide, ons4_questionnaire
 from sp_desktop.services.visit_summary import VisitSummary, visit_draft_key, visit_summary
@@ -81,6 +82,7 @@ class DomainPage(QWidget):
         self.domain = domain
         self.notes = _notes_box(f"Notes: {domain.title}")
         self.notes.setPlaceholderText("What they said, in their words where you can.")
+        self.notes_field = FieldWithError(self.notes)
         self.concerns = ConcernsModel(domain.key)
         self.concern_list = QListView()
         self.concern_list.setModel(self.concerns)
@@ -114,7 +116,7 @@ class DomainPage(QWidget):
         layout.addWidget(label("You might ask:", "quiet"))
         layout.addWidget(prompts)
         layout.addWidget(label("Notes", "quiet"))
-        layout.addWidget(self.notes)
+        layout.addWidget(self.notes_field)
         layout.addWidget(concern_box)
         layout.addStretch(1)
         self.notes.textChanged.connect(self.changed)
@@ -367,6 +369,7 @@ class VisitScreen(QWidget):
         self.domain_pages = [DomainPage(d) for d in self.guide.domains]
         self.what_matters = _notes_box("What matters to them", lines=8)
         self.what_matters.setPlaceholderText("In their words: what matters most to them now?")
+        self.what_matters_field = FieldWithError(self.what_matters)
         self.steps = StepsPage()
         self.wellbeing = WellbeingForm()
         self.finish_view = QTextBrowser()
@@ -504,7 +507,7 @@ class VisitScreen(QWidget):
         layout.addWidget(
             label("A short summary, in their own words where you can: “What matters to me is…”")
         )
-        layout.addWidget(self.what_matters)
+        layout.addWidget(self.what_matters_field)
         layout.addStretch(1)
         return page
 
@@ -637,7 +640,9 @@ class VisitScreen(QWidget):
             page.severity.set_value(None)
             page.concerns.clear()
             page.words_field.clear_error()
+            page.notes_field.clear_error()
         self.what_matters.clear()
+        self.what_matters_field.clear_error()
         self.steps.model.clear()
         self.steps.words.clear()
         self.steps.by_when.clear()
@@ -793,9 +798,40 @@ class VisitScreen(QWidget):
             return
         self._persist_notes(self._refresh_summary if row == self.finish_index else None)
 
+    def _notes_problem(self) -> bool:
+        """Shows beside its box any note the record would refuse (too long, a character that
+        cannot be stored) and brings that part into view; True when there is one. The same
+        rules as the record's own (`domain.rows`), so nothing is sent to be refused later."""
+        today = date.today()
+        for row, page in enumerate(self.domain_pages, start=1):  # parts after the opening
+            try:
+                check_notes("notes", {page.domain.key: page.notes.toPlainText()})
+            except ValidationError as error:
+                return self._refuse_notes(page.notes_field, row, error)
+            page.notes_field.clear_error()
+        try:
+            VISITS.check_value("what_matters", self.what_matters.toPlainText(), today)
+        except ValidationError as error:
+            return self._refuse_notes(self.what_matters_field, self.what_matters_index, error)
+        self.what_matters_field.clear_error()
+        return False
+
+    def _refuse_notes(self, field: FieldWithError, row: int, error: ValidationError) -> bool:
+        field.show_error(error.message)
+        self.saved_state.setText("Not saved: please look at the message under the notes")
+        if self.sections.currentRow() != row:
+            self.sections.setCurrentRow(row)
+        return True
+
+    def _notes_failed(self, error: BaseException) -> None:
+        """The record refused the notes after all: say so beside them, never a bug dialog."""
+        self._persisted = None
+        if not (isinstance(error, ValidationError) and self._notes_problem()):
+            show_error(self, error)
+
     def _persist_notes(self, then: Any = None) -> None:
         """Notes reach the visit record when moving between parts (drafts cover the typing)."""
-        if self.summary is None:
+        if self.summary is None or self._notes_problem():
             return
         notes, what_matters = self.notes(), self.what_matters.toPlainText()
         if self._persisted == (notes, what_matters):
@@ -814,7 +850,7 @@ class VisitScreen(QWidget):
             if then is not None:
                 then()
 
-        self.session.write(write, saved)
+        self.session.write(write, saved, self._notes_failed)
 
     def _refresh_summary(self) -> None:
         if self.visit_id is None:
@@ -1012,7 +1048,7 @@ class VisitScreen(QWidget):
 
     def sign(self) -> None:
         """Saves the notes, any complete wellbeing answers, signs, and drops the draft."""
-        if self.summary is None or self.summary.signed:
+        if self.summary is None or self.summary.signed or self._notes_problem():
             return
         summary = self.summary
         visit_id, person_id = summary.record.visit.id, summary.person.id
@@ -1035,7 +1071,7 @@ class VisitScreen(QWidget):
 
         def failed(error: BaseException) -> None:
             self.sign_button.setEnabled(True)
-            show_error(self, error)
+            self._notes_failed(error)
 
         def done(_changes: Changes) -> None:
             self.sign_button.setEnabled(True)
@@ -1054,6 +1090,8 @@ class VisitScreen(QWidget):
             self.clear()
             self.closed.emit(person_id)
             return
+        if self._notes_problem():
+            return  # stays open: the adviser sees what is wrong while they can still fix it
         content = self.draft_content()
         pending = bool(
             content["new_concerns"] or content["new_step"]["words"] or self.wellbeing.started
