@@ -193,7 +193,7 @@ class YesNo(Rule):
 class Day(Rule):
     """A date (ISO text or a `date`) between `earliest` and `ahead` days after today."""
 
-    __slots__ = ("ahead", "earliest")
+    __slots__ = ("ahead", "earliest", "latest_after_today")
 
     def __init__(
         self,
@@ -206,6 +206,7 @@ class Day(Rule):
     ) -> None:
         super().__init__(label, nullable=nullable, missing=missing)
         self.ahead, self.earliest = ahead, earliest
+        self.latest_after_today = timedelta(days=ahead)
 
     def check(self, name: str, value: Any, today: date) -> None:
         day = as_date(name, value, self.label)
@@ -213,7 +214,7 @@ class Day(Rule):
             raise ValidationError(
                 name, f"{self.label} is before {_day_text(self.earliest)}: please check it."
             )
-        if day > today + timedelta(days=self.ahead):
+        if day > today + self.latest_after_today:
             if self.ahead == 0:
                 raise ValidationError(name, f"{self.label} cannot be in the future.")
             raise ValidationError(
