@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import orjson
+from sqlalchemy import Engine
 
 from sp_desktop.server import accounts, migrations
 from sp_desktop.server.accounts import AccountError, RevokeKind, Role
@@ -108,9 +108,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     directory = commands.add_parser("directory", help="directory of services").add_subparsers(
         dest="action", required=True)
-    publish = directory.add_parser("import", parents=[common],
-                                   help="publish services from a JSON list of rows (each with id)")
+    publish = directory.add_parser(
+        "import", parents=[common],
+        help="publish a council's directory file: ORUK/HSDS JSON, a datapackage (its "
+             "datapackage.json, folder or .zip) or the flat CSV, checked as laptops check it")
     publish.add_argument("file", type=Path)
+    fetch = directory.add_parser(
+        "fetch", parents=[common],
+        help="fetch a council's directory from its ORUK API (every page, politely) and publish it")
+    fetch.add_argument("url", help="the API's service list, e.g. https://example.org/api/services")
+    fetch.add_argument("--delay", type=float, default=1.0,
+                       help="seconds between requests (default 1)")
+    fetch.add_argument("--max-pages", type=int, default=1000)
+    fetch.add_argument("--per-page", type=int, help="ask for this many services a page")
+    for command in (publish, fetch):
+        command.add_argument("--mapping", type=Path,
+                             help="the office's JSON file mapping council terms (and single "
+                                  "services) to the scheme's categories and five ways")
+        command.add_argument("--good-rows", action="store_true",
+                             help="publish the good services even when some are left out")
+        command.add_argument("--dry-run", action="store_true",
+                             help="only report what would be published")
+        command.add_argument("--unmapped-terms", type=Path, metavar="FILE",
+                             help="write the council terms still to map, as a mapping file "
+                                  "to fill in")
 
     serve = commands.add_parser("serve", parents=[common], help="run the server")
     serve.add_argument("--host", default="127.0.0.1",
@@ -224,18 +245,30 @@ def run(args: argparse.Namespace) -> int:
                     print(f"Device {args.device_id} revoked as lost or stolen: it will be "
                           "refused and wiped, uploading nothing, next time it connects.")
         elif args.command == "directory":
-            from sp_desktop.server.sync import publish_directory
-
-            entries = orjson.loads(args.file.read_bytes())
-            if not isinstance(entries, list) or not all(
-                isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries
-            ):
-                raise CliError(f"{args.file} must hold a JSON list of services, each with an id.")
-            result = publish_directory(engine, entries)
-            print(f"Directory published: {result.applied} entries, {result.rejected} refused.")
+            return _directory(args, engine)
         return 0
     finally:
         engine.dispose()
+
+
+def _directory(args: argparse.Namespace, engine: Engine) -> int:
+    """`directory import` / `directory fetch`: the laptop's importer, then publish."""
+    from sp_desktop.server.directory import PublishChoice, load_mapping, publish_reading
+    from sp_desktop.services.directory_files import read_path, read_records
+    from sp_desktop.services.directory_files.fetch import FetchPolicy, FetchRefused, fetch_source
+
+    try:
+        mapping = load_mapping(args.mapping)
+        if args.action == "fetch":
+            policy = FetchPolicy(delay=max(0.0, args.delay), max_pages=args.max_pages,
+                                 per_page=args.per_page)
+            reading = read_records(fetch_source(args.url, policy), mapping)
+        else:
+            reading = read_path(args.file, mapping)
+    except (ValueError, FetchRefused) as exc:
+        raise CliError(str(exc)) from None
+    choice = PublishChoice(args.good_rows, args.dry_run, args.unmapped_terms)
+    return 0 if publish_reading(engine, reading, choice, print) else 1
 
 
 def _serve(args: argparse.Namespace, url: str) -> int:

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 # 1.4 GiB to read, so anything past this is refused before it is read.
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_FILE_WORDS = "50 MB"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
 CSV_COLUMNS = (
     "id",
@@ -150,7 +151,7 @@ def vocabulary() -> Vocabulary:
 def storable(text: str) -> bool:
     """No zero bytes (binary data; SQLite cuts text there) and no lone surrogates (JSON can
     spell them, but they cannot be saved as UTF-8)."""
-    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+    return _UNSTORABLE.search(text) is None
 
 
 def too_large(size: int | None = None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,8 @@ from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.rows import SERVICES, office_today
 
 SERVICE_FIELDS = tuple(f.name for f in fields(Service) if f.name != "id")
+_PLACE_FIELDS = tuple(f.name for f in fields(Place))
+_CONTACT_FIELDS = tuple(f.name for f in fields(Contact))
 _LISTS = ("wellbeing_tags", "languages", "places", "contacts")
 
 
@@ -32,8 +34,9 @@ def service_row(service: Service) -> dict[str, Any]:
     row["category"] = service.category.value if service.category is not None else ""
     row["wellbeing_tags"] = json.dumps([w.value for w in service.wellbeing_tags])
     row["languages"] = json.dumps(list(service.languages), ensure_ascii=False)
-    row["places"] = json.dumps([_compact(asdict(p)) for p in service.places], ensure_ascii=False)
-    row["contacts"] = json.dumps([_compact(asdict(c)) for c in service.contacts],
+    row["places"] = json.dumps([_compact(p, _PLACE_FIELDS) for p in service.places],
+                               ensure_ascii=False)
+    row["contacts"] = json.dumps([_compact(c, _CONTACT_FIELDS) for c in service.contacts],
                                  ensure_ascii=False)
     return row
 
@@ -46,8 +49,14 @@ def wire_row(service: Service) -> dict[str, Any]:
     return row
 
 
-def _compact(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items() if v}
+def _compact(entry: Place | Contact, names: tuple[str, ...]) -> dict[str, Any]:
+    """The parts of a place or contact that are given (lists for tuples)."""
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(entry, name)
+        if value:
+            out[name] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
 def service_from_row(row: RowMapping | Mapping[str, Any]) -> Service:

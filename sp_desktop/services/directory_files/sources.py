@@ -9,6 +9,7 @@ service) becomes the same nested shape, so one mapper reads every source.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -160,7 +161,7 @@ def json_value_source(raw: Any, name: str) -> Source:
     findings: list[Finding] = []
     for where, item in items:
         if isinstance(item, dict):
-            records.append(Record(where, item))
+            records.append(Record(where, _our_row_to_hsds(item) if _is_our_row(item) else item))
         else:
             findings.append(Finding(Kind.NOT_A_SERVICE, where, "", f"is {_kind(item)}, not a "
                                     "service record.", True))
@@ -179,6 +180,45 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "text"
     return "a list" if isinstance(value, list) else "something else"
+
+
+def _is_our_row(item: Mapping[str, Any]) -> bool:
+    """A row as SP Desktop stores it (`category` a text, no HSDS `attributes`)."""
+    return isinstance(item.get("category"), str) and "attributes" not in item and (
+        "service_taxonomys" not in item)
+
+
+def _our_row_to_hsds(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Our own stored row (what older office files held) read as a flat CSV row would be."""
+    def cell(key: str) -> str:
+        value = row.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value if isinstance(value, str) else json.dumps(value)
+
+    ways = row.get("wellbeing_tags")
+    if isinstance(ways, str) and ways.startswith("["):
+        with contextlib.suppress(ValueError):
+            ways = json.loads(ways)
+    flat = {
+        "id": cell("id"), "name": cell("name"), "category": cell("category"),
+        "status": "inactive" if row.get("active") is False else "active",
+        "description": cell("description"), "organization_name": cell("organisation"),
+        "five_ways": ";".join(str(w) for w in ways) if isinstance(ways, list) else cell(
+            "wellbeing_tags"),
+        "address": cell("address"), "postal_code": cell("postcode"), "service_area": cell("area"),
+        "contact_name": cell("contact_name"), "contact_phone": cell("contact_phone"),
+        "contact_email": cell("contact_email"), "schedule": cell("schedule"),
+        "fees_description": cell("cost"), "accessibility": cell("accessibility"),
+        "application_process": cell("how_to_refer"), "waiting_weeks": cell("waiting_weeks"),
+        "assured_date": cell("last_checked"), "url": cell("website"),
+        "eligibility": cell("eligibility"), "minimum_age": cell("min_age"),
+        "maximum_age": cell("max_age"),
+    }
+    flat.update({k: cell(k) for k in ("free", "step_free") if k in row})
+    return _flat_to_hsds(flat)
 
 
 # --- CSV -----------------------------------------------------------------------------------
