@@ -164,6 +164,9 @@ class FirstRunWizard(QWizard):
 
     def _created(self, result: tuple[Workspace, str]) -> None:
         self.workspace, self.recovery_key = result
+        # The passphrase is set: the boxes need not hold it any longer.
+        self.passphrase.choice.first.clear()
+        self.passphrase.choice.second.clear()
         self.creating = False
         self.passphrase.show_busy(False)
         # From here on there is no going back: the key must be kept before anything else.
