@@ -27,7 +27,6 @@ from .conftest import FAST_KDF, PASSPHRASE
 from .helpers import WAIT_MS, click, unlock, wait_for
 
 
-
 def test_autosave_keeps_its_three_second_promise() -> None:
     """Typing reaches the store within 3 s: the timer is armed by the first unsaved keystroke
     and not restarted by the next ones, so the interval is the bound (checked in the screen)."""
