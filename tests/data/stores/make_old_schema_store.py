@@ -9,6 +9,9 @@ wrote (its migrations, its services, its page size):
     git worktree add /tmp/old0003 4744d22   # the commit that added migration 0003
     PYTHONPATH=/tmp/old0003 .venv/bin/python tests/data/stores/make_old_schema_store.py \\
         tests/data/stores/schema-0003 0003
+    git worktree add /tmp/old0004 5a04cb3   # the last commit whose head was 0004
+    PYTHONPATH=/tmp/old0004 .venv/bin/python tests/data/stores/make_old_schema_store.py \\
+        tests/data/stores/schema-0004 0004
 
 The content is that release's synthetic demo caseload (4 invented people, fixed seed), so every
 table those services wrote has rows. Every later schema must open and upgrade it (tests/store).
