@@ -20,11 +20,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, RowMapping, Table, select
 
+from sp_desktop.domain.changes import ROW_FIELD, OpKind
 from sp_desktop.domain.hlc import HlcStamp, HybridClock
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.rows import ROWS, RowRules
 from sp_desktop.store.schema import LOCAL_ONLY_COLUMNS, SYNC_COLUMNS, outbox, store_meta
-from sp_desktop.sync.protocol import ROW_FIELD, OpKind
 
 HLC_META_KEY = "hlc_last"
 # `versions` holds {"*": stamp of the insert} plus one entry per field edited since; keeping

@@ -343,7 +343,7 @@ def _entry_whole(
     fields: object,
     base: object,
 ) -> bool:
-    from sp_desktop.sync.protocol import OpKind
+    from sp_desktop.domain.changes import OpKind
 
     table = TABLES_BY_NAME.get(str(table_name))
     if table is None or table.name not in tables or kind not in {k.value for k in OpKind}:

@@ -12,6 +12,10 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+# The protocol sends changes in the outbox's own words (defined below the store and this module).
+from sp_desktop.domain.changes import ROW_FIELD as ROW_FIELD
+from sp_desktop.domain.changes import OpKind as OpKind
+
 PROTOCOL_VERSION = 1
 # Pushes from the previous version are still accepted so changes queued before an app update
 # still upload; anything older (or newer than the server) gets a "please update" answer.
@@ -27,8 +31,6 @@ MAX_INFLATED_BYTES = 16 * 1024 * 1024  # the same body decompressed: stops gzip 
 MAX_TEXT_CHARS = 200_000  # one field value
 DEFAULT_PAGE_LIMIT = 1000  # pulled rows per round trip
 MAX_PAGE_LIMIT = 5000
-# The conflict "field" of a delete racing an edit: the whole row, not one of its fields.
-ROW_FIELD = "*"
 
 
 def is_loopback(host: str) -> bool:
@@ -41,12 +43,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
-
-
-class OpKind(enum.StrEnum):
-    UPSERT = "upsert"  # create a row or change some of its fields
-    APPEND = "append"  # an append-only fact: written once, never edited, never conflicts
-    DELETE = "delete"  # a tombstone; wins only over edits older than itself
 
 
 class TableKind(enum.Enum):
