@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from sp_desktop.services.settings import IDLE_MINUTES, Settings
-from sp_desktop.store.keyfile import Argon2Params
+from sp_desktop.services.workspace import Argon2Params
 
 from sp_desktop.ui import style
 from sp_desktop.ui.errors import show_error

@@ -19,9 +19,30 @@ from sqlalchemy import Connection
 from sp_desktop.store import audit
 from sp_desktop.store.changes import ChangeWriter
 from sp_desktop.store.check import CheckReport
-from sp_desktop.store.database import Backup, Store
-from sp_desktop.store.errors import LeaseExpired
+from sp_desktop.store.database import Backup, Store, store_exists
+from sp_desktop.store.errors import (
+    DamagedStore,
+    LeaseExpired,
+    StoreLocked,
+    WrongPassphrase,
+    WrongRecoveryKey,
+)
 from sp_desktop.store.keyfile import Argon2Params
+
+# Besides the workspace, what screens need of the store (its answers and errors) is given
+# through this door, so the UI reaches the store only through services.
+__all__ = [
+    "Argon2Params",
+    "Backup",
+    "Changes",
+    "DamagedStore",
+    "LeaseExpired",
+    "StoreLocked",
+    "Workspace",
+    "WrongPassphrase",
+    "WrongRecoveryKey",
+    "restore_warning",
+]
 
 # A lease this close to its end is mentioned at every unlock (a quarter of a short lease).
 LEASE_WARNING = timedelta(days=7)
@@ -73,6 +94,15 @@ class Workspace:
         self.drafts = DraftService(self)
 
     @property
+    def store_id(self) -> str:
+        """The store's own id: printed on the recovery sheet, so a key is matched to its laptop."""
+        return self.store.store_id
+
+    def rekey(self, passphrase: str, *, params: Argon2Params | None = None) -> str:
+        """Re-encrypts under a new data key; returns the new recovery key, to be shown once."""
+        return self.store.rekey(passphrase, params=params)
+
+    @property
     def team(self) -> str:
         """Read each time: registering the laptop with the office can set it mid-session."""
         return self.store.meta("team") or ""
@@ -92,6 +122,23 @@ class Workspace:
         with store.write() as conn:
             store.set_meta(conn, "team", team)
         return cls(store), recovery_key
+
+    @staticmethod
+    def exists(folder: Path) -> bool:
+        """Whether `folder` holds a store (its key file), without opening it."""
+        return store_exists(folder)
+
+    @classmethod
+    def recover(
+        cls,
+        folder: Path,
+        recovery_key: str,
+        new_passphrase: str,
+        *,
+        params: Argon2Params | None = None,
+    ) -> Workspace:
+        """Unlocks with the recovery key from the office and sets a new passphrase."""
+        return cls(Store.recover(folder, recovery_key, new_passphrase, params=params))
 
     @classmethod
     def open(cls, folder: Path, passphrase: str, *, now: datetime | None = None) -> Workspace:

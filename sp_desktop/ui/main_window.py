@@ -12,8 +12,7 @@ from sp_desktop.domain.choices import VisitPlace
 from sp_desktop.services.demo import TRAINING_BANNER, is_training_copy
 from sp_desktop.services.settings import IDLE_MINUTES, WINDOW_GEOMETRY, Settings
 from sp_desktop.services.visit_summary import ResumableVisit, resumable_visits
-from sp_desktop.services.workspace import Changes
-from sp_desktop.store.database import store_exists
+from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.dialogs.first_run import FirstRunWizard
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
@@ -133,7 +132,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """Shows the window, then set-up (no store yet) or the unlock dialog."""
         self.show()
-        if store_exists(self.session.data_dir):
+        if Workspace.exists(self.session.data_dir):
             self.ask_to_unlock()
         else:
             self.locked_screen.set_first_run()
@@ -149,7 +148,7 @@ class MainWindow(QMainWindow):
         wizard.open()
 
     def _first_run_closed(self) -> None:
-        if store_exists(self.session.data_dir):
+        if Workspace.exists(self.session.data_dir):
             self.locked_screen.title.setText("SP Desktop is locked")
             self.locked_screen.explain.setText(
                 "Everyone's details are hidden. Unlock with your passphrase to carry on."
@@ -157,7 +156,7 @@ class MainWindow(QMainWindow):
             self.locked_screen.unlock_button.setText("Unlock…")
 
     def ask_to_unlock(self) -> None:
-        if not store_exists(self.session.data_dir):
+        if not Workspace.exists(self.session.data_dir):
             self.set_up()
             return
         if self.session.is_unlocked:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from sp_desktop.services.caseload import Stage
 from sp_desktop.services.demo import create_demo_store
-from sp_desktop.store.keyfile import Argon2Params
+from sp_desktop.services.workspace import Argon2Params
 
 from sp_desktop.ui.main_window import MainWindow
 

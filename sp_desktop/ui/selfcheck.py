@@ -48,7 +48,7 @@ def ui_checks(test: SelfTest) -> str:
     from PySide6 import QtWidgets
 
     from sp_desktop.app import application, build
-    from sp_desktop.store.keyfile import Argon2Params
+    from sp_desktop.services.workspace import Argon2Params
 
     app = application()
     window = build(

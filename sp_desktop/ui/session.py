@@ -10,9 +10,7 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from sp_desktop.services.settings import Settings
-from sp_desktop.services.workspace import Changes, Workspace
-from sp_desktop.store.errors import StoreLocked
-from sp_desktop.store.keyfile import Argon2Params
+from sp_desktop.services.workspace import Argon2Params, Changes, StoreLocked, Workspace
 
 from sp_desktop.ui.tasks import ErrorHandler, Task, Tasks
 

@@ -118,7 +118,7 @@ class RecoveryKeyPage(QWizardPage):
             KeyToShow(
                 self._wizard.recovery_key,
                 str(self.field("adviser")).strip(),
-                ws.store.store_id if ws is not None else "",
+                ws.store_id if ws is not None else "",
             )
         )
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from sp_desktop.services.workspace import Workspace
-from sp_desktop.store.database import Store
-from sp_desktop.store.errors import WrongRecoveryKey
+from sp_desktop.services.workspace import Workspace, WrongRecoveryKey
 
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.fields import FieldWithError
@@ -72,7 +70,7 @@ class RecoveryDialog(QDialog):
         self.go.setEnabled(False)
         self.go.setText("Unlocking…")
         self.session.tasks.run(
-            lambda: Workspace(Store.recover(folder, key, new, params=params)),
+            lambda: Workspace.recover(folder, key, new, params=params),
             self._opened,
             self._failed,
             write=True,

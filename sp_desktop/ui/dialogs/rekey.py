@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.services.workspace import Workspace
-from sp_desktop.store.errors import WrongPassphrase
+from sp_desktop.services.workspace import Workspace, WrongPassphrase
 
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.fields import FieldWithError
@@ -116,8 +115,8 @@ class RekeyDialog(QDialog):
         params = self.session.argon2_params
 
         def rekey(ws: Workspace) -> KeyToShow:
-            key = ws.store.rekey(passphrase, params=params)
-            return KeyToShow(key, ws.adviser, ws.store.store_id)
+            key = ws.rekey(passphrase, params=params)
+            return KeyToShow(key, ws.adviser, ws.store_id)
 
         self.session.write(rekey, self._made, self._failed)
 

@@ -23,9 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from sp_desktop.services.settings import OFFICE_CERTIFICATE
-from sp_desktop.services.workspace import Workspace, restore_warning
-from sp_desktop.store.database import Backup
-from sp_desktop.store.errors import DamagedStore, LeaseExpired
+from sp_desktop.services.workspace import (
+    Backup,
+    DamagedStore,
+    LeaseExpired,
+    Workspace,
+    restore_warning,
+)
 
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.fields import FieldWithError

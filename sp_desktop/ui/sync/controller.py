@@ -22,8 +22,7 @@ from sp_desktop.services.sync_status import (
     probe_office,
     read_overview,
 )
-from sp_desktop.services.workspace import Changes
-from sp_desktop.store.errors import StoreLocked
+from sp_desktop.services.workspace import Changes, StoreLocked
 from sp_desktop.sync.client import (
     DeviceRevoked,
     NotRegistered,
