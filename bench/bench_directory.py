@@ -39,9 +39,9 @@ from sqlalchemy import and_, or_, select
 
 from sp_desktop.domain.directory import Category, Service, ServiceQuery, WellbeingWay
 from sp_desktop.domain.text import fold
+from sp_desktop.interchange.directory_files import read_path
 from sp_desktop.services.demo_directory import demo_service
 from sp_desktop.services.directory import DirectoryService, ImportMode
-from sp_desktop.services.directory_files import read_path
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.keyfile import Argon2Params
 from sp_desktop.store.schema import services

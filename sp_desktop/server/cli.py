@@ -253,9 +253,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _directory(args: argparse.Namespace, engine: Engine) -> int:
     """`directory import` / `directory fetch`: the laptop's importer, then publish."""
+    from sp_desktop.interchange.directory_files import read_path, read_records
+    from sp_desktop.interchange.directory_files.fetch import FetchPolicy, FetchRefused, fetch_source
     from sp_desktop.server.directory import PublishChoice, load_mapping, publish_reading
-    from sp_desktop.services.directory_files import read_path, read_records
-    from sp_desktop.services.directory_files.fetch import FetchPolicy, FetchRefused, fetch_source
 
     try:
         mapping = load_mapping(args.mapping)

@@ -1,7 +1,7 @@
 """The office publishes its council's directory, read and checked exactly as a laptop reads it.
 
 `sp-server directory import FILE` and `sp-server directory fetch URL` both go through
-`services.directory_files` (one importer): the same mapping, the same findings, the same row
+`interchange.directory_files` (one importer): the same mapping, the same findings, the same row
 rules, so the office never publishes a row a laptop cannot show. When some services are left
 out, nothing is published unless the office asks for the good ones (`--good-rows`).
 """
@@ -15,10 +15,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.services.directory_files import DirectoryReading
-from sp_desktop.services.directory_files.findings import report_lines
-from sp_desktop.services.directory_files.rows import wire_row
-from sp_desktop.services.directory_files.terms import TermMapping, mapping_template
+from sp_desktop.interchange.directory_files import DirectoryReading
+from sp_desktop.interchange.directory_files.findings import report_lines
+from sp_desktop.interchange.directory_files.rows import wire_row
+from sp_desktop.interchange.directory_files.terms import TermMapping, mapping_template
 
 SHOWN_PER_GROUP = 20
 

@@ -29,8 +29,8 @@ from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.nhs_number import check_digit
 from sp_desktop.domain.prescribing import DEFAULT_REVIEW_WEEKS
 from sp_desktop.domain.text import fold
+from sp_desktop.resource_files import resource_lines
 from sp_desktop.services.demo_directory import demo_services
-from sp_desktop.services.resources import resource_lines
 from sp_desktop.services.settings import (
     LINK_WORKER_EMAIL,
     LINK_WORKER_ORGANISATION,

@@ -17,9 +17,9 @@ from typing import Any
 from sp_desktop.domain.directory import Category, Service
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.text import fold
+from sp_desktop.interchange.oruk import vocabulary
+from sp_desktop.resource_files import load_json, resource_lines
 from sp_desktop.services.directory import service_row
-from sp_desktop.services.oruk import vocabulary
-from sp_desktop.services.resources import load_json, resource_lines
 
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in the inward code of a postcode
 _OLDEST_CHECK_DAYS = 540

@@ -29,18 +29,18 @@ from sqlalchemy import Connection, select
 from sp_desktop.domain.directory import Category, Service, ServiceQuery, WellbeingWay
 from sp_desktop.domain.errors import SpDesktopError, ValidationError
 from sp_desktop.domain.text import fold
-from sp_desktop.services import oruk
-from sp_desktop.services.directory_files import (
+from sp_desktop.interchange import oruk
+from sp_desktop.interchange.directory_files import (
     DirectoryReading,
     read_path,
 )
-from sp_desktop.services.directory_files.findings import Finding, Kind
-from sp_desktop.services.directory_files.rows import (
+from sp_desktop.interchange.directory_files.findings import Finding, Kind
+from sp_desktop.interchange.directory_files.rows import (
     SERVICE_FIELDS,
     service_from_row,
     service_row,
 )
-from sp_desktop.services.directory_files.terms import TermMapping
+from sp_desktop.interchange.directory_files.terms import TermMapping
 from sp_desktop.services.workspace import Changes
 from sp_desktop.store.changes import now_text, wire_value
 from sp_desktop.store.schema import services, store_meta

@@ -1,38 +1,12 @@
-"""The one loader for data schemes adapt without code (resources/, installed as a package)."""
+"""The typed loaders for data schemes adapt without code: the guide, the questionnaires."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
-from importlib.resources.abc import Traversable
-from typing import Any
 
 from sp_desktop.domain.wellbeing import Ons4Item
-
-
-def resource(*parts: str) -> Traversable:
-    """A file under resources/, one path part at a time.
-
-    Frozen, the resources are a namespace package whose MultiplexedPath.joinpath takes a single
-    part on Python 3.11 (`joinpath("words", name)` raised TypeError in the installed app); `/`
-    one part at a time works on every kind of Traversable.
-    """
-    found: Traversable = files("sp_desktop.resources")
-    for part in parts:
-        found = found / part
-    return found
-
-
-def resource_lines(*parts: str) -> list[str]:
-    """The non-blank lines of a word list, stripped."""
-    text = resource(*parts).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def load_json(name: str) -> Any:
-    return json.loads(resource(name).read_text(encoding="utf-8"))
+from sp_desktop.resource_files import load_json
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from sp_desktop.domain.directory import Category
+from sp_desktop.interchange.directory_files import DirectoryReading, read_bytes
+from sp_desktop.interchange.directory_files.findings import Kind, report_lines
+from sp_desktop.interchange.directory_files.hsds import service_id
+from sp_desktop.interchange.directory_files.terms import TermMapping, mapping_template
 from sp_desktop.services.directory import DirectoryService, ImportMode
-from sp_desktop.services.directory_files import DirectoryReading, read_bytes
-from sp_desktop.services.directory_files.findings import Kind, report_lines
-from sp_desktop.services.directory_files.hsds import service_id
-from sp_desktop.services.directory_files.terms import TermMapping, mapping_template
 
 from .council_feed import BAD_POSTCODES, council_list
 

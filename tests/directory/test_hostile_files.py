@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sp_desktop.domain.directory import Category, Service
-from sp_desktop.services import oruk
+from sp_desktop.interchange import oruk
+from sp_desktop.interchange.directory_files import DirectoryReading
+from sp_desktop.interchange.directory_files.findings import Finding
 from sp_desktop.services.directory import DirectoryService, ImportMode, ImportRefused
-from sp_desktop.services.directory_files import DirectoryReading
-from sp_desktop.services.directory_files.findings import Finding
 
 from .conftest import DATA, entry
 

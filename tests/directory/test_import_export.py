@@ -16,12 +16,12 @@ import pytest
 
 from sp_desktop.domain.directory import Category, WellbeingWay
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.services import oruk
+from sp_desktop.interchange import oruk
+from sp_desktop.interchange.directory_files import DirectoryReading
+from sp_desktop.interchange.directory_files.findings import Finding, Kind
+from sp_desktop.interchange.directory_files.hsds import service_id
+from sp_desktop.interchange.directory_files.terms import TermMapping
 from sp_desktop.services.directory import DirectoryService, ImportMode, ImportRefused
-from sp_desktop.services.directory_files import DirectoryReading
-from sp_desktop.services.directory_files.findings import Finding, Kind
-from sp_desktop.services.directory_files.hsds import service_id
-from sp_desktop.services.directory_files.terms import TermMapping
 from sp_desktop.services.workspace import Workspace
 
 from .conftest import DATA, entry

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sp_desktop.domain.directory import Category, Contact, Place, Service, WellbeingWay
-from sp_desktop.services import oruk
+from sp_desktop.interchange import oruk
 
 from .schemas import schema_errors
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sp_desktop.services import oruk
+from sp_desktop.interchange import oruk
+from sp_desktop.interchange.directory_files import read_path
+from sp_desktop.interchange.directory_files.findings import Kind
 from sp_desktop.services.directory import DirectoryService, ImportMode
-from sp_desktop.services.directory_files import read_path
-from sp_desktop.services.directory_files.findings import Kind
 
 from .schemas import ORUK, schema_errors
 

@@ -16,11 +16,11 @@ import orjson
 import pytest
 from sqlalchemy import select
 
+from sp_desktop.interchange.directory_files import read_records
+from sp_desktop.interchange.directory_files.fetch import FetchPolicy, fetch_source
+from sp_desktop.interchange.directory_files.findings import Kind
+from sp_desktop.interchange.directory_files.rows import service_from_row
 from sp_desktop.server import cli, db
-from sp_desktop.services.directory_files import read_records
-from sp_desktop.services.directory_files.fetch import FetchPolicy, fetch_source
-from sp_desktop.services.directory_files.findings import Kind
-from sp_desktop.services.directory_files.rows import service_from_row
 
 ROOT = Path(__file__).parent.parent
 ORUK = ROOT / "data" / "oruk"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sp_desktop.services import resources
+from sp_desktop import resource_files as resources
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sp_desktop.services import oruk
+from sp_desktop.interchange import oruk
 from sp_desktop.services.settings import LINK_WORKER_ORGANISATION, LINK_WORKER_PHONE
 
 from sp_desktop.ui.dialogs.carer import CarerDialog

@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from sp_desktop.domain.directory import Category, Service, ServiceQuery, WellbeingWay
+from sp_desktop.interchange.directory_files.findings import FindingGroup, grouped
+from sp_desktop.interchange.oruk import vocabulary
 from sp_desktop.services.directory import (
     ImportMode,
     ImportPreview,
@@ -41,8 +43,6 @@ from sp_desktop.services.directory import (
     ImportSummary,
     directory_of,
 )
-from sp_desktop.services.directory_files.findings import FindingGroup, grouped
-from sp_desktop.services.oruk import vocabulary
 from sp_desktop.services.workspace import Workspace
 
 from sp_desktop.ui.errors import show_error

@@ -36,11 +36,11 @@ from sp_desktop.domain.directory import (
 )
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.text import fold
-from sp_desktop.services import oruk
-from sp_desktop.services.directory_files.findings import Finding, Kind
-from sp_desktop.services.directory_files.plain_text import plain_text
-from sp_desktop.services.directory_files.sources import Record
-from sp_desktop.services.directory_files.terms import TermMapping
+from sp_desktop.interchange import oruk
+from sp_desktop.interchange.directory_files.findings import Finding, Kind
+from sp_desktop.interchange.directory_files.plain_text import plain_text
+from sp_desktop.interchange.directory_files.sources import Record
+from sp_desktop.interchange.directory_files.terms import TermMapping
 
 ID_NAMESPACE = uuid.UUID("3b0f5f7e-6c1a-4e57-9a4c-2f0d6a1e5b10")  # council ids -> our UUIDs
 INACTIVE = ("inactive", "defunct", "temporarily closed")

@@ -19,9 +19,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from sp_desktop.services import oruk
-from sp_desktop.services.directory_files.findings import Finding, Kind
-from sp_desktop.services.directory_files.sources import Pages, Record, Source, json_value_source
+from sp_desktop.interchange import oruk
+from sp_desktop.interchange.directory_files.findings import Finding, Kind
+from sp_desktop.interchange.directory_files.sources import Pages, Record, Source, json_value_source
 
 USER_AGENT = "SP Desktop directory fetch (social prescribing; one request at a time)"
 DEFAULT_DELAY = 1.0  # seconds between requests: a council's API is not ours to load

@@ -22,7 +22,7 @@ from typing import Any
 from sp_desktop.domain.directory import Category, WellbeingWay, ways_in_order
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.text import fold
-from sp_desktop.services import oruk
+from sp_desktop.interchange import oruk
 
 
 def term_key(text: str) -> str:

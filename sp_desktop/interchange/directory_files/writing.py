@@ -16,8 +16,8 @@ from typing import Any
 
 from sp_desktop.domain.directory import Contact, Place, Service
 from sp_desktop.domain.text import fold
-from sp_desktop.services import oruk
-from sp_desktop.services.directory_files.hsds import service_id
+from sp_desktop.interchange import oruk
+from sp_desktop.interchange.directory_files.hsds import service_id
 
 _NAMESPACE = uuid.UUID("8f0c3c55-2d61-4e0b-9a4e-5b0c4d0f6a21")
 _TAXONOMY_DESCRIPTIONS = {

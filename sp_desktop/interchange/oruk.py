@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING
 
 from sp_desktop.domain.directory import Category, Service, WellbeingWay
 from sp_desktop.domain.text import fold
-from sp_desktop.services.resources import load_json
+from sp_desktop.resource_files import load_json
 
 if TYPE_CHECKING:
-    from sp_desktop.services.directory_files import DirectoryReading
+    from sp_desktop.interchange.directory_files import DirectoryReading
 
 # A council's whole directory (a few thousand services) is a few MB; a 320 MB file took 41 s and
 # 1.4 GiB to read, so anything past this is refused before it is read.
@@ -241,14 +241,14 @@ def to_csv(services: Iterable[Service]) -> bytes:
 
 def to_json(services: Iterable[Service]) -> bytes:
     """ORUK 3.0 JSON (a page of full services), valid against the profile and HSDS 3.0."""
-    from sp_desktop.services.directory_files import writing
+    from sp_desktop.interchange.directory_files import writing
 
     return writing.to_json(services)
 
 
 def parse(data: bytes, kind: str) -> DirectoryReading:
     """Reads a file's bytes; `kind` is its ending ('json', 'csv' or 'zip')."""
-    from sp_desktop.services.directory_files import read_bytes
+    from sp_desktop.interchange.directory_files import read_bytes
 
     return read_bytes(data, f"file.{kind}")
 

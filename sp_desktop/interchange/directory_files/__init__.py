@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sp_desktop.domain.directory import Service
-from sp_desktop.services import oruk
-from sp_desktop.services.directory_files.findings import (
+from sp_desktop.interchange import oruk
+from sp_desktop.interchange.directory_files.findings import (
     Finding,
     FindingGroup,
     Kind,
     grouped,
 )
-from sp_desktop.services.directory_files.hsds import map_record
-from sp_desktop.services.directory_files.sources import (
+from sp_desktop.interchange.directory_files.hsds import map_record
+from sp_desktop.interchange.directory_files.sources import (
     Pages,
     Source,
     csv_source,
@@ -35,7 +35,7 @@ from sp_desktop.services.directory_files.sources import (
     is_tabular,
     json_source,
 )
-from sp_desktop.services.directory_files.terms import TermMapping
+from sp_desktop.interchange.directory_files.terms import TermMapping
 
 SUFFIXES = (".json", ".csv", ".zip")
 
@@ -129,7 +129,7 @@ def read_records(source: Source, mapping: TermMapping | None = None) -> Director
 
 def row_problem(service: Service) -> str:
     """Why the office would refuse this entry's row (the rule laptops and office share)."""
-    from sp_desktop.services.directory_files.rows import check_service_row
+    from sp_desktop.interchange.directory_files.rows import check_service_row
 
     return check_service_row(service)
 

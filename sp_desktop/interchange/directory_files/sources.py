@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sp_desktop.services import oruk
-from sp_desktop.services.directory_files.findings import Finding, Kind
+from sp_desktop.interchange import oruk
+from sp_desktop.interchange.directory_files.findings import Finding, Kind
 
 FLAT_ONLY_COLUMNS = frozenset({"category", "five_ways", "organization_name", "postal_code",
                                "contact_name", "contact_phone", "contact_email", "step_free"})
