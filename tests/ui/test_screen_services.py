@@ -11,7 +11,7 @@ from sp_desktop.services.timeline import SNOMED_DECLINED, TimelineKind, person_o
 from sp_desktop.services.visit_summary import resumable_visits, visit_draft_key, visit_summary
 from sp_desktop.services.workspace import Workspace
 
-DAY = date.today() - timedelta(days=30)
+DAY = date.today() - timedelta(days=60)  # the later visit, 40 days on, is in the past
 
 
 def someone(ws: Workspace, consent: Consent = Consent.GIVEN) -> str:

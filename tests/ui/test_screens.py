@@ -152,7 +152,7 @@ def test_a_referral_in_the_future_is_refused_beside_the_date(
     type_into(qtbot, dialog.received_on, "01/01/2099")
     click(qtbot, dialog.save_button)
     assert dialog.errors.fields["received_on"].error.text() == (
-        "A referral cannot arrive in the future."
+        "The date the referral arrived cannot be in the future."
     )
 
 
