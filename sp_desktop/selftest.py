@@ -309,6 +309,8 @@ def _commands_check(test: SelfTest) -> Callable[[], str]:
         run("check", *common)
         with _answering(NEW_PASSPHRASE, NEW_PASSPHRASE):
             run("passwd", *common)
+        secret.write_text(NEW_PASSPHRASE, encoding="utf-8")
+        run("rekey", *common)
         ws = Workspace.open(demo_folder, NEW_PASSPHRASE)
         try:
             first = ws.caseload.search("")[0]
@@ -320,7 +322,7 @@ def _commands_check(test: SelfTest) -> Callable[[], str]:
         with _answering(test.recovery_key, NEW_PASSPHRASE, NEW_PASSPHRASE):
             run("recover", "--data-dir", str(test.folder))
         Workspace.open(test.folder, NEW_PASSPHRASE).close()
-        return "demo, check, passwd, recover; a store opened and a plan printed from it"
+        return "demo, check, passwd, rekey, recover; a store opened and a plan printed from it"
 
     return check
 
