@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request, Response
-from pydantic import ValidationError
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +32,19 @@ from sp_desktop.server.db import (
     read_transaction,
     write_transaction,
 )
-from sp_desktop.server.models import DirectoryIn, RegisterIn, SyncIn
+from sp_desktop.server.models import (
+    DirectoryIn,
+    DirectoryOut,
+    HealthOut,
+    RegisterIn,
+    RegisterOut,
+    SyncIn,
+    SyncOut,
+    directory_body_schema,
+    register_body_schema,
+    sync_body_schema,
+)
+from sp_desktop.server.models import Refusal as RefusalOut
 from sp_desktop.server.sync import (
     OtherTeam,
     Page,
@@ -66,6 +79,7 @@ from sp_desktop.sync.protocol import (
 log = logging.getLogger("sp_desktop.server")
 
 DIRECTORY_PATH = "/directory"
+OPENAPI_PATH = "/openapi.json"  # served only when asked for (tests): production hides it
 LEASE_ENV = "SP_SERVER_OFFLINE_LEASE_SECONDS"
 DEFAULT_LEASE_SECONDS = 30 * 86_400  # a laptop unseen this long refuses to open until it syncs
 TOKEN_LIFETIME_ENV = "SP_SERVER_TOKEN_LIFETIME_SECONDS"
@@ -76,6 +90,8 @@ TRAINING_REFUSED = (
     "This is a training copy of SP Desktop, filled with made-up people, so the office does "
     "not take it: nothing from it may mix with real records. To work with the office, set "
     "SP Desktop up again with a new, empty store and register that one.")
+# Publishes "Authorization: Bearer <device token>" in the schema; `_device` does the checking.
+_BEARER = Depends(HTTPBearer(auto_error=False, scheme_name="device token"))
 _SMALL_BODY = 64 * 1024  # registration and other small requests
 _GZIP_ABOVE = 1400  # bytes: smaller answers fit one packet anyway
 
@@ -142,6 +158,8 @@ def _too_large(limit: int) -> str:
 def _protocol(body: dict[str, Any], oldest: int) -> int:
     """The request's protocol version, or a "please update" refusal naming who must update."""
     version = body.get("protocol")
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)  # 1.0 is the integer 1 in JSON (and to its schema)
     if not isinstance(version, int) or isinstance(version, bool):
         raise ApiError(400, ErrorCode.BAD_REQUEST, "The request does not say its protocol version.")
     if version > PROTOCOL_VERSION:
@@ -158,13 +176,17 @@ def _protocol(body: dict[str, Any], oldest: int) -> int:
 
 
 def _validation_detail(exc: ValidationError) -> str:
-    problems = []
+    """Where the request is malformed, in words: the parts named, never pydantic's text (it
+    reaches the adviser's screen)."""
+    places = []
     for error in exc.errors(include_input=False, include_url=False)[:5]:
-        where = ".".join(str(part) for part in error["loc"]) or "body"
-        problems.append(f"{where}: {error['msg']}")
-    more = exc.error_count() - len(problems)
-    suffix = f" (and {more} more)" if more > 0 else ""
-    return "The request is not valid: " + "; ".join(problems) + suffix + "."
+        where = ".".join(str(part)[:40] for part in error["loc"][:4]) or "the body"
+        if where not in places:
+            places.append(where)
+    more = exc.error_count() - 5
+    suffix = f" and {more} more" if more > 0 else ""
+    return ("The office could not read this request (" + ", ".join(places) + suffix + "). "
+            "Please update SP Desktop; your changes stay safely on this laptop.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,16 +254,17 @@ async def _device(engine: Engine, request: Request, settings: Settings,
 
 def create_app(
     engine: Engine, lease_seconds: int = DEFAULT_LEASE_SECONDS, *,
-    settings: Settings | None = None,
+    settings: Settings | None = None, serve_schema: bool = False,
 ) -> FastAPI:
     """The application bound to one database; stateless, so many may serve one database.
 
     `lease_seconds` is the offline lease sent with every registration and sync answer (also
-    in `settings`, which wins when given).
+    in `settings`, which wins when given). `serve_schema` publishes the OpenAPI description
+    at /openapi.json (tests fuzz the API from it); production leaves it hidden.
     """
     settings = settings or Settings(lease_seconds=lease_seconds)
     app = FastAPI(title="SP Desktop server", version=str(PROTOCOL_VERSION), docs_url=None,
-                  redoc_url=None, openapi_url=None)
+                  redoc_url=None, openapi_url=OPENAPI_PATH if serve_schema else None)
 
     @app.exception_handler(ApiError)
     async def _refused(request: Request, exc: ApiError) -> Response:
@@ -250,7 +273,7 @@ def create_app(
             body["kind"] = exc.kind
         return _json(request, body, exc.status, exc.headers)
 
-    @app.get(HEALTH_PATH)
+    @app.get(HEALTH_PATH, responses=_answers({200: HealthOut, 503: HealthOut}))
     async def health(request: Request) -> Response:
         def check() -> bool:
             try:
@@ -266,7 +289,8 @@ def create_app(
                                "protocol": PROTOCOL_VERSION, "oldest_push": OLDEST_PUSH_VERSION},
                      200 if ok else 503)
 
-    @app.post(REGISTER_PATH)
+    @app.post(REGISTER_PATH, openapi_extra=_body(register_body_schema()),
+              responses=_answers({200: RegisterOut}, 400, 401, 403, 409, 413, 422, 426, 429))
     async def register(request: Request) -> Response:
         body = await _read_json(request, _SMALL_BODY)
         _protocol(body, PROTOCOL_VERSION)
@@ -281,7 +305,8 @@ def create_app(
         answer = await run_in_threadpool(_register, engine, wanted, address, settings)
         return _json(request, answer.to_wire())
 
-    @app.post(SYNC_PATH)
+    @app.post(SYNC_PATH, openapi_extra=_body(sync_body_schema()), dependencies=[_BEARER],
+              responses=_answers({200: SyncOut}, 400, 401, 403, 413, 422, 426))
     async def sync(request: Request) -> Response:
         ctx = await _device(engine, request, settings, hand_in=True)
         body = await _read_json(request, MAX_BODY_BYTES)
@@ -299,7 +324,8 @@ def create_app(
                  len(answer.changes), (time.perf_counter() - started) * 1000)
         return _json(request, answer.to_wire())
 
-    @app.post(DIRECTORY_PATH)
+    @app.post(DIRECTORY_PATH, openapi_extra=_body(directory_body_schema()), dependencies=[_BEARER],
+              responses=_answers({200: DirectoryOut}, 400, 401, 403, 413, 422, 426))
     async def directory(request: Request) -> Response:
         ctx = await _device(engine, request, settings)
         if ctx.role is not Role.MANAGER:
@@ -319,6 +345,20 @@ def create_app(
         return _json(request, {"published": result.applied, "rejected": result.rejected})
 
     return app
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    """Publishes a request body the endpoint reads itself (bounded, gunzipped, then checked)."""
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": schema}}}}
+
+
+def _answers(ok: dict[int, type[BaseModel]], *refusals: int) -> dict[int | str, dict[str, Any]]:
+    """Published answers: the success models, and `{code, detail}` for every refusal status."""
+    answers: dict[int | str, dict[str, Any]] = {status: {"model": model}
+                                                for status, model in ok.items()}
+    answers.update({status: {"model": RefusalOut} for status in refusals})
+    return answers
 
 
 def _throttled(exc: accounts.LoginThrottled) -> ApiError:
@@ -425,6 +465,7 @@ def _sync(
         page = Page(rows=[], conflicts=[], cursor=wanted.cursor, more=False)
         if version < PROTOCOL_VERSION:
             notice = "Please update SP Desktop to receive changes from the office."
+        result.rows = []  # nor the rows of its replayed changes (see `push`)
     else:
         page = pull(engine, ctx, wanted.cursor, wanted.limit or DEFAULT_PAGE_LIMIT,
                     wanted.tables)
@@ -440,7 +481,7 @@ def _sync(
             accounts.touch_device(conn, ctx.device_id)
     return SyncAnswer(
         acks=_acks(result),
-        changes=tuple(page.rows),
+        changes=(*result.rows, *page.rows),  # replayed changes' rows first: the page is newer
         conflicts=tuple(page.conflicts),
         cursor=page.cursor,
         more=page.more,

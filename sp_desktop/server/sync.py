@@ -41,6 +41,7 @@ from sp_desktop.domain.rows import ROWS, office_today
 from sp_desktop.server.accounts import DeviceContext, Role, now_text
 from sp_desktop.server.db import (
     SEQ_COUNTER,
+    advisers,
     conflicts,
     counters,
     person_scope,
@@ -52,6 +53,7 @@ from sp_desktop.server.db import (
 from sp_desktop.sync.divergence import CHECK_BUSY, CHECK_MISMATCH, CHECK_OK, EMPTY, digest
 from sp_desktop.sync.merge import RowState, device_of, merge
 from sp_desktop.sync.protocol import (
+    ROW_FIELD,
     TABLES,
     AckStatus,
     ChangeOp,
@@ -85,6 +87,10 @@ CLOCK_AHEAD_REASON = (
 NO_PERSON_REASON = (
     "The person this change belongs to is not at the office (their record was refused or has "
     "not been sent), so it was not stored.")
+SIGNED_OVER_A_CHANGE_REASON = (
+    "Someone else changed this visit at the office after this laptop last had it, so the "
+    "office did not sign it: a signature must cover what the signer read. The visit now "
+    "shows their change and is not signed; please read it again and sign it.")
 Refusal: TypeAlias = tuple[RejectCode, str]
 
 
@@ -95,6 +101,8 @@ class PushResult:
     conflicts: int = 0
     rejected: int = 0
     replayed: int = 0
+    # The rows of replayed ops as they stand now, in pulled-row form (see `_replayed_rows`).
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -265,13 +273,15 @@ def _push(
 
     touched: dict[tuple[str, str], None] = {}  # ordered set: the order changes happened in
     new_conflicts: dict[str, tuple[ConflictCopy, int | None]] = {}
+    signatures = _Signatures(conn, ctx)
     for op in fresh:
         key = (op.table, op.row_id)
         person = _person_of(op)
         if person in foreign or key in foreign_rows:
             refusal = (RejectCode.OTHER_TEAM, OTHER_TEAM_REASON)
         else:
-            refusal = _parent_refusal(ctx, op, teams, parents)
+            refusal = (_parent_refusal(ctx, op, teams, parents)
+                       or signatures.refusal(op, current.get(key)))
         outcome = None
         if refusal is None:
             outcome = merge(current.get(key), op)
@@ -347,7 +357,40 @@ def _push(
             result.acks.append(stored[op.op_id])
         else:
             result.acks.append(answers[op.op_id])
+    replayed = [op for op in ops if isinstance(op, ChangeOp) and op.op_id in stored
+                and stored[op.op_id].get("status") != AckStatus.REJECTED.value]
+    if replayed:
+        result.rows = _replayed_rows(conn, ctx, replayed)
     return result
+
+
+def _replayed_rows(
+    conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]
+) -> list[dict[str, Any]]:
+    """The rows of ops answered from their receipt, as they stand now.
+
+    A replayed op was applied by an earlier push whose answer the laptop never read. Since
+    then the laptop may have pulled the row while this op still waited, keeping its own value
+    (a waiting edit always does) and moving its cursor past the row; the op changes nothing
+    now, so the row would never be sent again. Sending it with the acknowledgement lets the
+    laptop, which drops the op first, take the office's row: the value that won, the delete
+    that held, the fact as stored (conflict copies travel by seq as always).
+    """
+    wanted: dict[str, set[str]] = {}
+    for op in ops:
+        wanted.setdefault(op.table, set()).add(op.row_id)
+    found: list[Row[Any]] = []
+    for table_name, row_ids in sorted(wanted.items()):
+        for chunk in _chunks(sorted(row_ids)):
+            found.extend(
+                row for row in conn.execute(
+                    select(rows).where(rows.c.table_name == table_name,
+                                       rows.c.row_id.in_(chunk))
+                )
+                if row.team_id is None or row.team_id == ctx.team_id
+            )
+    served, _quarantined = _serve(found)  # one the office cannot serve stays out, as in pulls
+    return served
 
 
 def _teams_of(conn: Connection, ops: Sequence[ChangeOp]) -> dict[str, int]:
@@ -419,6 +462,54 @@ def _parent_refusal(
         if ref.same_person and parent_person != person:
             return RejectCode.INVALID, f"{ref.label} it refers to is someone else's."
     return None
+
+
+class _Signatures:
+    """Signed means signed, judged against the row as held now (earlier ops of the same batch
+    included, so the last edits before signing and the signing itself both go through).
+
+    Nothing of a final row changes and it is not deleted (`RowRules.check_edit`); a signer or
+    writer is named only as the device's own adviser (`RowRules.check_authors`); and a
+    signature covers what its signer saw: signing is refused when a field changed at the
+    office after the signing laptop last held it (someone else's words are never signed
+    in another adviser's name).
+    """
+
+    def __init__(self, conn: Connection, ctx: DeviceContext) -> None:
+        self.conn, self.ctx = conn, ctx
+        self._adviser: str | None = None
+
+    def adviser(self) -> str:
+        """The device's adviser's name, read once per push and only when a signature needs it."""
+        if self._adviser is None:
+            found = self.conn.execute(
+                select(advisers.c.name).where(advisers.c.id == self.ctx.adviser_id)
+            ).scalar_one_or_none()
+            self._adviser = str(found or "")
+        return self._adviser
+
+    def refusal(self, op: ChangeOp, before: RowState | None) -> Refusal | None:
+        rules = ROWS.get(op.table)
+        if rules is None or (rules.sealing is None and not rules.authors):
+            return None
+        held = before.fields if before is not None and before.versions else None
+        try:
+            if op.kind is OpKind.DELETE:
+                if before is not None and not before.deleted:
+                    rules.check_delete(held)
+                return None
+            rules.check_edit(held, op.fields)
+            if rules.authors.keys() & op.fields.keys():
+                rules.check_authors(held, op.fields, self.adviser())
+        except ValidationError as exc:
+            return RejectCode.NOT_ALLOWED, exc.message
+        if before is not None and rules.seals(held, op.fields):
+            for name, based_on in op.base.items():
+                now = before.versions.get(name)
+                if (name not in op.fields and name != ROW_FIELD and based_on is not None
+                        and now is not None and now != based_on):
+                    return RejectCode.NOT_ALLOWED, SIGNED_OVER_A_CHANGE_REASON
+        return None
 
 
 def _row_refusal(

@@ -592,6 +592,7 @@ class SyncClient:
             local.set_meta(conn, local.META_LAST_ATTEMPT, local.now_text())
             if int(local.get_meta(conn, local.META_CURSOR) or 0) == 0:
                 local.set_meta(conn, local.META_CHECK_DUE, "1")  # check after a first sync
+            totals.new_conflicts += local.reopen_settled_by_clock(conn)
         round_trips += self._resync(totals, cancel)  # one a crash or a cut left half done
         verdict = False
         restored: str | None = None

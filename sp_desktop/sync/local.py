@@ -55,7 +55,6 @@ from sp_desktop.sync.protocol import (
     TABLES,
     AckStatus,
     ChangeOp,
-    ConflictKind,
     OpKind,
     PulledRow,
 )
@@ -322,18 +321,21 @@ def coerce_value(table: Table, name: str, value: Any) -> Any:
 def _apply_rows(
     conn: Connection, pulled: Sequence[PulledRow], applied: Applied, clock: HybridClock | None
 ) -> None:
-    by_table: dict[str, list[PulledRow]] = defaultdict(list)
+    # A row can come twice in one answer (a replayed op's row, then the page): the later is
+    # the newer, and the only one applied.
+    by_table: dict[str, dict[str, PulledRow]] = defaultdict(dict)
     for row in pulled:
         if row.table in TABLES_BY_NAME:
-            by_table[row.table].append(row)
+            by_table[row.table][row.row_id] = row
         else:
             applied.skipped_tables.add(row.table)  # a newer server's table: ignored, not lost
     newest = ""
     # Stamps further ahead of our clock than the margin are never adopted (see HybridClock):
     # fixed-width wall time first, so comparing the text compares the time.
     believable = f"{wall_now_ms() + MAX_CLOCK_AHEAD_MS:015d}~"
-    for name, incoming in by_table.items():
+    for name, latest in by_table.items():
         table = TABLES_BY_NAME[name]
+        incoming = list(latest.values())
         ids = [r.row_id for r in incoming]
         held: dict[str, dict[str, str]] = {}
         for chunk in _chunks(ids):
@@ -446,6 +448,31 @@ def _absorb_stamp(conn: Connection, newest: str, clock: HybridClock | None) -> N
         set_meta(conn, HLC_META_KEY, newest)
 
 
+META_COPIES_REOPENED = "sync.value_copies_reopened"  # "1": the one-off repair below is done
+
+
+def reopen_settled_by_clock(conn: Connection) -> int:
+    """Reopens conflict copies an earlier version stored as already resolved; returns how many.
+
+    That version marked every copy of a field settled by clock (a postcode, an email) resolved
+    the moment it arrived, with `resolved_at` equal to `created_at`, so no adviser saw that
+    their value lost. A copy the adviser resolved here has a later time (and may still wait
+    to be sent); one resolved at the office arrived with the office's time. Runs once.
+    """
+    if get_meta(conn, META_COPIES_REOPENED) == "1":
+        return 0
+    waiting = {str(i) for i in get_json_list(conn, META_RESOLVED)}
+    settled = [
+        conflict_id for conflict_id, in conn.execute(
+            select(conflicts.c.id).where(conflicts.c.resolved_at == conflicts.c.created_at))
+        if conflict_id not in waiting
+    ]
+    for chunk in _chunks(settled):
+        conn.execute(update(conflicts).where(conflicts.c.id.in_(chunk)).values(resolved_at=None))
+    set_meta(conn, META_COPIES_REOPENED, "1")
+    return len(settled)
+
+
 def _store_conflicts(conn: Connection, logged: Sequence[dict[str, Any]], applied: Applied) -> None:
     if not logged:
         return
@@ -465,8 +492,8 @@ def _store_conflicts(conn: Connection, logged: Sequence[dict[str, Any]], applied
                              .values(resolved_at=resolved_at))
             continue
         created = wire.get("created_at") or now_text()
-        if wire.get("kind") == ConflictKind.VALUE.value and not resolved_at:
-            resolved_at = created  # settled by clock; logged so nothing is dropped unseen
+        # Every copy stays open until the adviser dismisses it, whatever the field: a value
+        # settled by clock (a postcode, an email) lost just as a text did.
         conn.execute(conflicts.insert().values(
             id=conflict_id,
             table_name=wire["table"],
