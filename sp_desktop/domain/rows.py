@@ -14,6 +14,11 @@ a day ahead of the office's UTC date): things that happened (visit, assessment, 
 session, referral, consent, closing) cannot be in the future; a prescription may be planned
 up to a year ahead; a follow-up or a step's target up to two years. Nothing is dated before
 2000 except a date of birth (from 1900).
+
+Signed means signed: a table may be sealed (`Sealing`), so that once a row is final (a signed
+visit; a correction, from the start) no field of it changes and it is never deleted, and may
+name author fields (who signed, who wrote) that only the writing adviser's own name may fill.
+Corrections of a signed visit are addenda: new rows by their own author (`VISIT_ADDENDA`).
 """
 
 from __future__ import annotations
@@ -416,10 +421,23 @@ RowCheck = Callable[[Mapping[str, Any]], None]
 
 
 @dataclass(frozen=True, slots=True)
+class Sealing:
+    """When a stored row may no longer change at all (a signed visit; a correction, from the
+    moment it is written), and how to say so: `applies(row)` and `words(row)` read the row as
+    held (values as they travel or as Python values: both work)."""
+
+    applies: Callable[[Mapping[str, Any]], bool]
+    words: Callable[[Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True, slots=True)
 class RowRules:
     """One synced table: its fields' rules, what a new row must carry, checks across fields.
 
-    `what` names one row in words ("a person", "a visit") for messages.
+    `what` names one row in words ("a person", "a visit") for messages. `sealing`, when set,
+    says when a held row is final: no field of it may change and it may not be deleted (a
+    signed visit; corrections are addenda). `authors` names the fields that say who signed or
+    wrote a row, each with the words refusing any name but the writing adviser's own.
     """
 
     table: str
@@ -427,6 +445,8 @@ class RowRules:
     fields: Mapping[str, Rule]
     required: frozenset[str]
     checks: tuple[RowCheck, ...] = ()
+    sealing: Sealing | None = None
+    authors: Mapping[str, str] = field(default_factory=dict)
     refs: Mapping[str, Ref] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -477,14 +497,58 @@ class RowRules:
         self.check_fields(fields, today)
         self.check_row(fields)
 
+    # --- signed rows: the laptop (before queueing) and the office (before storing) ---------
+
+    def sealed(self, row: Mapping[str, Any] | None) -> bool:
+        """Whether a held row is final (see `sealing`)."""
+        return row is not None and self.sealing is not None and self.sealing.applies(row)
+
+    def seals(self, held: Mapping[str, Any] | None, fields: Mapping[str, Any]) -> bool:
+        """Whether this change makes the row final: signing a visit not signed before."""
+        return (held is not None and self.sealing is not None and not self.sealed(held)
+                and self.sealing.applies({**held, **fields}))
+
+    def check_edit(self, held: Mapping[str, Any] | None, fields: Mapping[str, Any]) -> None:
+        """A change of a held row: nothing in a final row may differ from what it holds.
+
+        A field given again with the value held is no change (a repeated send).
+        """
+        if held is None or self.sealing is None or not self.sealing.applies(held):
+            return
+        for name, value in fields.items():
+            if held.get(name) != value:
+                raise ValidationError(name, self.sealing.words(held))
+
+    def check_delete(self, held: Mapping[str, Any] | None) -> None:
+        """A final row is never deleted."""
+        if held is not None and self.sealing is not None and self.sealing.applies(held):
+            raise ValidationError("id", self.sealing.words(held))
+
+    def check_authors(
+        self, held: Mapping[str, Any] | None, fields: Mapping[str, Any], adviser: str
+    ) -> None:
+        """A name newly put in a signer or writer field is the writing adviser's own: no one
+        signs or writes in someone else's name. A name already held is left to `check_edit`."""
+        for name, words in self.authors.items():
+            value = fields.get(name)
+            if value is None or (held is not None and held.get(name) == value):
+                continue
+            if value != adviser:
+                raise ValidationError(name, words.format(adviser=adviser))
+
 
 def _table(
-    table: str, what: str, rules: Mapping[str, Rule], *checks: RowCheck
+    table: str,
+    what: str,
+    rules: Mapping[str, Rule],
+    *checks: RowCheck,
+    sealing: Sealing | None = None,
+    authors: Mapping[str, str] | None = None,
 ) -> RowRules:
     required = frozenset(
         name for name, rule in rules.items() if not rule.nullable and not rule.defaulted
     )
-    return RowRules(table, what, dict(rules), required, checks)
+    return RowRules(table, what, dict(rules), required, checks, sealing, dict(authors or {}))
 
 
 def _default(rule: Rule) -> Rule:
@@ -544,6 +608,28 @@ def _referral_row(row: Mapping[str, Any]) -> None:
 
 def _visit_row(row: Mapping[str, Any]) -> None:
     check_signed(row.get("status"), row.get("signed_by"))
+
+
+def visit_is_signed(row: Mapping[str, Any]) -> bool:
+    return row.get("status") == VisitStatus.SIGNED
+
+
+def _signed_visit_words(row: Mapping[str, Any]) -> str:
+    """Why a signed visit cannot change, naming who signed it and when."""
+    who = str(row.get("signed_by") or "").strip()
+    when = str(row.get("signed_at") or "")[:10]
+    try:
+        day = f" on {_day_text(date.fromisoformat(when))}"
+    except ValueError:
+        day = ""
+    signed = f"This visit was signed by {who}{day}" if who else "This visit is signed"
+    return (f"{signed}, so it cannot be changed or removed: the signed record stays as it "
+            "was. Add a correction to it instead.")
+
+
+CORRECTION_FINAL = (
+    "A correction cannot be changed or removed once it is written: add another correction "
+    "instead.")
 
 
 def _prescription_row(row: Mapping[str, Any]) -> None:
@@ -617,7 +703,23 @@ VISITS = _table("visits", "a visit", {
     "signed_at": Stamp("The signing time", nullable=True),
     "signed_by": Text("Who signed", SHORT_CHARS, nullable=True),
     "corrects_visit_id": Ref("The visit corrected", "visits", nullable=True),
-}, _visit_row)
+}, _visit_row,
+    sealing=Sealing(visit_is_signed, _signed_visit_words),
+    authors={"signed_by": "A visit can only be signed in your own name ({adviser})."},
+)
+
+# A correction of a signed visit (an addendum): a new record by its own author, never edited.
+VISIT_ADDENDA = _table("visit_addenda", "a correction to a visit", {
+    "person_id": _person(),
+    "visit_id": Ref("The visit corrected", "visits"),
+    "words": Text("The correction", LONG_CHARS, blank_ok=False,
+                  missing="Please write the correction."),
+    "written_by": Text("Who wrote the correction", SHORT_CHARS, blank_ok=False),
+    "written_on": Day("The date of the correction", ahead=0),
+},
+    sealing=Sealing(lambda _row: True, lambda _row: CORRECTION_FINAL),
+    authors={"written_by": "A correction can only be written in your own name ({adviser})."},
+)
 
 CONCERNS = _table("concerns", "a concern", {
     "person_id": _person(),
@@ -744,6 +846,7 @@ ROWS: dict[str, RowRules] = {
     for rules in (
         PEOPLE, REFERRALS, VISITS, CONCERNS, CONCERN_RATINGS, STEPS, STEP_PROGRESS, ASSESSMENTS,
         SERVICES, PRESCRIPTIONS, FOLLOW_UPS, ATTENDANCE, VOLUNTEER_HOURS, CLOSING_REVIEWS,
+        VISIT_ADDENDA,
     )
 }
 

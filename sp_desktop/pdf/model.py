@@ -153,6 +153,22 @@ class LinkWorker:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A correction added to a signed visit after it was signed, printed after the visit's own
+    words (which never change).
+
+    Attributes:
+        words: the correction, as written.
+        written_by: the adviser who wrote it.
+        written_on: the day it was written.
+    """
+
+    words: str
+    written_by: str
+    written_on: date
+
+
+@dataclass(frozen=True)
 class PlanDocument:
     """Everything printed on one person's journey.
 
@@ -160,6 +176,8 @@ class PlanDocument:
         person_name: full name, printed on every page so loose pages find their owner.
         preferred_name: what they like to be called, used in the greeting.
         what_matters: what matters to them, in their words; blank lines separate paragraphs.
+        what_matters_corrections: corrections added to the visit those words come from, oldest
+            first, printed after them.
         steps: the steps they chose, in their order.
         activities: activities to try.
         link_worker: who to contact.
@@ -186,6 +204,7 @@ class PlanDocument:
     wellbeing_now_date: date | None
     large_print: bool
     printed_on: date
+    what_matters_corrections: tuple[Correction, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.person_name.strip():

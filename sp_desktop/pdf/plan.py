@@ -89,6 +89,14 @@ def _what_matters(doc: PlanDocument, styles: Styles) -> list[Flowable]:
     paragraphs = [p.strip() for p in doc.what_matters.replace("\r\n", "\n").split("\n\n")]
     story: list[Flowable] = [para("What matters to you", styles.heading)]
     story += [para(p, styles.body) for p in paragraphs if p]
+    for correction in doc.what_matters_corrections:
+        # After the signed words, never in place of them: the record shows what was said then.
+        story.append(KeepTogether([
+            para(f"Correction added by {correction.written_by} on "
+                 f"{wording.long_date(correction.written_on)}:", styles.body_bold),
+            *(para(p.strip(), styles.body)
+              for p in correction.words.replace("\r\n", "\n").split("\n\n") if p.strip()),
+        ]))
     return story
 
 

@@ -122,6 +122,7 @@ class _Generator:
     today: date
     service_ids: list[str]
     batch: _Batch = field(default_factory=_Batch)
+    signer: str = "Demo Adviser"  # visits are signed in the store's own adviser's name
 
     def __post_init__(self) -> None:
         self.female = _words("given_names_female.txt")
@@ -254,7 +255,7 @@ class _Generator:
                     "notes": json.dumps({domain: words}, ensure_ascii=False),
                     "what_matters": rng.choice(self.what_matters) if number == 0 else "",
                     "status": "signed",
-                    "signed_by": "Demo Adviser",
+                    "signed_by": self.signer,
                     "signed_at": f"{day}T16:00:00Z",
                 },
             )
@@ -401,7 +402,7 @@ def populate(
     done = 0
     while done < people_count:
         chunk = min(1000, people_count - done)
-        generator = _Generator(rng, day, service_ids)
+        generator = _Generator(rng, day, service_ids, signer=ws.adviser or "Demo Adviser")
         for _ in range(chunk):
             generator.person(ws.team, ws.adviser)
         _write(ws, generator.batch)

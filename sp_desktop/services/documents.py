@@ -36,6 +36,7 @@ from sp_desktop.pdf.model import (
     SOCIAL_PRESCRIBING_OFFERED,
     Change,
     Concern,
+    Correction,
     LetterDocument,
     LinkWorker,
     PersonDetails,
@@ -223,10 +224,12 @@ def plan_for(
     history = ws.wellbeing.history(person_id)
     first = history[0] if len(history) > 1 else None
     latest = history[-1] if history else None
+    what_matters, corrections = _what_matters(ws, person_id)
     return PlanDocument(
         person_name=_full_name(person),
         preferred_name=person.preferred_name or person.given_name,
-        what_matters=_what_matters(ws, person_id),
+        what_matters=what_matters,
+        what_matters_corrections=corrections,
         steps=tuple(
             PlanStep(s.words, s.target_date, s.progress) for s in ws.visits.steps_of(person_id)
         ),
@@ -271,12 +274,15 @@ def _full_name(person: Person) -> str:
     return f"{person.given_name} {person.family_name}".strip()
 
 
-def _what_matters(ws: Workspace, person_id: str) -> str:
-    """The most recent "what matters to me" written down; later visits often leave it blank."""
+def _what_matters(ws: Workspace, person_id: str) -> tuple[str, tuple[Correction, ...]]:
+    """The most recent "what matters to me" written down (later visits often leave it blank),
+    with the corrections added to that visit since it was signed, printed after it."""
     for visit in ws.visits.of_person(person_id):  # newest first
         if visit.what_matters.strip():
-            return visit.what_matters.strip()
-    return ""
+            added = ws.visits.addenda_of(person_id).get(visit.id, ())
+            return visit.what_matters.strip(), tuple(
+                Correction(a.words, a.written_by, a.written_on) for a in added)
+    return "", ()
 
 
 def _prescribed(ws: Workspace, person_id: str) -> list[RowMapping]:

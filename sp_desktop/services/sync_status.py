@@ -275,6 +275,7 @@ RECORD_WORDS = {
     "prescriptions": "activity",
     "follow_ups": "follow-up",
     "services": "directory entry",
+    "visit_addenda": "correction to a visit",
 }
 
 

@@ -12,6 +12,7 @@ from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.people import Person, Referral
 from sp_desktop.domain.wellbeing import Assessment, Ons4Item
 from sp_desktop.services.resources import conversation_guide
+from sp_desktop.services.visits import Addendum
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -41,7 +42,8 @@ class TimelineEntry:
     """One dated thing in a person's journey, already worded for the screen.
 
     `subject_id` names the row it came from, so the screen can open a visit from it.
-    `unfinished` marks a visit not yet signed (it can still be carried on).
+    `unfinished` marks a visit not yet signed (it can still be carried on); a signed visit
+    takes corrections instead, listed in its `detail` under its own words.
     """
 
     on: date
@@ -132,6 +134,7 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
     person = ws.people.view(person_id) if audited else ws.people.get(person_id)
     referrals = ws.people.referrals_of(person_id)
     visits = ws.visits.of_person(person_id)
+    addenda = ws.visits.addenda_of(person_id)
     assessments = ws.wellbeing.history(person_id)
     steps = ws.visits.steps_of(person_id)
     prescriptions = ws.prescribing.of_person(person_id)
@@ -156,6 +159,10 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         detail = _visit_words(visit.what_matters, visit.notes)
         if visit.corrects_visit_id:
             title += " (a correction)"
+        corrections = addenda.get(visit.id, ())
+        if corrections:
+            title += " — corrected"
+            detail += "".join(f"\n{correction_words(a)}" for a in corrections)
         entries.append(
             TimelineEntry(visit.visit_date, TimelineKind.VISIT, title, detail, visit.id, not signed)
         )
@@ -201,6 +208,12 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         cares_for,
         tuple(sorted((c for c in carers if c is not None), key=lambda c: c.name)),
     )
+
+
+def correction_words(addendum: Addendum) -> str:
+    """'Correction by Ann Smith, 3 March 2026: …' — who, when and what, in one line."""
+    day = f"{addendum.written_on.day} {addendum.written_on:%B %Y}"
+    return f"Correction by {addendum.written_by}, {day}: {addendum.words}"
 
 
 def _link(ws: Workspace, person_id: str) -> PersonLink | None:

@@ -1,4 +1,5 @@
-"""Home visits: the guided conversation's notes, concerns and steps, and signing the record."""
+"""Home visits: the guided conversation's notes, concerns and steps, signing the record, and
+corrections of a signed record (addenda: new records by their own author; the visit stays)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.people import Concern, Rating, Step, Visit
 from sp_desktop.services.resources import conversation_guide
 from sp_desktop.services.workspace import Changes
-from sp_desktop.store.changes import now_text
+from sp_desktop.store.changes import now_text, writing_adviser
 from sp_desktop.store.schema import (
     concern_ratings,
     concerns,
@@ -24,6 +25,7 @@ from sp_desktop.store.schema import (
     people,
     step_progress,
     steps,
+    visit_addenda,
     visits,
 )
 from sp_desktop.sync.protocol import OpKind
@@ -69,16 +71,48 @@ def step_from_row(row: RowMapping) -> Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Addendum:
+    """A correction of a signed visit, as written: by whom, on which day, in their words.
+
+    Attributes: `visit_id` the visit it corrects; `person_id` whose visit; `written_on` the
+    day it was written; `created_at` when (ISO text), which orders corrections of one day.
+    """
+
+    id: str
+    visit_id: str
+    person_id: str
+    words: str
+    written_by: str
+    written_on: date
+    created_at: str
+
+
+def addendum_from_row(row: RowMapping) -> Addendum:
+    return Addendum(
+        id=row["id"],
+        visit_id=row["visit_id"],
+        person_id=row["person_id"],
+        words=row["words"],
+        written_by=row["written_by"],
+        written_on=row["written_on"],
+        created_at=row["created_at"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class VisitRecord:
-    """A visit with what was said in it, as the summary screen and the printed plan need it."""
+    """A visit with what was said in it, as the summary screen and the printed plan need it;
+    `addenda` are its corrections, oldest first."""
 
     visit: Visit
     concerns: tuple[Concern, ...]
     steps: tuple[Step, ...]
+    addenda: tuple[Addendum, ...] = ()
 
 
 class VisitService:
-    """Start, fill in and sign visits. A signed visit never changes: corrections are new visits."""
+    """Start, fill in and sign visits. A signed visit never changes: a correction is an
+    addendum, written by its own author and shown with the visit."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
@@ -283,9 +317,9 @@ class VisitService:
         """Signs the visit: from now on it is a fact, and edits are refused."""
         with self.ws.write() as conn:
             visit = self._open_visit(conn, visit_id)
-            signed = replace(
-                visit, status=VisitStatus.SIGNED, signed_by=self.ws.adviser or "adviser"
-            )
+            # Signed in the name the laptop writes as now (registering can change it).
+            signer = writing_adviser(conn) or self.ws.adviser or "adviser"
+            signed = replace(visit, status=VisitStatus.SIGNED, signed_by=signer)
             self.ws.changes.update(
                 conn,
                 visits,
@@ -299,6 +333,43 @@ class VisitService:
             )
             self.ws.audit(conn, "signed", "visit", visit_id, visit.person_id)
         return Changes(frozenset({visit.person_id}), frozenset({"visits"}))
+
+    def add_addendum(self, visit_id: str, words: str) -> Changes:
+        """A correction of a signed visit, in this adviser's name, dated today; the signed
+        record itself stays exactly as it was. An unsigned visit is simply edited instead."""
+        with self.ws.write() as conn:
+            row = conn.execute(
+                select(visits).where(visits.c.id == visit_id, visits.c.deleted.is_(False))
+            ).mappings().one_or_none()
+            if row is None:
+                raise ValidationError("visit", "That visit could not be found.")
+            visit = visit_from_row(row)
+            if visit.status is not VisitStatus.SIGNED:
+                raise ValidationError(
+                    "visit",
+                    "This visit is not signed yet, so it can still be changed: open it and "
+                    "change what it says.",
+                )
+            text = words.strip()
+            if not text:
+                raise ValidationError("words", "Please write the correction.")
+            addendum_id = self.ws.changes.insert(
+                conn,
+                visit_addenda,
+                {
+                    "person_id": visit.person_id,
+                    "visit_id": visit_id,
+                    "words": text,
+                    "written_by": writing_adviser(conn) or self.ws.adviser or "adviser",
+                    "written_on": date.today(),
+                },
+                visit.person_id,
+                kind=OpKind.APPEND,
+            )
+            self.ws.audit(conn, "created", "visit_addendum", addendum_id, visit.person_id)
+        return Changes(
+            frozenset({visit.person_id}), frozenset({"visit_addenda"}), (addendum_id,)
+        )
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -323,7 +394,16 @@ class VisitService:
                 visit_from_row(row),
                 tuple(concern_from_row(r) for r in concern_rows),
                 tuple(step_from_row(r) for r in step_rows),
+                tuple(_addenda(conn, visit_addenda.c.visit_id == visit_id)),
             )
+
+    def addenda_of(self, person_id: str) -> dict[str, tuple[Addendum, ...]]:
+        """Every correction of the person's visits, by visit id, oldest first."""
+        with self.ws.store.read() as conn:
+            found: dict[str, list[Addendum]] = {}
+            for addendum in _addenda(conn, visit_addenda.c.person_id == person_id):
+                found.setdefault(addendum.visit_id, []).append(addendum)
+        return {visit_id: tuple(items) for visit_id, items in found.items()}
 
     def of_person(self, person_id: str) -> list[Visit]:
         with self.ws.store.read() as conn:
@@ -404,6 +484,15 @@ class VisitService:
             person_id,
             kind=OpKind.APPEND,
         )
+
+
+def _addenda(conn: Connection, which: Any) -> list[Addendum]:
+    rows = conn.execute(
+        select(visit_addenda)
+        .where(which, visit_addenda.c.deleted.is_(False))
+        .order_by(visit_addenda.c.written_on, visit_addenda.c.created_at, visit_addenda.c.hlc)
+    ).mappings()
+    return [addendum_from_row(r) for r in rows]
 
 
 def _require_person(conn: Connection, person_id: str) -> None:

@@ -4,7 +4,9 @@ Writing the outbox entry in the same transaction as the change (transactional ou
 change is either both saved and queued for sync, or neither: nothing typed can be saved and then
 silently never reach the office. Every change is first checked against the rules the office
 applies (`domain.rows`), so a form hears what is wrong while the adviser can still fix it and
-nothing the office would refuse ever enters the outbox.
+nothing the office would refuse ever enters the outbox. That includes signed means signed: a
+signed visit (or a correction) is never changed or deleted here, and a visit is signed and a
+correction written only in this laptop's adviser's name.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from sp_desktop.domain.rows import ROWS, RowRules
 from sp_desktop.store.schema import LOCAL_ONLY_COLUMNS, SYNC_COLUMNS, outbox, store_meta
 
 HLC_META_KEY = "hlc_last"
+# The adviser the store was made for, or registered with the office as: the only name this
+# laptop signs visits and writes corrections in (see `RowRules.check_authors`).
+ADVISER_META_KEY = "adviser"
 # `versions` holds {"*": stamp of the insert} plus one entry per field edited since; keeping
 # untouched fields implicit keeps rows small (the caseload reads every person row).
 ALL_FIELDS = "*"
@@ -125,6 +130,7 @@ class ChangeWriter:
         ids: list[str] = []
         base_row = {**defaults, **meta}
         rules = ROWS.get(table_name) if queue else None
+        adviser = writing_adviser(conn) if rules is not None and rules.authors else ""
         today = date.today()
         for values, person_id in zip(rows, person_ids, strict=True):
             # Every column present: a new row syncs whole.
@@ -135,6 +141,8 @@ class ChangeWriter:
             travelling = dict(zip(synced_names, synced_values(fields), strict=True))
             if rules is not None:
                 rules.check_new(travelling, today)
+                if adviser:
+                    rules.check_authors(None, travelling, adviser)
             synced = dumps(travelling).decode()
             queued.append(
                 (new_id(), table_name, row_id, person_id, kind_value, synced, "{}", stamp, created)
@@ -162,11 +170,15 @@ class ChangeWriter:
         changed = {k: v for k, v in changes.items() if k not in SYNC_COLUMNS and current[k] != v}
         if not changed:
             return False
-        _check_change(table, current, changed)
+        rules = _check_change(conn, table, current, changed)
         stamp = self._stamp(conn)
         versions: dict[str, str] = json.loads(current["versions"])
         synced = {k: wire_value(v) for k, v in changed.items() if k not in LOCAL_ONLY_COLUMNS}
         base = {k: field_version(versions, k) for k in synced}
+        if rules is not None and rules.seals(dict(current), changed):
+            # A signature covers what the signer saw: the base names the stamp of every field
+            # as this laptop held it, so the office can tell a change it has not seen.
+            base = {**{k: field_version(versions, k) for k in _synced_columns(table)}, **base}
         versions.update({k: stamp for k in synced})
         conn.execute(
             table.update()
@@ -188,9 +200,11 @@ class ChangeWriter:
         The base names the stamp of every field as this device saw it, so the office can tell
         exactly which edits from other laptops the delete had not seen (and keep them).
         """
-        versions = json.loads(
-            conn.execute(select(table.c.versions).where(table.c.id == row_id)).scalar_one()
-        )
+        current = conn.execute(select(table).where(table.c.id == row_id)).mappings().one()
+        rules = ROWS.get(str(table.name))
+        if rules is not None and not current["deleted"]:
+            rules.check_delete(dict(current))  # a signed visit is never removed
+        versions = json.loads(current["versions"])
         base = {name: field_version(versions, name) for name in _synced_columns(table)}
         stamp = self._stamp(conn)
         conn.execute(
@@ -219,7 +233,7 @@ class ChangeWriter:
         current = conn.execute(select(table).where(table.c.id == row_id)).mappings().one()
         if not values:
             values = {name: current[name] for name in _synced_columns(table)}
-        _check_change(table, current, values)
+        _check_change(conn, table, current, values)
         stamp = self._stamp(conn)
         versions: dict[str, str] = json.loads(current["versions"])
         synced = {k: wire_value(v) for k, v in values.items() if k not in LOCAL_ONLY_COLUMNS}
@@ -243,16 +257,34 @@ class ChangeWriter:
         )
 
 
-def _check_change(table: Table, current: RowMapping, changed: Mapping[str, Any]) -> None:
-    """A partial change: each field valid on its own, and the row valid once it is merged in."""
+def _check_change(
+    conn: Connection, table: Table, current: RowMapping, changed: Mapping[str, Any]
+) -> RowRules | None:
+    """A partial change: nothing of a signed row, each field valid on its own, a signer or
+    writer named only as this laptop's adviser, and the row valid once it is merged in.
+    Returns the table's rules (None for a table without any)."""
     rules: RowRules | None = ROWS.get(str(table.name))
     if rules is None:
-        return
+        return None
     synced = {k: v for k, v in changed.items() if k not in LOCAL_ONLY_COLUMNS}
+    held = {name: current[name] for name in _synced_columns(table)}
+    rules.check_edit(held, synced)
     rules.check_fields(synced, date.today())
-    merged = {name: current[name] for name in _synced_columns(table)}
-    merged.update(synced)
-    rules.check_row(merged)
+    if rules.authors:
+        adviser = writing_adviser(conn)
+        if adviser:  # a store named for no one is judged by the office alone
+            rules.check_authors(held, synced, adviser)
+    rules.check_row({**held, **synced})
+    return rules
+
+
+def writing_adviser(conn: Connection) -> str:
+    """The adviser this laptop writes as, read at the time of writing (registering with the
+    office can change it while the app is open)."""
+    found = conn.execute(
+        select(store_meta.c.value).where(store_meta.c.key == ADVISER_META_KEY)
+    ).scalar_one_or_none()
+    return str(found or "").strip()
 
 
 @cache

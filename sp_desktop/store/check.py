@@ -228,7 +228,7 @@ def _check_tables(connect: Connect, report: CheckReport) -> list[str] | None:
         report.add(False, "The file holds no SP Desktop data (no tables): it is empty.")
         return None
     expected = set(metadata.tables) | {"alembic_version"}
-    missing = sorted(expected - set(tables))
+    missing = _not_added_yet(connect, sorted(expected - set(tables)))
     if missing:
         report.add(False, f"Missing tables: {', '.join(missing)}.")
     records = 0
@@ -253,6 +253,27 @@ def _check_tables(connect: Connect, report: CheckReport) -> list[str] | None:
     if report.bad_pages and not report.damaged_tables:
         report.add(False, "The damaged pages hold no table's records (unused space).")
     return tables
+
+
+# Tables a later migration adds: a store at an older released schema lacks them until it is
+# brought up to date, which is not a fault.
+TABLES_ADDED_IN = {"visit_addenda": "0005"}
+
+
+def _not_added_yet(connect: Connect, missing: list[str]) -> list[str]:
+    """The missing tables less those the store's schema version has not reached yet."""
+    if not any(name in TABLES_ADDED_IN for name in missing):
+        return missing
+    try:
+        with connect() as conn:
+            revision = migrations.current_revision(conn)
+    except _DAMAGE_ERRORS:
+        return missing
+    if revision not in migrations.REVISIONS:
+        return missing
+    reached = migrations.REVISIONS.index(revision)
+    return [name for name in missing if name not in TABLES_ADDED_IN
+            or migrations.REVISIONS.index(TABLES_ADDED_IN[name]) <= reached]
 
 
 def _check_links(connect: Connect, report: CheckReport) -> None:

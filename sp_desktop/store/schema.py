@@ -109,6 +109,19 @@ visits = Table(
     Column("corrects_visit_id", String(36), ForeignKey("visits.id")),
 )
 
+# A correction of a signed visit (migration 0005): append-only, by its own author; the visit
+# itself never changes once signed.
+visit_addenda = Table(
+    "visit_addenda",
+    metadata,
+    *_sync_columns(),
+    _person_fk(),
+    Column("visit_id", String(36), ForeignKey("visits.id"), nullable=False, index=True),
+    Column("words", Text, nullable=False),
+    Column("written_by", Text, nullable=False),
+    Column("written_on", Date, nullable=False),
+)
+
 concerns = Table(
     "concerns",
     metadata,
@@ -347,6 +360,7 @@ SYNCED_TABLES: tuple[Table, ...] = (
     attendance,
     volunteer_hours,
     closing_reviews,
+    visit_addenda,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in SYNCED_TABLES}
 SYNC_COLUMNS = frozenset(c.name for c in _sync_columns())

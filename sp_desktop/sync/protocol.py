@@ -138,6 +138,7 @@ TABLES: dict[str, TableSpec] = {
     "attendance": TableSpec(TableKind.FACT),
     "volunteer_hours": TableSpec(TableKind.FACT),
     "closing_reviews": TableSpec(TableKind.FACT),
+    "visit_addenda": TableSpec(TableKind.FACT),  # corrections of signed visits
     "services": TableSpec(TableKind.DIRECTORY, person_scoped=False),
 }
 
