@@ -8,15 +8,18 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from PySide6.QtCore import Qt
+
 from sp_desktop.domain.choices import Consent, ReferralSource, VisitStatus
 from sp_desktop.services.visit_summary import visit_draft_key
 from sp_desktop.services.workspace import Changes, Workspace
 
+from sp_desktop.ui.dialogs.correction import CorrectionDialog
 from sp_desktop.ui.dialogs.rate import RateDialog
 from sp_desktop.ui.main_window import MainWindow
 
 from .conftest import PASSPHRASE
-from .helpers import WAIT_MS, click, go_to_section, settle, type_into, unlock, wait_for
+from .helpers import WAIT_MS, click, go_to_section, press, settle, type_into, unlock, wait_for
 
 
 def person_in_a_visit(qtbot: QtBot, window: MainWindow) -> str:
@@ -94,7 +97,7 @@ def test_close_for_now_saves_notes_and_reopening_carries_on(
     assert caring.notes.toPlainText() == "Looks after her brother two days a week."
 
 
-def test_a_correction_is_a_new_visit_and_the_signed_one_stays(
+def test_a_correction_is_added_under_the_signed_visit_which_stays(
     qtbot: QtBot, window: MainWindow, make_store: Callable[..., Path]
 ) -> None:
     make_store()
@@ -112,16 +115,22 @@ def test_a_correction_is_a_new_visit_and_the_signed_one_stays(
     qtbot.waitUntil(lambda: window.visit.summary is not None, timeout=WAIT_MS)
     assert window.visit.what_matters.isReadOnly()
     click(qtbot, window.visit.correct_button)
-    qtbot.waitUntil(lambda: window.visit.visit_id not in (None, first), timeout=WAIT_MS)
-    assert window.visit.what_matters.toPlainText() == "Her garden", "starts from the original"
-    assert "a correction" in window.visit.when.text()
+    dialog = wait_for(qtbot, window, CorrectionDialog)
+    type_into(qtbot, dialog.words, "She meant the allotment, not the garden")
+    press(qtbot, dialog.words, Qt.Key.Key_Return)  # Enter adds it
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    settle(window, qtbot)
+    shown = window.visit.finish_view.toPlainText()
+    assert "Corrections added since it was signed" in shown
+    assert "Correction by Jo Adams" in shown and "She meant the allotment" in shown
+    assert shown.index("Her garden") < shown.index("She meant the allotment")
     ws = window.session.ws
-    visits = {v.id: v for v in ws.visits.of_person(person_id)}
-    assert visits[first].status is VisitStatus.SIGNED
-    assert visits[first].what_matters == "Her garden"
-    correction = visits[window.visit.visit_id or ""]
-    assert correction.corrects_visit_id == first
-    assert correction.status is VisitStatus.DRAFT
+    (visit,) = ws.visits.of_person(person_id)  # no second visit: the correction is an addendum
+    assert (visit.id, visit.status, visit.what_matters) == (first, VisitStatus.SIGNED,
+                                                            "Her garden")
+    (addendum,) = ws.visits.get(first).addenda
+    assert (addendum.words, addendum.written_by) == (
+        "She meant the allotment, not the garden", "Jo Adams")
 
 
 def test_locking_mid_visit_leaves_a_draft_and_clears_the_screen(

@@ -25,6 +25,7 @@ from sp_desktop.domain.people import Person
 from sp_desktop.services.timeline import (
     PersonLink,
     PersonOverview,
+    TimelineEntry,
     TimelineKind,
     person_overview,
     referral_words,
@@ -32,10 +33,13 @@ from sp_desktop.services.timeline import (
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.dialogs.carer import CarerDialog
+from sp_desktop.ui.dialogs.correction import CorrectionDialog
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
 from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, letter_request, plan_request
 from sp_desktop.ui.dialogs.referral import ReferralDialog
 from sp_desktop.ui.fields import nice_date
+from sp_desktop.ui.fit import scrolling
+from sp_desktop.ui.flow import FlowLayout
 from sp_desktop.ui.models.timeline import TimelineModel
 from sp_desktop.ui.screens.prescription import PrescriptionWindow
 from sp_desktop.ui.session import Session
@@ -69,7 +73,8 @@ class PersonScreen(QWidget):
     """Signals: back(), start_visit(person_id, place value), open_visit(visit_id).
 
     Attributes (among the widgets): `place_box`, where a new visit happens (home by default);
-    `cares_for` and `cared_for_by`, the carer links both ways.
+    `cares_for` and `cared_for_by`, the carer links both ways; `correct_button`, a correction
+    of the signed visit chosen in the timeline.
     """
 
     back = Signal()
@@ -165,25 +170,33 @@ class PersonScreen(QWidget):
             label("Newest first. Choose a visit and press Enter to open it.", "quiet")
         )
         timeline_layout.addWidget(self.table)
+        self.correct_button = QPushButton("Add a correction…")
+        self.correct_button.setToolTip(
+            "Adds a correction under the signed visit chosen above; the visit stays as signed")
+        self.correct_button.setEnabled(False)
+        self.correction_dialog: CorrectionDialog | None = None
+        timeline_buttons = QHBoxLayout()
+        timeline_buttons.addStretch(1)
+        timeline_buttons.addWidget(self.correct_button)
+        timeline_layout.addLayout(timeline_buttons)
 
+        actions = FlowLayout(align_right=True)  # wraps on a narrow or scaled screen
+        for widget in (self.edit_button, self.referral_button, self.activities_button,
+                       self.print_button, self.letter_button, self.place_label, self.place_box,
+                       self.visit_button):
+            actions.addWidget(widget)
         top = QHBoxLayout()
-        top.addWidget(self.back_button)
-        top.addStretch(1)
-        top.addWidget(self.edit_button)
-        top.addWidget(self.referral_button)
-        top.addWidget(self.activities_button)
-        top.addWidget(self.print_button)
-        top.addWidget(self.letter_button)
-        top.addWidget(self.place_label)
-        top.addWidget(self.place_box)
-        top.addWidget(self.visit_button)
-        left = QVBoxLayout()
+        top.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(actions, 1)
+        left_body = QWidget()
+        left = QVBoxLayout(left_body)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(details_box)
         left.addWidget(referral_box)
         left.addWidget(caring_box)
         left.addStretch(1)
         body = QHBoxLayout()
-        body.addLayout(left, 2)
+        body.addWidget(scrolling(left_body), 2)  # scrolls on a short screen
         body.addWidget(timeline_box, 3)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -203,6 +216,10 @@ class PersonScreen(QWidget):
         self.carer_button.clicked.connect(self._choose_cared_for)
         self.clear_carer_button.clicked.connect(self._clear_cared_for)
         self.table.doubleClicked.connect(self._open_entry)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda _current, _previous: self._entry_chosen())
+        self.timeline.modelReset.connect(self._entry_chosen)
+        self.correct_button.clicked.connect(self._correct)
         self.table.installEventFilter(self)
         self._enable(False)
 
@@ -380,6 +397,27 @@ class PersonScreen(QWidget):
             self.open_visit.emit(self.overview.unfinished_visit_id)
         else:
             self.start_visit.emit(self.overview.person.id, self.place.value)
+
+    def _signed_visit(self) -> TimelineEntry | None:
+        """The timeline entry chosen, when it is a signed visit (one that takes corrections)."""
+        index = self.table.currentIndex()
+        if not index.isValid() or self.overview is None:
+            return None
+        entry = self.timeline.entry(index.row())
+        signed = entry.kind is TimelineKind.VISIT and not entry.unfinished
+        return entry if signed else None
+
+    def _entry_chosen(self) -> None:
+        self.correct_button.setEnabled(self._signed_visit() is not None)
+
+    def _correct(self) -> None:
+        """A correction under the chosen signed visit; the timeline redraws once it is added."""
+        entry = self._signed_visit()
+        if entry is None or self.overview is None:
+            return
+        about = f"{entry.title}, {nice_date(entry.on)}, with {self.overview.person.display_name}."
+        self.correction_dialog = CorrectionDialog(self.session, entry.subject_id, about, self)
+        self.correction_dialog.open()
 
     def _open_entry(self, index: QModelIndex) -> None:
         if not index.isValid():

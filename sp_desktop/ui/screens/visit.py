@@ -43,6 +43,7 @@ from sp_desktop.services.resources import LifeDomain, conversation_guide, ons4_q
 from sp_desktop.services.visit_summary import VisitSummary, visit_draft_key, visit_summary
 from sp_desktop.services.workspace import Changes, Workspace
 
+from sp_desktop.ui.dialogs.correction import CorrectionDialog
 from sp_desktop.ui.dialogs.rate import RateDialog
 from sp_desktop.ui.dialogs.step import StepDialog
 from sp_desktop.ui.errors import show_error
@@ -316,6 +317,15 @@ def summary_html(
         parts.append("<p><i>No steps yet.</i></p>")
     parts.append("<h3>Wellbeing</h3>")
     parts.append(_wellbeing_html(summary.assessment_of_visit, summary.first_assessment))
+    if summary.record.addenda:
+        # Under the signed record, never in place of it: who corrected what, and when.
+        parts.append("<h3>Corrections added since it was signed</h3>")
+        for addendum in summary.record.addenda:
+            parts.append(
+                f"<p><b>Correction by {esc(addendum.written_by)}, "
+                f"{esc(nice_date(addendum.written_on))}:</b><br>"
+                + esc(addendum.words).replace("\n", "<br>") + "</p>"
+            )
     return "\n".join(parts)
 
 
@@ -377,7 +387,9 @@ class VisitScreen(QWidget):
         self.sign_button = QPushButton("Sign this visit")
         set_role(self.sign_button, "primary")
         self.correct_button = QPushButton("Add a correction…")
+        self.correct_button.setToolTip("Adds a correction under the signed visit, which stays")
         self.correct_button.hide()
+        self.correction_dialog: CorrectionDialog | None = None
         self.sign_note = label(
             "Signing makes this record final: it cannot be changed afterwards. If something is "
             "wrong later, add a correction — the original stays as it was.",
@@ -543,28 +555,12 @@ class VisitScreen(QWidget):
     def person_id(self) -> str | None:
         return self.summary.person.id if self.summary else None
 
-    def start(
-        self,
-        person_id: str,
-        corrects: VisitSummary | None = None,
-        place: VisitPlace = VisitPlace.HOME,
-    ) -> None:
-        """A new visit today at `place` (or a correction of a signed one, starting from its
-        words and keeping its place: a correction changes what was written, not where)."""
+    def start(self, person_id: str, place: VisitPlace = VisitPlace.HOME) -> None:
+        """A new visit today at `place`."""
         self.clear()
-        where = corrects.record.visit.place if corrects is not None else place
 
         def begin(ws: Workspace) -> Changes:
-            changes = ws.visits.start(
-                person_id,
-                date.today(),
-                where,
-                corrects_visit_id=corrects.record.visit.id if corrects else None,
-            )
-            if corrects is not None:
-                old = corrects.record.visit
-                ws.visits.save_notes(changes.id, notes=old.notes, what_matters=old.what_matters)
-            return changes
+            return ws.visits.start(person_id, date.today(), place)
 
         self.session.write(begin, lambda changes: self.open(changes.id))
 
@@ -863,6 +859,8 @@ class VisitScreen(QWidget):
     def _render_summary(self, summary: VisitSummary) -> None:
         if self.visit_id != summary.record.visit.id:
             return
+        if summary.signed:
+            self.summary = summary  # read only: the fresh read (with any new correction) is it
         pending = ""
         if self.wellbeing.started and summary.assessment_of_visit is None:
             pending = (
@@ -1113,8 +1111,15 @@ class VisitScreen(QWidget):
         self.closed.emit(person_id)
 
     def _correct(self) -> None:
-        if self.summary is not None and self.summary.signed:
-            self.start(self.summary.person.id, corrects=self.summary)
+        """A correction of the signed visit: an addendum under it (the record stays)."""
+        if self.summary is None or not self.summary.signed:
+            return
+        visit = self.summary.record.visit
+        about = (f"{visit.place.label} visit with {self.summary.person.display_name}, "
+                 f"{nice_date(visit.visit_date)}, signed by {visit.signed_by or 'an adviser'}.")
+        self.correction_dialog = CorrectionDialog(self.session, visit.id, about, self)
+        self.correction_dialog.added.connect(lambda _c: self._refresh_summary())
+        self.correction_dialog.open()
 
 
 def scores_line(item: Ons4Item, score: int | None) -> str:
