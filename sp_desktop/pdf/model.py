@@ -189,6 +189,8 @@ class PlanDocument:
         wellbeing_now_date: when the latest answers were given.
         large_print: body text at 18 pt instead of 12.5 pt, and nothing below 16 pt.
         printed_on: the date printed in the footer.
+        next_contact_by_phone: the next contact is a phone call, not a visit, so the printout
+            says "we will ring you" rather than "we will come".
     """
 
     person_name: str
@@ -205,6 +207,7 @@ class PlanDocument:
     large_print: bool
     printed_on: date
     what_matters_corrections: tuple[Correction, ...] = ()
+    next_contact_by_phone: bool = False
 
     def __post_init__(self) -> None:
         if not self.person_name.strip():

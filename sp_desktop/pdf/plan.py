@@ -43,35 +43,113 @@ def _greeting(doc: PlanDocument) -> str:
     return (doc.preferred_name or doc.person_name).strip()
 
 
-def _at_a_glance(doc: PlanDocument, styles: Styles) -> Flowable:
-    """Who to ring and when they next come, at the top where a quick look finds them."""
+def _next_contact_label(doc: PlanDocument) -> str:
+    return "Your next phone call" if doc.next_contact_by_phone else "Your next visit"
+
+
+def _next_contact(doc: PlanDocument, styles: Styles) -> list[Flowable]:
+    """When the link worker next comes or rings, in words that match which it is."""
     worker = doc.link_worker
-    rows = [
-        [
-            para("Your link worker", styles.body_bold),
-            [para(worker.name, styles.body), para(f"Phone {worker.phone}", styles.body_bold)],
+    if doc.next_visit is None:
+        return [para(f"{worker.name} will ring you to arrange your next visit.", styles.body)]
+    when = wording.appointment(doc.next_visit)
+    if doc.next_contact_by_phone:
+        # A call needs no place and no warning that someone will come to the door.
+        return [
+            para(when, styles.body_bold),
+            para(f"{worker.name} will ring you then.", styles.body),
+            para(
+                f"If that day no longer suits you, ring {worker.name} on {worker.phone}.",
+                styles.body,
+            ),
         ]
-    ]
-    visit = wording.appointment(doc.next_visit) if doc.next_visit else "We will ring to arrange it"
-    rows.append([para("Your next visit", styles.body_bold), para(visit, styles.body)])
-    width = _frame_width(styles)
-    label = styles.body.fontSize * 9.5
-    table = Table(rows, colWidths=[label, width - label])
-    pad = styles.body.fontSize * 0.5
-    table.setStyle(
-        table_style(
-            [
-                ("BACKGROUND", (0, 0), (-1, -1), TINT),
-                ("BOX", (0, 0), (-1, -1), 1, HEADING),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.5),
-                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-                ("TOPPADDING", (0, 0), (-1, 0), pad * 1.2),
-                ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
-            ]
+    parts = [para(when, styles.body_bold)]
+    if doc.next_visit_place and doc.next_visit_place.strip():
+        parts.append(para(doc.next_visit_place, styles.body))
+    parts.append(
+        para(
+            f"If that time no longer suits you, ring {worker.name} on {worker.phone}.", styles.body
         )
     )
+    return parts
+
+
+def _at_a_glance(doc: PlanDocument, styles: Styles) -> Flowable:
+    """Who to ring and when they next come, at the top where a quick look finds them.
+
+    Everything about the link worker and the next visit is here, once: a second copy at the
+    end of the printout cost a page and said nothing new.
+    """
+    worker = doc.link_worker
+    contact: list[Flowable] = [para(worker.name, styles.body_bold)]
+    if worker.organisation.strip():
+        contact.append(para(worker.organisation, styles.body))
+    contact.append(
+        marked(f"Phone <b>{plain(worker.phone, styles.body, bold=True)}</b>", styles.body)
+    )
+    if worker.email.strip():
+        contact.append(para(f"Email {worker.email}", styles.body))
+    contact.append(
+        para(
+            "Ring if you have a question, if something changes, or if you would like to talk.",
+            styles.body,
+        )
+    )
+    sections = [
+        (para("Your link worker", styles.body_bold), contact),
+        (para(_next_contact_label(doc), styles.body_bold), _next_contact(doc, styles)),
+    ]
+    width = _frame_width(styles)
+    label = styles.body.fontSize * 9.5
+    pad = styles.body.fontSize * 0.5
+    commands: list[tuple[object, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, -1), TINT),
+        ("BOX", (0, 0), (-1, -1), 1, HEADING),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad * 1.2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.2),
+    ]
+    if label <= width * 0.3:
+        # Labels beside their details, as a form is read.
+        table = Table([list(row) for row in sections], colWidths=[label, width - label])
+        commands.append(("LINEBELOW", (0, 0), (-1, 0), 0.6, HEADING))
+    else:
+        # In large print a label column would leave the details a narrow strip, breaking an
+        # email address over three lines: labels go above, details get the full width.
+        rows: list[list[Flowable | list[Flowable]]] = []
+        for heading, details in sections:
+            rows += [[heading], [details]]
+        table = Table(rows, colWidths=[width])
+        commands += [
+            ("LINEBELOW", (0, 1), (-1, 1), 0.6, HEADING),
+            ("TOPPADDING", (0, 1), (-1, 1), 0),
+            ("TOPPADDING", (0, 3), (-1, 3), 0),
+        ]
+    table.setStyle(table_style(commands))
     return table
+
+
+class _KeepUnlessWasteful(KeepTogether):  # type: ignore[misc]  # reportlab has no types
+    """Keep an item on one page, unless moving it on would leave a big hole.
+
+    A whole activity card moved to the next page left a third of a page blank, twice in the
+    standard plan. When at least ``waste`` points are free the card splits between its rows
+    instead, its name band repeated at the top of the next page.
+    """
+
+    def __init__(self, flowables: list[Flowable], *, waste: float) -> None:
+        super().__init__(flowables)
+        self._waste = waste
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:  # noqa: N803  # reportlab's names
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        if self._H > aH >= self._waste:
+            # Handed back loose, the card's table splits where the frame ends.
+            return [self.NullActionFlowable(), *self._content]
+        return list(super().split(aW, aH))
 
 
 def _lead_in(lead: list[Flowable], items: list[list[Flowable]]) -> list[Flowable]:
@@ -219,51 +297,21 @@ def _activity(activity: PlanActivity, styles: Styles) -> Flowable:
 
 def _activities(doc: PlanDocument, styles: Styles) -> list[Flowable]:
     cards = [[_activity(activity, styles), Spacer(1, styles.gap)] for activity in doc.activities]
-    return _lead_in([para("Your activities", styles.heading)], cards)
-
-
-def _link_worker(doc: PlanDocument, styles: Styles) -> list[Flowable]:
-    worker = doc.link_worker
-    story: list[Flowable] = [
-        para("Your link worker", styles.heading),
-        para(worker.name, styles.body_bold),
-        para(worker.organisation, styles.body),
-        marked(f"Phone: <b>{plain(worker.phone, styles.body, bold=True)}</b>", styles.body),
-    ]
-    if worker.email.strip():
-        story.append(para(f"Email: {worker.email}", styles.body))
-    story.append(
-        para(
-            "Ring if you have a question, if something changes, or if you would like to talk.",
-            styles.body,
-        )
-    )
-    return story
-
-
-def _next_visit(doc: PlanDocument, styles: Styles) -> list[Flowable]:
-    worker = doc.link_worker
-    story: list[Flowable] = [para("Your next visit", styles.heading)]
-    if doc.next_visit is None:
-        story.append(para(f"{worker.name} will ring you to arrange your next visit.", styles.body))
-        return story
-    story.append(para(wording.appointment(doc.next_visit), styles.body_bold))
-    if doc.next_visit_place and doc.next_visit_place.strip():
-        story.append(para(doc.next_visit_place, styles.body))
-    story.append(
-        para(
-            f"If that time no longer suits you, ring {worker.name} on {worker.phone}.", styles.body
-        )
-    )
-    return story
+    story = _lead_in([para("Your activities", styles.heading)], cards)
+    # A fifth of a page is the most a card may leave empty by moving on whole.
+    waste = (A4[1] - 2 * styles.margin) * 0.2
+    return [_KeepUnlessWasteful(item._content, waste=waste) for item in story]
 
 
 def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> list[Flowable]:
-    """One question: a "then" bar and a "now" bar, each labelled and each with its words."""
+    """One question: a "then" bar and a "now" bar, each labelled and each with its words, and
+    beside them whether things got better, so the answer sits next to what it is about."""
     width = _frame_width(styles)
     label_col = styles.body.fontSize * 4
     bar_col = min(width * 0.42, 80 * mm * styles.body.fontSize / 12.5)
-    words_col = width - label_col - bar_col
+    change = _CHANGE_WORDS.get(line.change) if show_then else None
+    rest = width - label_col - bar_col
+    words_col = rest if change is None else max(rest * 0.42, styles.body.fontSize * 5.5)
     rows: list[list[Flowable | str]] = []
     answers = [("Then", line.then_score, line.then_words, BAR_THEN)] if show_then else []
     answers.append(("Now", line.now_score, line.now_words, BAR_NOW))
@@ -274,15 +322,22 @@ def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> list[Flowa
             said = para("You preferred not to say", styles.body)
             rows.append([para(label, styles.body_bold), said, ""])
             spans.append(("SPAN", (1, row), (2, row)))
-            continue
-        rows.append(
-            [
-                para(label, styles.body_bold),
-                bar(bar_col - styles.body.fontSize, styles.bar_height, score, colour),
-                para(wording.sentence_case(words), styles.body),
-            ]
-        )
-    table = Table(rows, colWidths=[label_col, bar_col, words_col])
+        else:
+            rows.append(
+                [
+                    para(label, styles.body_bold),
+                    bar(bar_col - styles.body.fontSize, styles.bar_height, score, colour),
+                    para(wording.sentence_case(words), styles.body),
+                ]
+            )
+    widths = [label_col, bar_col, words_col]
+    if change is not None:
+        for cells in rows:
+            cells.append("")
+        rows[0][3] = para(change, styles.body)
+        spans.append(("SPAN", (3, 0), (3, len(rows) - 1)))
+        widths.append(width - label_col - bar_col - words_col)
+    table = Table(rows, colWidths=widths)
     table.setStyle(
         table_style(
             [
@@ -299,10 +354,7 @@ def _feeling(line: WellbeingLine, show_then: bool, styles: Styles) -> list[Flowa
         # Said before the bars, so the reader knows how to read them before looking.
         parts.append(para("For this one, a shorter bar is better.", styles.body))
     parts.append(table)
-    if show_then and line.change in _CHANGE_WORDS:
-        parts.append(Spacer(1, styles.body.fontSize * 0.3))
-        parts.append(para(_CHANGE_WORDS[line.change], styles.body))
-    parts.append(Spacer(1, styles.gap))
+    parts.append(Spacer(1, styles.gap * 0.8))
     return parts
 
 
@@ -352,8 +404,6 @@ def _story(doc: PlanDocument) -> list[Flowable]:
         story += _steps(doc, styles)
     if doc.activities:
         story += _activities(doc, styles)
-    story += _link_worker(doc, styles)
-    story += _next_visit(doc, styles)
     if doc.wellbeing:
         story += _feelings(doc, styles)
     return story

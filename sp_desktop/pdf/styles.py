@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -186,14 +187,71 @@ def is_bold(style: ParagraphStyle) -> bool:
     return style.fontName in (fonts.MAIN_BOLD, fonts.MAIN_BOLD_ITALIC)
 
 
+_SHAPED: dict[tuple[str, str, float, float], ParagraphStyle] = {}
+
+
+def shaped(style: ParagraphStyle, content: str) -> ParagraphStyle:
+    """``style``, shaped with HarfBuzz when ``content`` has letters that join (Arabic).
+
+    Only those paragraphs are shaped: shaping everything would also swap Latin letter pairs for
+    ligatures, which copy out of the PDF as odd characters.
+    """
+    if not fonts.needs_shaping(content):
+        return style
+    # Keyed by what differs: page footers share one name at every size.
+    key = (style.name, style.fontName, float(style.fontSize), float(style.leading))
+    if key not in _SHAPED:
+        _SHAPED[key] = ParagraphStyle(f"{style.name}-shaped", parent=style, shaping=1)
+    return _SHAPED[key]
+
+
+class _Text(Paragraph):  # type: ignore[misc]  # reportlab ships no type information
+    """A paragraph of plain text, marked up again for the width it is laid out in.
+
+    Only then is the line length known, so only then can a word longer than a line (an email
+    address in a narrow column) be broken at its punctuation rather than letter by letter.
+
+    Attributes:
+        words: the plain text, or None for the pieces reportlab makes when it splits a paragraph
+            across pages (already marked up).
+    """
+
+    def __init__(
+        self,
+        text: str | None,
+        style: ParagraphStyle | None = None,
+        *args: Any,
+        words: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(text, style, *args, **kwargs)
+        self.words = words
+        self._marked_for: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self.words is not None and availWidth != self._marked_for:
+            self._marked_for = availWidth
+            style = self.style
+            redone = fonts.markup(
+                self.words, bold=is_bold(style), size=style.fontSize, width=availWidth
+            )
+            Paragraph.__init__(self, redone, style)
+        width, height = super().wrap(availWidth, availHeight)
+        return float(width), float(height)
+
+
 def text(words: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain text (never markup) in ``style``, with fallback faces where needed."""
-    return Paragraph(fonts.markup(words, bold=is_bold(style), size=style.fontSize), style)
+    return _Text(
+        fonts.markup(words, bold=is_bold(style), size=style.fontSize),
+        shaped(style, words),
+        words=words,
+    )
 
 
 def marked(markup: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph from markup already built with :func:`fonts.markup` and fixed tags."""
-    return Paragraph(markup, style)
+    return Paragraph(markup, shaped(style, markup))
 
 
 def plain(words: str, style: ParagraphStyle, *, bold: bool = False) -> str:

@@ -27,6 +27,7 @@ from sp_desktop.domain.choices import (
 )
 from sp_desktop.domain.errors import SpDesktopError
 from sp_desktop.domain.people import Person, Referral
+from sp_desktop.domain.prescribing import FollowUpKind
 from sp_desktop.domain.wellbeing import Assessment, Ons4Item, band
 from sp_desktop.pdf import wording
 from sp_desktop.pdf.letter import build_letter
@@ -70,7 +71,8 @@ from sp_desktop.store.schema import (
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
 
-# Follow-ups are scheduled by day with no time or place, so the plan says how a time is agreed.
+# Follow-ups are scheduled by day with no time or place, so the plan says how a visit's time is
+# agreed; a phone call needs no such words.
 NEXT_VISIT_WORDS = "Your link worker will ring you beforehand to agree a time."
 
 _FOLLOW_UP_WORDS = {
@@ -239,8 +241,9 @@ def plan_for(
             if row["status"] == PrescriptionStatus.ACTIVE
         ),
         link_worker=worker,
-        next_visit=(next_day := next_visit(ws, person_id, after=day)),
-        next_visit_place=NEXT_VISIT_WORDS if next_day else None,
+        next_visit=(upcoming := next_contact(ws, person_id, after=day))[0],
+        next_visit_place=NEXT_VISIT_WORDS if upcoming[0] and not upcoming[1] else None,
+        next_contact_by_phone=upcoming[1],
         wellbeing=_feelings(first, latest),
         wellbeing_then_date=first.assessed_on if first else None,
         wellbeing_now_date=latest.assessed_on if latest else None,
@@ -255,19 +258,37 @@ def next_visit(ws: Workspace, person_id: str, *, after: date) -> date | None:
     Strictly after, because a printout made on a visit day is left behind at that visit.
     Overdue follow-ups are not promised to the person: the adviser rings to rearrange those.
     """
+    return next_contact(ws, person_id, after=after)[0]
+
+
+def next_contact(ws: Workspace, person_id: str, *, after: date) -> tuple[date | None, bool]:
+    """The day of the first open follow-up after `after` (see :func:`next_visit`), and whether
+    it is a phone call.
+
+    A check-in is a call (the adviser rings: "Ring after the trip"); first contacts, reviews and
+    end-of-activity reviews are visits. The printout must not promise a knock on the door for a
+    call, nor a call for a visit.
+    """
     with ws.store.read() as conn:
-        due = conn.execute(
-            select(follow_ups.c.due_on)
+        row = conn.execute(
+            select(follow_ups.c.due_on, follow_ups.c.kind)
             .where(
                 follow_ups.c.person_id == person_id,
                 follow_ups.c.done_on.is_(None),
                 follow_ups.c.deleted.is_(False),
                 follow_ups.c.due_on > after,
             )
-            .order_by(follow_ups.c.due_on)
+            # A visit and a call due the same day: the visit is the one to tell them about.
+            .order_by(
+                follow_ups.c.due_on,
+                follow_ups.c.kind == FollowUpKind.CHECK_IN,
+                follow_ups.c.created_at,
+            )
             .limit(1)
-        ).scalar_one_or_none()
-    return due if isinstance(due, date) else None
+        ).one_or_none()
+    if row is None or not isinstance(row.due_on, date):
+        return None, False
+    return row.due_on, row.kind == FollowUpKind.CHECK_IN
 
 
 def _full_name(person: Person) -> str:
