@@ -116,7 +116,8 @@ def fallback_size(size: float) -> float:
     Scaled to the main face's x-height, but never below large print's 16 pt floor when the
     text around it is large print.
     """
-    return max(size * FALLBACK_SCALE, min(size, LARGE_PRINT_MIN))
+    scaled = size * FALLBACK_SCALE
+    return max(scaled, LARGE_PRINT_MIN) if size >= LARGE_PRINT_MIN else scaled
 
 
 def is_rtl(word: str) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table
+from reportlab.platypus.flowables import _listWrapOn
 
 from sp_desktop.pdf import pages, wording
 from sp_desktop.pdf.drawings import bar
@@ -147,8 +148,15 @@ class _KeepUnlessWasteful(KeepTogether):  # type: ignore[misc]  # reportlab has 
         if getattr(self, "_wrapInfo", None) != (aW, aH):
             self.wrap(aW, aH)
         if self._H > aH >= self._waste:
-            # Handed back loose, the card's table splits where the frame ends.
-            return [self.NullActionFlowable(), *self._content]
+            tables = [i for i, f in enumerate(self._content) if isinstance(f, Table)]
+            if tables:
+                # What comes before the card (a section heading) stays with its first part.
+                at = tables[0]
+                before, after = self._content[:at], self._content[at + 1 :]
+                _, used = _listWrapOn(before, aW, self.canv) if before else (0, 0)
+                parts = self._content[at].splitOn(self.canv, aW, aH - used - 1)
+                if len(parts) > 1:
+                    return [*before, *parts, *after]
         return list(super().split(aW, aH))
 
 
