@@ -14,6 +14,7 @@ from sp_desktop.services.settings import IDLE_MINUTES, WINDOW_GEOMETRY, Settings
 from sp_desktop.services.visit_summary import ResumableVisit, resumable_visits
 from sp_desktop.services.workspace import Changes, Workspace
 
+from sp_desktop.ui.dialogs.end_of_day import ask_before_leaving
 from sp_desktop.ui.dialogs.first_run import FirstRunWizard
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
 from sp_desktop.ui.dialogs.resume import ResumeDialog
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.visit = VisitScreen(session)
         self.directory = DirectoryScreen(session)
         self._before_directory: QWidget | None = None
+        self._day_checked = False  # the adviser has seen what was left and closed anyway
         for screen in (self.locked_screen, self.caseload, self.person, self.visit, self.directory):
             self.stack.addWidget(screen)
         self.setCentralWidget(self.stack)
@@ -67,7 +69,7 @@ class MainWindow(QMainWindow):
         self.add_action = self._action("Add a person", "Ctrl+N", self.add_person)
         self.visit_pack_action = self._action("Visit pack…", "", self.open_visit_pack)
         self.settings_action = self._action("Settings", "", self.open_settings)
-        self.lock_action = self._action("Lock (Ctrl+L)", "Ctrl+L", self.lock)
+        self.lock_action = self._action("Lock (Ctrl+L)", "Ctrl+L", self.lock_when_done)
         self.back_action = QAction("Back", self)
         self.back_action.setShortcut(QKeySequence("Alt+Left"))
         self.back_action.triggered.connect(self._back)
@@ -170,6 +172,11 @@ class MainWindow(QMainWindow):
     def lock(self) -> None:
         if self.session.is_unlocked:
             self.session.lock()
+
+    def lock_when_done(self) -> None:
+        """The adviser's Lock: first lists what is left for the day (the idle lock never asks)."""
+        if self.session.is_unlocked:
+            ask_before_leaving(self, self.session, "lock", self.lock)
 
     def _idle(self) -> None:
         if self.session.is_unlocked:
@@ -326,10 +333,22 @@ class MainWindow(QMainWindow):
     # --- quitting ----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Saves an exact draft of any visit, closes the store and waits for the writer."""
+        """Saves an exact draft of any visit, closes the store and waits for the writer.
+
+        Closed by the adviser (the window's close button), it first lists what is left for the
+        day; a close from code (the app quitting, tests) goes straight on.
+        """
+        if event.spontaneous() and self.session.is_unlocked and not self._day_checked:
+            event.ignore()
+            ask_before_leaving(self, self.session, "quit", self._close_after_check)
+            return
         if self.session.is_unlocked:
             self.session.lock()  # the visit screen leaves an exact draft on about_to_lock
         self.session.tasks.wait(QUIT_WAIT_MS)
         geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
         self.settings.set(WINDOW_GEOMETRY, geometry)
         super().closeEvent(event)
+
+    def _close_after_check(self) -> None:
+        self._day_checked = True
+        self.close()
