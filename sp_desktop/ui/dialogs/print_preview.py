@@ -562,6 +562,9 @@ class PrintPreviewDialog(QDialog):
         if document is None:
             return
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        if folder:  # Qt names it, but a new Linux account may lack it: the box then opened in
+            with contextlib.suppress(OSError):  # the working folder, not the adviser's Documents
+                Path(folder).mkdir(parents=True, exist_ok=True)
         suggested = str(Path(folder) / document.file_name) if folder else document.file_name
         chosen, _filter = QFileDialog.getSaveFileName(
             self, "Save as PDF", suggested, "PDF documents (*.pdf)"
