@@ -50,7 +50,15 @@ from sp_desktop.server.db import (
     rows,
     write_transaction,
 )
-from sp_desktop.sync.divergence import CHECK_BUSY, CHECK_MISMATCH, CHECK_OK, EMPTY, digest
+from sp_desktop.sync.divergence import (
+    CHECK_BUSY,
+    CHECK_MISMATCH,
+    CHECK_OK,
+    EMPTY,
+    digest,
+    legacy_digest,
+    row_line,
+)
 from sp_desktop.sync.merge import RowState, device_of, merge
 from sp_desktop.sync.protocol import (
     ROW_FIELD,
@@ -784,20 +792,42 @@ def check_scope(
         ).first()
         if newer is not None:
             return {"status": CHECK_BUSY}
-        held: dict[str, list[tuple[str, str]]] = {name: [] for name in TABLES}
+        held: dict[str, list[tuple[str, str, str, str]]] = {name: [] for name in TABLES}
         latest = wall_now_ms() + MAX_CLOCK_AHEAD_MS
-        for table_name, row_id, hlc in conn.execute(
-            select(rows.c.table_name, rows.c.row_id, rows.c.hlc).where(
-                scope, rows.c.deleted.is_(False)
-            )
+        for table_name, row_id, hlc, fields, versions in conn.execute(
+            select(rows.c.table_name, rows.c.row_id, rows.c.hlc, rows.c.fields,
+                   rows.c.versions).where(scope, rows.c.deleted.is_(False))
         ):
-            if _servable(hlc, latest):  # a quarantined row is on no laptop: not counted
-                held.setdefault(table_name, []).append((row_id, hlc))
+            # A quarantined row (see `_serve`) is on no laptop: not counted.
+            if (table_name in held and _servable(hlc, latest) and _json_object(fields)
+                    and _json_object(versions)):
+                held[table_name].append((row_id, hlc, fields, versions))
     wrong = sorted(
         name for name in set(held) | set(sent)
-        if name in TABLES and digest(held.get(name, [])) != tuple(sent.get(name, (0, EMPTY)))
+        if name in TABLES and not _agrees(name, held.get(name, []),
+                                          tuple(sent.get(name, (0, EMPTY))))
     )
     return {"status": CHECK_MISMATCH if wrong else CHECK_OK, "tables": wrong}
+
+
+def _agrees(table: str, held: Sequence[tuple[str, str, str, str]], sent: tuple[Any, ...]) -> bool:
+    """Whether the laptop's digest of one table is the office's: by content, or in the
+    previous version's (row id, stamp) form, so an older laptop is not re-pulled every time."""
+    if _content_digest(table, held) == sent:
+        return True
+    return legacy_digest((row_id, hlc) for row_id, hlc, _f, _v in held) == sent
+
+
+def _content_digest(table: str, held: Sequence[tuple[str, str, str, str]]) -> tuple[int, str]:
+    lines: list[tuple[str, bytes]] = []
+    for row_id, hlc, fields, versions in held:
+        try:
+            values, stamps = orjson.loads(fields), orjson.loads(versions)
+        except orjson.JSONDecodeError:
+            continue  # unreadable: quarantined in pulls too
+        if isinstance(values, dict) and isinstance(stamps, dict):
+            lines.append((row_id, row_line(table, row_id, hlc, stamps, values)))
+    return digest(lines)
 
 
 PURGED_COUNTER = "purged"  # the highest seq of a tombstone purged: older cursors must restore

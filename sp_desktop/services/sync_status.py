@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import ssl
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from sp_desktop.domain import choices
 from sp_desktop.domain.errors import SpDesktopError, ValidationError
 from sp_desktop.domain.hlc import HlcStamp
+from sp_desktop.domain.rows import ROWS, Day, OneOf, YesNo
 from sp_desktop.store.database import Store
 from sp_desktop.sync import local
 from sp_desktop.sync.client import SyncStatus, secure_channel, sync_status
@@ -23,7 +26,7 @@ from sp_desktop.sync.conflicts import (
     rejected_changes,
 )
 from sp_desktop.sync.merge import DELETED, KEPT
-from sp_desktop.sync.protocol import HEALTH_PATH
+from sp_desktop.sync.protocol import HEALTH_PATH, TABLES
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -279,22 +282,57 @@ RECORD_WORDS = {
 }
 
 
-def field_words(name: str) -> str:
-    return FIELD_WORDS.get(name) or name.replace("_", " ").capitalize()
+def field_words(name: str, table: str | None = None) -> str:
+    """A field's name as the forms say it ('Postcode', 'Date of birth', 'Large print')."""
+    if name in FIELD_WORDS:
+        return FIELD_WORDS[name]
+    rule = ROWS[table].fields.get(name) if table in ROWS else None
+    if rule is not None:
+        words = rule.label.removeprefix("The ")
+        return words[:1].upper() + words[1:]
+    return name.replace("_", " ").capitalize()
 
 
-def _value_words(value: Any, *, row: bool) -> str:
+@functools.cache
+def _choice_labels(values: frozenset[str]) -> dict[str, str]:
+    """The labels of the choice list whose stored values these are (found once per list)."""
+    for kind in vars(choices).values():
+        if (isinstance(kind, type) and issubclass(kind, choices.Choice) and kind is not
+                choices.Choice and frozenset(str(m.value) for m in kind) == values):
+            return {str(member.value): member.label for member in kind}
+    return {}
+
+
+def one_value_words(value: Any, table: str | None, name: str) -> str:
+    """One field's value in words: a date as people write it, yes or no, a choice's label."""
+    if value is None or value == "":
+        return "(left empty)"
+    rule = ROWS[table].fields.get(name) if table in ROWS else None
+    if isinstance(rule, YesNo) and isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(rule, Day) and isinstance(value, str):
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+        return f"{day.day} {day:%B %Y}"
+    if isinstance(rule, OneOf) and isinstance(value, str):
+        return _choice_labels(rule.values).get(value, value)
+    return str(value)
+
+
+def _value_words(value: Any, *, row: bool, table: str | None = None, name: str = "") -> str:
     if row:
         if value == DELETED:
             return "Deleted (the whole record removed)"
         if value == KEPT:
             return "Kept as it is"
         if isinstance(value, dict):
-            lines = [f"{field_words(k)}: {'' if v is None else v}" for k, v in value.items()]
+            lines = [f"{field_words(k, table)}: "
+                     f"{'' if v is None else one_value_words(v, table, k)}"
+                     for k, v in value.items()]
             return "Kept, with these changes:\n" + "\n".join(lines)
-    if value is None or value == "":
-        return "(left empty)"
-    return str(value)
+    return one_value_words(value, table, name)
 
 
 def _who_when(stamp_text: str | None, own_device: str, now: datetime) -> str:
@@ -323,10 +361,24 @@ class ConflictCard:
     is_delete_race: bool
     person_id: str | None
     table: str
+    is_text: bool = True  # free text; else a detail settled by clock (a postcode, a date)
 
     @property
     def title(self) -> str:
         return f"{self.person_name}: {self.what}"
+
+    @property
+    def about(self) -> str:
+        """What happened, in one or two sentences for the detail pane."""
+        if self.is_delete_race:
+            return ("One laptop removed this record while another changed it. The office "
+                    "settled it as shown on every laptop; the other version is kept here.")
+        if self.is_text:
+            return ("Two laptops changed these words before either had synced. The office "
+                    "kept the newer change on every laptop and saved the other here.")
+        return ("Two laptops changed this detail before either had synced. The office kept "
+                "the later change on every laptop; the other value is saved here so you can "
+                "check which one is right.")
 
 
 def conflict_cards(ws: Workspace, *, now: datetime | None = None) -> list[ConflictCard]:
@@ -344,18 +396,24 @@ def conflict_cards(ws: Workspace, *, now: datetime | None = None) -> list[Confli
 
 def _card(view: ConflictView, names: dict[str, str], device: str, now: datetime) -> ConflictCard:
     record = RECORD_WORDS.get(view.table, view.table.replace("_", " "))
-    what = ("Whole record" if view.is_delete_race else field_words(view.field)) + f" ({record})"
+    what = ("Whole record" if view.is_delete_race
+            else field_words(view.field, view.table)) + f" ({record})"
+    spec = TABLES.get(view.table)
+    is_text = not view.is_delete_race and spec is not None and view.field in spec.text_fields
     return ConflictCard(
         id=view.id,
         person_name=names.get(view.person_id or "", "The directory"),
         what=what,
-        kept_text=_value_words(view.kept_value, row=view.is_delete_race),
+        kept_text=_value_words(view.kept_value, row=view.is_delete_race, table=view.table,
+                               name=view.field),
         kept_who_when=_who_when(view.kept_hlc, device, now),
-        other_text=_value_words(view.other_value, row=view.is_delete_race),
+        other_text=_value_words(view.other_value, row=view.is_delete_race, table=view.table,
+                                name=view.field),
         other_who_when=_who_when(view.other_hlc, device, now),
         is_delete_race=view.is_delete_race,
         person_id=view.person_id,
         table=view.table,
+        is_text=is_text,
     )
 
 

@@ -595,6 +595,7 @@ class SyncClient:
             totals.new_conflicts += local.reopen_settled_by_clock(conn)
         round_trips += self._resync(totals, cancel)  # one a crash or a cut left half done
         verdict = False
+        behind = False  # the last answer said more is coming: a check now could only be "busy"
         restored: str | None = None
         while True:
             if cancel is not None and cancel.is_set():
@@ -604,8 +605,11 @@ class SyncClient:
                 cursor = int(local.get_meta(conn, local.META_CURSOR) or 0)
                 resolved = [str(i) for i in local.get_json_list(conn, local.META_RESOLVED)]
                 team = local.get_meta(conn, local.META_TEAM)
+                # Digests are computed only when a verdict is possible: not while pages of a
+                # first sync are still coming (each would be answered "busy").
                 check = (local.scope_digests(conn)
-                         if not batch and not verdict and self._check_due() else None)
+                         if not batch and not verdict and not behind and self._check_due()
+                         else None)
             request = SyncRequest(cursor=cursor, ops=tuple(entry.op for entry in batch),
                                   resolved=tuple(resolved), limit=self.page_limit, team=team,
                                   check=check, training=self.training)
@@ -627,7 +631,7 @@ class SyncClient:
                 applied = self._apply(conn, answer, batch, resolved)
             cursor = answer.cursor
             _add(totals, applied)
-            more = answer.more
+            more = behind = answer.more
             waiting = self._waiting()
             if progress is not None:
                 progress(SyncProgress(round_trips, totals.acknowledged, waiting, totals.rows, more))
@@ -733,6 +737,7 @@ class SyncClient:
                 wanted = sorted(set(pending) | set(tables))
                 local.set_meta(conn, local.META_RESYNC, orjson.dumps(wanted).decode())
                 local.set_meta(conn, local.META_RESYNC_CURSOR, "0")
+                local.delete_meta(conn, local.META_RESYNC_SEEN)  # the re-pull starts again
                 log.warning("divergence check found %d table(s) to re-pull", len(tables))
         return True
 
@@ -759,7 +764,9 @@ class SyncClient:
                 self._hand_in(answer, [], [], cancel)
             with local.sync_transaction(self.store) as conn:
                 applied = self._apply(conn, answer, [], [], cursor_key=local.META_RESYNC_CURSOR)
+                local.note_resync_seen(conn, tables, answer.changes)
                 if not answer.more:
+                    _add(applied, local.remove_unseen(conn, tables))  # extra rows go too
                     local.delete_meta(conn, local.META_RESYNC)
                     local.delete_meta(conn, local.META_RESYNC_CURSOR)
             _add(totals, applied)

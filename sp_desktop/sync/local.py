@@ -50,7 +50,7 @@ from sp_desktop.store.schema import (
     people,
     store_meta,
 )
-from sp_desktop.sync.divergence import digest
+from sp_desktop.sync.divergence import digest, row_line
 from sp_desktop.sync.protocol import (
     TABLES,
     AckStatus,
@@ -72,6 +72,7 @@ META_CHECK_DUE = "sync.check_due"  # "1": a divergence check is owed (first sync
 META_SYNC_COUNT = "sync.count"  # successful syncs so far, for "every Nth sync"
 META_RESYNC = "sync.resync_tables"  # JSON list: tables to re-pull from seq 0 (divergence)
 META_RESYNC_CURSOR = "sync.resync_cursor"  # how far that re-pull has got
+META_RESYNC_SEEN = "sync.resync_seen"  # JSON {table: [row id]}: rows that re-pull has sent
 META_LEASE = "sync.lease_seconds"  # the office's offline lease, from the last answer
 META_TEAM = "team"  # shared with the workspace, which files new people under it
 META_ADVISER = "adviser"
@@ -222,7 +223,7 @@ def forget_copy(conn: Connection, team: str) -> None:
         else:
             conn.execute(delete(table))
     conn.execute(delete(conflicts))
-    for key in (META_RESOLVED, META_RESYNC, META_RESYNC_CURSOR):
+    for key in (META_RESOLVED, META_RESYNC, META_RESYNC_CURSOR, META_RESYNC_SEEN):
         delete_meta(conn, key)
     if team:
         set_meta(conn, META_TEAM, team)
@@ -231,14 +232,81 @@ def forget_copy(conn: Connection, team: str) -> None:
 
 
 def scope_digests(conn: Connection) -> dict[str, tuple[int, str]]:
-    """Per synced table: count and digest of the live rows held (see `sync.divergence`)."""
+    """Per synced table: count and digest of the content of the live rows held (see
+    `sync.divergence`). Columns come typed (a date as a date, a flag as a bool), as the
+    canonical form expects; one pass over each table."""
     found: dict[str, tuple[int, str]] = {}
     for name, table in TABLES_BY_NAME.items():
         if name not in TABLES:
             continue
-        pairs = conn.execute(select(table.c.id, table.c.hlc).where(table.c.deleted.is_(False)))
-        found[str(name)] = digest((str(row_id), str(hlc)) for row_id, hlc in pairs)
+        lines: list[tuple[str, bytes]] = []
+        columns = [c for c in table.columns if c.name not in LOCAL_ONLY_COLUMNS]
+        for row in conn.execute(select(*columns).where(table.c.deleted.is_(False))).mappings():
+            row_id = str(row["id"])
+            versions = orjson.loads(row["versions"] or "{}")
+            if not isinstance(versions, dict):
+                versions = {}
+            lines.append((row_id, row_line(str(name), row_id, str(row["hlc"]), versions, row)))
+        found[str(name)] = digest(lines)
     return found
+
+
+# The directory can hold services this laptop imported itself (never pushed: the office owns
+# the directory), so a re-pull repairs its missing and stale rows but removes none.
+_NEVER_REMOVED = frozenset({"services"})
+
+
+def note_resync_seen(
+    conn: Connection, tables: Sequence[str], changes: Sequence[dict[str, Any]]
+) -> None:
+    """Records the rows one page of a re-pull sent, in the page's own transaction, so a cut
+    or a crash part-way resumes with the right list (see `remove_unseen`)."""
+    wanted = set(tables) - _NEVER_REMOVED
+    sent = [(str(c.get("table")), str(c.get("row"))) for c in changes]
+    sent = [(t, r) for t, r in sent if t in wanted]
+    if not sent:
+        return
+    text = get_meta(conn, META_RESYNC_SEEN)
+    seen = orjson.loads(text) if text else {}
+    if not isinstance(seen, dict):
+        seen = {}
+    for table_name, row_id in sent:
+        seen.setdefault(table_name, []).append(row_id)
+    set_meta(conn, META_RESYNC_SEEN, orjson.dumps(seen).decode())
+
+
+def remove_unseen(conn: Connection, tables: Sequence[str]) -> Applied:
+    """At the end of a re-pull from seq 0: removes local rows of those tables the office did
+    not send, so it does not hold them (extra rows). A row with a change still waiting stays
+    (the change goes up), as does one whose refused change the adviser has not yet dismissed
+    (it is what they would retype from). One pass over each table."""
+    gone = Applied()
+    text = get_meta(conn, META_RESYNC_SEEN)
+    seen_by_table = orjson.loads(text) if text else {}
+    if not isinstance(seen_by_table, dict):
+        seen_by_table = {}
+    keep: dict[str, set[str]] = defaultdict(set)
+    for table_name, row_id in conn.execute(select(outbox.c.table_name, outbox.c.row_id)):
+        keep[str(table_name)].add(str(row_id))
+    for refused in get_json_list(conn, META_REJECTED):
+        if isinstance(refused, dict):
+            keep[str(refused.get("table"))].add(str(refused.get("row")))
+    for name in tables:
+        table = TABLES_BY_NAME.get(name)
+        if table is None or name in _NEVER_REMOVED:
+            continue
+        seen = {str(r) for r in seen_by_table.get(name, ())} | keep[name]
+        person = table.c.person_id if "person_id" in table.c else table.c.id
+        extra = [(str(row_id), owner) for row_id, owner in conn.execute(select(table.c.id, person))
+                 if str(row_id) not in seen]
+        for chunk in _chunks([row_id for row_id, _owner in extra]):
+            conn.execute(delete(table).where(table.c.id.in_(chunk)))
+        if extra:
+            gone.rows += len(extra)
+            gone.tables.add(name)
+            gone.people.update(str(owner) for _row_id, owner in extra if owner)
+    delete_meta(conn, META_RESYNC_SEEN)
+    return gone
 
 
 def _take_acks(

@@ -27,9 +27,11 @@ from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
 
 EXPLAIN = (
-    "Two laptops changed the same words before either had synced. The office kept the newer "
-    "change on every laptop and saved the other, so nothing is lost. Read both and choose the "
-    "one to keep; your choice goes to the office at the next sync, like any other change."
+    "Two laptops changed the same words or detail (an address, a postcode, a date) before "
+    "either had synced. The office kept the newer change on every laptop and saved the other, "
+    "so nothing is lost. Read both and choose the one to keep: keeping the version shown on "
+    "every laptop simply closes the conflict; using the other one changes the record. Your "
+    "choice goes to the office at the next sync, like any other change."
 )
 
 
@@ -84,6 +86,8 @@ class ConflictDialog(QDialog):
         self.list.setMaximumWidth(320)
         self.title = heading("", 3)
         self.title.setAccessibleName("Conflict")
+        self.about = label("")
+        self.about.setAccessibleName("About this conflict")
         self.kept = VersionPanel("Kept now, on every laptop", "&Keep this version",
                                  "Kept version")
         self.other = VersionPanel("The other version (not kept)", "&Use this version instead",
@@ -102,6 +106,7 @@ class ConflictDialog(QDialog):
         body.addWidget(self.list)
         detail = QVBoxLayout()
         detail.addWidget(self.title)
+        detail.addWidget(self.about)
         sides = QHBoxLayout()
         sides.addWidget(self.kept, 1)
         sides.addWidget(self.other, 1)
@@ -166,10 +171,12 @@ class ConflictDialog(QDialog):
     def _show_card(self, card: ConflictCard | None) -> None:
         if card is None:
             self.title.setText("Nothing to resolve: every conflict has been settled.")
+            self.about.setText("")
             self.kept.show_version("", "")
             self.other.show_version("", "")
         else:
             self.title.setText(card.title)
+            self.about.setText(card.about)
             self.kept.show_version(card.kept_text, card.kept_who_when)
             self.other.show_version(card.other_text, card.other_who_when)
         for button in (self.kept.choose, self.other.choose):
