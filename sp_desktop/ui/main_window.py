@@ -6,7 +6,16 @@ import gc
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from sp_desktop.domain.choices import VisitPlace
 from sp_desktop.services.demo import TRAINING_BANNER, is_training_copy
@@ -21,7 +30,10 @@ from sp_desktop.ui.dialogs.resume import ResumeDialog
 from sp_desktop.ui.dialogs.settings import open_settings
 from sp_desktop.ui.dialogs.unlock import UnlockDialog
 from sp_desktop.ui.dialogs.visit_pack import VisitPackDialog
+from sp_desktop.ui.fit import centre_on_screen, fit_to_screen, text_size
+from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.idle import IdleWatcher
+from sp_desktop.ui.keys import EnterPressesButtons
 from sp_desktop.ui.screens.caseload import CaseloadScreen
 from sp_desktop.ui.screens.directory import DirectoryScreen
 from sp_desktop.ui.screens.locked import LockedScreen
@@ -48,6 +60,10 @@ class MainWindow(QMainWindow):
         self.unlock_dialog: UnlockDialog | None = None
         self.first_run: FirstRunWizard | None = None
         self.setWindowTitle("SP Desktop")
+        self.button_keys = EnterPressesButtons(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.button_keys)
         self.stack = QStackedWidget()
         self.locked_screen = LockedScreen()
         self.caseload = CaseloadScreen(session, settings)
@@ -58,7 +74,18 @@ class MainWindow(QMainWindow):
         self._day_checked = False  # the adviser has seen what was left and closed anyway
         for screen in (self.locked_screen, self.caseload, self.person, self.visit, self.directory):
             self.stack.addWidget(screen)
-        self.setCentralWidget(self.stack)
+        # A training store says so on every screen (and in the title), never only once: a strip
+        # above the screens, where its words have the window's whole width to wrap in.
+        self.training_banner = label(TRAINING_BANNER, "notice")
+        self.training_banner.setAccessibleName("Training copy")
+        self.training_banner.hide()
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.training_banner)
+        central_layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
         self.toolbar = QToolBar("Main")
         self.toolbar.setMovable(False)
@@ -85,13 +112,10 @@ class MainWindow(QMainWindow):
         self.sync_area = self.office_sync.status
         self.menuBar().addMenu(self.office_sync.menu)
         self.office_sync.store_wiped.connect(lambda _m: self.locked_screen.set_first_run())
+        self.office_sync.controller.registered.connect(lambda _r: self._show_adviser())
+        self.lock_state.setWordWrap(True)
         self.statusBar().addWidget(self.lock_state, 1)
-        # A training store says so on every screen (and in the title), never only once.
-        self.training_banner = label(TRAINING_BANNER, "notice", wrap=False)
-        self.training_banner.setAccessibleName("Training copy")
-        self.training_banner.hide()
-        self.statusBar().addPermanentWidget(self.training_banner)
-        self.statusBar().addPermanentWidget(self.sync_area)
+        self.statusBar().addPermanentWidget(self.sync_area, 2)
 
         self.locked_screen.unlock_requested.connect(self.ask_to_unlock)
         self.caseload.open_person.connect(self.show_person)
@@ -111,10 +135,12 @@ class MainWindow(QMainWindow):
             idle.idle.connect(self._idle)
         self._show_locked()
         geometry = settings.get(WINDOW_GEOMETRY)
-        if geometry:
-            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
-        else:
-            self.resize(1180, 800)
+        # Sized from the screen it opens on (a remembered size too: the laptop may now be on a
+        # smaller screen or scaled up), so the status bar and every button stay in view.
+        fit_to_screen(self, text_size(self, 175, 44))
+        remembered = QByteArray.fromBase64(geometry.encode("ascii")) if geometry else None
+        if remembered is None or not self.restoreGeometry(remembered):
+            centre_on_screen(self)
 
     def _action(self, text: str, shortcut: str, slot: object) -> QAction:
         action = QAction(text, self)
@@ -183,8 +209,13 @@ class MainWindow(QMainWindow):
             self.lock()
             self.statusBar().showMessage("Locked after a while without use.", 10_000)
 
+    def _show_adviser(self) -> None:
+        """Who is working: the adviser this laptop is registered to (or set up for)."""
+        if self.session.is_unlocked:
+            self.lock_state.setText(f"Unlocked — working as {self.session.adviser or 'adviser'}")
+
     def _unlocked(self) -> None:
-        self.lock_state.setText(f"Unlocked — working as {self.session.adviser or 'adviser'}")
+        self._show_adviser()
         self.lock_action.setEnabled(True)
         self.caseload_action.setEnabled(True)
         self.directory_action.setEnabled(True)
@@ -240,7 +271,12 @@ class MainWindow(QMainWindow):
         for window in self.findChildren(QWidget):
             # Dialogs showing someone's details close with the lock.
             if window.isWindow() and window.isVisible() and window not in keep:
-                window.close()
+                if isinstance(window, FormDialog):
+                    # The lock hides everything at once: a form does not stop to ask about
+                    # what was typed (someone else may be at the laptop).
+                    window.done(QDialog.DialogCode.Rejected.value)
+                else:
+                    window.close()
         self.locked_screen.unlock_button.setFocus()
 
     # --- moving between screens ------------------------------------------------------------

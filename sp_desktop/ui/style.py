@@ -25,6 +25,9 @@ ACCENT = "#2d6a4f"
 ACCENT_DARK = "#1e4d38"
 ACCENT_SOFT = "#e3efe8"
 FOCUS = "#1a56b0"
+# A focused green button turns yellow with a black edge (the GOV.UK focus style): a blue ring on
+# dark green was barely visible.
+FOCUS_FILL = "#ffdd00"
 LINE = "#cfc8bd"
 WARNING_INK = "#8a2c0d"
 WARNING_SOFT = "#fbe9e1"
@@ -52,7 +55,9 @@ QPushButton:focus {{ border: 3px solid {FOCUS}; }}
 QPushButton[role="primary"] {{
     background: {ACCENT}; color: white; border-color: {ACCENT_DARK};
 }}
-QPushButton[role="primary"]:focus {{ border: 3px solid {FOCUS}; }}
+QPushButton[role="primary"]:focus {{
+    background: {FOCUS_FILL}; color: {INK}; border: 3px solid {INK};
+}}
 QPushButton[role="primary"]:disabled {{ background: {LINE}; color: {QUIET_INK}; }}
 QPushButton[role="rating"] {{ min-width: 1.8em; min-height: 1.8em; padding: 0.2em 0.3em; }}
 QPushButton[role="rating"]:checked, QPushButton[role="filter"]:checked {{

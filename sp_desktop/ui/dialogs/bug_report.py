@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sp_desktop.ui.fit import fit_to_screen, text_size
 from sp_desktop.ui.style import heading, label
 
 
@@ -42,4 +43,4 @@ class BugReportDialog(QDialog):
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.report))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(560, 380)
+        fit_to_screen(self, text_size(self, 70, 20))

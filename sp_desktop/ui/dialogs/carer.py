@@ -21,6 +21,7 @@ from sp_desktop.services.caseload import CaseloadRow
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.errors import show_error
+from sp_desktop.ui.fit import fit_to_screen, text_size
 from sp_desktop.ui.models.people_found import PeopleFoundModel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, plain, set_role
@@ -92,7 +93,7 @@ class CarerDialog(QDialog):
         layout.addWidget(self.found, 1)
         layout.addWidget(self.problem)
         layout.addLayout(row)
-        self.resize(520, 460)
+        fit_to_screen(self, text_size(self, 64, 24))
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

@@ -10,13 +10,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLineEdit,
-    QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -29,11 +25,13 @@ from sp_desktop.services.prescribing import PrescriptionDetails
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.errors import show_error
-from sp_desktop.ui.fields import FormErrors, parse_date, typed_date
+from sp_desktop.ui.fields import DateField, parse_date
+from sp_desktop.ui.fit import fit_to_screen, scrolling, text_size
+from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.rating import RatingButtons
 from sp_desktop.ui.screens.wellbeing import WellbeingForm, first_of
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import heading, label, set_role
+from sp_desktop.ui.style import heading, label
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +57,9 @@ def closing_facts(ws: Workspace, person_id: str) -> ClosingFacts:
     )
 
 
-class ClosingReviewDialog(QDialog):
-    """Call `load()` after creating it. Signal: saved(Changes)."""
+class ClosingReviewDialog(FormDialog):
+    """Call `load()` after creating it. Signal: saved(Changes). Enter closes the case (once
+    loaded); every problem shows at once; closing with changes made asks first."""
 
     saved = Signal(object)
 
@@ -71,13 +70,8 @@ class ClosingReviewDialog(QDialog):
         self.session = session
         self.person_id = person_id
         self.setWindowTitle(f"Closing review for {person_name}")
-        self.errors = FormErrors()
-        self.top_error = label("", "error")
-        self.top_error.hide()
-        self.errors.fallback = self.top_error
 
-        self.closed_on = QLineEdit(typed_date(date.today()))
-        self.closed_on.setAccessibleName("Closed on")
+        self.closed_on = DateField(date.today(), name="Closed on")
         self.outcome = QComboBox()
         self.outcome.setAccessibleName("How the journey ended")
         for outcome in ClosingOutcome:
@@ -86,17 +80,20 @@ class ClosingReviewDialog(QDialog):
         self.reason.setAccessibleName("Reason for closing")
         self.reason.setPlaceholderText("In a few words; for re-referral, say where to")
         outcome_form = QFormLayout()
-        outcome_form.addRow("Closed on", self.errors.add("closed_on", self.closed_on))
-        outcome_form.addRow("How it ended", self.errors.add("outcome", self.outcome))
-        outcome_form.addRow("Reason", self.errors.add("reason", self.reason))
+        self.add_field(outcome_form, "Closed on", "closed_on", self.closed_on)
+        self.add_field(outcome_form, "How it ended", "outcome", self.outcome)
+        self.add_field(outcome_form, "Reason", "reason", self.reason)
 
         self.wellbeing = WellbeingForm()
         self.wellbeing.save_button.hide()
+        self.wellbeing.why_disabled.hide()  # this dialog's own button says why
         self.no_wellbeing = QCheckBox("They did not want to answer the wellbeing questions")
         wellbeing_box = QGroupBox("Wellbeing now (the same four questions as at the start)")
         wellbeing_layout = QVBoxLayout(wellbeing_box)
         wellbeing_layout.addWidget(self.no_wellbeing)
         wellbeing_layout.addWidget(self.errors.add("exit_scores", self.wellbeing))
+        self.watch(self.no_wellbeing)
+        self.wellbeing.changed.connect(lambda *_a: self.recheck())
 
         self.steps_box = QGroupBox("Their steps: how far they got")
         self.steps_layout = QVBoxLayout(self.steps_box)
@@ -115,18 +112,11 @@ class ClosingReviewDialog(QDialog):
         body_layout.addWidget(wellbeing_box)
         body_layout.addWidget(self.steps_box)
         body_layout.addWidget(self.concerns_box)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
+        scroll = scrolling(body)
 
-        self.save_button = QPushButton("Close the case")
-        set_role(self.save_button, "primary")
-        self.save_button.setEnabled(False)
-        cancel = QPushButton("Cancel")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.save_button)
+        buttons = self.button_row("Close the case")
+        self.save_button = self.main_button
+        self.set_main_enabled(False, "Reading their steps, concerns and activities…")
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.windowTitle(), 2))
         layout.addWidget(
@@ -140,9 +130,7 @@ class ClosingReviewDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
         self.no_wellbeing.toggled.connect(self.wellbeing.setDisabled)
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
-        self.resize(900, 820)
+        fit_to_screen(self, text_size(self, 110, 44))
 
     def load(self) -> None:
         person_id = self.person_id
@@ -181,25 +169,29 @@ class ClosingReviewDialog(QDialog):
             self.activities_layout.addWidget(box)
         if not facts.activities:
             self.activities_layout.addWidget(label("No activities were prescribed.", "quiet"))
-        self.save_button.setEnabled(True)
+        self.set_main_enabled(True)
+        self.mark_clean()
         self.outcome.setFocus()
 
     def _ratings(self, ratings: dict[str, RatingButtons]) -> dict[str, int]:
         return {key: r.value for key, r in ratings.items() if isinstance(r.value, int)}
 
-    def save(self) -> None:
-        self.errors.clear()
+    def problems(self) -> list[ValidationError]:
+        found: list[ValidationError] = []
         try:
-            closed_on = parse_date(self.closed_on.text(), "closed_on")
-            if not self.no_wellbeing.isChecked() and not self.wellbeing.complete:
-                raise ValidationError(
-                    "exit_scores",
-                    "Please finish the wellbeing questions (each can be 'prefers not to say'), "
-                    "or tick that they did not want to answer them.",
-                )
+            parse_date(self.closed_on.text(), "closed_on")
         except ValidationError as error:
-            self.errors.show(error)
-            return
+            found.append(error)
+        if not self.no_wellbeing.isChecked() and not self.wellbeing.complete:
+            found.append(ValidationError(
+                "exit_scores",
+                "Please finish the wellbeing questions (each can be 'prefers not to say'), "
+                "or tick that they did not want to answer them.",
+            ))
+        return found
+
+    def save(self) -> None:
+        closed_on = parse_date(self.closed_on.text(), "closed_on")
         assert closed_on is not None
         person_id = self.person_id
         outcome = ClosingOutcome(self.outcome.currentData())
@@ -210,7 +202,6 @@ class ClosingReviewDialog(QDialog):
         steps = self._ratings(self.step_ratings)
         concerns = self._ratings(self.concern_ratings)
         carrying = [pid for pid, box in self.carries_on.items() if box.isChecked()]
-        self.save_button.setEnabled(False)
 
         def write(ws: Workspace) -> Changes:
             return ws.prescribing.close_case(
@@ -224,15 +215,8 @@ class ClosingReviewDialog(QDialog):
                 carries_on=carrying,
             )
 
-        self.session.write(write, self._saved, self._failed)
+        self.session.write(write, self._saved, self.save_failed)
 
     def _saved(self, changes: Changes) -> None:
-        self.accept()
+        self.saved_ok()
         self.saved.emit(changes)
-
-    def _failed(self, error: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        if isinstance(error, ValidationError):
-            self.errors.show(error)
-        else:
-            show_error(self, error)

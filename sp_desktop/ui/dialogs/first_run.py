@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from sp_desktop.services.workspace import Workspace
 
 from sp_desktop.ui.errors import is_known, show_error
+from sp_desktop.ui.fit import fit_to_screen, text_size
 from sp_desktop.ui.passphrase import NewPassphrase
 from sp_desktop.ui.recovery_key import KeyToShow, RecoveryKeyPanel
 from sp_desktop.ui.session import Session
@@ -143,7 +144,7 @@ class FirstRunWizard(QWizard):
         for page in (self.about, self.passphrase, self.recovery):
             self.addPage(page)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Start using SP Desktop")
-        self.resize(640, 560)
+        fit_to_screen(self, text_size(self, 80, 30))
 
     def create_store(self, passphrase: str) -> None:
         """Argon2id and the first write happen off the UI thread."""

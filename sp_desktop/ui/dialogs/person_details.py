@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -24,14 +21,17 @@ from sp_desktop.domain.choices import Choice, Ethnicity, Gender, PreferredContac
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.nhs_number import NhsNumber
 from sp_desktop.domain.people import AccessNeeds, Person
+from sp_desktop.domain.rows import PEOPLE
 from sp_desktop.services.workspace import Changes, Workspace
 
-from sp_desktop.ui.errors import show_error
-from sp_desktop.ui.fields import FormErrors, parse_date, typed_date
+from sp_desktop.ui.fields import DateField, parse_date, typed_date
+from sp_desktop.ui.fit import fit_to_screen, scrolling, text_size
+from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import heading, label, set_role
+from sp_desktop.ui.style import heading
 
 NOT_RECORDED = "Not recorded"
+EXAMPLE_BIRTH = date(1941, 3, 12)  # "like 12/03/1941": a birth date's example is a birth date
 
 
 def choice_box(kind: type[Choice], name: str, *, optional: bool) -> QComboBox:
@@ -52,8 +52,12 @@ def select(box: QComboBox, value: str | None) -> None:
     box.setCurrentIndex(max(index, 0))
 
 
-class PersonDetailsDialog(QDialog):
-    """New person when `person` is None, else editing them. Signal: saved(Changes)."""
+class PersonDetailsDialog(FormDialog):
+    """New person when `person` is None, else editing them. Signal: saved(Changes).
+
+    Every problem is shown at once beside its field, top to bottom; Enter adds or saves;
+    closing with something typed asks first.
+    """
 
     saved = Signal(object)
 
@@ -64,53 +68,53 @@ class PersonDetailsDialog(QDialog):
         self.session = session
         self.person = person
         self.setWindowTitle("Edit details" if person else "Add a person")
-        self.errors = FormErrors()
-        self.top_error = label("", "error")
-        self.top_error.hide()
-        self.errors.fallback = self.top_error
 
-        self.given_name = self._line("First name")
-        self.family_name = self._line("Family name")
-        self.preferred_name = self._line("Likes to be called (optional)")
-        self.date_of_birth = self._line("Date of birth", "day/month/year, like 12/03/1941")
-        self.nhs_number = self._line("NHS number (optional)", "like 943 476 5919")
+        self.given_name = self._line()
+        self.family_name = self._line()
+        self.preferred_name = self._line()
+        self.date_of_birth = DateField(name="Date of birth")
+        self.date_of_birth.setPlaceholderText("day/month/year, like 12/03/1941")
+        self.nhs_number = self._line("like 943 476 5919")
         self.gender = choice_box(Gender, "Gender", optional=True)
         self.ethnicity = choice_box(Ethnicity, "Ethnicity", optional=True)
-        self.gp_practice = self._line("GP practice")
+        self.gp_practice = self._line()
         self.address = QPlainTextEdit()
-        self.address.setAccessibleName("Address")
         self.address.setTabChangesFocus(True)
         self.address.setMaximumHeight(90)
-        self.postcode = self._line("Postcode")
-        self.phone = self._line("Phone")
-        self.email = self._line("Email (optional)")
+        self.postcode = self._line()
+        self.phone = self._line()
+        self.email = self._line()
         self.preferred_contact = choice_box(PreferredContact, "Best way to contact", optional=False)
         self.large_print = QCheckBox("Large print letters and plans")
-        self.interpreter = self._line("Interpreter needed — which language? (optional)")
-        self.hearing = self._line("Hearing (optional)")
-        self.sight = self._line("Sight (optional)")
+        self.interpreter = self._line()
+        self.hearing = self._line()
+        self.sight = self._line()
 
         who = QFormLayout()
-        who.addRow("First name", self.errors.add("given_name", self.given_name))
-        who.addRow("Family name", self.errors.add("family_name", self.family_name))
-        who.addRow("Likes to be called", self.errors.add("preferred_name", self.preferred_name))
-        who.addRow("Date of birth", self.errors.add("date_of_birth", self.date_of_birth))
-        who.addRow("Gender", self.errors.add("gender", self.gender))
-        who.addRow("Ethnicity", self.errors.add("ethnicity", self.ethnicity))
+        self.add_field(who, "First name", "given_name", self.given_name)
+        self.add_field(who, "Family name", "family_name", self.family_name)
+        self.add_field(who, "Likes to be called (optional)", "preferred_name", self.preferred_name)
+        self.add_field(who, "Date of birth", "date_of_birth", self.date_of_birth)
+        self.add_field(who, "Gender", "gender", self.gender)
+        self.add_field(who, "Ethnicity", "ethnicity", self.ethnicity)
         health = QFormLayout()
-        health.addRow("NHS number", self.errors.add("nhs_number", self.nhs_number))
-        health.addRow("GP practice", self.errors.add("gp_practice", self.gp_practice))
+        self.add_field(health, "NHS number (optional)", "nhs_number", self.nhs_number)
+        self.add_field(health, "GP practice", "gp_practice", self.gp_practice)
         contact = QFormLayout()
-        contact.addRow("Address", self.errors.add("address", self.address))
-        contact.addRow("Postcode", self.errors.add("postcode", self.postcode))
-        contact.addRow("Phone", self.errors.add("phone", self.phone))
-        contact.addRow("Email", self.errors.add("email", self.email))
-        contact.addRow("Best way to contact", self.preferred_contact)
+        self.add_field(contact, "Address", "address", self.address)
+        self.add_field(contact, "Postcode", "postcode", self.postcode)
+        self.add_field(contact, "Phone", "phone", self.phone)
+        self.add_field(contact, "Email (optional)", "email", self.email)
+        self.add_field(contact, "Best way to contact", "preferred_contact", self.preferred_contact)
         access = QFormLayout()
         access.addRow("", self.large_print)
-        access.addRow("Interpreter", self.interpreter)
-        access.addRow("Hearing", self.hearing)
-        access.addRow("Sight", self.sight)
+        self.watch(self.large_print)
+        self.add_field(
+            access, "Interpreter needed — which language? (optional)", "interpreter_language",
+            self.interpreter,
+        )
+        self.add_field(access, "Hearing (optional)", "hearing_needs", self.hearing)
+        self.add_field(access, "Sight (optional)", "sight_needs", self.sight)
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
@@ -123,35 +127,25 @@ class PersonDetailsDialog(QDialog):
             box = QGroupBox(title)
             box.setLayout(form)
             body_layout.addWidget(box)
-        scroll = QScrollArea()
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
+        scroll = scrolling(body)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        self.save_button = QPushButton("Save details" if person else "Add this person")
-        set_role(self.save_button, "primary")
-        self.save_button.setDefault(True)
-        cancel = QPushButton("Cancel")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.save_button)
+        buttons = self.button_row("Save details" if person else "Add this person")
+        self.save_button = self.main_button
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.windowTitle(), 2))
         layout.addWidget(self.top_error)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
         self.nhs_number.textEdited.connect(self._check_nhs_number_while_typing)
         self.nhs_number.editingFinished.connect(self._check_nhs_number)
         if person is not None:
             self._fill(person)
-        self.resize(720, 760)
+        self.mark_clean()
+        fit_to_screen(self, text_size(self, 90, 40))
 
-    def _line(self, name: str, placeholder: str = "") -> QLineEdit:
+    def _line(self, placeholder: str = "") -> QLineEdit:
         edit = QLineEdit()
-        edit.setAccessibleName(name)
         if placeholder:
             edit.setPlaceholderText(placeholder)
         return edit
@@ -201,7 +195,7 @@ class PersonDetailsDialog(QDialog):
 
     def fields(self) -> dict[str, Any]:
         """What was typed, as the domain expects it; raises ValidationError naming the field."""
-        born = parse_date(self.date_of_birth.text(), "date_of_birth")
+        born = parse_date(self.date_of_birth.text(), "date_of_birth", example=EXAMPLE_BIRTH)
         assert born is not None
         return {
             "given_name": self.given_name.text().strip(),
@@ -225,16 +219,51 @@ class PersonDetailsDialog(QDialog):
             ),
         }
 
-    def save(self) -> None:
-        self.errors.clear()
+    def problems(self) -> list[ValidationError]:
+        """Each field checked on its own by the person's rules (so every problem shows at once),
+        then the whole person as the service will check it."""
+        today = date.today()
+        found: list[ValidationError] = []
+
+        def check(name: str, value: Any) -> None:
+            try:
+                PEOPLE.check_value(name, value, today)
+            except ValidationError as error:
+                found.append(error)
+
+        check("given_name", self.given_name.text().strip() or None)
+        check("family_name", self.family_name.text().strip() or None)
+        check("preferred_name", self.preferred_name.text().strip() or None)
         try:
-            fields = self.fields()
-            # The domain checks everything on construction: the same rules the service applies.
-            Person(id="checking", **fields)
+            check("date_of_birth", parse_date(
+                self.date_of_birth.text(), "date_of_birth", example=EXAMPLE_BIRTH))
         except ValidationError as error:
-            self.errors.show(error)
-            return
-        self.save_button.setEnabled(False)
+            found.append(error)
+        typed = self.nhs_number.text().strip()
+        if typed:
+            try:
+                NhsNumber.parse(typed)
+            except ValidationError as error:
+                found.append(error)
+        check("gp_practice", self.gp_practice.text().strip())
+        check("address", self.address.toPlainText().strip())
+        check("postcode", self.postcode.text().strip())
+        check("phone", self.phone.text().strip())
+        check("email", self.email.text().strip())
+        check("interpreter_language", self.interpreter.text().strip() or None)
+        check("hearing_needs", self.hearing.text().strip() or None)
+        check("sight_needs", self.sight.text().strip() or None)
+        if found:
+            return found
+        try:
+            # The domain checks everything on construction: the same rules the service applies.
+            Person(id="checking", **self.fields())
+        except ValidationError as error:
+            return [error]
+        return []
+
+    def save(self) -> None:
+        fields = self.fields()
         person = self.person
 
         def write(ws: Workspace) -> Changes:
@@ -242,15 +271,8 @@ class PersonDetailsDialog(QDialog):
                 return ws.people.create(**fields)
             return ws.people.update(person.id, **fields)
 
-        self.session.write(write, self._saved, self._failed)
+        self.session.write(write, self._saved, self.save_failed)
 
     def _saved(self, changes: Changes) -> None:
-        self.accept()
+        self.saved_ok()
         self.saved.emit(changes)
-
-    def _failed(self, error: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        if isinstance(error, ValidationError):
-            self.errors.show(error)
-        else:
-            show_error(self, error)

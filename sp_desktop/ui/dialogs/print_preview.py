@@ -48,6 +48,7 @@ from sp_desktop.services.workspace import Workspace
 
 from sp_desktop.ui.dialogs.settings import open_settings
 from sp_desktop.ui.errors import is_known, show_error
+from sp_desktop.ui.fit import fit_to_screen, text_size
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, plain, set_role
 from sp_desktop.ui.tasks import Progress, Task
@@ -264,7 +265,7 @@ class PrintPreviewDialog(QDialog):
         self._tasks: set[Task] = set()
         self._busy_printing = False
         self.setWindowTitle("Print preview")
-        self.resize(820, 900)
+        fit_to_screen(self, text_size(self, 110, 60))
 
         self.title = heading("Print preview", 2)
         self.size_box = QComboBox()
@@ -303,10 +304,15 @@ class PrintPreviewDialog(QDialog):
         self.settings_button.hide()
 
         tools = QHBoxLayout()
+        # Each box named by its label (its buddy): screen readers say "Zoom", not "Fit to width".
         if request.sizes:
-            tools.addWidget(plain(QLabel("Print size")))
+            size_label = plain(QLabel("Print size"))
+            size_label.setBuddy(self.size_box)
+            tools.addWidget(size_label)
             tools.addWidget(self.size_box)
-        tools.addWidget(plain(QLabel("Zoom")))
+        zoom_label = plain(QLabel("Zoom"))
+        zoom_label.setBuddy(self.zoom_box)
+        tools.addWidget(zoom_label)
         tools.addWidget(self.zoom_box)
         tools.addStretch(1)
         tools.addWidget(self.previous_button)
@@ -451,7 +457,11 @@ class PrintPreviewDialog(QDialog):
         count = self.page_count
         if count == 0:
             return
+        turned = max(0, min(index, count - 1)) != self._page
         self._page = max(0, min(index, count - 1))
+        if turned:  # a new page is read from its top, not from where the last one was left
+            self.page_area.verticalScrollBar().setValue(0)
+            self.page_area.horizontalScrollBar().setValue(0)
         self.page_box.blockSignals(True)
         self.page_box.setValue(self._page + 1)
         self.page_box.blockSignals(False)

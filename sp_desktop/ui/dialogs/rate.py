@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QW
 from sp_desktop.domain.people import Rating
 
 from sp_desktop.ui.fields import nice_date
+from sp_desktop.ui.fit import fit_to_screen
 from sp_desktop.ui.rating import RatingButtons
 from sp_desktop.ui.style import heading, label, set_role
 
@@ -39,7 +40,9 @@ class RateDialog(QDialog):
         self.rating.set_value(current)
         self.save_button = QPushButton("Save this rating")
         set_role(self.save_button, "primary")
-        self.save_button.setEnabled(False)
+        self.save_button.setDefault(True)  # Enter saves, once a number is chosen
+        self.why_disabled = label("Choose a number from 0 to 10 first.", "quiet")
+        self.why_disabled.setAccessibleName("Why the rating cannot be saved yet")
         cancel = QPushButton("Cancel")
         layout = QVBoxLayout(self)
         layout.addWidget(heading(title, 2))
@@ -47,13 +50,21 @@ class RateDialog(QDialog):
         layout.addWidget(self.rating)
         layout.addWidget(label(history_words(history), "quiet"))
         row = QHBoxLayout()
-        row.addStretch(1)
+        row.addWidget(self.why_disabled, 1)
         row.addWidget(cancel)
         row.addWidget(self.save_button)
         layout.addLayout(row)
-        self.rating.changed.connect(lambda v: self.save_button.setEnabled(isinstance(v, int)))
+        self.rating.changed.connect(lambda _v: self._chosen())
+        self._chosen()
         self.save_button.clicked.connect(self.accept)
         cancel.clicked.connect(self.reject)
+        fit_to_screen(self)
+
+    def _chosen(self) -> None:
+        chosen = isinstance(self.rating.value, int)
+        self.save_button.setEnabled(chosen)
+        self.why_disabled.setVisible(not chosen)
+        self.save_button.setAccessibleDescription("" if chosen else self.why_disabled.text())
 
     @property
     def value(self) -> int:

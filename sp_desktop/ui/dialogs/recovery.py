@@ -9,6 +9,7 @@ from sp_desktop.services.workspace import Workspace, WrongRecoveryKey
 
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.fields import FieldWithError
+from sp_desktop.ui.fit import fit_to_screen
 from sp_desktop.ui.passphrase import NewPassphrase
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
@@ -32,6 +33,7 @@ class RecoveryDialog(QDialog):
         self.problem.hide()
         self.go = QPushButton("Unlock and keep the new passphrase")
         set_role(self.go, "primary")
+        self.go.setDefault(True)  # Enter in any box tries the key
         cancel = QPushButton("Cancel")
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Use your recovery key", 2))
@@ -54,6 +56,7 @@ class RecoveryDialog(QDialog):
         cancel.clicked.connect(self.reject)
         self.key.textEdited.connect(lambda _t: self.key_field.clear_error())
         self.setMinimumWidth(520)
+        fit_to_screen(self)
 
     def try_recover(self) -> None:
         self.problem.hide()

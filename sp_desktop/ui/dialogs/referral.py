@@ -8,12 +8,10 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDialog,
     QFormLayout,
-    QHBoxLayout,
+    QGroupBox,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -22,14 +20,16 @@ from PySide6.QtWidgets import (
 from sp_desktop.domain.choices import Consent, ReferralSource, ReferralStatus
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.people import Referral
+from sp_desktop.domain.rows import REFERRALS
 from sp_desktop.services.timeline import SNOMED_DECLINED
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.dialogs.person_details import choice_box
-from sp_desktop.ui.errors import show_error
-from sp_desktop.ui.fields import FormErrors, parse_date, typed_date
+from sp_desktop.ui.fields import DateField, parse_date
+from sp_desktop.ui.fit import fit_to_screen, scrolling, text_size
+from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import heading, label, set_role
+from sp_desktop.ui.style import heading, label
 
 DECLINED_NOTE = (
     "Declining closes this referral. It is recorded for their GP as "
@@ -37,8 +37,12 @@ DECLINED_NOTE = (
 )
 
 
-class ReferralDialog(QDialog):
-    """Signal: saved(Changes). `declined` tells the caller the journey stops here."""
+class ReferralDialog(FormDialog):
+    """Signal: saved(Changes). `declined` tells the caller the journey stops here.
+
+    Enter saves; every problem shows at once beside its field; closing with something typed
+    asks first.
+    """
 
     saved = Signal(object)
 
@@ -50,61 +54,54 @@ class ReferralDialog(QDialog):
         self.person_id = person_id
         self.declined = False
         self.setWindowTitle(f"New referral for {person_name}")
-        self.errors = FormErrors()
-        self.top_error = label("", "error")
-        self.top_error.hide()
-        self.errors.fallback = self.top_error
         self.source = choice_box(ReferralSource, "Referred by", optional=False)
         self.referrer_name = QLineEdit()
-        self.referrer_name.setAccessibleName("Referrer's name")
         self.referrer_organisation = QLineEdit()
-        self.referrer_organisation.setAccessibleName("Referrer's organisation")
         self.reason = QPlainTextEdit()
-        self.reason.setAccessibleName("Reason for referral")
         self.reason.setTabChangesFocus(True)
         self.reason.setMaximumHeight(110)
-        self.received_on = QLineEdit(typed_date(date.today()))
-        self.received_on.setAccessibleName("Referral received on")
+        self.received_on = DateField(date.today(), name="Referral received on")
         self.consent_given = QRadioButton("Yes, they agreed to take part")
         self.consent_declined = QRadioButton("No, they declined")
         self.consent_pending = QRadioButton("Not asked yet")
         self.consent_pending.setChecked(True)
         self.consent = QButtonGroup(self)
+        consent_box = QGroupBox("Did they agree to take part?")
+        consent_layout = QVBoxLayout(consent_box)
         for button in (self.consent_given, self.consent_declined, self.consent_pending):
             self.consent.addButton(button)
-        consent_box = QVBoxLayout()
-        for button in (self.consent_given, self.consent_declined, self.consent_pending):
-            consent_box.addWidget(button)
+            consent_layout.addWidget(button)
         self.declined_note = label(DECLINED_NOTE, "notice")
         self.declined_note.hide()
-        consent_box.addWidget(self.declined_note)
+        consent_layout.addWidget(self.declined_note)
 
         form = QFormLayout()
-        form.addRow("Referred by", self.source)
-        form.addRow("Referrer's name", self.errors.add("referrer_name", self.referrer_name))
-        form.addRow(
-            "Organisation", self.errors.add("referrer_organisation", self.referrer_organisation)
+        self.add_field(form, "Referred by", "source", self.source)
+        self.add_field(form, "Referrer's name", "referrer_name", self.referrer_name)
+        self.add_field(
+            form, "Referrer's organisation", "referrer_organisation", self.referrer_organisation
         )
-        form.addRow("Reason", self.errors.add("reason", self.reason))
-        form.addRow("Received on", self.errors.add("received_on", self.received_on))
-        form.addRow("Consent", consent_box)
+        self.add_field(form, "Reason for referral", "reason", self.reason)
+        self.add_field(form, "Received on", "received_on", self.received_on)
+        self.received_on.setAccessibleName("Referral received on")
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(form)
+        body_layout.addWidget(consent_box)
+        body_layout.addStretch(1)
 
-        self.save_button = QPushButton("Save referral")
-        set_role(self.save_button, "primary")
-        cancel = QPushButton("Cancel")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.save_button)
+        buttons = self.button_row("Save referral")
+        self.save_button = self.main_button
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.windowTitle(), 2))
         layout.addWidget(self.top_error)
-        layout.addLayout(form)
+        layout.addWidget(scrolling(body), 1)
         layout.addLayout(buttons)
         self.consent.buttonToggled.connect(self._consent_changed)
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
         self.setMinimumWidth(560)
+        self.mark_clean()
+        fit_to_screen(self, text_size(self, 80, 30))
 
     def chosen_consent(self) -> Consent:
         if self.consent_given.isChecked():
@@ -116,45 +113,57 @@ class ReferralDialog(QDialog):
     def _consent_changed(self) -> None:
         declined = self.consent_declined.isChecked()
         self.declined_note.setVisible(declined)
-        self.adjustSize()
         self.save_button.setText("Record that they declined" if declined else "Save referral")
 
-    def save(self) -> None:
-        self.errors.clear()
+    def _fields(self) -> dict[str, Any]:
         consent = self.chosen_consent()
+        return {
+            "source": ReferralSource(self.source.currentData()),
+            "referrer_name": self.referrer_name.text().strip(),
+            "referrer_organisation": self.referrer_organisation.text().strip(),
+            "reason": self.reason.toPlainText().strip(),
+            "consent": consent,
+            "consent_on": None if consent is Consent.PENDING else date.today(),
+        }
+
+    def problems(self) -> list[ValidationError]:
+        today = date.today()
+        found: list[ValidationError] = []
+        fields = self._fields()
+        for name in ("referrer_name", "referrer_organisation", "reason"):
+            try:
+                REFERRALS.check_value(name, fields[name], today)
+            except ValidationError as error:
+                found.append(error)
         try:
             received = parse_date(self.received_on.text(), "received_on")
-            assert received is not None
-            fields: dict[str, Any] = {
-                "source": ReferralSource(self.source.currentData()),
-                "referrer_name": self.referrer_name.text().strip(),
-                "referrer_organisation": self.referrer_organisation.text().strip(),
-                "reason": self.reason.toPlainText().strip(),
-                "received_on": received,
-                "consent": consent,
-                "consent_on": None if consent is Consent.PENDING else date.today(),
-            }
-            status = ReferralStatus.DECLINED if consent is Consent.DECLINED else ReferralStatus.NEW
-            Referral(id="checking", person_id=self.person_id, status=status, **fields)
+            REFERRALS.check_value("received_on", received, today)
         except ValidationError as error:
-            self.errors.show(error)
-            return
-        self.save_button.setEnabled(False)
+            found.append(error)
+        if found:
+            return found
+        consent = fields["consent"]
+        status = ReferralStatus.DECLINED if consent is Consent.DECLINED else ReferralStatus.NEW
+        try:
+            Referral(
+                id="checking", person_id=self.person_id, status=status,
+                received_on=received, **fields,
+            )
+        except ValidationError as error:
+            return [error]
+        return []
+
+    def save(self) -> None:
+        fields = self._fields()
+        fields["received_on"] = parse_date(self.received_on.text(), "received_on")
         person_id = self.person_id
 
         def write(ws: Workspace) -> Changes:
             return ws.people.record_referral(person_id, **fields)
 
-        self.session.write(write, self._saved, self._failed)
+        self.session.write(write, self._saved, self.save_failed)
 
     def _saved(self, changes: Changes) -> None:
         self.declined = self.chosen_consent() is Consent.DECLINED
-        self.accept()
+        self.saved_ok()
         self.saved.emit(changes)
-
-    def _failed(self, error: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        if isinstance(error, ValidationError):
-            self.errors.show(error)
-        else:
-            show_error(self, error)

@@ -23,6 +23,7 @@ from sp_desktop.services.workspace import Workspace, WrongPassphrase
 
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.fields import FieldWithError
+from sp_desktop.ui.fit import fit_to_screen
 from sp_desktop.ui.recovery_key import KeyToShow, RecoveryKeyPanel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
@@ -100,6 +101,7 @@ class RekeyDialog(QDialog):
         self.passphrase.textEdited.connect(lambda _t: self.field.clear_error())
         self.panel.kept_changed.connect(self.done_button.setEnabled)
         self.done_button.clicked.connect(self.accept)
+        fit_to_screen(self)
 
     def make_new_key(self) -> None:
         if self.working:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QW
 from sp_desktop.services.visit_summary import ResumableVisit
 
 from sp_desktop.ui.fields import nice_date
+from sp_desktop.ui.fit import fit_to_screen
 from sp_desktop.ui.style import heading, label, set_role
 
 
@@ -55,6 +56,7 @@ class ResumeDialog(QDialog):
         self.carry_on.clicked.connect(self._resume)
         later.clicked.connect(self.reject)
         self.setMinimumWidth(480)
+        fit_to_screen(self)
 
     def _resume(self) -> None:
         self.accept()

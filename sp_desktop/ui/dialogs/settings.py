@@ -35,6 +35,7 @@ from sp_desktop.services.settings import (
 )
 
 from sp_desktop.ui.fields import FieldWithError
+from sp_desktop.ui.fit import fit_to_screen, scrolling, text_size
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
 
@@ -48,6 +49,16 @@ _SPOKEN_NAMES = {
     LINK_WORKER_EMAIL.key: "Your work email address",
     LINK_WORKER_ORGANISATION.key: "Your organisation",
 }
+
+
+def _explained(box: QGroupBox, words: str) -> QFormLayout:
+    """A box that says what it is for, above its form. (A wrapped label spanning a form row is
+    given one line too few by QFormLayout, cutting its last line off.)"""
+    layout = QVBoxLayout(box)
+    layout.addWidget(label(words, "quiet"))
+    form = QFormLayout()
+    layout.addLayout(form)
+    return form
 
 
 class SettingsDialog(QDialog):
@@ -86,19 +97,15 @@ class SettingsDialog(QDialog):
         self.idle.setSuffix(" minutes")
         self.idle.setAccessibleName("Lock after this many minutes without use")
         lock_box = QGroupBox("Locking")
-        lock_form = QFormLayout(lock_box)
-        lock_form.addRow(label(IDLE_MINUTES.description, "quiet"))
+        lock_form = _explained(lock_box, IDLE_MINUTES.description)
         lock_form.addRow(IDLE_MINUTES.label, self.idle)
 
         self.contact: dict[str, FieldWithError] = {}
         contact_box = QGroupBox("Your work contact details")
-        contact_form = QFormLayout(contact_box)
-        contact_form.addRow(
-            label(
-                "Printed on journeys and letters so people and referrers can reach you. "
-                "Only your work details: never anyone else's.",
-                "quiet",
-            )
+        contact_form = _explained(
+            contact_box,
+            "Printed on journeys and letters so people and referrers can reach you. "
+            "Only your work details: never anyone else's.",
         )
         for setting in WORK_CONTACT:
             edit = QLineEdit(settings.get(setting))
@@ -121,15 +128,19 @@ class SettingsDialog(QDialog):
         row.addStretch(1)
         row.addWidget(cancel)
         row.addWidget(save)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        for box in (lock_box, contact_box, office_box, self._security_box()):
+            body_layout.addWidget(box)
+        body_layout.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Settings", 2))
-        layout.addWidget(lock_box)
-        layout.addWidget(contact_box)
-        layout.addWidget(office_box)
-        layout.addWidget(self._security_box())
+        layout.addWidget(scrolling(body), 1)  # scrolls on a short screen; Save stays in view
         layout.addLayout(row)
         save.clicked.connect(self._save)
         cancel.clicked.connect(self.reject)
+        fit_to_screen(self, text_size(self, 72, 44))
         if focus is not None and focus.key in self.contact:
             self.contact[focus.key].field.setFocus()
         else:
@@ -162,11 +173,15 @@ class SettingsDialog(QDialog):
         certificate_row.addWidget(self.choose_certificate, 0, Qt.AlignmentFlag.AlignTop)
 
         box = QGroupBox("Office connection")
-        form = QFormLayout(box)
+        form = QFormLayout()
         form.addRow(self.sync_automatic)
         form.addRow(SYNC_CHECK_MINUTES.label, self.sync_every)
-        form.addRow(label(OFFICE_CERTIFICATE.description, "quiet"))
-        form.addRow(OFFICE_CERTIFICATE.label, certificate_row)
+        certificate = QFormLayout()
+        certificate.addRow(OFFICE_CERTIFICATE.label, certificate_row)
+        layout = QVBoxLayout(box)
+        layout.addLayout(form)
+        layout.addWidget(label(OFFICE_CERTIFICATE.description, "quiet"))
+        layout.addLayout(certificate)
         return box
 
     def _security_box(self) -> QGroupBox:
@@ -178,15 +193,12 @@ class SettingsDialog(QDialog):
         self.rekey_button.setEnabled(unlocked)
         self.rekey_button.clicked.connect(self.open_rekey)
         box = QGroupBox("Keys")
-        form = QFormLayout(box)
-        form.addRow(
-            label(
-                "If your recovery key may have been seen by someone else, make a new one: "
-                "everything is encrypted again and the old recovery key stops working."
-                if unlocked
-                else "Unlock SP Desktop to make a new key and recovery key.",
-                "quiet",
-            )
+        form = _explained(
+            box,
+            "If your recovery key may have been seen by someone else, make a new one: "
+            "everything is encrypted again and the old recovery key stops working."
+            if unlocked
+            else "Unlock SP Desktop to make a new key and recovery key.",
         )
         form.addRow(self.rekey_button)
         return box

@@ -33,6 +33,7 @@ from sp_desktop.services.workspace import (
 
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.fields import FieldWithError
+from sp_desktop.ui.fit import fit_to_screen
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
 
@@ -92,6 +93,7 @@ class UnlockDialog(QDialog):
         self.forgot.clicked.connect(self._recover)
         self.sync_button.clicked.connect(self._sync_and_unlock)
         self.setMinimumWidth(460)
+        fit_to_screen(self)
 
     def try_unlock(self) -> None:
         typed = self.passphrase.text()

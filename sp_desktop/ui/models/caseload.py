@@ -7,6 +7,7 @@ Search and filters narrow the ids shown; nothing here talks to the store.
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -99,6 +100,8 @@ class CaseloadModel(ColumnsModel):
         self._keys: list[Any] = []  # their sort keys
         self._counts: dict[CaseloadFilter, int] = dict.fromkeys(CaseloadFilter, 0)
         self._shown: list[str] = []  # the ids passing search and filter, in display order
+        # How many people share each name: two Mary Joneses are told apart by birth date.
+        self._names: Counter[str] = Counter()
         self.query = ""
         self._folded = ""
         self.which = CaseloadFilter.ALL
@@ -121,6 +124,7 @@ class CaseloadModel(ColumnsModel):
         self.beginResetModel()
         self.today = prepared.today
         self._cache = dict(prepared.rows)
+        self._names = Counter(row.name for row in self._cache.values())
         self._sorted = list(prepared.order)
         self._keys = list(prepared.keys)
         self._counts = dict(prepared.counts)
@@ -141,6 +145,7 @@ class CaseloadModel(ColumnsModel):
             before = self._cache.pop(person_id, None)
             if before is not None:
                 self._count(before, -1)
+                self._names[before.name] -= 1
                 at = self._sorted.index(person_id)
                 del self._sorted[at]
                 del self._keys[at]
@@ -148,6 +153,7 @@ class CaseloadModel(ColumnsModel):
             if after is not None:
                 self._cache[person_id] = after
                 self._count(after, +1)
+                self._names[after.name] += 1
                 sort_key = key(after)
                 at = bisect.bisect_left(self._keys, sort_key)
                 self._keys.insert(at, sort_key)
@@ -165,6 +171,7 @@ class CaseloadModel(ColumnsModel):
         """Locking: nothing of anyone stays in memory here."""
         self.beginResetModel()
         self._cache.clear()
+        self._names.clear()
         self._sorted.clear()
         self._keys.clear()
         self._shown.clear()
@@ -259,6 +266,9 @@ class CaseloadModel(ColumnsModel):
 
     def _text(self, row: CaseloadRow, column: int) -> str:
         if column == NAME:
+            if self._names[row.name] > 1:
+                born = row.date_of_birth
+                return f"{row.name} (born {born.day} {born:%b %Y})"
             return row.name
         if column == PRACTICE:
             return row.practice

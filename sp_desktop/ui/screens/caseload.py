@@ -21,6 +21,7 @@ from sp_desktop.services.caseload import CaseloadFilter, CaseloadRow
 from sp_desktop.services.settings import CASELOAD_SORT_COLUMN, CASELOAD_SORT_DESCENDING, Settings
 from sp_desktop.services.workspace import Changes, Workspace
 
+from sp_desktop.ui.flow import FlowLayout
 from sp_desktop.ui.models.caseload import (
     COLUMNS,
     LAST_CONTACT,
@@ -56,8 +57,9 @@ class CaseloadScreen(QWidget):
         self.search.setClearButtonEnabled(True)
         self.filters = QButtonGroup(self)
         self.filter_buttons: dict[CaseloadFilter, QPushButton] = {}
-        filter_row = QHBoxLayout()
-        filter_row.addWidget(label("Show:", "quiet", wrap=False))
+        # The filters wrap onto a second line on a narrow or scaled screen.
+        filters = FlowLayout()
+        filters.addWidget(label("Show:", "quiet", wrap=False))
         for which in CaseloadFilter:
             button = QPushButton(which.value)
             button.setCheckable(True)
@@ -65,9 +67,10 @@ class CaseloadScreen(QWidget):
             button.setAccessibleName(f"Show: {which.value}")
             self.filters.addButton(button)
             self.filter_buttons[which] = button
-            filter_row.addWidget(button)
+            filters.addWidget(button)
             button.clicked.connect(lambda _c=False, w=which: self._filter(w))
-        filter_row.addStretch(1)
+        filter_row = QHBoxLayout()
+        filter_row.addLayout(filters, 1)
         self.filter_buttons[CaseloadFilter.ALL].setChecked(True)
         # Sorting by keyboard too (the column headers only answer to the mouse).
         self.sort_by = QComboBox()
@@ -75,8 +78,10 @@ class CaseloadScreen(QWidget):
         for column, title in enumerate(COLUMNS):
             self.sort_by.addItem(title, column)
         self.sort_by.addItem("Longest since last contact", -LAST_CONTACT - 1)
-        filter_row.addWidget(label("Sort by:", "quiet", wrap=False))
-        filter_row.addWidget(self.sort_by)
+        sort_label = label("Sort by:", "quiet", wrap=False)
+        sort_label.setBuddy(self.sort_by)  # names the box for screen readers (not its value)
+        filter_row.addWidget(sort_label, 0, Qt.AlignmentFlag.AlignTop)
+        filter_row.addWidget(self.sort_by, 0, Qt.AlignmentFlag.AlignTop)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("People on your caseload")

@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelection,
+    QObject,
     Qt,
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -47,6 +50,8 @@ from sp_desktop.services.workspace import Workspace
 
 from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.fields import nice_date
+from sp_desktop.ui.fit import fit_to_screen, scrolling
+from sp_desktop.ui.flow import FlowLayout
 from sp_desktop.ui.models.table import ColumnsModel, Index
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, plain_tip, set_role
@@ -238,7 +243,7 @@ class DirectorySearch(QWidget):
         self.area.addItem("Any area", "")
         self.ways: dict[WellbeingWay, QCheckBox] = {}
         ways_box = QGroupBox("Five ways to wellbeing")
-        ways_row = QHBoxLayout(ways_box)
+        ways_row = FlowLayout(ways_box)  # wraps on a narrow or scaled screen
         for way in WellbeingWay:
             box = QCheckBox(vocab.way_labels[way])
             box.setToolTip(vocab.way_descriptions[way])
@@ -280,12 +285,18 @@ class DirectorySearch(QWidget):
 
         filters = QGridLayout()
         filters.addWidget(self.words, 0, 0, 1, 3)
-        filters.addWidget(self.category, 1, 0)
-        filters.addWidget(self.area, 1, 1)
-        checks = QHBoxLayout()
+        # Each box with its label beside it (its buddy): a screen reader says "Kind of
+        # activity", not the value "Any kind".
+        for column, (words, box) in enumerate((("Kind", self.category), ("Area", self.area))):
+            caption = label(words, "quiet", wrap=False)
+            caption.setBuddy(box)
+            pair = QHBoxLayout()
+            pair.addWidget(caption)
+            pair.addWidget(box, 1)
+            filters.addLayout(pair, 1, column)
+        checks = FlowLayout()
         for box in (self.free_only, self.step_free_only, self.include_paused):
             checks.addWidget(box)
-        checks.addStretch(1)
         filters.addLayout(checks, 1, 2)
         filters.addWidget(ways_box, 2, 0, 1, 3)
         results = QWidget()
@@ -295,8 +306,8 @@ class DirectorySearch(QWidget):
         results_layout.addWidget(self.table)
         details_box = QGroupBox("About this activity")
         details_layout = QVBoxLayout(details_box)
-        details_layout.addWidget(self.details)
-        details_layout.addStretch(1)
+        # A long entry scrolls in its box rather than making the window taller than the screen.
+        details_layout.addWidget(scrolling(self.details))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(results)
         split.addWidget(details_box)
@@ -312,12 +323,25 @@ class DirectorySearch(QWidget):
         self._timer.setInterval(TYPING_PAUSE_MS)
         self._timer.timeout.connect(self.search)
         self.words.textChanged.connect(lambda _t: self._timer.start())
-        self.words.returnPressed.connect(self._first_result)
+        # Enter in the search box goes to the results and stops there: in a dialog it would
+        # otherwise also press the dialog's main button (Prescribe).
+        self.words.installEventFilter(self)
         for combo in (self.category, self.area):
             combo.currentIndexChanged.connect(lambda _i: self.search())
         for box in (*self.ways.values(), self.free_only, self.step_free_only, self.include_paused):
             box.toggled.connect(lambda _c: self.search())
         self.table.selectionModel().selectionChanged.connect(self._selected)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802  # Qt's name
+        if (
+            watched is self.words
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self._first_result()
+            return True
+        return super().eventFilter(watched, event)
 
     def query(self) -> ServiceQuery:
         category = self.category.currentData()
@@ -364,10 +388,22 @@ class DirectorySearch(QWidget):
             else f"{count} activit{'y' if count == 1 else 'ies'} found"
         )  # fmt: skip
         self.details.setText("Choose an activity to see everything about it.")
+        self._fit_columns()
         if self._focus_first:
             self._focus_first = False
             self._first_result()
         self.searched.emit(count)
+
+    def _fit_columns(self) -> None:
+        """Kind and Cost as wide as what they show now (the words are short but vary: "Information,
+        advice and guidance", "£2.50 a session"), up to a cap; longer ones are in the tooltip
+        and the details beside the table."""
+        header = self.table.horizontalHeader()
+        character = self.fontMetrics().averageCharWidth()
+        for title, most in (("Kind", 36), ("Cost", 26)):
+            column = COLUMNS.index(title)
+            self.table.resizeColumnToContents(column)
+            header.resizeSection(column, min(header.sectionSize(column), most * character))
 
     def _set_areas(self, areas: Sequence[str]) -> None:
         current = self.area.currentData()
@@ -436,6 +472,7 @@ class ImportDialog(QDialog):
         self.problems.hide()
         self.import_button = QPushButton("Import")
         set_role(self.import_button, "primary")
+        self.import_button.setDefault(True)  # Enter imports, once the file has been checked
         self.import_button.setEnabled(False)
         self.cancel = QPushButton("Import nothing")
         buttons = QHBoxLayout()
@@ -454,6 +491,7 @@ class ImportDialog(QDialog):
         self.import_button.clicked.connect(self._import)
         self.cancel.clicked.connect(self.reject)
         self.setMinimumWidth(620)
+        fit_to_screen(self)
 
     def _mode_changed(self, _button: QRadioButton, checked: bool) -> None:
         if checked:

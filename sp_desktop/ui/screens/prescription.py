@@ -49,7 +49,9 @@ from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.dialogs.closing_review import ClosingReviewDialog
 from sp_desktop.ui.errors import show_error
-from sp_desktop.ui.fields import FormErrors, nice_date, parse_date, typed_date
+from sp_desktop.ui.fields import DateField, FormErrors, form_row, nice_date, parse_date
+from sp_desktop.ui.fit import fit_to_screen, scrolling, text_size
+from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.models.table import ColumnsModel, Index
 from sp_desktop.ui.screens.directory import DirectorySearch
 from sp_desktop.ui.session import Session
@@ -181,11 +183,8 @@ def _table(model: QAbstractTableModel, name: str) -> QTableView:
     return table
 
 
-def _date_field(name: str, day: date | None = None) -> QLineEdit:
-    field = QLineEdit(typed_date(day or date.today()))
-    field.setAccessibleName(name)
-    field.setPlaceholderText("day/month/year")
-    return field
+def _date_field(name: str, day: date | None = None) -> DateField:
+    return DateField(day or date.today(), name=name)
 
 
 def _buttons(*buttons: QPushButton) -> QHBoxLayout:
@@ -199,14 +198,17 @@ def _buttons(*buttons: QPushButton) -> QHBoxLayout:
 # --- choosing activities -----------------------------------------------------------------------
 
 
-class PrescribeDialog(QDialog):
+class PrescribeDialog(FormDialog):
     """Choose one or more activities from the directory, when they start and for how long.
 
     Tick activities in the results (Space ticks the chosen row); the chosen list shows them,
-    each with "go with them to the first session". Signal: saved(Changes).
+    each with "go with them to the first session". Enter in the search box goes to the results;
+    elsewhere it prescribes what is ticked. Closing with activities ticked asks first.
+    Signal: saved(Changes).
     """
 
     saved = Signal(object)
+    NOTHING_CHOSEN = "Tick at least one activity in the list to prescribe it."
 
     def __init__(
         self, session: Session, person_id: str, person_name: str, parent: QWidget | None = None
@@ -215,30 +217,27 @@ class PrescribeDialog(QDialog):
         self.session = session
         self.person_id = person_id
         self.setWindowTitle(f"Prescribe activities for {person_name}")
-        self.errors = FormErrors()
-        self.top_error = label("", "error")
-        self.top_error.hide()
-        self.errors.fallback = self.top_error
         self.search = DirectorySearch(session, choosing=True)
         self.chosen = QListWidget()
         self.chosen.setAccessibleName("Chosen activities: tick to go with them the first time")
-        self.chosen.setMaximumHeight(120)
-        self.start_date = _date_field("Starts on")
+        self.chosen.setMaximumHeight(self.fontMetrics().lineSpacing() * 5)
+        self.start_date = DateField(date.today(), name="Starts on")
         self.weeks = QSpinBox()
         self.weeks.setRange(MIN_WEEKS, MAX_WEEKS)
         self.weeks.setValue(DEFAULT_WEEKS)
         self.weeks.setSuffix(" weeks")
-        self.weeks.setAccessibleName("How many weeks")
         form = QFormLayout()
-        form.addRow("Starts on", self.errors.add("start_date", self.start_date))
-        form.addRow("For", self.errors.add("weeks", self.weeks))
+        self.add_field(form, "Starts on", "start_date", self.start_date)
+        self.add_field(form, "For how many weeks", "weeks", self.weeks)
         chosen_box = QGroupBox("Chosen (tick: go with them to the first session)")
         chosen_layout = QVBoxLayout(chosen_box)
         chosen_layout.addWidget(self.errors.add("services", self.chosen))
-        self.save_button = QPushButton("Prescribe")
-        set_role(self.save_button, "primary")
-        self.save_button.setEnabled(False)
-        cancel = QPushButton("Cancel")
+        # The chosen list and the dates side by side: the search results keep the height.
+        below = QHBoxLayout()
+        below.addWidget(chosen_box, 3)
+        below.addLayout(form, 2)
+        buttons = self.button_row("Prescribe")
+        self.save_button = self.main_button
         layout = QVBoxLayout(self)
         layout.addWidget(heading(self.windowTitle(), 2))
         layout.addWidget(self.top_error)
@@ -246,20 +245,22 @@ class PrescribeDialog(QDialog):
             label("Tick one or more activities: Space ticks the highlighted one.", "quiet")
         )
         layout.addWidget(self.search, 1)
-        layout.addWidget(chosen_box)
-        layout.addLayout(form)
-        layout.addLayout(_buttons(cancel, self.save_button))
+        layout.addLayout(below)
+        layout.addLayout(buttons)
+        self.set_main_enabled(False, self.NOTHING_CHOSEN)
         self.search.model.chosen_changed.connect(self._chosen_changed)
         self.search.table.installEventFilter(self)
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
-        self.resize(960, 760)
+        self.mark_clean()
+        fit_to_screen(self, text_size(self, 120, 42))
 
     def start(self) -> None:
         self.search.start()
         self.search.words.setFocus()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def has_unsaved_input(self) -> bool:
+        return self.chosen.count() > 0 or super().has_unsaved_input()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802  # Qt's name
         if (
             watched is self.search.table
             and isinstance(event, QKeyEvent)
@@ -289,9 +290,11 @@ class PrescribeDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(keep.get(service.id, Qt.CheckState.Unchecked))
             self.chosen.addItem(item)
-        self.save_button.setEnabled(self.chosen.count() > 0)
         count = self.chosen.count()
-        self.save_button.setText(f"Prescribe {count} activit{'y' if count == 1 else 'ies'}")
+        self.set_main_enabled(count > 0 and not self.saving, self.NOTHING_CHOSEN)
+        self.save_button.setText(
+            f"Prescribe {count} activit{'y' if count == 1 else 'ies'}" if count else "Prescribe"
+        )
 
     def accompany(self) -> list[str]:
         return [
@@ -300,39 +303,37 @@ class PrescribeDialog(QDialog):
             if self.chosen.item(i).checkState() == Qt.CheckState.Checked
         ]
 
-    def save(self) -> None:
-        self.errors.clear()
+    def problems(self) -> list[ValidationError]:
+        found: list[ValidationError] = []
+        if not self.search.model.chosen:
+            found.append(ValidationError("services", self.NOTHING_CHOSEN))
         try:
-            start = parse_date(self.start_date.text(), "start_date")
+            parse_date(self.start_date.text(), "start_date")
         except ValidationError as error:
-            self.errors.show(error)
-            return
+            found.append(error)
+        return found
+
+    def save(self) -> None:
+        start = parse_date(self.start_date.text(), "start_date")
         assert start is not None
         chosen = [s.id for s in self.search.model.chosen]
         person_id, weeks, accompany = self.person_id, self.weeks.value(), self.accompany()
-        self.save_button.setEnabled(False)
 
         def write(ws: Workspace) -> Changes:
             return ws.prescribing.prescribe_many(
                 person_id, chosen, start, weeks=weeks, accompany_first=accompany
             )
 
-        self.session.write(write, self._saved, self._failed)
+        self.session.write(write, self._saved, self.save_failed)
 
     def _saved(self, changes: Changes) -> None:
-        self.accept()
+        self.saved_ok()
         self.saved.emit(changes)
 
-    def _failed(self, error: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        if isinstance(error, ValidationError):
-            self.errors.show(error)
-        else:
-            show_error(self, error)
 
-
-class FollowUpDialog(QDialog):
-    """One small form for a follow-up: mark it done (with notes), move it, or add one."""
+class FollowUpDialog(FormDialog):
+    """One small form for a follow-up: mark it done (with notes), move it, or add one.
+    Enter does it; closing with something typed asks first. `chosen_day` once accepted."""
 
     def __init__(
         self,
@@ -345,35 +346,35 @@ class FollowUpDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.errors = FormErrors()
-        self.day = _date_field("Date", day)
+        self.day = DateField(day, name="Date")
         self.notes = QLineEdit()
-        self.notes.setAccessibleName("Notes")
         form = QFormLayout()
-        form.addRow("Date", self.errors.add("day", self.day))
+        self.add_field(form, "Date", "day", self.day)
         if notes:
-            form.addRow("Notes", self.notes)
-        self.ok = QPushButton(title)
-        set_role(self.ok, "primary")
-        cancel = QPushButton("Cancel")
+            self.add_field(form, "Notes (optional)", "notes", self.notes)
         layout = QVBoxLayout(self)
         layout.addWidget(heading(title, 2))
         if about_activity:
             layout.addWidget(label(about_activity, "quiet"))
+        layout.addWidget(self.top_error)
         layout.addLayout(form)
-        layout.addLayout(_buttons(cancel, self.ok))
-        self.ok.clicked.connect(self._check)
-        cancel.clicked.connect(self.reject)
+        layout.addLayout(self.button_row(title))
+        self.ok = self.main_button
         self.chosen_day: date | None = None
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 48)
+        self.mark_clean()
+        fit_to_screen(self)
 
-    def _check(self) -> None:
-        self.errors.clear()
+    def problems(self) -> list[ValidationError]:
         try:
-            self.chosen_day = parse_date(self.day.text(), "day")
+            parse_date(self.day.text(), "day")
         except ValidationError as error:
-            self.errors.show(error)
-            return
-        self.accept()
+            return [error]
+        return []
+
+    def save(self) -> None:
+        self.chosen_day = parse_date(self.day.text(), "day")
+        self.saved_ok()
 
 
 # --- the prescription screen -------------------------------------------------------------------
@@ -422,12 +423,13 @@ class PrescriptionScreen(QWidget):
         self.cancel_activity = QPushButton("Cancel this activity")
         self.referral_errors = FormErrors()
         referral_form = QFormLayout()
-        referral_form.addRow("Status", self.referral)
-        referral_form.addRow(
-            "Waiting", self.referral_errors.add("waiting_weeks", self.waiting_weeks)
+        form_row(referral_form, "Status", self.referral)
+        form_row(
+            referral_form, "Waiting", self.referral_errors.add("waiting_weeks", self.waiting_weeks)
         )
-        referral_form.addRow(
-            "Why declined", self.referral_errors.add("declined_reason", self.declined_reason)
+        form_row(
+            referral_form, "Why declined",
+            self.referral_errors.add("declined_reason", self.declined_reason),
         )
         referral_box = QGroupBox("Referral to the provider")
         referral_layout = QVBoxLayout(referral_box)
@@ -449,8 +451,8 @@ class PrescriptionScreen(QWidget):
         self.stopped_button.setAccessibleName("Record that they stopped going")
         self.session_errors = FormErrors()
         session_form = QFormLayout()
-        session_form.addRow("Date", self.session_errors.add("session_on", self.session_day))
-        session_form.addRow("Reason", self.session_errors.add("reason", self.stop_reason))
+        form_row(session_form, "Date", self.session_errors.add("session_on", self.session_day))
+        form_row(session_form, "Reason", self.session_errors.add("reason", self.stop_reason))
         sessions_box = QGroupBox("Sessions")
         sessions_layout = QVBoxLayout(sessions_box)
         sessions_layout.addWidget(self.sessions)
@@ -471,8 +473,8 @@ class PrescriptionScreen(QWidget):
         self.hours_total = label("", "quiet")
         self.hours_errors = FormErrors()
         hours_form = QFormLayout()
-        hours_form.addRow("Day", self.hours_errors.add("logged_on", self.hours_day))
-        hours_form.addRow("Hours", self.hours_errors.add("hours", self.hours))
+        form_row(hours_form, "Day", self.hours_errors.add("logged_on", self.hours_day))
+        form_row(hours_form, "Hours", self.hours_errors.add("hours", self.hours))
         self.hours_box = QGroupBox("Volunteering hours")
         hours_layout = QVBoxLayout(self.hours_box)
         hours_layout.addWidget(self.hours_total)
@@ -506,8 +508,13 @@ class PrescriptionScreen(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.title)
         layout.addWidget(self.message)
+        # Both tables keep a few rows in view; the forms between them scroll on a short screen
+        # (and the follow-up buttons stay under their table).
+        rows = self.fontMetrics().lineSpacing() * 2
+        self.activity_table.setMinimumHeight(rows * 4)
+        self.follow_up_table.setMinimumHeight(rows * 4)
         layout.addWidget(self.activity_table, 2)
-        layout.addWidget(self.activity_box)
+        layout.addWidget(scrolling(self.activity_box), 3)
         layout.addWidget(follow_box, 2)
 
         self.back_button.clicked.connect(self.back)
@@ -811,7 +818,7 @@ class PrescriptionWindow(QDialog):
         self.prescription.back.connect(self.accept)
         self.prescription.close_case.connect(self.open_closing_review)
         self.prescription.show_person(person_id, person_name)
-        self.resize(1100, 820)
+        fit_to_screen(self, text_size(self, 140, 46))
 
     def open_closing_review(self, person_id: str) -> QDialog:
         dialog = ClosingReviewDialog(self.prescription.session, person_id, self.person_name, self)

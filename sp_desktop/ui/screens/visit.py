@@ -47,7 +47,8 @@ from sp_desktop.ui.dialogs.correction import CorrectionDialog
 from sp_desktop.ui.dialogs.rate import RateDialog
 from sp_desktop.ui.dialogs.step import StepDialog
 from sp_desktop.ui.errors import show_error
-from sp_desktop.ui.fields import FieldWithError, nice_date, parse_date
+from sp_desktop.ui.fields import DateField, FieldWithError, form_row, nice_date, parse_date
+from sp_desktop.ui.keys import focus_first_field
 from sp_desktop.ui.models.concerns import ConcernsModel
 from sp_desktop.ui.models.steps import StepsModel
 from sp_desktop.ui.rating import RatingButtons, RatingValue
@@ -124,6 +125,7 @@ class DomainPage(QWidget):
         self.concern_words.textChanged.connect(self.changed)
         self.concern_words.textEdited.connect(lambda _t: self.words_field.clear_error())
         self.severity.changed.connect(lambda _v: self.changed.emit())
+        self.severity.changed.connect(lambda _v: self.words_field.clear_error())
         self.add_button.clicked.connect(self._add)
         self.concern_words.returnPressed.connect(self._add)
         self.rate_button.clicked.connect(self._rate)
@@ -144,6 +146,7 @@ class DomainPage(QWidget):
     def concern_added(self) -> None:
         self.concern_words.clear()
         self.severity.set_value(None)
+        self.words_field.clear_error()  # mended: the concern is in
 
     def _rate(self) -> None:
         index = self.concern_list.currentIndex()
@@ -192,9 +195,7 @@ class StepsPage(QWidget):
         self.words.setAccessibleName("New step, in their words")
         self.words.setPlaceholderText("for example: “Go to the Tuesday lunch club with Mary”")
         self.words_field = FieldWithError(self.words)
-        self.by_when = QLineEdit()
-        self.by_when.setAccessibleName("By when (optional)")
-        self.by_when.setPlaceholderText("day/month/year (optional)")
+        self.by_when = DateField(name="By when (optional)", optional=True)  # typed or picked
         self.date_field = FieldWithError(self.by_when)
         self.add_button = QPushButton("Add this step")
         buttons = QHBoxLayout()
@@ -202,8 +203,8 @@ class StepsPage(QWidget):
         buttons.addWidget(self.rate_button)
         buttons.addStretch(1)
         form = QFormLayout()
-        form.addRow("The step, in their words", self.words_field)
-        form.addRow("By when", self.date_field)
+        form_row(form, "The step, in their words", self.words_field)  # label names the box
+        form_row(form, "By when", self.date_field)
         new_box = QGroupBox("Add a step")
         new_layout = QVBoxLayout(new_box)
         new_layout.addLayout(form)
@@ -772,6 +773,8 @@ class VisitScreen(QWidget):
         row = self.sections.currentRow() + step
         if 0 <= row < self.sections.count():
             self.sections.setCurrentRow(row)
+            # Ctrl+PgDown / Next: typing carries on in the new page's first field.
+            focus_first_field(self.pages.currentWidget())
 
     def go_to_section(self, row: int) -> None:
         self.sections.setCurrentRow(row)

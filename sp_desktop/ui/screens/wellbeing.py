@@ -105,6 +105,9 @@ class WellbeingForm(QWidget):
         self.save_button.setEnabled(False)
         self.again_button = QPushButton("Ask them again")
         self.again_button.hide()
+        # Says why "Save these answers" cannot be pressed yet (a greyed button alone does not).
+        self.why_disabled = label("", "quiet")
+        self.why_disabled.setAccessibleName("Why the answers cannot be saved yet")
         self.is_saved = False
         layout = QVBoxLayout(self)
         layout.addWidget(label("Read this out first:", "quiet"))
@@ -114,11 +117,13 @@ class WellbeingForm(QWidget):
             box.rating.changed.connect(self._answered)
         row = QHBoxLayout()
         row.addWidget(self.saved_note, 1)
+        row.addWidget(self.why_disabled, 1)
         row.addWidget(self.again_button)
         row.addWidget(self.save_button)
         layout.addLayout(row)
         self.save_button.clicked.connect(self.save_requested)
         self.again_button.clicked.connect(self._ask_again)
+        self._update_button()
 
     def set_first(self, first: Assessment | None) -> None:
         for box in self.boxes.values():
@@ -169,13 +174,14 @@ class WellbeingForm(QWidget):
         self.saved_note.setText(f"Saved on {nice_date(assessment.assessed_on)}.")
         self.saved_note.show()
         self.again_button.show()
-        self.save_button.setEnabled(False)
+        self._update_button()
         self._set_read_only(True)
 
     def set_read_only(self, read_only: bool) -> None:
         self._set_read_only(read_only)
         self.save_button.setVisible(not read_only)
         self.again_button.setVisible(False)
+        self._update_button()
 
     def _set_read_only(self, read_only: bool) -> None:
         for box in self.boxes.values():
@@ -195,7 +201,19 @@ class WellbeingForm(QWidget):
         self.changed.emit()
 
     def _update_button(self) -> None:
-        self.save_button.setEnabled(self.complete and not self.is_saved)
+        ready = self.complete and not self.is_saved
+        self.save_button.setEnabled(ready)
+        why = ""
+        if not ready and not self.is_saved:
+            left = sum(1 for v in self.answers().values() if v is None)
+            why = (
+                f"{left} question{'s' if left != 1 else ''} still to answer before saving "
+                "(each can be 'prefers not to say')."
+            )
+        self.why_disabled.setText(why)
+        self.why_disabled.setVisible(bool(why) and self.save_button.isVisibleTo(self))
+        self.save_button.setToolTip(why)
+        self.save_button.setAccessibleDescription(why)
 
 
 def first_of(history: Sequence[Assessment]) -> Assessment | None:

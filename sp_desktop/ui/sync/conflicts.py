@@ -22,6 +22,7 @@ from sp_desktop.services.sync_status import ConflictCard, conflict_cards
 from sp_desktop.services.workspace import Changes, Workspace
 from sp_desktop.sync.conflicts import Choice, ConflictGone, resolve_conflict
 
+from sp_desktop.ui.fit import fit_to_screen
 from sp_desktop.ui.models.cards import CardListModel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
@@ -119,6 +120,7 @@ class ConflictDialog(QDialog):
         row.addWidget(self.close_button)
         layout.addLayout(row)
         self.setMinimumSize(860, 460)
+        fit_to_screen(self)
         self.setTabOrder(self.list, self.kept.text)
         self.setTabOrder(self.kept.text, self.kept.choose)
         self.setTabOrder(self.kept.choose, self.other.text)

@@ -380,6 +380,10 @@ class SyncController(QObject):
 
     def _registered(self, registration: Registration) -> None:
         # Registration stored the office's team in the store; ws.team reads it from there.
+        # The adviser's name is read once, at unlock: from now on this laptop works as the
+        # adviser who registered (the status bar, audit events and signatures say so).
+        if self.session.is_unlocked and registration.adviser:
+            self.session.ws.adviser = registration.adviser
         self.reachable = True
         self.auto.was_reachable = True
         self.registered.emit(registration)

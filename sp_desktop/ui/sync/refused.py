@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from sp_desktop.services.sync_status import RefusedCard, dismiss_refused, refused_cards
 from sp_desktop.services.workspace import Workspace
 
+from sp_desktop.ui.fit import fit_to_screen
 from sp_desktop.ui.models.cards import CardListModel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
@@ -92,6 +93,7 @@ class RefusedDialog(QDialog):
         row.addWidget(self.close_button)
         layout.addLayout(row)
         self.setMinimumSize(760, 400)
+        fit_to_screen(self)
         self.setTabOrder(self.list, self.details)
         self.setTabOrder(self.details, self.dismiss_button)
         self.setTabOrder(self.dismiss_button, self.close_button)

@@ -19,6 +19,7 @@ from sp_desktop.domain.errors import SpDesktopError, ValidationError
 from sp_desktop.services.sync_status import server_address
 from sp_desktop.sync.client import Registration
 
+from sp_desktop.ui.fit import fit_to_screen
 from sp_desktop.ui.style import heading, label, plain, set_role
 from sp_desktop.ui.sync.controller import SyncController
 
@@ -82,6 +83,7 @@ class RegisterDialog(QDialog):
         row.addWidget(self.register_button)
         layout.addLayout(row)
         self.setMinimumWidth(520)
+        fit_to_screen(self)
         self.register_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(self.reject)
         self.server.setFocus(Qt.FocusReason.OtherFocusReason)
