@@ -16,6 +16,7 @@ from reportlab.platypus.flowables import _listWrapOn
 from sp_desktop.pdf import pages, wording
 from sp_desktop.pdf.drawings import bar
 from sp_desktop.pdf.model import Change, PlanActivity, PlanDocument, PlanStep, WellbeingLine
+from sp_desktop.pdf.run_sheet import RunSheet, run_sheet_story
 from sp_desktop.pdf.styles import (
     BAR_NOW,
     BAR_THEN,
@@ -430,18 +431,19 @@ def build_plan(doc: PlanDocument) -> bytes:
     return pages.render(_story(doc), plan_styles(doc.large_print), _metadata(doc))
 
 
-def build_visit_pack(docs: Sequence[PlanDocument]) -> bytes:
+def build_visit_pack(docs: Sequence[PlanDocument], run_sheet: RunSheet | None = None) -> bytes:
     """Everyone's printouts in one PDF, in the order given, each starting on a new page.
 
     Page numbers restart for each person ("Page 1 of 2"), and the viewer's sidebar and page
     labels name the person, so the link worker can print the day's visits in one go and still
-    hand each person only their own pages.
+    hand each person only their own pages. With ``run_sheet`` the adviser's own pages (the
+    day's round and a directory snapshot) come first, numbered on their own.
     """
     if not docs:
         raise ValueError("A visit pack needs at least one person's printout.")
-    story: list[Flowable] = []
-    for index, doc in enumerate(docs):
-        if index:
+    story: list[Flowable] = run_sheet_story(run_sheet) if run_sheet is not None else []
+    for doc in docs:
+        if story:
             story.append(PageBreak())
         story += _story(doc)
     first = docs[0]
@@ -449,7 +451,9 @@ def build_visit_pack(docs: Sequence[PlanDocument]) -> bytes:
     metadata = pages.Metadata(
         title=f"Visit pack printed {wording.long_date(first.printed_on)}",
         author=organisation or pages.CREATOR,
-        subject=f"Journey printouts for {len(docs)} " + ("person" if len(docs) == 1 else "people"),
+        subject=("Run sheet and journey" if run_sheet is not None else "Journey")
+        + f" printouts for {len(docs)} "
+        + ("person" if len(docs) == 1 else "people"),
     )
     # Both print sizes share margins, so one pack can mix them; the page set-up leaves room for
     # the larger footer if anyone's printout is in large print.

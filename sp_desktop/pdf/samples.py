@@ -30,6 +30,7 @@ from sp_desktop.pdf.model import (
     WellbeingOutcome,
 )
 from sp_desktop.pdf.plan import build_plan, build_visit_pack
+from sp_desktop.pdf.run_sheet import DirectoryLine, RunSheet, RunSheetVisit
 
 
 def synthetic_nhs_number(first_nine: str) -> str:
@@ -169,6 +170,67 @@ def sample_pack() -> tuple[PlanDocument, ...]:
     )
 
 
+def sample_run_sheet(*, sync_warning: str | None = None) -> RunSheet:
+    """The adviser's pages for :func:`sample_pack`'s day."""
+    return RunSheet(
+        day=date(2026, 3, 10),
+        adviser="Siobhán O'Connell",
+        visits=(
+            RunSheetVisit(
+                name="Zoë Dvořák",
+                born=date(1941, 5, 4),
+                address=("Flat 3, 27 Elm Road", "Northfield", "NF2 8QT"),
+                phones=("020 7946 0114 (prefers a phone call)",),
+                access=("Hearing: hard of hearing on the left, sit on her right",),
+                due=("Review", "Step to look at: Walk to the post box and back (by 14 April)"),
+            ),
+            RunSheetVisit(
+                name="Luke Wiśniewski",
+                born=date(1938, 11, 20),
+                address=("14 Mill Lane", "Northfield", "NF3 4JD"),
+                phones=(
+                    "020 7946 0288 (prefers contact through their carer)",
+                    "Carer: Halina Wiśniewska, 020 7946 0291",
+                ),
+                access=("Large print", "Interpreter: Polish"),
+                due=("Check-in: ring after the trip to his daughter's",),
+            ),
+            RunSheetVisit(
+                name="Αλέξης Παπαδόπουλος",
+                born=date(1950, 2, 1),
+                address=("2 Station Road", "Northfield", "NF1 2GP"),
+                phones=(),
+                access=(),
+                due=("First contact",),
+            ),
+        ),
+        directory=(
+            DirectoryLine(
+                name="Tuesday tea and chat",
+                organisation="St Anne's Community Centre",
+                contact="Łukasz Nowak, 020 7946 0873",
+                when="Tuesdays, 2pm to 4pm",
+                where="St Anne's Hall, 12 Church Lane, Northfield NF3 2AB",
+                last_checked=date(2026, 1, 12),
+                active=True,
+                for_people=("Zoë Dvořák", "Luke Wiśniewski"),
+            ),
+            DirectoryLine(
+                name="Chair-based exercise",
+                organisation="Age Well Northfield",
+                contact="020 7946 0419",
+                when="Thursdays, 10:30am to 11:15am",
+                where="Northfield Leisure Centre, Park Road NF1 4RT",
+                last_checked=date(2025, 4, 2),
+                active=True,
+                for_people=("Zoë Dvořák",),
+            ),
+        ),
+        sync_warning=sync_warning,
+        printed_on=PRINTED_ON,
+    )
+
+
 def sample_letter() -> LetterDocument:
     """The message back to the GP for the person in :func:`sample_plan`."""
     return LetterDocument(
@@ -249,7 +311,14 @@ def write_samples(folder: Path) -> list[Path]:
         "plan-large-print.pdf": build_plan(sample_plan(large_print=True)),
         "plan-long.pdf": build_plan(long_plan()),
         "letter.pdf": build_letter(sample_letter()),
-        "visit-pack.pdf": build_visit_pack(sample_pack()),
+        "visit-pack.pdf": build_visit_pack(
+            sample_pack(),
+            sample_run_sheet(
+                sync_warning="This laptop last synced with the office 3 days ago (Sat 7 Mar at "
+                "16:05). Changes made at the office since then are not in this pack: sync "
+                "before you set off if you can."
+            ),
+        ),
     }
     written = []
     for name, pdf in documents.items():

@@ -53,6 +53,7 @@ from sp_desktop.pdf.model import (
 )
 from sp_desktop.pdf.plan import build_plan, build_visit_pack
 from sp_desktop.services.resources import conversation_guide, ons4_questionnaire
+from sp_desktop.services.run_sheet import run_sheet_for
 from sp_desktop.services.settings import (
     LINK_WORKER_EMAIL,
     LINK_WORKER_ORGANISATION,
@@ -821,15 +822,21 @@ def visit_pack_pdf(
     person_ids: Iterable[str] | None = None,
     large_print: bool | None = None,
     contact: ContactDetails | None = None,
+    adviser_pages: bool = True,
 ) -> BuiltDocument:
-    """Everyone's printouts for `day` in one PDF (see :func:`visit_pack_for`)."""
+    """Everyone's printouts for `day` in one PDF (see :func:`visit_pack_for`).
+
+    With `adviser_pages` the pack starts with the adviser's own run sheet and directory
+    snapshot (see :mod:`sp_desktop.services.run_sheet`), numbered apart from the printouts.
+    """
     chosen = _pack_ids(ws, day, person_ids)
     docs = _pack(ws, day, chosen, large_print, contact)
     if not docs:
         raise DocumentNotPossible(
             f"Nobody has a visit or follow-up due on {wording.weekday_date(day)}."
         )
-    pdf = _build(DocumentKind.VISIT_PACK, build_visit_pack, docs)
+    sheet = run_sheet_for(ws, day, chosen) if adviser_pages else None
+    pdf = _build(DocumentKind.VISIT_PACK, build_visit_pack, docs, sheet)
     sizes = {doc.large_print for doc in docs}
     return BuiltDocument(
         kind=DocumentKind.VISIT_PACK,

@@ -187,6 +187,15 @@ OFFICE_CERTIFICATE: Setting[str] = Setting(
     label="Office certificate",
     check=_certificate_problem,
 )
+SYNC_WARN_HOURS: Setting[int] = Setting(
+    "sync_warn_hours",
+    int,
+    24,
+    "Hours after the last sync with the office before the visit pack warns that what it prints "
+    "may be out of date (your office may ask for a different figure).",
+    minimum=1,
+    maximum=24 * 14,
+)
 
 ALL: tuple[Setting[Any], ...] = (
     IDLE_MINUTES,
@@ -199,6 +208,7 @@ ALL: tuple[Setting[Any], ...] = (
     SYNC_AUTOMATIC,
     SYNC_CHECK_MINUTES,
     OFFICE_CERTIFICATE,
+    SYNC_WARN_HOURS,
 )
 WORK_CONTACT: tuple[Setting[str], ...] = (
     LINK_WORKER_PHONE,
