@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from sp_desktop.pdf import wording
 from sp_desktop.services import documents
 from sp_desktop.services.documents import DueVisit
+from sp_desktop.services.run_sheet import sync_warning
 
 from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, visit_pack_request
 from sp_desktop.ui.errors import show_error
@@ -61,6 +62,10 @@ class VisitPackDialog(QDialog):
         self.tomorrow_button = QPushButton("Tomorrow")
         self.summary = label("Looking up the day's visits…", "quiet")
         self.summary.setAccessibleName("Who is due")
+        # Said before printing, while there may still be time to sync.
+        self.sync_warning = label("", "notice")
+        self.sync_warning.setAccessibleName("Sync warning")
+        self.sync_warning.hide()
         self.people = QListWidget()
         self.people.setAccessibleName("People to print for")
         self.preview_button = QPushButton("Preview and print…")
@@ -81,11 +86,13 @@ class VisitPackDialog(QDialog):
         layout.addWidget(
             label(
                 "Everyone with a visit or follow-up due that day, each printout on its own "
-                "pages, in their own print size. Untick anyone you will not see.",
+                "pages, in their own print size. Untick anyone you will not see. Your run "
+                "sheet and the directory entries you will need come first, for you to keep.",
                 "quiet",
             )
         )
         layout.addLayout(days)
+        layout.addWidget(self.sync_warning)
         layout.addWidget(self.summary)
         layout.addWidget(self.people, 1)
         layout.addLayout(buttons)
@@ -117,16 +124,20 @@ class VisitPackDialog(QDialog):
         if self._task is not None:
             self._task.forget()
         self._task = self.session.read(
-            lambda ws: documents.due_on(ws, day),
-            lambda due: self._loaded(generation, day, due),
+            lambda ws: (documents.due_on(ws, day), sync_warning(ws)),
+            lambda found: self._loaded(generation, day, *found),
             lambda error: self._failed(generation, error),
         )
 
-    def _loaded(self, generation: int, day: date, due: list[DueVisit]) -> None:
+    def _loaded(
+        self, generation: int, day: date, due: list[DueVisit], warning: str | None = None
+    ) -> None:
         if generation != self._generation:
             return
         self._task = None
         self._due = due
+        self.sync_warning.setText(warning or "")
+        self.sync_warning.setVisible(bool(warning))
         self.people.blockSignals(True)
         for visit in due:
             size = ", large print" if visit.large_print else ""
