@@ -17,6 +17,12 @@ def test_every_package_is_listed_for_installation() -> None:
         ".".join(init.parent.relative_to(ROOT).parts)
         for init in (ROOT / "sp_desktop").rglob("__init__.py")
     } | {"sp_desktop.resources"}
+    # Each folder of data under resources/ too: unlisted, setuptools warns at every install.
+    on_disk |= {
+        f"sp_desktop.resources.{folder.name}"
+        for folder in (ROOT / "resources").iterdir()
+        if folder.is_dir() and not folder.name.startswith((".", "__"))
+    }
     assert listed == on_disk
 
 
