@@ -253,6 +253,8 @@ def _directory(sheet: RunSheet, styles: Styles) -> list[Flowable]:
     ]
     if not sheet.directory:
         return [*lead, para("Nobody on this sheet has an activity prescribed.", styles.body)]
+    # The heading and its words go with the table's first rows, never alone at a page foot.
+    lead[-1].keepWithNext = 1
     return [*lead, table]
 
 
