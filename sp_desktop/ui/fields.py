@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -211,6 +212,11 @@ class DateField(QLineEdit):
         self.calendar_action.setToolTip("Pick from a calendar (Alt+Down)")
         self.addAction(self.calendar_action, QLineEdit.ActionPosition.TrailingPosition)
         self.calendar_action.triggered.connect(self.open_calendar)
+        # The calendar button takes Tab like every control (Enter or Space opens it).
+        for button in self.findChildren(QToolButton):
+            if button.defaultAction() is self.calendar_action:
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+                button.setAccessibleName(f"Pick {name.lower()} from a calendar")
         self.calendar: QCalendarWidget | None = None
 
     def day(self) -> date | None:
@@ -233,17 +239,21 @@ class DateField(QLineEdit):
 
     def open_calendar(self) -> QCalendarWidget:
         """A month calendar under the field: arrows move, Enter picks, Escape closes."""
-        calendar = QCalendarWidget(self, Qt.WindowType.Popup)
-        calendar.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        calendar.setAccessibleName(f"Calendar: {self.accessibleName()}")
-        calendar.setGridVisible(True)
-        calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
-        calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        calendar = self.calendar
+        if calendar is None:
+            calendar = QCalendarWidget(self)
+            calendar.setWindowFlags(Qt.WindowType.Popup)
+            calendar.setAccessibleName(f"Calendar: {self.accessibleName()}")
+            calendar.setGridVisible(True)
+            calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+            calendar.setVerticalHeaderFormat(
+                QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader
+            )
+            calendar.activated.connect(self._picked)
+            calendar.clicked.connect(self._picked)
+            self.calendar = calendar
         shown = self.day() or date.today()
         calendar.setSelectedDate(QDate(shown.year, shown.month, shown.day))
-        calendar.activated.connect(self._picked)
-        calendar.clicked.connect(self._picked)
-        calendar.destroyed.connect(self._calendar_gone)
         calendar.adjustSize()
         place = self.mapToGlobal(QPoint(0, self.height()))
         screen = self.screen().availableGeometry()
@@ -254,7 +264,6 @@ class DateField(QLineEdit):
         calendar.move(x, max(y, screen.top()))
         calendar.show()
         calendar.setFocus(Qt.FocusReason.PopupFocusReason)
-        self.calendar = calendar
         return calendar
 
     def _picked(self, day: QDate) -> None:
@@ -262,9 +271,7 @@ class DateField(QLineEdit):
         self.setText(typed_date(chosen))
         self.textEdited.emit(self.text())
         if self.calendar is not None:
-            self.calendar.close()
+            self.calendar.hide()
         self.setFocus(Qt.FocusReason.PopupFocusReason)
         self.picked.emit(chosen)
 
-    def _calendar_gone(self) -> None:
-        self.calendar = None
