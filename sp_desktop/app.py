@@ -7,12 +7,12 @@ import logging
 import sys
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from sp_desktop.services.settings import IDLE_MINUTES, Settings
-from sp_desktop.services.workspace import Argon2Params
 
 from sp_desktop.ui import style
 from sp_desktop.ui.errors import show_error
@@ -21,6 +21,9 @@ from sp_desktop.ui.main_window import MainWindow
 from sp_desktop.ui.refleak import leaks_none
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.tasks import Tasks
+
+if TYPE_CHECKING:  # the store's libraries load while the adviser types (MainWindow.start)
+    from sp_desktop.services.workspace import Argon2Params
 
 log = logging.getLogger(__name__)
 

@@ -49,6 +49,11 @@ from sp_desktop.store.errors import (
     StoreReadOnly,
     WrongPassphrase,
 )
+from sp_desktop.store.files import DATABASE_NAME as DATABASE_NAME  # re-exported, as before
+from sp_desktop.store.files import KEYFILE_NAME as KEYFILE_NAME
+from sp_desktop.store.files import database_path as database_path
+from sp_desktop.store.files import keyfile_path as keyfile_path
+from sp_desktop.store.files import store_exists as store_exists
 from sp_desktop.store.keyfile import (
     Argon2Params,
     KeyFile,
@@ -62,26 +67,12 @@ from sp_desktop.store.schema import store_meta
 log = logging.getLogger(__name__)
 _DAMAGE_SIGNS = ("malformed", "not a database", "file is encrypted", "corrupt")
 
-DATABASE_NAME = "sp-desktop.db"
-KEYFILE_NAME = "sp-desktop.keys"
 OPEN_MARKER_NAME = "sp-desktop.open"  # present while open: its presence at unlock means a crash
 LOCK_NAME = "sp-desktop.lock"  # the operating-system lock: one process per store
 BACKUP_FOLDER = "backups"
 DAMAGED_FOLDER = "damaged"  # a damaged file replaced by a backup is kept here, as it was
 BACKUPS_KEPT = 3
 _BACKUP_STAMP = "%Y%m%dT%H%M%S%f"
-
-
-def database_path(folder: Path) -> Path:
-    return folder / DATABASE_NAME
-
-
-def keyfile_path(folder: Path) -> Path:
-    return folder / KEYFILE_NAME
-
-
-def store_exists(folder: Path) -> bool:
-    return keyfile_path(folder).exists()
 
 
 def _keyed_connection(

@@ -1,8 +1,14 @@
-"""The main window: caseload, person, visit and directory screens, the lock, the status bar."""
+"""The main window: caseload, person, visit and directory screens, the lock, the status bar.
+
+Start-up shows the unlock window with only what it needs. The store's libraries and the
+services load on a worker thread while the adviser types (`_prepare`); each screen is built
+the first time it is shown, so nobody waits for a screen they have not asked for.
+"""
 
 from __future__ import annotations
 
 import gc
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -11,39 +17,60 @@ from PySide6.QtWidgets import (
     QDialog,
     QLabel,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from sp_desktop.domain.choices import VisitPlace
-from sp_desktop.services.demo import TRAINING_BANNER, is_training_copy
 from sp_desktop.services.settings import IDLE_MINUTES, WINDOW_GEOMETRY, Settings
-from sp_desktop.services.visit_summary import ResumableVisit, resumable_visits
-from sp_desktop.services.workspace import Changes, Workspace
+from sp_desktop.services.startup import store_exists
 
-from sp_desktop.ui.dialogs.end_of_day import ask_before_leaving
-from sp_desktop.ui.dialogs.first_run import FirstRunWizard
-from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
-from sp_desktop.ui.dialogs.resume import ResumeDialog
-from sp_desktop.ui.dialogs.settings import open_settings
 from sp_desktop.ui.dialogs.unlock import UnlockDialog
-from sp_desktop.ui.dialogs.visit_pack import VisitPackDialog
 from sp_desktop.ui.fit import centre_on_screen, fit_to_screen, text_size
 from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.idle import IdleWatcher
 from sp_desktop.ui.keys import EnterPressesButtons
-from sp_desktop.ui.screens.caseload import CaseloadScreen
-from sp_desktop.ui.screens.directory import DirectoryScreen
 from sp_desktop.ui.screens.locked import LockedScreen
-from sp_desktop.ui.screens.person import PersonScreen
-from sp_desktop.ui.screens.visit import VisitScreen
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import label, plain
-from sp_desktop.ui.sync.office import OfficeSync
+
+if TYPE_CHECKING:
+    from sp_desktop.services.visit_summary import ResumableVisit
+    from sp_desktop.services.workspace import Changes
+
+    from sp_desktop.ui.dialogs.first_run import FirstRunWizard
+    from sp_desktop.ui.screens.caseload import CaseloadScreen
+    from sp_desktop.ui.screens.directory import DirectoryScreen
+    from sp_desktop.ui.screens.person import PersonScreen
+    from sp_desktop.ui.screens.visit import VisitScreen
+    from sp_desktop.ui.sync.office import OfficeSync
 
 QUIT_WAIT_MS = 15_000
+# Loaded on a worker thread while the adviser types the passphrase (module code only: no
+# widget is made off the UI thread). Printing and the directory load when first used.
+_PREPARED_UI_MODULES = (
+    "sp_desktop.ui.screens.caseload",
+    "sp_desktop.ui.screens.person",
+    "sp_desktop.ui.sync.office",
+)
+# Said on every screen of a training store; the words live with the demo (services.demo),
+# which is only loaded once a store is open.
+_TRAINING_BANNER_NAME = "Training copy"
+
+
+def _prepare_modules() -> None:
+    """Background: what unlocking and the first screens need, imported before Enter."""
+    import importlib
+
+    from sp_desktop.services.startup import prepare
+
+    prepare()
+    for name in _PREPARED_UI_MODULES:
+        importlib.import_module(name)
 
 
 class MainWindow(QMainWindow):
@@ -62,22 +89,25 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("SP Desktop")
         self.button_keys = EnterPressesButtons(self)
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.button_keys)
+        if isinstance(app, QApplication):
+            # Watching only the focused button (moved with the focus), not every event of the
+            # app: a Python filter on the application runs for each of them on the UI thread.
+            app.focusChanged.connect(self._watch_focused_button)
         self.stack = QStackedWidget()
         self.locked_screen = LockedScreen()
-        self.caseload = CaseloadScreen(session, settings)
-        self.person = PersonScreen(session)
-        self.visit = VisitScreen(session)
-        self.directory = DirectoryScreen(session)
+        self._caseload: CaseloadScreen | None = None
+        self._person: PersonScreen | None = None
+        self._visit: VisitScreen | None = None
+        self._directory: DirectoryScreen | None = None
+        self._office_sync: OfficeSync | None = None
+        self._prepared = False
         self._before_directory: QWidget | None = None
         self._day_checked = False  # the adviser has seen what was left and closed anyway
-        for screen in (self.locked_screen, self.caseload, self.person, self.visit, self.directory):
-            self.stack.addWidget(screen)
+        self.stack.addWidget(self.locked_screen)
         # A training store says so on every screen (and in the title), never only once: a strip
         # above the screens, where its words have the window's whole width to wrap in.
-        self.training_banner = label(TRAINING_BANNER, "notice")
-        self.training_banner.setAccessibleName("Training copy")
+        self.training_banner = label("", "notice")
+        self.training_banner.setAccessibleName(_TRAINING_BANNER_NAME)
         self.training_banner.hide()
         central = QWidget()
         central_layout = QVBoxLayout(central)
@@ -108,25 +138,14 @@ class MainWindow(QMainWindow):
 
         self.lock_state = plain(QLabel("Locked"))  # names the adviser
         self.lock_state.setAccessibleName("Lock state")
-        self.office_sync = OfficeSync(session, self)
-        self.sync_area = self.office_sync.status
-        self.menuBar().addMenu(self.office_sync.menu)
-        self.office_sync.store_wiped.connect(lambda _m: self.locked_screen.set_first_run())
-        self.office_sync.controller.registered.connect(lambda _r: self._show_adviser())
+        # The office sync menu's place, so the menu bar does not appear later and move the
+        # screens down; the real menu takes it once built (after the caseload is on screen).
+        self._sync_menu_place = self.menuBar().addMenu("&Office sync")
+        self._sync_menu_place.setEnabled(False)
         self.lock_state.setWordWrap(True)
         self.statusBar().addWidget(self.lock_state, 1)
-        self.statusBar().addPermanentWidget(self.sync_area, 2)
 
         self.locked_screen.unlock_requested.connect(self.ask_to_unlock)
-        self.caseload.open_person.connect(self.show_person)
-        self.caseload.add_person.connect(self.add_person)
-        self.caseload.loaded.connect(self._caseload_loaded)
-        self.person.back.connect(self.show_caseload)
-        self.person.start_visit.connect(self.start_visit)
-        self.person.open_visit.connect(self.open_visit)
-        self.visit.closed.connect(self.show_person)
-        self.visit.signed.connect(self._visit_signed)
-        self.directory.back.connect(self._leave_directory)
         session.settings_changed.connect(self._settings_changed)
         session.unlocked.connect(self._unlocked)
         session.locked.connect(self._locked)
@@ -155,20 +174,116 @@ class MainWindow(QMainWindow):
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return action
 
+    def _watch_focused_button(self, old: QWidget | None, new: QWidget | None) -> None:
+        for widget, watch in ((old, False), (new, True)):
+            if isinstance(widget, (QPushButton, QToolButton)):
+                try:
+                    if watch:
+                        widget.installEventFilter(self.button_keys)
+                    else:
+                        widget.removeEventFilter(self.button_keys)
+                except RuntimeError:  # already deleted by Qt (a closed dialog's button)
+                    pass
+
+    # --- screens, each built when first wanted ----------------------------------------------
+
+    @property
+    def caseload(self) -> CaseloadScreen:
+        if self._caseload is None:
+            from sp_desktop.ui.screens.caseload import CaseloadScreen
+
+            screen = CaseloadScreen(self.session, self.settings)
+            screen.open_person.connect(self.show_person)
+            screen.add_person.connect(self.add_person)
+            screen.loaded.connect(self._caseload_loaded)
+            self.stack.addWidget(screen)
+            self._caseload = screen
+        return self._caseload
+
+    @property
+    def person(self) -> PersonScreen:
+        if self._person is None:
+            from sp_desktop.ui.screens.person import PersonScreen
+
+            screen = PersonScreen(self.session)
+            screen.back.connect(self.show_caseload)
+            screen.start_visit.connect(self.start_visit)
+            screen.open_visit.connect(self.open_visit)
+            self.stack.addWidget(screen)
+            self._person = screen
+        return self._person
+
+    @property
+    def visit(self) -> VisitScreen:
+        if self._visit is None:
+            from sp_desktop.ui.screens.visit import VisitScreen
+
+            screen = VisitScreen(self.session)
+            screen.closed.connect(self.show_person)
+            screen.signed.connect(self._visit_signed)
+            self.stack.addWidget(screen)
+            self._visit = screen
+        return self._visit
+
+    @property
+    def directory(self) -> DirectoryScreen:
+        if self._directory is None:
+            from sp_desktop.ui.screens.directory import DirectoryScreen
+
+            screen = DirectoryScreen(self.session)
+            screen.back.connect(self._leave_directory)
+            self.stack.addWidget(screen)
+            self._directory = screen
+        return self._directory
+
+    @property
+    def office_sync(self) -> OfficeSync:
+        """The "Office sync" menu and status corner. Built once the caseload is on screen:
+        its first read counts every change waiting, which would compete with the caseload's."""
+        if self._office_sync is None:
+            from sp_desktop.ui.sync.office import OfficeSync
+
+            office = OfficeSync(self.session, self)
+            self.menuBar().insertMenu(self._sync_menu_place.menuAction(), office.menu)
+            self.menuBar().removeAction(self._sync_menu_place.menuAction())
+            office.store_wiped.connect(lambda _m: self.locked_screen.set_first_run())
+            office.controller.registered.connect(lambda _r: self._show_adviser())
+            self.statusBar().addPermanentWidget(office.status, 2)
+            self._office_sync = office
+        return self._office_sync
+
+    @property
+    def sync_area(self) -> QWidget:
+        return self.office_sync.status
+
+    def _is_showing(self, screen: QWidget | None) -> bool:
+        """Whether `screen` (None: not built yet) is the one on show."""
+        return screen is not None and self.stack.currentWidget() is screen
+
     # --- start, unlock, lock ---------------------------------------------------------------
 
     def start(self) -> None:
-        """Shows the window, then set-up (no store yet) or the unlock dialog."""
+        """Shows the window, then set-up (no store yet) or the unlock dialog; what unlocking
+        needs is loaded in the background meanwhile."""
         self.show()
-        if Workspace.exists(self.session.data_dir):
+        if store_exists(self.session.data_dir):
             self.ask_to_unlock()
         else:
             self.locked_screen.set_first_run()
             self.set_up()
+        self._prepare()
+
+    def _prepare(self) -> None:
+        if self._prepared:
+            return
+        self._prepared = True
+        self.session.tasks.run(_prepare_modules, name="prepare", on_error=lambda _e: None)
 
     def set_up(self) -> None:
         if self.first_run is not None and self.first_run.isVisible():
             return
+        from sp_desktop.ui.dialogs.first_run import FirstRunWizard
+
         wizard = FirstRunWizard(self.session, self)
         wizard.created.connect(self.session.begin)
         wizard.finished.connect(lambda _r: self._first_run_closed())
@@ -176,7 +291,7 @@ class MainWindow(QMainWindow):
         wizard.open()
 
     def _first_run_closed(self) -> None:
-        if Workspace.exists(self.session.data_dir):
+        if store_exists(self.session.data_dir):
             self.locked_screen.title.setText("SP Desktop is locked")
             self.locked_screen.explain.setText(
                 "Everyone's details are hidden. Unlock with your passphrase to carry on."
@@ -184,7 +299,7 @@ class MainWindow(QMainWindow):
             self.locked_screen.unlock_button.setText("Unlock…")
 
     def ask_to_unlock(self) -> None:
-        if not Workspace.exists(self.session.data_dir):
+        if not store_exists(self.session.data_dir):
             self.set_up()
             return
         if self.session.is_unlocked:
@@ -202,6 +317,8 @@ class MainWindow(QMainWindow):
     def lock_when_done(self) -> None:
         """The adviser's Lock: first lists what is left for the day (the idle lock never asks)."""
         if self.session.is_unlocked:
+            from sp_desktop.ui.dialogs.end_of_day import ask_before_leaving
+
             ask_before_leaving(self, self.session, "lock", self.lock)
 
     def _idle(self) -> None:
@@ -221,6 +338,9 @@ class MainWindow(QMainWindow):
         self.directory_action.setEnabled(True)
         self.add_action.setEnabled(True)
         self.visit_pack_action.setEnabled(True)
+        from sp_desktop.services.demo import is_training_copy
+        from sp_desktop.services.visit_summary import resumable_visits
+
         self.stack.setCurrentWidget(self.caseload)
         self.caseload.load()
         self.session.read(resumable_visits, self._offer_drafts)
@@ -230,6 +350,10 @@ class MainWindow(QMainWindow):
 
     def _show_training(self, training: bool) -> None:
         training = training and self.session.is_unlocked
+        if training and not self.training_banner.text():
+            from sp_desktop.services.demo import TRAINING_BANNER
+
+            self.training_banner.setText(TRAINING_BANNER)
         self.training_banner.setVisible(training)
         self.setWindowTitle("SP Desktop — training copy" if training else "SP Desktop")
 
@@ -238,20 +362,23 @@ class MainWindow(QMainWindow):
         # Freezing it out of the collector's view stops full collections from rescanning it,
         # which otherwise stalled the UI thread by ~65 ms at random moments (signing a visit).
         gc.freeze()
-        if self.stack.currentWidget() is self.caseload:
+        if self._is_showing(self._caseload):
             self.caseload.search.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.office_sync  # noqa: B018  # built now that the caseload's read is done
 
     def _offer_drafts(self, drafts: list[ResumableVisit]) -> None:
         if not drafts or not self.session.is_unlocked:
             return
+        from sp_desktop.ui.dialogs.resume import ResumeDialog
+
         dialog = ResumeDialog(drafts, self)
         dialog.resume.connect(self.open_visit)
         dialog.open()
 
     def _locked(self) -> None:
-        self.caseload.clear()
-        self.person.clear()
-        self.visit.clear()
+        for screen in (self._caseload, self._person, self._visit):
+            if screen is not None:
+                screen.clear()
         gc.unfreeze()  # the dropped caseload can be collected again
         self._show_locked()
 
@@ -284,11 +411,11 @@ class MainWindow(QMainWindow):
     def show_caseload(self) -> None:
         if not self.session.is_unlocked:
             return
-        if self.stack.currentWidget() is self.visit:
+        if self._is_showing(self._visit):
             self.visit.close_visit()
         self.stack.setCurrentWidget(self.caseload)
-        if self.person.person_id:
-            self.caseload.select_person(self.person.person_id)
+        if self._person is not None and self._person.person_id:
+            self.caseload.select_person(self._person.person_id)
         self.caseload.table.setFocus()
 
     def show_person(self, person_id: str) -> None:
@@ -302,16 +429,16 @@ class MainWindow(QMainWindow):
 
     def show_directory(self) -> None:
         """The directory of services on its own; Back returns to the person or the caseload."""
-        if not self.session.is_unlocked or self.stack.currentWidget() is self.directory:
+        if not self.session.is_unlocked or self._is_showing(self._directory):
             return
-        if self.stack.currentWidget() is self.visit:
+        if self._is_showing(self._visit):
             self.visit.close_visit()  # saves what was typed, like leaving for the caseload
         self._before_directory = self.stack.currentWidget()
         self.stack.setCurrentWidget(self.directory)
         self.directory.start()
 
     def _leave_directory(self) -> None:
-        if self._before_directory is self.person and self.person.person_id:
+        if self._before_directory is self._person and self.person.person_id:
             self.stack.setCurrentWidget(self.person)
             self.person.visit_button.setFocus()
         else:
@@ -328,6 +455,8 @@ class MainWindow(QMainWindow):
     def add_person(self) -> None:
         if not self.session.is_unlocked:
             return
+        from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
+
         dialog = PersonDetailsDialog(self.session, None, self)
         dialog.saved.connect(lambda changes: self.show_person(changes.id))
         dialog.open()
@@ -335,9 +464,13 @@ class MainWindow(QMainWindow):
     def open_visit_pack(self) -> None:
         """Before a day out: everyone's printouts for that day, in one go."""
         if self.session.is_unlocked:
+            from sp_desktop.ui.dialogs.visit_pack import VisitPackDialog
+
             VisitPackDialog(self.session, self).open()
 
     def open_settings(self) -> None:
+        from sp_desktop.ui.dialogs.settings import open_settings
+
         open_settings(self.session, self)
 
     def _settings_changed(self) -> None:
@@ -345,12 +478,11 @@ class MainWindow(QMainWindow):
             self.idle.set_minutes(self.settings.get(IDLE_MINUTES))
 
     def _back(self) -> None:
-        current = self.stack.currentWidget()
-        if current is self.person:
+        if self._is_showing(self._person):
             self.show_caseload()
-        elif current is self.visit:
+        elif self._is_showing(self._visit):
             self.visit.close_visit()
-        elif current is self.directory:
+        elif self._is_showing(self._directory):
             self._leave_directory()
 
     def _find(self) -> None:
@@ -362,8 +494,9 @@ class MainWindow(QMainWindow):
     # --- changes -----------------------------------------------------------------------------
 
     def _changed(self, changes: Changes) -> None:
-        self.caseload.refresh(changes)
-        if self.stack.currentWidget() is self.person:
+        if self._caseload is not None:
+            self.caseload.refresh(changes)
+        if self._is_showing(self._person):
             self.person.refresh(changes)
 
     # --- quitting ----------------------------------------------------------------------------
@@ -376,6 +509,8 @@ class MainWindow(QMainWindow):
         """
         if event.spontaneous() and self.session.is_unlocked and not self._day_checked:
             event.ignore()
+            from sp_desktop.ui.dialogs.end_of_day import ask_before_leaving
+
             ask_before_leaving(self, self.session, "quit", self._close_after_check)
             return
         if self.session.is_unlocked:

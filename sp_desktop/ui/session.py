@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from sp_desktop.services.settings import Settings
-from sp_desktop.services.workspace import Argon2Params, Changes, StoreLocked, Workspace
 
 from sp_desktop.ui.tasks import ErrorHandler, Task, Tasks
+
+if TYPE_CHECKING:  # the store's libraries load while the adviser types, not before the window
+    from sp_desktop.services.workspace import Argon2Params, Workspace
 
 T = TypeVar("T")
 
@@ -54,6 +56,8 @@ class Session(QObject):
     @property
     def ws(self) -> Workspace:
         if self._ws is None:
+            from sp_desktop.services.workspace import StoreLocked
+
             raise StoreLocked()
         return self._ws
 
@@ -85,6 +89,8 @@ class Session(QObject):
     ) -> Task:
         """Runs on the one writer thread; a returned Changes is announced before `on_done`."""
         ws = self.ws
+
+        from sp_desktop.services.workspace import Changes
 
         def announce(result: T) -> None:
             if isinstance(result, Changes):

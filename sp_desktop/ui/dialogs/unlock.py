@@ -8,7 +8,7 @@ background; the dialog only asks and tells.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,13 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from sp_desktop.services.settings import OFFICE_CERTIFICATE
-from sp_desktop.services.workspace import (
-    Backup,
-    DamagedStore,
-    LeaseExpired,
-    Workspace,
-    restore_warning,
-)
 
 from sp_desktop.ui.errors import is_known, show_error
 from sp_desktop.ui.fields import FieldWithError
@@ -37,9 +30,14 @@ from sp_desktop.ui.fit import fit_to_screen
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
 
+if TYPE_CHECKING:  # the store's libraries load while the adviser types, not before this window
+    from sp_desktop.services.workspace import Backup, DamagedStore, Workspace
+
 
 def _unlock(folder: Path, passphrase: str) -> tuple[Workspace, str | None]:
     """Background: the workspace and any lease warning (read off the UI thread)."""
+    from sp_desktop.services.workspace import Workspace
+
     ws = Workspace.open(folder, passphrase)
     return ws, ws.lease_warning()
 
@@ -137,6 +135,8 @@ class UnlockDialog(QDialog):
         self.unlocked.emit(ws)
 
     def _failed(self, error: BaseException) -> None:
+        from sp_desktop.services.workspace import Backup, DamagedStore, LeaseExpired
+
         self._busy(False)
         if isinstance(error, DamagedStore) and isinstance(error.backup, Backup):
             self._offer_backup(error, error.backup)
@@ -157,6 +157,8 @@ class UnlockDialog(QDialog):
 
     def _offer_backup(self, error: DamagedStore, backup: Backup) -> None:
         """Says what was found and what restoring would lose; restores only if asked."""
+        from sp_desktop.services.workspace import restore_warning
+
         found = "\n".join(f"• {finding}" for finding in error.findings[:6])
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
@@ -178,6 +180,8 @@ class UnlockDialog(QDialog):
         self.restore_box = box
 
     def _restore(self, backup: Backup) -> None:
+        from sp_desktop.services.workspace import Workspace
+
         typed = self.passphrase.text()
         folder = self.session.data_dir
         self._busy(True, "Restoring…")
@@ -204,6 +208,8 @@ class UnlockDialog(QDialog):
         if certificate:
             options["verify"] = str(Path(certificate).expanduser())
         self._busy(True, "Syncing…")
+        from sp_desktop.services.workspace import Workspace
+
         self.session.tasks.run(
             lambda: Workspace.open_and_sync(folder, typed, **options),
             self._opened,
