@@ -400,7 +400,7 @@ class DirectorySearch(QWidget):
         and the details beside the table."""
         header = self.table.horizontalHeader()
         character = self.fontMetrics().averageCharWidth()
-        for title, most in (("Kind", 36), ("Cost", 26)):
+        for title, most in (("Kind", 36), ("Cost", 32)):
             column = COLUMNS.index(title)
             self.table.resizeColumnToContents(column)
             header.resizeSection(column, min(header.sectionSize(column), most * character))
