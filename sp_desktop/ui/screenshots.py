@@ -1,5 +1,9 @@
 """Regenerates docs/screenshots from a synthetic demo store: `python -m sp_desktop.ui.screenshots
-OUTDIR`. Run it under Xvfb (`xvfb-run -s "-screen 0 1400x900x24" …`) or offscreen."""
+OUTDIR`. Run it under Xvfb (`xvfb-run -s "-screen 0 1400x900x24" …`) or offscreen.
+
+`--laptop WIDTHxHEIGHT --scale 1.5` shows the app as it opens on that screen (offscreen, the
+screen's size less a taskbar, at that scaling) and saves the main screens and the big dialogs
+into OUTDIR/laptop-WIDTHxHEIGHT-SCALE: what an adviser on a small or scaled laptop sees."""
 
 from __future__ import annotations
 
@@ -236,9 +240,115 @@ def main_shots(camera: Camera, folder: Path) -> None:
     window.close()
 
 
+def laptop_screen(width: int, height: int, scale: float, folder: Path) -> None:
+    """The offscreen platform set to a laptop's screen (Qt's offscreen plugin reads a JSON
+    file of screens; a 40-pixel taskbar, scaled, is left out as on Windows). Call before Qt
+    starts."""
+    import json
+    import os
+
+    screen = {"name": "laptop", "x": 0, "y": 0, "width": width,
+              "height": height - round(40 * scale), "logicalDpi": 96, "logicalBaseDpi": 96}
+    config = folder / "screen.json"
+    config.write_text(json.dumps({"screens": [screen]}), encoding="utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+    os.environ["QT_SCALE_FACTOR"] = f"{scale:g}"
+
+
+def laptop_shots(camera: Camera, folder: Path) -> None:
+    """The app at the size it opens on this screen: main screens and the big dialogs whole."""
+    from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
+    from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog
+    from sp_desktop.ui.screens.prescription import PrescribeDialog, PrescriptionWindow
+
+    ws = create_demo_store(folder, PASSPHRASE, 60, params=QUICK)
+    ws.close()
+    from sp_desktop.app import build as build_app
+
+    window = build_app(folder, argon2_params=QUICK)  # sized by the app itself, as it opens
+    window.start()
+    dialog = window.unlock_dialog
+    assert dialog is not None
+    wait(dialog.isVisible)
+    type_text(dialog.passphrase, PASSPHRASE)
+    dialog.unlock_button.click()
+    wait(lambda: window.caseload.model.rowCount() > 0)
+    settle(window)
+    camera.shoot(window, "01-caseload")
+    window.add_person()
+    add = next(d for d in window.findChildren(PersonDetailsDialog) if d.isVisible())
+    type_text(add.date_of_birth, "31/02/1950")
+    add.save_button.click()
+    camera.shoot(add, "02-add-a-person-every-problem")
+    add.done(0)
+    model = window.caseload.model
+    rows = [model.caseload_row(r) for r in range(model.rowCount())]
+    rich = next(r for r in rows if r.stage is Stage.PRESCRIBED and r.last_contact)
+    window.show_person(rich.person_id)
+    wait(lambda: window.person.overview is not None)
+    settle(window)
+    camera.shoot(window, "03-person")
+    window.person.print_button.click()
+    wait(lambda: any(d.isVisible() and d.document is not None
+                     for d in window.person.findChildren(PrintPreviewDialog)))
+    preview = next(d for d in window.person.findChildren(PrintPreviewDialog) if d.isVisible())
+    wait(lambda: not preview.page_view.pixmap().isNull())
+    settle(window)
+    camera.shoot(preview, "04-print-preview")
+    preview.done(0)
+    window.person.activities_button.click()
+    wait(lambda: any(w.isVisible() for w in window.person.findChildren(PrescriptionWindow)))
+    activities = next(w for w in window.person.findChildren(PrescriptionWindow) if w.isVisible())
+    settle(window)
+    camera.shoot(activities, "05-activities-and-follow-ups")
+    activities.prescription.prescribe_button.click()
+    wait(lambda: any(d.isVisible() for d in activities.findChildren(PrescribeDialog)))
+    prescribe = next(d for d in activities.findChildren(PrescribeDialog) if d.isVisible())
+    settle(window)
+    camera.shoot(prescribe, "06-prescribe")
+    prescribe.done(0)
+    activities.done(0)
+    active = next(r for r in rows if r.stage is Stage.ACTIVE and r.person_id != rich.person_id)
+    window.show_person(active.person_id)
+    wait(lambda: window.person.overview is not None)
+    settle(window)
+    if window.person.overview and window.person.overview.unfinished_visit_id:
+        window.open_visit(window.person.overview.unfinished_visit_id)
+    else:
+        window.start_visit(active.person_id)
+    wait(lambda: window.visit.summary is not None)
+    settle(window)
+    visit = window.visit
+    visit.go_to_section(1)
+    type_text(visit.domain_pages[0].notes, "Sees her daughter on Sundays; weekdays feel long.")
+    camera.shoot(window, "07-visit-conversation")
+    visit.go_to_section(visit.wellbeing_index)
+    settle(window)
+    camera.shoot(window, "08-visit-wellbeing")
+    visit.go_to_section(visit.finish_index)
+    settle(window)
+    camera.shoot(window, "09-visit-finish")
+    window.lock()
+    settle(window)
+    window.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    laptop: tuple[int, int] | None = None
+    scale = 1.0
+    if "--laptop" in args:
+        at = args.index("--laptop")
+        width, height = (int(n) for n in args[at + 1].split("x"))
+        laptop = (width, height)
+        del args[at : at + 2]
+    if "--scale" in args:
+        at = args.index("--scale")
+        scale = float(args[at + 1])
+        del args[at : at + 2]
     out = Path(args[0] if args else "docs/screenshots")
+    if laptop is not None:
+        return laptop_main(out, laptop, scale)
     from sp_desktop.app import application
 
     app = application()
@@ -249,6 +359,22 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sp-screens-") as temp:
         first_run_shots(camera, Path(temp) / "new")
         main_shots(camera, Path(temp) / "demo")
+    for path in camera.made:
+        print(f"{path}  {path.stat().st_size // 1024} KB")
+    return 0
+
+
+def laptop_main(out: Path, laptop: tuple[int, int], scale: float) -> int:
+    from sp_desktop.app import application
+
+    with tempfile.TemporaryDirectory(prefix="sp-screens-") as temp:
+        laptop_screen(*laptop, scale, Path(temp))
+        app = application()
+        font = QFont(app.font())
+        font.setPointSize(POINT_SIZE)
+        app.setFont(font)
+        camera = Camera(out / f"laptop-{laptop[0]}x{laptop[1]}-{round(scale * 100)}")
+        laptop_shots(camera, Path(temp) / "demo")
     for path in camera.made:
         print(f"{path}  {path.stat().st_size // 1024} KB")
     return 0
