@@ -7,10 +7,11 @@ Search and filters narrow the ids shown; nothing here talks to the store.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -52,7 +53,65 @@ def _sort_key(column: int) -> Callable[[CaseloadRow], Any]:
         return lambda r: (r.next_due or _FAR_FUTURE, r.search_key, r.person_id)
     if column == LAST_CONTACT:
         return lambda r: (r.last_contact or _LONG_AGO, r.search_key, r.person_id)
-    return lambda r: (fold(r.family_name), r.search_key, r.person_id)
+    return lambda r: (_family_key(r.family_name), r.search_key, r.person_id)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _family_key(family_name: str) -> str:
+    """Folded once per distinct family name, not once per row per sort (names repeat)."""
+    return fold(family_name)
+
+
+def count_filters(rows: Iterable[CaseloadRow], today: date) -> dict[CaseloadFilter, int]:
+    """How many people each filter shows, in one pass (the same rules as `in_filter`)."""
+    new = closed = prescribed = overdue = due_soon = total = 0
+    week = today + timedelta(days=7)
+    for r in rows:
+        total += 1
+        stage = r.stage
+        if stage is Stage.NEW:
+            new += 1
+        elif stage is Stage.CLOSED or stage is Stage.DECLINED:
+            closed += 1
+        elif stage is Stage.PRESCRIBED:
+            prescribed += 1
+        due = r.next_due
+        if due is not None:
+            if due < today:
+                overdue += 1
+            elif due <= week:
+                due_soon += 1
+    return {
+        CaseloadFilter.ALL: total,
+        CaseloadFilter.NEW: new,
+        CaseloadFilter.DUE_THIS_WEEK: due_soon,
+        CaseloadFilter.OVERDUE: overdue,
+        CaseloadFilter.ACTIVE_PRESCRIPTIONS: prescribed,
+        CaseloadFilter.CLOSED: closed,
+    }
+
+
+def matching(ids: Sequence[str], rows: dict[str, CaseloadRow], folded_query: str) -> list[str]:
+    """The ids whose rows match, in the order given: `CaseloadRow.matches` without a method
+    call per row for names (each keystroke filters tens of thousands of rows)."""
+    if not folded_query:
+        return list(ids)
+    if folded_query.replace(" ", "").isdigit():
+        return [pid for pid in ids if rows[pid].matches(folded_query)]
+    words = folded_query.split()
+    if len(words) == 1:
+        word = words[0]
+        return [pid for pid in ids if word in rows[pid].search_key]
+    return [pid for pid in ids if all(w in rows[pid].search_key for w in words)]
+
+
+def narrows(before: str, after: str) -> bool:
+    """Whether everyone matching `after` also matched `before`, so a search can start from
+    the last result: letters only added at the end, the same kind of search (names, or NHS
+    number digits)."""
+    if not before or not after.startswith(before):
+        return False
+    return before.replace(" ", "").isdigit() == after.replace(" ", "").isdigit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,24 +124,21 @@ class PreparedCaseload:
     counts: dict[CaseloadFilter, int]
     column: int
     today: date
+    names: Counter[str] = field(default_factory=Counter)  # how many people share each name
 
 
 def prepare(rows: Iterable[CaseloadRow], column: int, today: date) -> PreparedCaseload:
     """Pure Python, no Qt: safe to run in the background."""
     key = _sort_key(column)
     keyed = sorted(((key(r), r) for r in rows), key=lambda pair: pair[0])
-    counts = dict.fromkeys(CaseloadFilter, 0)
-    for _k, r in keyed:
-        for which in CaseloadFilter:
-            if r.in_filter(which, today):
-                counts[which] += 1
     return PreparedCaseload(
         rows={r.person_id: r for _k, r in keyed},
         order=[r.person_id for _k, r in keyed],
         keys=[k for k, _r in keyed],
-        counts=counts,
+        counts=count_filters((r for _k, r in keyed), today),
         column=column,
         today=today,
+        names=Counter(r.name for _k, r in keyed),
     )
 
 
@@ -104,6 +160,8 @@ class CaseloadModel(ColumnsModel):
         self._names: Counter[str] = Counter()
         self.query = ""
         self._folded = ""
+        # What `_shown` was filtered by (query, filter, order), so a longer query can narrow it.
+        self._shown_for: tuple[str, CaseloadFilter, int, Qt.SortOrder] | None = None
         self.which = CaseloadFilter.ALL
         self.sort_column = NAME
         self.sort_order = Qt.SortOrder.AscendingOrder
@@ -124,7 +182,7 @@ class CaseloadModel(ColumnsModel):
         self.beginResetModel()
         self.today = prepared.today
         self._cache = dict(prepared.rows)
-        self._names = Counter(row.name for row in self._cache.values())
+        self._names = Counter(prepared.names)
         self._sorted = list(prepared.order)
         self._keys = list(prepared.keys)
         self._counts = dict(prepared.counts)
@@ -134,7 +192,8 @@ class CaseloadModel(ColumnsModel):
     def update_people(self, rows: Iterable[CaseloadRow], asked: Iterable[str]) -> None:
         """Fresh rows for the people a change named; any asked for but missing has gone.
 
-        Each changed row moves to its place by binary search: nothing else is re-sorted.
+        Each changed row moves to its place by binary search: nothing else is re-sorted. A
+        change naming many people (a first sync) is better given whole: `set_prepared`.
         """
         fresh = {r.person_id: r for r in rows}
         key = _sort_key(self.sort_column)
@@ -146,7 +205,9 @@ class CaseloadModel(ColumnsModel):
             if before is not None:
                 self._count(before, -1)
                 self._names[before.name] -= 1
-                at = self._sorted.index(person_id)
+                at = bisect.bisect_left(self._keys, key(before))  # keys end in the id: unique
+                if at >= len(self._sorted) or self._sorted[at] != person_id:
+                    at = self._sorted.index(person_id)  # sorted under an older today
                 del self._sorted[at]
                 del self._keys[at]
             after = fresh.get(person_id)
@@ -163,9 +224,8 @@ class CaseloadModel(ColumnsModel):
         self.layoutChanged.emit()
 
     def _count(self, row: CaseloadRow, step: int) -> None:
-        for which in CaseloadFilter:
-            if row.in_filter(which, self.today):
-                self._counts[which] += step
+        for which, found in count_filters((row,), self.today).items():
+            self._counts[which] += found * step
 
     def clear(self) -> None:
         """Locking: nothing of anyone stays in memory here."""
@@ -177,6 +237,7 @@ class CaseloadModel(ColumnsModel):
         self._shown.clear()
         self._counts = dict.fromkeys(CaseloadFilter, 0)
         self.query = self._folded = ""
+        self._shown_for = None
         self.endResetModel()
 
     def set_query(self, text: str) -> None:
@@ -188,7 +249,7 @@ class CaseloadModel(ColumnsModel):
         self.query = text
         self._folded = folded
         self.beginResetModel()
-        self._refilter()
+        self._refilter(narrow=True)
         self.endResetModel()
 
     def set_filter(self, which: CaseloadFilter) -> None:
@@ -278,19 +339,23 @@ class CaseloadModel(ColumnsModel):
             return due_words(row.next_due, self.today)
         return nice_date(row.last_contact, "Not seen yet")
 
-    def _refilter(self) -> None:
+    def _refilter(self, *, narrow: bool = False) -> None:
+        """`_shown` from everyone, or (`narrow`: only the query changed) from the last result
+        when the query only grew."""
         folded, which, today, cache = self._folded, self.which, self.today, self._cache
+        wanted = (folded, which, self.sort_column, self.sort_order)
+        last = self._shown_for
+        self._shown_for = wanted
+        if narrow and last is not None and last[1:] == wanted[1:] and narrows(last[0], folded):
+            self._shown = matching(self._shown, cache, folded)
+            return
         ordered = (
             self._sorted if self.sort_order == Qt.SortOrder.AscendingOrder else self._sorted[::-1]
         )
-        if not folded and which is CaseloadFilter.ALL:
-            self._shown = list(ordered)
-            return
-        self._shown = [
-            pid
-            for pid in ordered
-            if cache[pid].matches(folded) and cache[pid].in_filter(which, today)
-        ]
+        shown = matching(ordered, cache, folded)
+        if which is not CaseloadFilter.ALL:
+            shown = [pid for pid in shown if cache[pid].in_filter(which, today)]
+        self._shown = shown
 
     def _move_persistent(self, persistent: list[QModelIndex], old: dict[str, int]) -> None:
         if not persistent:

@@ -32,6 +32,9 @@ from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
 
 _OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+# More people than this changed at once (a first sync, a restore): everyone is read again in
+# the background instead of each row being moved into place on the UI thread.
+BIG_CHANGE = 200
 
 
 class CaseloadScreen(QWidget):
@@ -46,6 +49,8 @@ class CaseloadScreen(QWidget):
         self.session = session
         self.settings = settings
         self.model = CaseloadModel()
+        self._reloading = False
+        self._pending: set[str] = set()
         self.title = heading("Your caseload", 1)
         self.count = label("", "quiet", wrap=False)
         self.add_button = QPushButton("Add a person")
@@ -151,8 +156,16 @@ class CaseloadScreen(QWidget):
         self.loaded.emit()
 
     def refresh(self, changes: Changes) -> None:
-        """Only the people a change names are read again."""
+        """Only the people a change names are read again; when a change names many (a first
+        sync), everyone is read, sorted and counted in the background and given in one go,
+        so the UI thread never moves thousands of rows one by one."""
         if not changes.people or not self.session.is_unlocked:
+            return
+        if self._reloading:
+            self._pending |= changes.people  # read again once the whole list has arrived
+            return
+        if len(changes.people) > BIG_CHANGE:
+            self._reload()
             return
         people = changes.people
 
@@ -165,7 +178,33 @@ class CaseloadScreen(QWidget):
         self.model.update_people(rows, people)
         self._after_change()
 
+    def _reload(self) -> None:
+        self._reloading = True
+        self._pending = set()
+        model = self.model
+        self.session.read(
+            lambda ws: model.prepare(ws.caseload.rows()), self._reloaded, self._reload_failed
+        )
+
+    def _reloaded(self, prepared: PreparedCaseload) -> None:
+        self._reloading = False
+        current = self.table.currentIndex()
+        chosen = self.model.person_id(current.row()) if current.isValid() else None
+        self.model.set_prepared(prepared)
+        self._after_change()
+        if chosen is not None:
+            self.select_person(chosen)
+        pending, self._pending = frozenset(self._pending), set()
+        if pending:
+            self.refresh(Changes(pending))
+
+    def _reload_failed(self, error: BaseException) -> None:
+        self._reloading = False
+        self.session.tasks.on_error(error)
+
     def clear(self) -> None:
+        self._reloading = False
+        self._pending = set()
         self.search.clear()
         self.model.clear()
         self._after_change()
