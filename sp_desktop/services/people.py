@@ -149,11 +149,16 @@ class PeopleService:
             return self._get(conn, person_id)
 
     def view(self, person_id: str) -> Person:
-        """Opening someone's record is itself audited: who looked, when, from which device."""
-        with self.ws.write() as conn:
-            person = self._get(conn, person_id)
-            self.ws.audit(conn, "viewed", "person", person_id, person_id)
+        """Opening someone's record is itself audited: who looked, when, from which device.
+        Read first, then the event written: the reading never waits for the writer."""
+        person = self.get(person_id)
+        self.record_view(person_id)
         return person
+
+    def record_view(self, person_id: str) -> None:
+        """The "viewed" audit event alone, written after the record was read and shown."""
+        with self.ws.write() as conn:
+            self.ws.audit(conn, "viewed", "person", person_id, person_id)
 
     def delete(self, person_id: str) -> Changes:
         with self.ws.write() as conn:

@@ -77,6 +77,7 @@ people = Table(
     Column("search_key", Text, nullable=False, default=""),
     Index("ix_people_family_name", "family_name"),
     Index("ix_people_search_key", "search_key"),
+    Index("ix_people_carer_of_id", "carer_of_id"),  # who cares for someone: every page open
 )
 
 referrals = Table(

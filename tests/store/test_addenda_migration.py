@@ -26,7 +26,7 @@ def test_a_store_of_schema_0004_takes_corrections_of_its_signed_visits(tmp_path:
     ws = Workspace.open(folder, PASSPHRASE)
     try:
         with ws.store.read() as conn:
-            assert migrations.current_revision(conn) == "0005" == migrations.HEAD_REVISION
+            assert migrations.current_revision(conn) == migrations.HEAD_REVISION  # 0005 and on
             assert conn.execute(select(func.count()).select_from(visit_addenda)).scalar() == 0
         person = ws.caseload.rows()[0].person_id
         signed = next(v for v in ws.visits.of_person(person) if v.status is VisitStatus.SIGNED)

@@ -226,10 +226,18 @@ class PersonScreen(QWidget):
     # --- showing -------------------------------------------------------------------------------
 
     def show_person(self, person_id: str) -> None:
-        """Opening a record is an audited view, so it goes through the writer."""
+        """Opening a record is an audited view. The record is read first (on the read pool,
+        beside any save), and the "viewed" event written once it is on screen: a write in
+        front would wait for the writer and then make every reader read its pages afresh."""
         self.clear()
         self.person_id = person_id
-        self.session.write(lambda ws: person_overview(ws, person_id), self._show)
+
+        def shown(overview: PersonOverview) -> None:
+            self._show(overview)
+            if self.session.is_unlocked:
+                self.session.write(lambda ws: ws.people.record_view(person_id))
+
+        self.session.read(lambda ws: person_overview(ws, person_id, audited=False), shown)
 
     def refresh(self, changes: Changes) -> None:
         person_id = self.person_id
