@@ -320,6 +320,16 @@ class Sweep:
         self.directory()
         self.office_and_settings()
         self.messages()
+        self.end_of_day()
+
+    def end_of_day(self) -> None:
+        """Lock with a visit left unsigned (the one the tour started): what is left is listed."""
+        try:
+            from sp_desktop.ui.dialogs.end_of_day import EndOfDayDialog
+        except ImportError:  # not in every version of the app
+            return
+        with self.dialog("end of the day", self.window.lock_when_done, EndOfDayDialog):
+            pass
 
     def recovery(self) -> None:
         from sp_desktop.ui.dialogs.recovery import RecoveryDialog

@@ -511,9 +511,9 @@ class PrescriptionScreen(QWidget):
         # Both tables keep a few rows in view; the forms between them scroll on a short screen
         # (and the follow-up buttons stay under their table).
         rows = self.fontMetrics().lineSpacing() * 2
-        self.activity_table.setMinimumHeight(rows * 4)
+        self.activity_table.setMinimumHeight(rows * 3)
         self.follow_up_table.setMinimumHeight(rows * 4)
-        layout.addWidget(self.activity_table, 2)
+        layout.addWidget(self.activity_table, 1)
         layout.addWidget(scrolling(self.activity_box), 3)
         layout.addWidget(follow_box, 2)
 
