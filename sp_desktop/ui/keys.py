@@ -56,9 +56,11 @@ def _is_field(widget: QWidget) -> bool:
     ) or (isinstance(widget, QAbstractButton) and widget.isCheckable())
 
 
-def focus_first_field(page: QWidget) -> bool:
+def focus_first_field(page: QWidget | None) -> bool:
     """Puts the cursor in the first field of `page` that can take typing, in tab order (what
     the adviser would reach first with Tab); True if there was one."""
+    if page is None:
+        return False
     widget = page.nextInFocusChain()
     seen: set[int] = set()
     while widget is not None and id(widget) not in seen and widget is not page:

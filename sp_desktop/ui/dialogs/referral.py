@@ -142,6 +142,7 @@ class ReferralDialog(FormDialog):
             found.append(error)
         if found:
             return found
+        assert received is not None  # parse_date raises when a required date is missing
         consent = fields["consent"]
         status = ReferralStatus.DECLINED if consent is Consent.DECLINED else ReferralStatus.NEW
         try:

@@ -287,12 +287,13 @@ class DirectorySearch(QWidget):
         filters.addWidget(self.words, 0, 0, 1, 3)
         # Each box with its label beside it (its buddy): a screen reader says "Kind of
         # activity", not the value "Any kind".
-        for column, (words, box) in enumerate((("Kind", self.category), ("Area", self.area))):
+        pairs = (("Kind", self.category), ("Area", self.area))
+        for column, (words, chooser) in enumerate(pairs):
             caption = label(words, "quiet", wrap=False)
-            caption.setBuddy(box)
+            caption.setBuddy(chooser)
             pair = QHBoxLayout()
             pair.addWidget(caption)
-            pair.addWidget(box, 1)
+            pair.addWidget(chooser, 1)
             filters.addLayout(pair, 1, column)
         checks = FlowLayout()
         for box in (self.free_only, self.step_free_only, self.include_paused):
