@@ -55,9 +55,10 @@ from sp_desktop.sync.divergence import (
     CHECK_MISMATCH,
     CHECK_OK,
     EMPTY,
+    ContentRow,
     digest,
     legacy_digest,
-    row_line,
+    office_row,
 )
 from sp_desktop.sync.merge import RowState, device_of, merge
 from sp_desktop.sync.protocol import (
@@ -819,15 +820,15 @@ def _agrees(table: str, held: Sequence[tuple[str, str, str, str]], sent: tuple[A
 
 
 def _content_digest(table: str, held: Sequence[tuple[str, str, str, str]]) -> tuple[int, str]:
-    lines: list[tuple[str, bytes]] = []
+    found: list[ContentRow] = []
     for row_id, hlc, fields, versions in held:
         try:
             values, stamps = orjson.loads(fields), orjson.loads(versions)
         except orjson.JSONDecodeError:
             continue  # unreadable: quarantined in pulls too
         if isinstance(values, dict) and isinstance(stamps, dict):
-            lines.append((row_id, row_line(table, row_id, hlc, stamps, values)))
-    return digest(lines)
+            found.append(office_row(table, row_id, hlc, stamps, values))
+    return digest(found)
 
 
 PURGED_COUNTER = "purged"  # the highest seq of a tombstone purged: older cursors must restore

@@ -50,7 +50,7 @@ from sp_desktop.store.schema import (
     people,
     store_meta,
 )
-from sp_desktop.sync.divergence import digest, row_line
+from sp_desktop.sync.divergence import ContentRow, canonical_row, digest
 from sp_desktop.sync.protocol import (
     TABLES,
     AckStatus,
@@ -233,21 +233,32 @@ def forget_copy(conn: Connection, team: str) -> None:
 
 def scope_digests(conn: Connection) -> dict[str, tuple[int, str]]:
     """Per synced table: count and digest of the content of the live rows held (see
-    `sync.divergence`). Columns come typed (a date as a date, a flag as a bool), as the
-    canonical form expects; one pass over each table."""
+    `sync.divergence`). Read raw (no per-value type processing: this is 170,000 rows for a
+    caseload of 10,000), with the laptop's own column types saying which values to fix."""
     found: dict[str, tuple[int, str]] = {}
     for name, table in TABLES_BY_NAME.items():
         if name not in TABLES:
             continue
-        lines: list[tuple[str, bytes]] = []
-        columns = [c for c in table.columns if c.name not in LOCAL_ONLY_COLUMNS]
-        for row in conn.execute(select(*columns).where(table.c.deleted.is_(False))).mappings():
-            row_id = str(row["id"])
-            versions = orjson.loads(row["versions"] or "{}")
+        columns = [str(c.name) for c in table.columns
+                   if c.name not in SYNC_COLUMNS and c.name not in LOCAL_ONLY_COLUMNS]
+        kinds = {c: table.c[c].type for c in columns}
+        flags = [c for c, kind in kinds.items() if isinstance(kind, Boolean)]
+        numbers = [c for c, kind in kinds.items() if isinstance(kind, Float)]
+        dates = [c for c, kind in kinds.items() if isinstance(kind, Date)]
+        at = {c: n for n, c in enumerate(columns, start=3)}
+        listed = ", ".join(f'"{c}"' for c in columns)
+        rows: list[ContentRow] = []
+        raw: Any = conn.connection.driver_connection
+        for row in raw.execute(
+            f'SELECT id, hlc, versions, {listed} FROM "{name}" WHERE deleted = 0'
+        ).fetchall():
+            versions = orjson.loads(row[2] or "{}")
             if not isinstance(versions, dict):
                 versions = {}
-            lines.append((row_id, row_line(str(name), row_id, str(row["hlc"]), versions, row)))
-        found[str(name)] = digest(lines)
+            values = {k: row[at[k]] if k in at else None for k in versions}
+            rows.append(canonical_row(str(row[0]), str(row[1]), versions, values,
+                                      flags=flags, numbers=numbers, dates=dates))
+        found[str(name)] = digest(rows)
     return found
 
 
