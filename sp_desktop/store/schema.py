@@ -291,6 +291,7 @@ outbox = Table(
     Column("base", Text, nullable=False),
     Column("hlc", String(64), nullable=False),
     Column("created_at", String(32), nullable=False),
+    Index("ix_outbox_created_at", "created_at"),  # the oldest waiting, without reading all
 )
 
 audit_events = Table(

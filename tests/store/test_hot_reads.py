@@ -25,3 +25,15 @@ def test_opening_a_person_never_scans_the_people_table(workspace: Workspace, que
         )
     assert "SCAN people" not in plan, plan
     assert "USING" in plan, plan
+
+
+def test_the_status_bar_finds_the_oldest_waiting_change_without_reading_them_all(
+    workspace: Workspace,
+) -> None:
+    with workspace.store.read() as conn:
+        plan = " | ".join(
+            str(row[-1])
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT count(*), min(created_at) FROM outbox").all()
+        )
+    assert "SCAN outbox USING COVERING INDEX" in plan or "SEARCH outbox" in plan, plan

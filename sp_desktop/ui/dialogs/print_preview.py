@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRectF, QSize, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -41,10 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from sp_desktop.domain.errors import SpDesktopError
-from sp_desktop.services import documents
-from sp_desktop.services.documents import BuiltDocument, WorkPhoneMissing
 from sp_desktop.services.settings import LINK_WORKER_PHONE
-from sp_desktop.services.workspace import Workspace
 
 from sp_desktop.ui.dialogs.settings import open_settings
 from sp_desktop.ui.errors import is_known, show_error
@@ -52,6 +50,10 @@ from sp_desktop.ui.fit import fit_to_screen, text_size
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, plain, set_role
 from sp_desktop.ui.tasks import Progress, Task
+
+if TYPE_CHECKING:  # reportlab and the document builders load at the first printout
+    from sp_desktop.services.documents import BuiltDocument
+    from sp_desktop.services.workspace import Workspace
 
 POINTS_PER_INCH = 72.0
 MAX_PRINT_DPI = 300  # sharp on paper; a 1200 dpi A4 page would be half a gigabyte of pixels
@@ -69,6 +71,13 @@ ZOOMS: tuple[tuple[str, float], ...] = (
 
 
 # --- plain functions run off the UI thread ----------------------------------------------------
+
+
+def _documents() -> ModuleType:
+    """The document builders (reportlab, fonts: ~10 MiB), loaded at the first printout."""
+    from sp_desktop.services import documents
+
+    return documents
 
 
 class PreviewUnavailable(SpDesktopError):
@@ -202,7 +211,7 @@ _LARGE = PrintSize("Large print (bigger text)", True)
 def plan_request(person_id: str) -> PreviewRequest:
     """A person's journey printout; the size starts at their access needs."""
     return PreviewRequest(
-        lambda ws, large: documents.plan_pdf(ws, person_id, large_print=large),
+        lambda ws, large: _documents().plan_pdf(ws, person_id, large_print=large),
         (_STANDARD, _LARGE),
     )
 
@@ -210,7 +219,7 @@ def plan_request(person_id: str) -> PreviewRequest:
 def letter_request(person_id: str, referral_id: str | None = None) -> PreviewRequest:
     """The letter back to the referrer (letters have one size)."""
     return PreviewRequest(
-        lambda ws, _large: documents.letter_pdf(ws, person_id, referral_id=referral_id),
+        lambda ws, _large: _documents().letter_pdf(ws, person_id, referral_id=referral_id),
         waiting_words="Preparing the letter…",
     )
 
@@ -218,7 +227,7 @@ def letter_request(person_id: str, referral_id: str | None = None) -> PreviewReq
 def visit_pack_request(day: date, person_ids: tuple[str, ...] | None = None) -> PreviewRequest:
     """Everyone's printouts for a day, each in their own size unless one is chosen for all."""
     return PreviewRequest(
-        lambda ws, large: documents.visit_pack_pdf(
+        lambda ws, large: _documents().visit_pack_pdf(
             ws, day, person_ids=person_ids, large_print=large
         ),
         (
@@ -404,7 +413,7 @@ class PrintPreviewDialog(QDialog):
         if generation != self._build_generation:
             return
         self.page_view.setText("")
-        if isinstance(error, WorkPhoneMissing):
+        if isinstance(error, _documents().WorkPhoneMissing):
             self._say(str(error), "error")
             self.page_view.setText(str(error))
             self.settings_button.show()
@@ -548,7 +557,7 @@ class PrintPreviewDialog(QDialog):
 
         def send(progress: Progress) -> int:
             pages = print_pages(printer, document.pdf, progress)
-            documents.record_printed(ws, document)
+            _documents().record_printed(ws, document)
             return pages
 
         def done(pages: int) -> None:
@@ -587,7 +596,7 @@ class PrintPreviewDialog(QDialog):
 
         def save(_progress: Progress) -> str:
             write_pdf(path, document.pdf)
-            documents.record_exported(ws, document)
+            _documents().record_exported(ws, document)
             return str(path)
 
         def done(saved: str) -> None:
