@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,6 +106,8 @@ def _certificate_problem(value: str) -> str:
     path = Path(text).expanduser()
     if not path.is_file():
         return "There is no file at that place: please choose the certificate file again."
+    import ssl  # here, not at the top: start-up reads settings before the unlock window
+
     try:
         ssl.create_default_context(cafile=str(path))
     except (ssl.SSLError, OSError, ValueError):
