@@ -491,6 +491,8 @@ class StoredLogin:
 
 
 def stored_login(conn: Connection, adviser_name: str) -> StoredLogin:
+    if "\x00" in adviser_name:  # no adviser can have it, and PostgreSQL text cannot hold it
+        return StoredLogin(None, None, False, "", Role.ADVISER)
     row = conn.execute(
         select(advisers.c.id, advisers.c.password_hash, advisers.c.active, advisers.c.role,
                teams.c.name.label("team"))

@@ -41,6 +41,7 @@ from sp_desktop.server.models import (
     SyncIn,
     SyncOut,
     directory_body_schema,
+    is_identifier,
     register_body_schema,
     sync_body_schema,
 )
@@ -185,8 +186,8 @@ def _validation_detail(exc: ValidationError) -> str:
             places.append(where)
     more = exc.error_count() - 5
     suffix = f" and {more} more" if more > 0 else ""
-    return ("The office could not read this request (" + ", ".join(places) + suffix + "). "
-            "Please update SP Desktop; your changes stay safely on this laptop.")
+    return ("The office could not read this request (" + ", ".join(places) + suffix + "); "
+            "please update SP Desktop.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,8 +339,15 @@ def create_app(
         except ValidationError as exc:
             raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
         entries = [dict(entry) for entry in wanted.entries]
-        if any(not isinstance(entry.get("id"), str) or not entry["id"] for entry in entries):
-            raise ApiError(422, ErrorCode.BAD_REQUEST, "Every directory entry needs an id.")
+        # The id becomes the row's key (64 characters at most, and PostgreSQL text holds no
+        # NUL): anything else is refused here rather than failing in the database.
+        if any(not is_identifier(entry.get("id")) for entry in entries):
+            raise ApiError(422, ErrorCode.BAD_REQUEST,
+                           "Every directory entry needs an id of 1 to 64 letters, digits, "
+                           "'-' or '_'.")
+        if any(not isinstance(entry.get("deleted", False), bool) for entry in entries):
+            raise ApiError(422, ErrorCode.BAD_REQUEST,
+                           "A directory entry's \"deleted\" is true or false.")
         result = await run_in_threadpool(publish_directory, engine, entries)
         log.info("directory published entries=%d device=%s", len(entries), ctx.device_id)
         return _json(request, {"published": result.applied, "rejected": result.rejected})

@@ -18,11 +18,16 @@ from pydantic import (
     field_validator,
 )
 
+from sp_desktop.domain import rows as row_rules
 from sp_desktop.sync.protocol import (
     MAX_BATCH_OPS,
     MAX_PAGE_LIMIT,
     MAX_TEXT_CHARS,
+    OLDEST_PUSH_VERSION,
+    PROTOCOL_VERSION,
+    AckStatus,
     ChangeOp,
+    ErrorCode,
     OpKind,
     RegisterRequest,
     SyncRequest,
@@ -72,6 +77,11 @@ class OpIn(BaseModel):
 
 
 _OP_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_identifier(value: Any) -> bool:
+    """A row, op or directory entry id the office can store: 1-64 letters, digits, '-', '_'."""
+    return isinstance(value, str) and _OP_ID.fullmatch(value) is not None
 _PARTS = {"table": "table name", "row": "row id", "person": "person id", "base": "base stamps",
           "op": "op id"}
 
@@ -114,7 +124,7 @@ class SyncIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    protocol: int
+    protocol: int = Field(ge=OLDEST_PUSH_VERSION, le=PROTOCOL_VERSION)
     cursor: int = Field(ge=0)
     # Each op is read on its own (`read_op`): one malformed op is refused alone, in words,
     # and the rest of the batch applies. Only an op whose id cannot be read refuses the batch.
@@ -137,7 +147,7 @@ class SyncIn(BaseModel):
     def _op_ids_readable(cls, ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for op in ops:
             op_id = op.get("op")
-            if not isinstance(op_id, str) or not _OP_ID.fullmatch(op_id):
+            if not is_identifier(op_id):
                 raise ValueError("every change needs an op id the office can read")
         return ops
 
@@ -161,11 +171,13 @@ class SyncIn(BaseModel):
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    protocol: int
-    adviser: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    protocol: int = Field(ge=PROTOCOL_VERSION, le=PROTOCOL_VERSION)
+    # No NUL in what is looked up or stored (PostgreSQL text cannot hold it).
+    adviser: Annotated[str, StringConstraints(min_length=1, max_length=200,
+                                              pattern=r"^[^\x00]+$")]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     device_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{8,64}$")]
-    label: Annotated[str, StringConstraints(max_length=200)] = ""
+    label: Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")] = ""
     training: bool = False
 
     def to_request(self) -> RegisterRequest:
@@ -179,5 +191,186 @@ class DirectoryIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    protocol: int
+    protocol: int = Field(ge=PROTOCOL_VERSION, le=PROTOCOL_VERSION)
     entries: list[dict[FieldName, Scalar]] = Field(max_length=20_000)
+
+
+# --- the published description of the API (OpenAPI), for tests and integrators -------------
+#
+# The reader above stays tolerant (an op it cannot read is refused on its own, in words); the
+# published schema is strict: per table, the fields a change may carry and each value's type,
+# range, choices and length, taken from the one definition in `domain/rows.py`. A fuzzer
+# generating from it reaches the merge and the row checks rather than stopping at the door.
+
+_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+_STAMP_PATTERN = r"^\d{15}-[0-9a-f]{4}-[A-Za-z0-9_]{1,64}$"
+
+
+def _rule_schema(rule: row_rules.Rule) -> dict[str, Any]:
+    """The JSON schema of the values one field rule accepts (as they travel)."""
+    schema: dict[str, Any]
+    if isinstance(rule, row_rules.CategoryOrBlank):
+        schema = {"type": "string", "enum": sorted(rule.values | {""})}
+    elif isinstance(rule, row_rules.OneOf):
+        schema = {"type": "string", "enum": sorted(rule.values)}
+    elif isinstance(rule, row_rules.Text):
+        schema = {"type": "string", "maxLength": rule.max_chars}
+        if not rule.blank_ok:
+            schema.update(minLength=1, pattern=r"\S")
+    elif isinstance(rule, row_rules.Whole):
+        schema = {"type": "integer", "minimum": rule.low, "maximum": rule.high}
+    elif isinstance(rule, row_rules.Hours):
+        schema = {"type": "number", "exclusiveMinimum": 0, "maximum": rule.high}
+    elif isinstance(rule, row_rules.YesNo):
+        schema = {"type": "boolean"}
+    elif isinstance(rule, row_rules.Day):
+        schema = {"type": "string", "format": "date"}
+    elif isinstance(rule, row_rules.Ref):
+        schema = {"type": "string", "pattern": _ID_PATTERN}
+    elif isinstance(rule, row_rules.Key):
+        schema = {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,47}$"}
+    elif isinstance(rule, row_rules.NhsDigits):
+        schema = {"type": "string", "pattern": r"^[0-9]{10}$"}
+    elif isinstance(rule, row_rules.Stamp):
+        schema = {"type": "string", "format": "date-time"}
+    elif isinstance(rule, row_rules.Email | row_rules.Postcode):
+        schema = {"type": "string", "maxLength": 254}
+    elif isinstance(rule, row_rules.Listed):
+        schema = {"type": "string", "maxLength": rule.max_chars,
+                  "description": "JSON text of a list"}
+    else:  # Notes, Ways: JSON text checked whole by the rule
+        schema = {"type": "string", "maxLength": MAX_TEXT_CHARS, "description": "JSON text"}
+    if rule.nullable:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return schema
+
+
+def _fields_schema(table: row_rules.RowRules) -> dict[str, Any]:
+    """A change's `fields` for one table: any of its fields (a change may be partial)."""
+    return {
+        "type": "object",
+        "properties": {name: _rule_schema(rule) for name, rule in table.fields.items()},
+        "additionalProperties": False,
+    }
+
+
+def _op_schema(table: row_rules.RowRules) -> dict[str, Any]:
+    fields = _fields_schema(table)
+    return {
+        "type": "object",
+        "properties": {
+            "op": {"type": "string", "pattern": _ID_PATTERN},
+            "table": {"const": table.table},
+            "row": {"type": "string", "pattern": _ID_PATTERN},
+            "person": {"anyOf": [{"type": "string", "pattern": _ID_PATTERN}, {"type": "null"}]},
+            "kind": {"type": "string", "enum": [kind.value for kind in OpKind]},
+            "fields": fields,
+            "base": {
+                "type": "object",
+                "propertyNames": {"enum": sorted(table.fields)},
+                "additionalProperties": {
+                    "anyOf": [{"type": "string", "pattern": _STAMP_PATTERN}, {"type": "null"}]},
+            },
+            "hlc": {"type": "string", "pattern": _STAMP_PATTERN},
+        },
+        "required": ["op", "table", "row", "kind", "hlc"],
+        "additionalProperties": False,
+    }
+
+
+def sync_body_schema() -> dict[str, Any]:
+    """The body of POST /sync: `SyncIn`, its ops described table by table."""
+    schema = SyncIn.model_json_schema()
+    ops = [_op_schema(table) for name, table in sorted(row_rules.ROWS.items())]
+    schema["properties"]["ops"] = {"type": "array", "items": {"anyOf": ops},
+                                   "maxItems": MAX_BATCH_OPS}
+    check = schema["properties"]["check"]["anyOf"][0]
+    # pydantic writes a dict's key rule as patternProperties, which lets any other key by.
+    ((pattern, pair),) = check.pop("patternProperties").items()
+    check.update(propertyNames={"pattern": pattern}, additionalProperties=pair)
+    return _inline(schema)
+
+
+def register_body_schema() -> dict[str, Any]:
+    return _inline(RegisterIn.model_json_schema())
+
+
+def directory_body_schema() -> dict[str, Any]:
+    """The body of POST /directory: entries with an id and the directory's fields."""
+    schema = DirectoryIn.model_json_schema()
+    entry = _fields_schema(row_rules.SERVICES)
+    entry["properties"] = {"id": {"type": "string", "pattern": _ID_PATTERN},
+                           "deleted": {"type": "boolean"}, **entry["properties"]}
+    entry["required"] = ["id"]
+    schema["properties"]["entries"] = {"type": "array", "items": entry, "maxItems": 20_000}
+    return _inline(schema)
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    # Bodies are published inline in the OpenAPI document, where "#/$defs/..." cannot resolve.
+    if "$defs" in schema:
+        raise ValueError("a request body schema with nested models must be inlined by hand")
+    return schema
+
+
+class Refusal(BaseModel):
+    """Every 4xx answer: a code the app recognises and a sentence for the adviser."""
+
+    code: ErrorCode
+    detail: str
+    kind: str | None = Field(default=None, description="a revoked device: retired or lost")
+
+
+class AckOut(BaseModel):
+    op: str
+    status: AckStatus
+    reason: str | None = None
+    conflicts: list[str] | None = None
+    code: str | None = None
+
+
+class VerdictOut(BaseModel):
+    status: str
+    tables: list[str] = Field(default_factory=list)
+
+
+class SyncOut(BaseModel):
+    """The answer to POST /sync (`SyncAnswer.to_wire`)."""
+
+    protocol: int
+    quarantined: int = Field(ge=0)
+    acks: list[AckOut]
+    changes: list[dict[str, Any]]
+    conflicts: list[dict[str, Any]]
+    cursor: int = Field(ge=0)
+    more: bool
+    reset: bool
+    team: str
+    notice: str | None
+    check: VerdictOut | None
+    restore: str | None
+    retired: bool
+    token: str | None
+    lease_seconds: int | None
+
+
+class RegisterOut(BaseModel):
+    """The answer to POST /devices/register (`RegisterAnswer.to_wire`)."""
+
+    protocol: int
+    device_id: str
+    token: str
+    team: str
+    role: str
+    lease_seconds: int | None
+
+
+class HealthOut(BaseModel):
+    status: str
+    protocol: int
+    oldest_push: int
+
+
+class DirectoryOut(BaseModel):
+    published: int = Field(ge=0)
+    rejected: int = Field(ge=0)
