@@ -84,6 +84,9 @@ ORDER BY p.family_name, p.given_name
 """
 
 
+_SLICE = 1000
+
+
 def _stage(referral_status: str | None, prescribed: bool, closed: bool) -> Stage:
     if closed or referral_status == ReferralStatus.CLOSED:
         return Stage.CLOSED
@@ -107,24 +110,29 @@ class CaseloadService:
         if person_ids is not None:
             where = f"AND p.id IN ({', '.join('?' * len(person_ids))})" if person_ids else "AND 0"
             params = tuple(person_ids)
-        with self.ws.store.read() as conn:
-            result = conn.exec_driver_sql(_CASELOAD_SQL.format(where=where), params).all()
         parse = date.fromisoformat
-        return [
-            CaseloadRow(
-                r[0],
-                f"{r[2] or r[1]} {r[3]}",
-                r[3],
-                parse(r[4]),
-                r[5],
-                _stage(r[8], r[11], r[12]),
-                parse(r[10]) if r[10] else None,
-                parse(r[9]) if r[9] else None,
-                r[6],
-                r[7],
-            )
-            for r in result
-        ]
+        found: list[CaseloadRow] = []
+        with self.ws.store.read() as conn:
+            result = conn.exec_driver_sql(_CASELOAD_SQL.format(where=where), params)
+            # In slices: turning all rows at once into Python objects is one long stretch of C
+            # that holds the GIL (and so the UI thread) for tens of milliseconds.
+            for part in result.partitions(_SLICE):
+                found.extend(
+                    CaseloadRow(
+                        r[0],
+                        f"{r[2] or r[1]} {r[3]}",
+                        r[3],
+                        parse(r[4]),
+                        r[5],
+                        _stage(r[8], r[11], r[12]),
+                        parse(r[10]) if r[10] else None,
+                        parse(r[9]) if r[9] else None,
+                        r[6],
+                        r[7],
+                    )
+                    for r in part
+                )
+        return found
 
     def search(
         self,

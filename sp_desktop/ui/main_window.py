@@ -126,7 +126,9 @@ class MainWindow(QMainWindow):
         self.add_action = self._action("Add a person", "Ctrl+N", self.add_person)
         self.visit_pack_action = self._action("Visit pack…", "", self.open_visit_pack)
         self.settings_action = self._action("Settings", "", self.open_settings)
-        self.lock_action = self._action("Lock (Ctrl+L)", "Ctrl+L", self.lock_when_done)
+        # Lock is instant (someone may be walking in); ending the day first lists what is left.
+        self.lock_action = self._action("Lock (Ctrl+L)", "Ctrl+L", self.lock)
+        self.end_day_action = self._action("End the day…", "Ctrl+Shift+L", self.lock_when_done)
         self.back_action = QAction("Back", self)
         self.back_action.setShortcut(QKeySequence("Alt+Left"))
         self.back_action.triggered.connect(self._back)
@@ -277,7 +279,11 @@ class MainWindow(QMainWindow):
         if self._prepared:
             return
         self._prepared = True
-        self.session.tasks.run(_prepare_modules, name="prepare", on_error=lambda _e: None)
+        # Then frozen out of the collector's view: a full collection rescanning every loaded
+        # module's objects held the GIL for ~70 ms while the caseload was being read.
+        self.session.tasks.run(
+            _prepare_modules, lambda _r: gc.freeze(), name="prepare", on_error=lambda _e: None
+        )
 
     def set_up(self) -> None:
         if self.first_run is not None and self.first_run.isVisible():
@@ -315,7 +321,8 @@ class MainWindow(QMainWindow):
             self.session.lock()
 
     def lock_when_done(self) -> None:
-        """The adviser's Lock: first lists what is left for the day (the idle lock never asks)."""
+        """End the day: lists what is left (unsigned visits, letters, changes waiting), then
+        locks. Ctrl+L and the idle lock never ask: a lock must hide everyone at once."""
         if self.session.is_unlocked:
             from sp_desktop.ui.dialogs.end_of_day import ask_before_leaving
 
@@ -334,6 +341,7 @@ class MainWindow(QMainWindow):
     def _unlocked(self) -> None:
         self._show_adviser()
         self.lock_action.setEnabled(True)
+        self.end_day_action.setEnabled(True)
         self.caseload_action.setEnabled(True)
         self.directory_action.setEnabled(True)
         self.add_action.setEnabled(True)
@@ -388,6 +396,7 @@ class MainWindow(QMainWindow):
         self.lock_state.setText("Locked — everyone's details are hidden")
         for action in (
             self.lock_action,
+            self.end_day_action,
             self.caseload_action,
             self.directory_action,
             self.add_action,
