@@ -55,7 +55,9 @@ from sp_desktop.sync.protocol import (
 LIBRARY_TEXT = re.compile(r"Input should|validation error|Unable to parse|Field required|"
                           r"Traceback|pydantic|Error\(", re.IGNORECASE)
 IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,64}")
-ADDRESSES = st.ip_addresses(v=4).map(str)
+# Where a registration says it came from (X-Forwarded-For, believed from the test client):
+# loopback addresses, so no address of anyone else is ever named.
+ADDRESSES = st.ip_addresses(network="127.0.0.0/8").map(str)
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 ACCEPTED = {"applied", "merged", "conflict"}
 TODAY = date.today().isoformat()
@@ -570,4 +572,41 @@ def test_registration_and_health_fuzzed(office: Office) -> None:
     sent += _fuzz(office, REGISTER_PATH, "POST", GenerationMode.POSITIVE, 40, nobody, rough=True)
     sent += _fuzz(office, HEALTH_PATH, "GET", GenerationMode.POSITIVE, 5, nobody)
     assert sent >= 100
+    assert _totals(office) == before
+
+
+@pytest.mark.parametrize("entry", [
+    {"id": "x" * 65, "name": "Walking group", "category": ""},
+    {"id": "walk\x00", "name": "Walking group", "category": ""},
+    {"id": "walk-1", "name": "Walking group", "category": "", "deleted": "yes"},
+])
+def test_directory_entry_the_database_cannot_key_is_refused_calmly(
+        office: Office, entry: dict[str, Any]) -> None:
+    """Found by the fuzzer on PostgreSQL: an entry id with NUL or past 64 characters failed
+    in the database (500); a "deleted" that is not true or false deleted the entry."""
+    before = _totals(office)
+    with asgi.get_client(office.schema.app) as client:
+        answer = client.post(f"http://{asgi.HOST}{DIRECTORY_PATH}",
+                             headers=office.manager.headers,
+                             json={"protocol": PROTOCOL_VERSION, "entries": [entry]})
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "bad_request"
+    assert "id" in answer.json()["detail"] or "deleted" in answer.json()["detail"]
+    assert _totals(office) == before
+
+
+@pytest.mark.parametrize("name, label", [("ann\x00", ""), ("a\x00nn", "laptop"),
+                                         ("ann", "lap\x00top")])
+def test_registration_with_nul_is_refused_calmly(office: Office, name: str, label: str) -> None:
+    """Found by the fuzzer on PostgreSQL: a NUL in the adviser's name failed the lookup (500);
+    one in the device label would have failed storing the device."""
+    before = _totals(office)
+    with asgi.get_client(office.schema.app) as client:
+        answer = client.post(f"http://{asgi.HOST}{REGISTER_PATH}", headers={
+            "X-Forwarded-For": f"127.0.9.{secrets.randbelow(250) + 1}"}, json={
+            "protocol": PROTOCOL_VERSION, "adviser": name, "password": "not the password",
+            "device_id": secrets.token_hex(8), "label": label})
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith("The office could not read this request (")
+    assert not LIBRARY_TEXT.search(answer.json()["detail"])
     assert _totals(office) == before
