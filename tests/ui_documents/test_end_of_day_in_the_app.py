@@ -80,10 +80,10 @@ def _lines(dialog: EndOfDayDialog) -> list[str]:
     return [dialog.items.item(row).text() for row in range(dialog.items.count())]
 
 
-def test_lock_lists_what_is_left_and_go_back_keeps_working(
+def test_ending_the_day_lists_what_is_left_and_go_back_keeps_working(
     qtbot: QtBot, window: MainWindow
 ) -> None:
-    window.lock_action.trigger()
+    window.end_day_action.trigger()
     dialog = _dialog(qtbot, window)
     assert any("not been sent" in line for line in _lines(dialog))
     assert dialog.go_back.isDefault()
@@ -91,7 +91,7 @@ def test_lock_lists_what_is_left_and_go_back_keeps_working(
     assert not dialog.isVisible()
     assert window.session.is_unlocked
 
-    window.lock_action.trigger()
+    window.end_day_action.trigger()
     dialog = _dialog(qtbot, window)
     qtbot.mouseClick(dialog.leave, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.session.is_unlocked, timeout=WAIT_MS)
@@ -101,19 +101,19 @@ def test_an_unsigned_visit_is_named(qtbot: QtBot, window: MainWindow) -> None:
     ws = window.session.ws
     person_id = ws.caseload.search("")[0].person_id
     ws.visits.start(person_id, date.today())
-    window.lock_action.trigger()
+    window.end_day_action.trigger()
     lines = _lines(_dialog(qtbot, window))
     assert any(line.endswith("is not signed.") for line in lines), lines
     assert window.session.is_unlocked
 
 
-def test_a_clear_day_locks_at_once(qtbot: QtBot, window: MainWindow) -> None:
+def test_a_clear_day_ends_with_a_lock_at_once(qtbot: QtBot, window: MainWindow) -> None:
     with window.session.ws.write() as conn:
         conn.execute(delete(outbox))
         conn.execute(update(visits).values(status=VisitStatus.SIGNED.value))
         conn.execute(update(closing_reviews).values(deleted=True))
         conn.execute(update(referrals).values(consent="given"))
-    window.lock_action.trigger()
+    window.end_day_action.trigger()
     qtbot.waitUntil(lambda: not window.session.is_unlocked, timeout=WAIT_MS)
     assert not [d for d in window.findChildren(EndOfDayDialog) if d.isVisible()]
 
