@@ -205,9 +205,9 @@ def child_app(started: float, folder: Path, people: int) -> dict[str, Any]:
     until(lambda: not window.session.tasks.busy)
     window.show_person(person_id)
     until(lambda: window.person.overview is not None)
-    visit = window.visit
     with Heartbeat() as beat:
-        window.start_visit(person_id)
+        window.start_visit(person_id)  # the first visit of a session builds its screen
+        visit = window.visit
         until(lambda: visit.summary is not None)
         visit.sections.setCurrentRow(1)
         page = visit.domain_pages[0]
