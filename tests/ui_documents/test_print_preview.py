@@ -137,6 +137,8 @@ def test_save_as_pdf_writes_only_the_chosen_file(
     monkeypatch.chdir(work)
     store_folder = session.ws.store.folder
     watched = (temp, home, work, chosen_folder, store_folder)
+    # The rolling backup taken after unlock (encrypted, in the store's folder) is done first.
+    qtbot.waitUntil(lambda: not session.tasks.busy, timeout=WAIT_MS)
     before = _files_under(*watched)
 
     person_id = _person_with_an_activity(session.ws, large_print=False)
