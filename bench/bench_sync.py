@@ -78,6 +78,10 @@ def ceiling_app() -> Any:
     settings = office.Settings()
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
+    @app.exception_handler(office.ApiError)
+    async def refused(request: Request, exc: office.ApiError) -> Response:
+        return office._json(request, {"code": exc.code.value, "detail": exc.detail}, exc.status)
+
     @app.post(CEILING_PATH)
     async def ceiling(request: Request) -> Response:
         ctx = await office._device(engine, request, settings, hand_in=True)
