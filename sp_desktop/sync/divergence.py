@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any, TypeAlias
 
@@ -66,7 +66,7 @@ def number(value: Any) -> Any:
 
 
 def canonical_row(
-    row_id: str, hlc: str, versions: Mapping[str, Any], values: dict[str, Any],
+    row_id: str, hlc: str, versions: dict[str, Any], values: dict[str, Any],
     *, flags: Iterable[str] = (), numbers: Iterable[str] = (), dates: Iterable[str] = (),
 ) -> ContentRow:
     """One row ready to hash; `values` holds exactly the fields named in `versions` and is
@@ -83,7 +83,7 @@ def canonical_row(
         value = values.get(name)
         if isinstance(value, str) and len(value) > 10:
             values[name] = value[:10]
-    return row_id, hlc, dict(versions), values
+    return row_id, hlc, versions, values
 
 
 def office_row(table: str, row_id: str, hlc: str, versions: dict[str, Any],
