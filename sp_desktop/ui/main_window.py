@@ -440,17 +440,25 @@ class MainWindow(QMainWindow):
         self.visit.start(person_id, place=VisitPlace(place))
 
     def show_directory(self) -> None:
-        """The directory of services on its own; Back returns to the person or the caseload."""
+        """The directory of services, with the person the adviser has open in mind ("Prescribe
+        for …"); Back returns where they were: the visit (still open, its typing autosaved),
+        the person or the caseload."""
         if not self.session.is_unlocked or self._is_showing(self._directory):
             return
-        if self._is_showing(self._visit):
-            self.visit.close_visit()  # saves what was typed, like leaving for the caseload
+        person: tuple[str, str] | None = None
+        if self._is_showing(self._visit) and self.visit.summary is not None:
+            person = (self.visit.summary.person.id, self.visit.summary.person.display_name)
+        elif self._is_showing(self._person) and self.person.person_id:
+            person = (self.person.person_id, self.person.name.text())
         self._before_directory = self.stack.currentWidget()
         self.stack.setCurrentWidget(self.directory)
+        self.directory.set_person(person)
         self.directory.start()
 
     def _leave_directory(self) -> None:
-        if self._before_directory is self._person and self.person.person_id:
+        if self._before_directory is self._visit and self.visit.summary is not None:
+            self.stack.setCurrentWidget(self.visit)
+        elif self._before_directory is self._person and self.person.person_id:
             self.stack.setCurrentWidget(self.person)
             self.person.visit_button.setFocus()
         else:

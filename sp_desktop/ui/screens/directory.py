@@ -578,11 +578,16 @@ class DirectoryScreen(QWidget):
         self.back_button.setAccessibleName("Back")
         self.import_button = QPushButton("Import a file…")
         self.export_button = QPushButton("Export…")
+        # Shown when the adviser came here from a person or their visit.
+        self.prescribe_button = QPushButton()
+        self.prescribe_button.hide()
+        self.person: tuple[str, str] | None = None  # (id, name) of the person in mind
         self.notice = label("", "notice")
         self.notice.hide()
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addStretch(1)
+        top.addWidget(self.prescribe_button)
         top.addWidget(self.import_button)
         top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
@@ -591,6 +596,7 @@ class DirectoryScreen(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.search, 1)
         self.back_button.clicked.connect(self.back)
+        self.prescribe_button.clicked.connect(self.open_prescribe)
         self.import_button.clicked.connect(self._choose_import)
         self.export_button.clicked.connect(self._choose_export)
         session.locked.connect(self.clear)
@@ -598,6 +604,36 @@ class DirectoryScreen(QWidget):
     def clear(self) -> None:
         self.search.clear()
         self.notice.hide()
+        self.set_person(None)
+
+    def set_person(self, person: tuple[str, str] | None) -> None:
+        """The person the adviser has open, (id, name), or None: offers 'Prescribe for …'."""
+        self.person = person
+        if person is None:
+            self.prescribe_button.hide()
+            return
+        self.prescribe_button.setText(f"Prescribe for {person[1]}…")
+        self.prescribe_button.show()
+
+    def open_prescribe(self) -> QDialog | None:
+        """Prescribing for the person in mind, the highlighted activity already ticked."""
+        if self.person is None:
+            return None
+        from sp_desktop.ui.screens.prescription import PrescribeDialog
+
+        dialog = PrescribeDialog(self.session, self.person[0], self.person[1], self)
+        highlighted = self.search.current_service()
+        if highlighted is not None:
+            dialog.search.model.set_chosen(highlighted, True)
+        dialog.saved.connect(lambda _c: self._say_prescribed())
+        dialog.open()
+        dialog.start()
+        return dialog
+
+    def _say_prescribed(self) -> None:
+        if self.person is not None:
+            self.notice.setText(f"Prescribed for {self.person[1]}, with their reviews.")
+            self.notice.show()
 
     def start(self) -> None:
         self.search.start()

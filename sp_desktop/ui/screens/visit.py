@@ -171,6 +171,7 @@ class StepsPage(QWidget):
     add_step = Signal(str, object)
     edit_step = Signal(str)
     rate_step = Signal(str)
+    prescribe = Signal()
     changed = Signal()
 
     def __init__(self) -> None:
@@ -198,10 +199,14 @@ class StepsPage(QWidget):
         self.by_when = DateField(name="By when (optional)", optional=True)  # typed or picked
         self.date_field = FieldWithError(self.by_when)
         self.add_button = QPushButton("Add this step")
+        # Prescribing belongs to the conversation: the directory, with this person in mind.
+        self.prescribe_button = QPushButton("Prescribe activities…")
+        self.prescribe_button.setToolTip("Choose activities from the directory for them")
         buttons = QHBoxLayout()
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.rate_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.prescribe_button)
         form = QFormLayout()
         form_row(form, "The step, in their words", self.words_field)  # label names the box
         form_row(form, "By when", self.date_field)
@@ -227,6 +232,7 @@ class StepsPage(QWidget):
         self.words.textEdited.connect(lambda _t: self.words_field.clear_error())
         self.by_when.textEdited.connect(lambda _t: self.date_field.clear_error())
         self.add_button.clicked.connect(self._add)
+        self.prescribe_button.clicked.connect(self.prescribe)
         self.words.returnPressed.connect(self._add)
         self.by_when.returnPressed.connect(self._add)
         self.edit_button.clicked.connect(lambda: self._selected(self.edit_step))
@@ -454,6 +460,7 @@ class VisitScreen(QWidget):
         self.what_matters.textChanged.connect(self._typed)
         self.steps.changed.connect(self._typed)
         self.steps.add_step.connect(self._add_step)
+        self.steps.prescribe.connect(self.open_prescribe)
         self.steps.edit_step.connect(self._edit_step)
         self.steps.rate_step.connect(self._rate_step)
         self.wellbeing.changed.connect(self._typed)
@@ -1080,6 +1087,22 @@ class VisitScreen(QWidget):
             self.signed.emit(person_id)
 
         self.session.write(write, done, failed)
+
+    def open_prescribe(self) -> QWidget | None:
+        """The directory for this person, over the visit: closing it returns to the visit."""
+        if self.summary is None:
+            return None
+        from sp_desktop.ui.screens.prescription import PrescribeDialog
+
+        dialog = PrescribeDialog(
+            self.session, self.summary.person.id, self.summary.person.display_name, self
+        )
+        dialog.saved.connect(
+            lambda _c: self.saved_state.setText("Activities prescribed, with their reviews")
+        )
+        dialog.open()
+        dialog.start()
+        return dialog
 
     def close_visit(self) -> None:
         """Back to the person; notes are saved and the draft dropped unless inputs are pending."""
