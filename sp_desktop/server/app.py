@@ -51,6 +51,7 @@ from sp_desktop.server.sync import (
     Page,
     PushResult,
     check_scope,
+    is_echo,
     publish_directory,
     pull,
     push,
@@ -477,6 +478,9 @@ def _sync(
     else:
         page = pull(engine, ctx, wanted.cursor, wanted.limit or DEFAULT_PAGE_LIMIT,
                     wanted.tables)
+        if result.own and wanted.tables is None and not page.reset:
+            # The device's own writes of this push, stored as sent: it holds them already.
+            page.rows = [r for r in page.rows if not is_echo(r, result.own, wanted.cursor)]
     check = None
     if wanted.check is not None and version == PROTOCOL_VERSION and not ops:
         verdict = check_scope(engine, ctx, wanted.cursor, dict(wanted.check))

@@ -112,6 +112,23 @@ class PushResult:
     replayed: int = 0
     # The rows of replayed ops as they stand now, in pulled-row form (see `_replayed_rows`).
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # Rows this push wrote exactly as the device sent them (every op on them applied, none
+    # merged or refused): (table, row id) -> (the seq written, the row's seq before it, None
+    # for a new row). See `is_echo`: the device already holds these and is not sent them back.
+    own: dict[tuple[str, str], tuple[int, int | None]] = field(default_factory=dict)
+
+
+def is_echo(row: dict[str, Any], own: dict[tuple[str, str], tuple[int, int | None]],
+            cursor: int) -> bool:
+    """Whether a pulled row is only the device's own write coming back: written by this
+    request's push as sent, still at that seq, over a state the device had already pulled
+    (at or below its cursor). Then the device's copy is the office's, and sending it (a first
+    upload of 170,000 rows received them all again) would only cost both ends."""
+    mine = own.get((row["table"], row["row"]))
+    if mine is None or mine[0] != row["seq"]:
+        return False
+    before = mine[1]
+    return before is None or before <= cursor
 
 
 @dataclass(slots=True)
@@ -274,13 +291,18 @@ def _push(
     # their rows are never loaded; the rest of the batch applies.
     teams = _teams_of(conn, fresh)
     foreign = {person for person, team in teams.items() if team != ctx.team_id}
+    seq_before: dict[tuple[str, str], int] = {}
     current, foreign_rows = _lock_rows(
-        conn, ctx, [op for op in fresh if _person_of(op) not in foreign])
+        conn, ctx, [op for op in fresh if _person_of(op) not in foreign], seq_before)
     existed = set(current)
     parents = _parents(conn, fresh)
     claims: list[str] = []
 
     touched: dict[tuple[str, str], None] = {}  # ordered set: the order changes happened in
+    # Rows where an op was refused or merged: the device's copy may differ from the office's.
+    not_as_sent: set[tuple[str, str]] = {(op.table, op.row_id) for op in ops
+                                         if isinstance(op, ChangeOp)
+                                         and (op.op_id in answers or op.op_id in stored)}
     new_conflicts: dict[str, tuple[ConflictCopy, int | None]] = {}
     signatures = _Signatures(conn, ctx)
     for op in fresh:
@@ -300,7 +322,10 @@ def _push(
                 refusal = _row_refusal(op, current.get(key), outcome.row, outcome.changed)
         if refusal is not None or outcome is None or outcome.row is None:
             answers[op.op_id] = _rejected(op.op_id, refusal or (RejectCode.INVALID, "refused"))
+            not_as_sent.add(key)
             continue
+        if outcome.status is not AckStatus.APPLIED or outcome.conflicts:
+            not_as_sent.add(key)
         current[key] = outcome.row
         if person is not None and person not in teams and _person_scoped(op.table):
             teams[person] = ctx.team_id  # a new person, claimed for this team below
@@ -341,6 +366,9 @@ def _push(
             .returning(counters.c.value)
         ).scalar_one()
         seqs = iter(range(top - count + 1, top + 1))
+        for written, key in enumerate(touched, start=top - count + 1):
+            if key not in not_as_sent:
+                result.own[key] = (written, seq_before.get(key))
         _write_rows(conn, ctx, [current[key] for key in touched], existed, seqs)
         _write_conflicts(conn, new_conflicts.values(), seqs)
         stamp = now_text()
@@ -546,10 +574,12 @@ def _person_scoped(table: str) -> bool:
 
 
 def _lock_rows(
-    conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp]
+    conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp],
+    seq_before: dict[tuple[str, str], int] | None = None,
 ) -> tuple[dict[tuple[str, str], RowState], set[tuple[str, str]]]:
     """Loads (and on PostgreSQL locks, in key order so workers never deadlock) the rows; rows
-    held under another team are not loaded but named, so their ops are refused one by one."""
+    held under another team are not loaded but named, so their ops are refused one by one.
+    `seq_before` receives each loaded row's seq."""
     by_table: dict[str, set[str]] = {}
     for op in ops:
         by_table.setdefault(op.table, set()).add(op.row_id)
@@ -558,7 +588,7 @@ def _lock_rows(
     # One table at a time (a row-value IN makes SQLite scan the table), in key order.
     for table_name, row_ids in sorted(by_table.items()):
         for chunk in _chunks(sorted(row_ids)):
-            current.update(_locked(conn, ctx, table_name, chunk, foreign))
+            current.update(_locked(conn, ctx, table_name, chunk, foreign, seq_before))
     return current, foreign
 
 
@@ -568,6 +598,7 @@ def _locked(
     table_name: str,
     row_ids: Sequence[str],
     foreign: set[tuple[str, str]],
+    seq_before: dict[tuple[str, str], int] | None = None,
 ) -> dict[tuple[str, str], RowState]:
     current: dict[tuple[str, str], RowState] = {}
     if row_ids:
@@ -582,6 +613,8 @@ def _locked(
                 foreign.add((row.table_name, row.row_id))
                 continue
             current[(row.table_name, row.row_id)] = _row_state(row)
+            if seq_before is not None:
+                seq_before[(row.table_name, row.row_id)] = int(row.seq)
     return current
 
 

@@ -38,6 +38,7 @@ from sp_desktop.sync.protocol import (
     PROTOCOL_VERSION,
     REGISTER_PATH,
     SYNC_PATH,
+    AckStatus,
     ErrorCode,
     RegisterAnswer,
     RegisterRequest,
@@ -680,6 +681,12 @@ class SyncClient:
         )
         if answer.changes:
             _pulled_back(conn, answer.changes)
+        # The office stores a laptop's own change without sending it back: an op it took (in
+        # this team's scope, or it would have refused it) keeps its row like a pulled one.
+        taken = {ack.op for ack in answer.acks if ack.status is not AckStatus.REJECTED}
+        if taken:
+            _pulled_back(conn, [{"table": e.op.table, "row": e.op.row_id}
+                                for e in batch if e.op.op_id in taken])
         return applied
 
     def _hand_in(

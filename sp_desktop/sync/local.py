@@ -39,7 +39,7 @@ from sp_desktop.domain.hlc import (
     wall_now_ms,
 )
 from sp_desktop.domain.text import fold
-from sp_desktop.store.changes import HLC_META_KEY
+from sp_desktop.store.changes import ALL_FIELDS, HLC_META_KEY, field_version
 from sp_desktop.store.database import Store
 from sp_desktop.store.schema import (
     LOCAL_ONLY_COLUMNS,
@@ -197,7 +197,10 @@ def apply_answer(
     """Applies one server answer in the caller's transaction (see the module docstring)."""
     applied = Applied()
     _take_acks(conn, sent, acks, applied)
-    _apply_rows(conn, [PulledRow.from_wire(c) for c in changes], applied, clock)
+    # A re-pull (a divergence repair) rewrites every row it is sent, even one whose stamps
+    # match: same stamps with different values is exactly what it is repairing.
+    _apply_rows(conn, [PulledRow.from_wire(c) for c in changes], applied, clock,
+                rewrite_same=cursor_key != META_CURSOR)
     _store_conflicts(conn, logged, applied)
     if resolved_sent:
         waiting = [i for i in get_json_list(conn, META_RESOLVED) if i not in set(resolved_sent)]
@@ -255,6 +258,11 @@ def scope_digests(conn: Connection) -> dict[str, tuple[int, str]]:
             versions = orjson.loads(row[2] or "{}")
             if not isinstance(versions, dict):
                 versions = {}
+            if ALL_FIELDS in versions:
+                # A row this laptop made keeps the insert's stamp under "*" (the office is not
+                # asked to send it back); the office spells it out for every field it was sent.
+                versions = {**dict.fromkeys(columns, versions[ALL_FIELDS]),
+                            **{k: v for k, v in versions.items() if k != ALL_FIELDS}}
             values = {k: row[at[k]] if k in at else None for k in versions}
             rows.append(canonical_row(str(row[0]), str(row[1]), versions, values,
                                       flags=flags, numbers=numbers, dates=dates))
@@ -398,7 +406,8 @@ def coerce_value(table: Table, name: str, value: Any) -> Any:
 
 
 def _apply_rows(
-    conn: Connection, pulled: Sequence[PulledRow], applied: Applied, clock: HybridClock | None
+    conn: Connection, pulled: Sequence[PulledRow], applied: Applied, clock: HybridClock | None,
+    *, rewrite_same: bool = False,
 ) -> None:
     # A row can come twice in one answer (a replayed op's row, then the page): the later is
     # the newer, and the only one applied.
@@ -417,11 +426,23 @@ def _apply_rows(
         incoming = list(latest.values())
         ids = [r.row_id for r in incoming]
         held: dict[str, dict[str, str]] = {}
+        same: set[str] = set()  # held exactly as sent: every field's stamp, the row's, deleted
         for chunk in _chunks(ids):
-            found = conn.execute(select(table.c.id, table.c.versions).where(table.c.id.in_(chunk)))
-            held.update({row_id: json.loads(versions or "{}") for row_id, versions in found})
+            found = conn.execute(
+                select(table.c.id, table.c.versions, table.c.hlc, table.c.deleted)
+                .where(table.c.id.in_(chunk))
+            )
+            for row_id, versions_text, hlc_held, deleted_held in found:
+                versions_held = json.loads(versions_text or "{}")
+                held[row_id] = versions_held
+                row = latest[row_id]
+                if (hlc_held == row.hlc and bool(deleted_held) == row.deleted
+                        and _same_stamps(versions_held, row.versions)):
+                    same.add(row_id)
         pending = _pending(conn, name, ids) if held else {}
         inserts: list[dict[str, Any]] = []
+        # Updates grouped by the columns they set, each group one executemany.
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for row in incoming:
             for stamp in (row.hlc, *row.versions.values()):
                 if newest < stamp < believable:
@@ -430,6 +451,8 @@ def _apply_rows(
             versions = dict(row.versions)
             deleted, hlc = row.deleted, row.hlc
             waiting = pending.get(row.row_id)
+            if row.row_id in same and waiting is None and not rewrite_same:
+                continue  # this very state is held already (its own write, or a page again)
             if waiting is not None:
                 for field_name, stamp in waiting.fields.items():
                     values.pop(field_name, None)  # our newer edit stays until the server merges it
@@ -439,7 +462,9 @@ def _apply_rows(
             meta = {"versions": json.dumps(versions), "deleted": deleted, "hlc": hlc,
                     "updated_at": row.updated_at or now_text()}
             if row.row_id in held:
-                conn.execute(update(table).where(table.c.id == row.row_id).values(**values, **meta))
+                changed = {**values, **meta}
+                updates[tuple(sorted(changed))].append(
+                    {"b_id": row.row_id, **{f"b_{k}": v for k, v in changed.items()}})
             elif row.fields or not row.deleted:
                 inserts.append(_full_row(table, row, values, meta))
             else:
@@ -451,10 +476,25 @@ def _apply_rows(
                 applied.people.add(person)
         if inserts:
             conn.execute(table.insert(), inserts)
+        for columns, params in updates.items():
+            conn.execute(
+                update(table).where(table.c.id == bindparam("b_id"))
+                .values({c: bindparam(f"b_{c}") for c in columns}),
+                params,
+            )
         if name == people.name:
             _refresh_search_keys(conn, ids)
     if newest:
         _absorb_stamp(conn, newest, clock)
+
+
+def _same_stamps(held: dict[str, str], pulled: dict[str, str]) -> bool:
+    """Whether every field carries the same stamp (the laptop keeps fields never edited under
+    the insert's "*", the office spells each one out)."""
+    if held == pulled:
+        return True
+    names = (held.keys() | pulled.keys()) - {ALL_FIELDS}
+    return all(field_version(held, n) == field_version(pulled, n) for n in names)
 
 
 def _row_values(table: Table, row: PulledRow) -> dict[str, Any]:

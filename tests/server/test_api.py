@@ -63,9 +63,14 @@ def test_push_then_pull_round_trip_is_acknowledged_and_stored(server: RunningSer
     assert answer.status_code == 200
     body = answer.json()
     assert body["acks"] == [{"op": op["op"], "status": "applied"}]
-    mine = [c for c in body["changes"] if c["row"] == op["row"]]
-    assert mine and mine[0]["fields"] == op["fields"] and mine[0]["seq"] <= body["cursor"]
-    assert rows_of(server, {op["row"]})[op["row"]]["fields"] == op["fields"]
+    stored = rows_of(server, {op["row"]})[op["row"]]
+    assert stored["fields"] == op["fields"] and stored["seq"] <= body["cursor"]
+    # The device holds what it sent: its own write is not sent back to it...
+    assert not [c for c in body["changes"] if c["row"] == op["row"]]
+    # ...and a teammate's device pulls it.
+    ben = enrol(server, team=ann.team, new_team=False)
+    theirs = [c for c in sync(server, ben).json()["changes"] if c["row"] == op["row"]]
+    assert theirs and theirs[0]["fields"] == op["fields"]
 
 
 def test_a_retried_op_gets_the_same_answer_and_is_stored_once(server: RunningServer) -> None:
