@@ -17,6 +17,7 @@ from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -28,6 +29,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.flowables import _listWrapOn
 
 from sp_desktop.pdf import fonts, wording
 from sp_desktop.pdf.model import PlanDocument
@@ -92,7 +94,42 @@ def _style(*commands: tuple[object, ...]) -> TableStyle:
     return TableStyle([("FONT", (0, 0), (-1, -1), fonts.MAIN), *commands])
 
 
-def _numbered_canvas(footer: str, size: float, margin: float) -> type[Canvas]:
+class _KeepUnlessWasteful(KeepTogether):  # type: ignore[misc]
+    """reportlab's KeepTogether, except that a card which would leave at least `waste` points
+    empty by moving on whole splits between its rows instead (as the plan does)."""
+
+    def __init__(self, flowables: list[Any], *, waste: float) -> None:
+        super().__init__(flowables)
+        self._waste = waste
+
+    def split(self, aW: float, aH: float) -> list[Any]:  # noqa: N803
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        if self._H > aH >= self._waste:
+            tables = [i for i, f in enumerate(self._content) if isinstance(f, Table)]
+            if tables:
+                at = tables[0]
+                before, after = self._content[:at], self._content[at + 1 :]
+                _, used = _listWrapOn(before, aW, self.canv) if before else (0, 0)
+                parts = self._content[at].splitOn(self.canv, aW, aH - used - 1)
+                if len(parts) > 1:
+                    return [*before, *parts, *after]
+        return list(super().split(aW, aH))
+
+
+def _footer(words: str, size: float, margin: float) -> tuple[Paragraph, float, float]:
+    """The footer's words wrapped beside the widest page number, and the height of its rule
+    above the page's bottom edge (as the plan's page set-up places them)."""
+    style = ParagraphStyle("footer", fontName=fonts.MAIN, fontSize=size, leading=size * 1.2)
+    room = A4[0] - 2 * margin - pdfmetrics.stringWidth("Page 88 of 88", fonts.MAIN, size)
+    para = Paragraph(fonts.markup(words, size=size), style)
+    _, height = para.wrap(room - size * 2, A4[1])
+    height = max(float(height), size * 1.2)
+    top = margin * 0.55 - (size * 1.2 - size) + height + size * 0.5
+    return para, height, top
+
+
+def _numbered_canvas(words: str, size: float, margin: float) -> type[Canvas]:
     """reportlab's usual "Page x of y" recipe: hold the pages, draw footers on save."""
 
     class Numbered(Canvas):  # type: ignore[misc]
@@ -109,22 +146,16 @@ def _numbered_canvas(footer: str, size: float, margin: float) -> type[Canvas]:
             for number, state in enumerate(self._saved, start=1):
                 self.__dict__.update(state)
                 width = self._pagesize[0]
-                base = margin * 0.55
+                para, height, top = _footer(words, size, margin)
                 self.saveState()
                 self.setStrokeColor(RULE)
                 self.setLineWidth(0.6)
-                self.line(margin, base + size * 1.5, width - margin, base + size * 1.5)
+                self.line(margin, top, width - margin, top)
                 self.setFillColor(INK)
                 self.setFont(fonts.MAIN, size)
-                right = f"Page {number} of {total}"
-                self.drawRightString(width - margin, base, right)
-                room = width - 2 * margin - self.stringWidth(right, fonts.MAIN, size) - size * 2
-                para = Paragraph(
-                    fonts.markup(footer, size=size),
-                    ParagraphStyle("f", fontName=fonts.MAIN, fontSize=size, leading=size * 1.2),
-                )
-                _, height = para.wrapOn(self, room, size * 4)
-                para.drawOn(self, margin, base - height + size * 1.2 - size * 0.2)
+                self.drawRightString(width - margin, top - size * 1.5, f"Page {number} of {total}")
+                para.wrapOn(self, width - 2 * margin, A4[1])
+                para.drawOn(self, margin, top - size * 0.5 - height)
                 self.restoreState()
                 super().showPage()
             super().save()
@@ -149,27 +180,56 @@ def floor_plan(doc: PlanDocument) -> bytes:
         ),
         Spacer(1, s.gap * 0.5),
     ]
-    visit = wording.appointment(doc.next_visit) if doc.next_visit else "We will ring to arrange it"
+    contact: list[Any] = [_p(w.name, bold)]
+    if w.organisation.strip():
+        contact.append(_p(w.organisation, body))
+    contact.append(Paragraph(f"Phone <b>{fonts.markup(w.phone, bold=True, size=fs)}</b>", body))
+    if w.email.strip():
+        contact.append(_p(f"Email {w.email}", body))
+    contact.append(
+        _p("Ring if you have a question, if something changes, or if you would like to talk.", body)
+    )
+    nxt: list[Any]
+    if doc.next_visit is None:
+        nxt = [_p(f"{w.name} will ring you to arrange your next visit.", body)]
+    elif doc.next_contact_by_phone:
+        nxt = [
+            _p(wording.appointment(doc.next_visit), bold),
+            _p(f"{w.name} will ring you then.", body),
+            _p(f"If that day no longer suits you, ring {w.name} on {w.phone}.", body),
+        ]
+    else:
+        nxt = [_p(wording.appointment(doc.next_visit), bold)]
+        if doc.next_visit_place and doc.next_visit_place.strip():
+            nxt.append(_p(doc.next_visit_place, body))
+        nxt.append(_p(f"If that time no longer suits you, ring {w.name} on {w.phone}.", body))
+    nxt_label = "Your next phone call" if doc.next_contact_by_phone else "Your next visit"
+    sections = [(_p("Your link worker", bold), contact), (_p(nxt_label, bold), nxt)]
     label = fs * 9.5
-    glance = Table(
-        [
-            [_p("Your link worker", bold), [_p(w.name, body), _p(f"Phone {w.phone}", bold)]],
-            [_p("Your next visit", bold), _p(visit, body)],
-        ],
-        colWidths=[label, width - label],
-    )
     pad = fs * 0.5
-    glance.setStyle(
-        _style(
-            ("BACKGROUND", (0, 0), (-1, -1), TINT),
-            ("BOX", (0, 0), (-1, -1), 1, HEADING),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.5),
-            ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-            ("TOPPADDING", (0, 0), (-1, 0), pad * 1.2),
-            ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
-        )
-    )
+    box: list[tuple[object, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, -1), TINT),
+        ("BOX", (0, 0), (-1, -1), 1, HEADING),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad * 1.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad * 1.2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.2),
+    ]
+    if label <= width * 0.3:
+        glance = Table([list(r) for r in sections], colWidths=[label, width - label])
+        box.append(("LINEBELOW", (0, 0), (-1, 0), 0.6, HEADING))
+    else:
+        stacked: list[Any] = []
+        for head, details in sections:
+            stacked += [[head], [details]]
+        glance = Table(stacked, colWidths=[width])
+        box += [
+            ("LINEBELOW", (0, 1), (-1, 1), 0.6, HEADING),
+            ("TOPPADDING", (0, 1), (-1, 1), 0),
+            ("TOPPADDING", (0, 3), (-1, 3), 0),
+        ]
+    glance.setStyle(_style(*box))
     story.append(glance)
     if doc.what_matters.strip():
         story.append(_p("What matters to you", s.heading))
@@ -268,32 +328,11 @@ def floor_plan(doc: PlanDocument) -> bytes:
                 )
             )
             cards.append([t, Spacer(1, s.gap)])
+        waste = (A4[1] - 2 * s.margin) * 0.2  # a card may leave at most a fifth of a page
         story += [
-            KeepTogether([_p("Your activities", s.heading), *cards[0]]),
-            *(KeepTogether(c) for c in cards[1:]),
+            _KeepUnlessWasteful([_p("Your activities", s.heading), *cards[0]], waste=waste),
+            *(_KeepUnlessWasteful(c, waste=waste) for c in cards[1:]),
         ]
-    story += [
-        _p("Your link worker", s.heading),
-        _p(w.name, bold),
-        _p(w.organisation, body),
-        Paragraph(f"Phone: <b>{fonts.markup(w.phone, bold=True, size=fs)}</b>", body),
-    ]
-    if w.email.strip():
-        story.append(_p(f"Email: {w.email}", body))
-    story.append(
-        _p(
-            "Ring if you have a question, if something changes, or if you would like to talk.",
-            body,
-        )
-    )
-    story.append(_p("Your next visit", s.heading))
-    if doc.next_visit is None:
-        story.append(_p(f"{w.name} will ring you to arrange your next visit.", body))
-    else:
-        story.append(_p(wording.appointment(doc.next_visit), bold))
-        if doc.next_visit_place and doc.next_visit_place.strip():
-            story.append(_p(doc.next_visit_place, body))
-        story.append(_p(f"If that time no longer suits you, ring {w.name} on {w.phone}.", body))
     if doc.wellbeing:
         then = doc.wellbeing_then_date is not None
         if then and doc.wellbeing_then_date and doc.wellbeing_now_date:
@@ -324,7 +363,17 @@ def floor_plan(doc: PlanDocument) -> bytes:
                             _p(wording.sentence_case(words), body),
                         ]
                     )
-            t = Table(rows, colWidths=[label_col, bar_col, width - label_col - bar_col])
+            change = _CHANGE.get(line.change.value) if then else None
+            rest = width - label_col - bar_col
+            words_col = rest if change is None else max(rest * 0.42, fs * 5.5)
+            widths = [label_col, bar_col, words_col]
+            if change is not None:
+                for cells in rows:
+                    cells.append("")
+                rows[0][3] = _p(change, body)
+                spans.append(("SPAN", (3, 0), (3, len(rows) - 1)))
+                widths.append(width - label_col - bar_col - words_col)
+            t = Table(rows, colWidths=widths)
             t.setStyle(
                 _style(
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -338,9 +387,7 @@ def floor_plan(doc: PlanDocument) -> bytes:
             if line.lower_is_better:
                 parts.append(_p("For this one, a shorter bar is better.", body))
             parts.append(t)
-            if then and line.change.value in _CHANGE:
-                parts += [Spacer(1, fs * 0.3), _p(_CHANGE[line.change.value], body)]
-            parts.append(Spacer(1, s.gap))
+            parts.append(Spacer(1, s.gap * 0.8))
             items.append(parts)
         lead = [
             _p("How you said you were feeling", s.heading),
@@ -350,13 +397,15 @@ def floor_plan(doc: PlanDocument) -> bytes:
         story += [KeepTogether([*lead, *items[0]]), *(KeepTogether(i) for i in items[1:])]
 
     buffer = io.BytesIO()
+    footer = f"For {doc.person_name}, printed {wording.long_date(doc.printed_on)}"
+    _para, _height, top = _footer(footer, s.footer_size, s.margin)
     template = BaseDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=s.margin,
         rightMargin=s.margin,
         topMargin=s.margin,
-        bottomMargin=s.margin + s.footer_size * 2.5,
+        bottomMargin=max(s.margin, top + s.footer_size * 1.5),
         title=doc.person_name,
         author=w.organisation,
         creator="floor",
@@ -376,6 +425,5 @@ def floor_plan(doc: PlanDocument) -> bytes:
         bottomPadding=0,
     )
     template.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    footer = f"For {doc.person_name}, printed {wording.long_date(doc.printed_on)}"
     template.build(story, canvasmaker=_numbered_canvas(footer, s.footer_size, s.margin))
     return buffer.getvalue()
