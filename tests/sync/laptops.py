@@ -77,7 +77,7 @@ def assert_same_data(server: RunningServer, *laptops: Laptop) -> None:
                 assert ours["fields"].get(name) == value, (key, name)
             # The same stamp for every field: a laptop keeps fields it never edited under
             # the insert's stamp ("*"), the office spells each one out.
-            for name in {*row["versions"], *ours["versions"]} - {ALL_FIELDS}:  # type: ignore[misc]
+            for name in {*row["versions"], *ours["versions"]} - {ALL_FIELDS}:
                 assert field_version(ours["versions"], name) == field_version(
-                    row["versions"], name), (key, name)  # type: ignore[arg-type]
+                    row["versions"], name), (key, name)
             assert ours["deleted"] == row["deleted"], key
