@@ -45,6 +45,8 @@ def due_words(due: date | None, today: date) -> str:
 
 
 def _sort_key(column: int) -> Callable[[CaseloadRow], Any]:
+    """(the column's value, the search key, the id): the search key always second (`_refilter`
+    relies on it), the id last so every key is unique."""
     if column == PRACTICE:
         return lambda r: (r.practice.casefold(), r.search_key, r.person_id)
     if column == STAGE:
@@ -349,10 +351,18 @@ class CaseloadModel(ColumnsModel):
         if narrow and last is not None and last[1:] == wanted[1:] and narrows(last[0], folded):
             self._shown = matching(self._shown, cache, folded)
             return
-        ordered = (
-            self._sorted if self.sort_order == Qt.SortOrder.AscendingOrder else self._sorted[::-1]
-        )
-        shown = matching(ordered, cache, folded)
+        ascending = self.sort_order == Qt.SortOrder.AscendingOrder
+        ordered = self._sorted if ascending else self._sorted[::-1]
+        if folded and not folded.replace(" ", "").isdigit():
+            # Every sort key carries the row's search key second: scanning the keys alongside
+            # the ids skips a dictionary look-up per row (the first letter scans everyone).
+            keys = self._keys if ascending else self._keys[::-1]
+            first, *more = folded.split()
+            shown = [pid for pid, k in zip(ordered, keys, strict=True) if first in k[1]]
+            if more:
+                shown = matching(shown, cache, folded)
+        else:
+            shown = matching(ordered, cache, folded)
         if which is not CaseloadFilter.ALL:
             shown = [pid for pid in shown if cache[pid].in_filter(which, today)]
         self._shown = shown
