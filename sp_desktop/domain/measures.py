@@ -124,6 +124,8 @@ class Result:
     sentence: str = ""
     sentence_now: str = ""
     short_label: str = ""  # in a list of results ("life satisfaction 6 (medium)"); else label
+    lower_words: str = ""  # what a lower score means in words ("less anxious"), if said
+    higher_words: str = ""
 
     def score(self, answers: Answers) -> float | None:
         """The reported score, or None where an answer is declined or missing (never a zero)."""
@@ -366,6 +368,8 @@ _ITEM_KEYS = ("key", "question", "label", "plain_label", "answers")
 _RESULT_KEYS = ("key", "label", "plain_label", "from", "items", "better")
 _RESULT_OPTIONAL = (
     "short_label",
+    "lower_words",
+    "higher_words",
     "multiply",
     "table",
     "decimals",
@@ -585,6 +589,8 @@ def _result(r: _Reader, raw: Any, where: str, items: Mapping[str, Item]) -> Resu
         sentence=spec.get("sentence", ""),
         sentence_now=spec.get("sentence_now", ""),
         short_label=r.text(spec.get("short_label", spec["label"].lower()), where + ".short_label"),
+        lower_words=r.text(spec.get("lower_words", ""), where + ".lower_words", blank_ok=True),
+        higher_words=r.text(spec.get("higher_words", ""), where + ".higher_words", blank_ok=True),
     )
 
 
