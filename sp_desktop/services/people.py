@@ -1,4 +1,4 @@
-"""People and their referrals: create, edit, view (audited), consent."""
+"""People and their referrals: create, edit, view (audited), consent, and who cares for whom."""
 
 from __future__ import annotations
 
@@ -246,6 +246,34 @@ class PeopleService:
                 .order_by(referrals.c.received_on.desc())
             ).mappings()
             return [referral_from_row(r) for r in rows]
+
+    # --- carers --------------------------------------------------------------------------------
+
+    def set_carer_of(self, carer_id: str, cared_for_id: str | None) -> Changes:
+        """Links a person as carer of someone else on the caseload, or clears it with None.
+
+        The Changes name the people cared for before and after as well as the carer: their
+        pages say who cares for them, so they redraw too.
+        """
+        if cared_for_id == carer_id:
+            raise ValidationError("carer_of_id", "A person cannot be their own carer.")
+        before = self.get(carer_id).carer_of_id
+        changes = self.update(carer_id, carer_of_id=cared_for_id)
+        if not changes.people:
+            return changes
+        others = frozenset(p for p in (before, cared_for_id) if p is not None)
+        return changes | Changes(others, frozenset({"people"}))
+
+    def carers_of(self, person_id: str) -> list[str]:
+        """Ids of the people on the caseload who care for this person."""
+        with self.ws.store.read() as conn:
+            return list(
+                conn.execute(
+                    select(people.c.id).where(
+                        people.c.carer_of_id == person_id, people.c.deleted.is_(False)
+                    )
+                ).scalars()
+            )
 
 
 def _close_open_follow_ups(ws: Workspace, conn: Connection, person_id: str, on: date) -> None:

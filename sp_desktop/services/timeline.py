@@ -203,7 +203,7 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         )
     entries.sort(key=lambda e: e.on, reverse=True)
     cares_for = _link(ws, person.carer_of_id) if person.carer_of_id else None
-    carers = (_link(ws, carer_id) for carer_id in ws.prescribing.carers_of(person_id))
+    carers = (_link(ws, carer_id) for carer_id in ws.people.carers_of(person_id))
     return PersonOverview(
         person,
         referrals[0] if referrals else None,

@@ -3,7 +3,6 @@ whether the person carries on with their activities."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Signal
@@ -17,11 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sp_desktop.domain.choices import ClosingOutcome, PrescriptionStatus
+from sp_desktop.domain.choices import ClosingOutcome
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.domain.people import Concern, Step
-from sp_desktop.domain.wellbeing import Assessment, Ons4Scores
-from sp_desktop.services.prescribing import PrescriptionDetails
+from sp_desktop.domain.wellbeing import Ons4Scores
+from sp_desktop.services.closing import ClosingFacts
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.errors import show_error
@@ -29,32 +27,9 @@ from sp_desktop.ui.fields import DateField, parse_date
 from sp_desktop.ui.fit import fit_to_screen, scrolling, text_size
 from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.rating import RatingButtons
-from sp_desktop.ui.screens.wellbeing import WellbeingForm, first_of
+from sp_desktop.ui.screens.wellbeing import WellbeingForm
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label
-
-
-@dataclass(frozen=True, slots=True)
-class ClosingFacts:
-    """What the closing review asks about, read in one go."""
-
-    steps: tuple[Step, ...]
-    concerns: tuple[Concern, ...]
-    activities: tuple[PrescriptionDetails, ...]
-    first_assessment: Assessment | None
-
-
-def closing_facts(ws: Workspace, person_id: str) -> ClosingFacts:
-    return ClosingFacts(
-        tuple(ws.visits.steps_of(person_id)),
-        tuple(ws.visits.concerns_of(person_id)),
-        tuple(
-            d
-            for d in ws.prescribing.details(person_id)
-            if d.prescription.status is not PrescriptionStatus.CANCELLED
-        ),
-        first_of(ws.wellbeing.history(person_id)),
-    )
 
 
 class ClosingReviewDialog(FormDialog):
@@ -136,7 +111,7 @@ class ClosingReviewDialog(FormDialog):
         person_id = self.person_id
 
         def read(ws: Workspace) -> ClosingFacts:
-            return closing_facts(ws, person_id)
+            return ws.closing.facts(person_id)
 
         self.session.read(read, self._loaded, lambda e: show_error(self, e))
 
@@ -183,11 +158,13 @@ class ClosingReviewDialog(FormDialog):
         except ValidationError as error:
             found.append(error)
         if not self.no_wellbeing.isChecked() and not self.wellbeing.complete:
-            found.append(ValidationError(
-                "exit_scores",
-                "Please finish the wellbeing questions (each can be 'prefers not to say'), "
-                "or tick that they did not want to answer them.",
-            ))
+            found.append(
+                ValidationError(
+                    "exit_scores",
+                    "Please finish the wellbeing questions (each can be 'prefers not to say'), "
+                    "or tick that they did not want to answer them.",
+                )
+            )
         return found
 
     def save(self) -> None:
@@ -204,7 +181,7 @@ class ClosingReviewDialog(FormDialog):
         carrying = [pid for pid, box in self.carries_on.items() if box.isChecked()]
 
         def write(ws: Workspace) -> Changes:
-            return ws.prescribing.close_case(
+            return ws.closing.close_case(
                 person_id,
                 closed_on,
                 outcome,

@@ -396,7 +396,7 @@ class PersonScreen(QWidget):
             return
         person_id = self.overview.person.id
         self.clear_carer_button.setEnabled(False)
-        self.session.write(lambda ws: ws.prescribing.set_carer_of(person_id, None))
+        self.session.write(lambda ws: ws.people.set_carer_of(person_id, None))
 
     def _visit(self) -> None:
         if self.overview is None:
