@@ -171,15 +171,22 @@ class Result:
         return f"{self.short_label} {self.number(score)}"
 
     def compare(self, before: float | None, after: float | None) -> Direction:
-        """The one place that decides better or worse (anxiety: lower is better)."""
-        if before is None or after is None:
-            return Direction.NOT_KNOWN
-        if math.isclose(before, after):
-            return Direction.SAME
-        went_up = after > before
-        if self.better is Better.NEITHER:
-            return Direction.MORE if went_up else Direction.FEWER
-        return Direction.BETTER if went_up == (self.better is Better.HIGHER) else Direction.WORSE
+        """Better or worse for this result (see `compare`)."""
+        return compare(before, after, self.better)
+
+
+def compare(before: float | None, after: float | None, better: Better | str) -> Direction:
+    """The one place that decides better or worse: anxiety or loneliness improve going down,
+    wellbeing going up; counts no one should judge only go up or down. A declined answer is
+    not a zero, so any comparison with one is not known."""
+    if before is None or after is None:
+        return Direction.NOT_KNOWN
+    if math.isclose(before, after):
+        return Direction.SAME
+    went_up = after > before
+    if better == Better.NEITHER:
+        return Direction.MORE if went_up else Direction.FEWER
+    return Direction.BETTER if went_up == (better == Better.HIGHER) else Direction.WORSE
 
 
 @dataclass(frozen=True, slots=True)
