@@ -14,10 +14,12 @@ from __future__ import annotations
 import enum
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sp_desktop.domain.choices import AssessmentContext
@@ -603,6 +605,9 @@ def _result(r: _Reader, raw: Any, where: str, items: Mapping[str, Item]) -> Resu
 
 # --- the catalogue: every definition shipped (or, in a test, in a folder of its own) ----------
 
+# A scheme's own folder of definitions (every measure it uses, shipped ones included), given
+# to the laptop and the office alike, so both check answers against the same files.
+MEASURES_FOLDER_ENV = "SP_DESKTOP_MEASURES"
 _folder_override: list[Any] = []
 
 
@@ -617,7 +622,12 @@ def use_folder(folder: Any | None) -> None:
 @cache
 def catalogue() -> Mapping[str, Measure]:
     """Every measure by key, in file-name order; read and checked once."""
-    folder = _folder_override[0] if _folder_override else resource("measures")
+    if _folder_override:
+        folder = _folder_override[0]
+    elif os.environ.get(MEASURES_FOLDER_ENV):
+        folder = Path(os.environ[MEASURES_FOLDER_ENV])
+    else:
+        folder = resource("measures")
     found: dict[str, Measure] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".json"):
