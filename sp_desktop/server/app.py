@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sp_desktop.server import accounts
 from sp_desktop.server.accounts import DeviceContext, RevokeKind, Role
+from sp_desktop.server.console.web import ConsoleSettings
 from sp_desktop.server.db import (
     DATABASE_URL_ENV,
     make_engine,
@@ -257,12 +258,14 @@ async def _device(engine: Engine, request: Request, settings: Settings,
 def create_app(
     engine: Engine, lease_seconds: int = DEFAULT_LEASE_SECONDS, *,
     settings: Settings | None = None, serve_schema: bool = False,
+    console: ConsoleSettings | None = None,
 ) -> FastAPI:
     """The application bound to one database; stateless, so many may serve one database.
 
     `lease_seconds` is the offline lease sent with every registration and sync answer (also
     in `settings`, which wins when given). `serve_schema` publishes the OpenAPI description
-    at /openapi.json (tests fuzz the API from it); production leaves it hidden.
+    at /openapi.json (tests fuzz the API from it); production leaves it hidden. The office
+    console's pages are served under /console (`console` settings: idle timeout, clock).
     """
     settings = settings or Settings(lease_seconds=lease_seconds)
     app = FastAPI(title="SP Desktop server", version=str(PROTOCOL_VERSION), docs_url=None,
@@ -353,6 +356,9 @@ def create_app(
         log.info("directory published entries=%d device=%s", len(entries), ctx.device_id)
         return _json(request, {"published": result.applied, "rejected": result.rejected})
 
+    from sp_desktop.server.console import mount_console
+
+    mount_console(app, engine, console or ConsoleSettings(trusted_proxy=settings.trusted_proxy))
     return app
 
 
