@@ -14,6 +14,7 @@ import os
 import time
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -29,6 +30,7 @@ from sp_desktop.server.accounts import DeviceContext, RevokeKind, Role
 from sp_desktop.server.console.web import ConsoleSettings
 from sp_desktop.server.db import (
     DATABASE_URL_ENV,
+    devices,
     make_engine,
     read_transaction,
     write_transaction,
@@ -65,9 +67,11 @@ from sp_desktop.sync.protocol import (
     MAX_BODY_BYTES,
     MAX_INFLATED_BYTES,
     OLDEST_PUSH_VERSION,
+    OLDEST_WAITING_HEADER,
     PROTOCOL_VERSION,
     REGISTER_PATH,
     SYNC_PATH,
+    WAITING_HEADER,
     Ack,
     ChangeOp,
     ErrorCode,
@@ -324,7 +328,8 @@ def create_app(
             log.info("sync refused: a training store device=%s", ctx.device_id)
             raise ApiError(403, ErrorCode.TRAINING_STORE, TRAINING_REFUSED)
         started = time.perf_counter()
-        answer = await run_in_threadpool(_sync, engine, ctx, wanted, version, settings)
+        answer = await run_in_threadpool(_sync, engine, ctx, wanted, version, settings,
+                                         laptop_report(request))
         log.info("sync device=%s ops=%d pulled=%d ms=%.0f", ctx.device_id, len(wanted.ops),
                  len(answer.changes), (time.perf_counter() - started) * 1000)
         return _json(request, answer.to_wire())
@@ -451,8 +456,34 @@ def _fresh_token(engine: Engine, ctx: DeviceContext, settings: Settings) -> str 
     return token
 
 
+def laptop_report(request: Request) -> dict[str, Any]:
+    """What the laptop says about itself in its sync's headers (app version, changes waiting
+    and since when), checked and cut to size; absent parts are left out."""
+    report: dict[str, Any] = {}
+    agent = request.headers.get("user-agent", "")
+    if agent.startswith("sp-desktop/"):
+        version = agent.split()[0].removeprefix("sp-desktop/")
+        if version and all(c.isalnum() or c in ".-+" for c in version):
+            report["app_version"] = version[:40]
+    waiting = request.headers.get(WAITING_HEADER, "")
+    if waiting.isdigit() and len(waiting) < 10:
+        report["waiting"] = int(waiting)
+        oldest = request.headers.get(OLDEST_WAITING_HEADER, "")[:32]
+        report["oldest_waiting_at"] = oldest if _is_time(oldest) else None
+    return report
+
+
+def _is_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _sync(
-    engine: Engine, ctx: DeviceContext, wanted: SyncRequest, version: int, settings: Settings
+    engine: Engine, ctx: DeviceContext, wanted: SyncRequest, version: int, settings: Settings,
+    report: dict[str, Any] | None = None,
 ) -> SyncAnswer:
     # Ops the office could not read are answered one by one too (refused, with why).
     ops: list[ChangeOp | UnreadableOp] = [*wanted.ops, *wanted.unreadable]
@@ -497,6 +528,9 @@ def _sync(
     if ctx.seen_long_ago(accounts.now_text()):  # a write only once a minute per device
         with write_transaction(engine) as conn:
             accounts.touch_device(conn, ctx.device_id)
+            if report:
+                conn.execute(devices.update().where(devices.c.id == ctx.device_id)
+                             .values(**report))
     return SyncAnswer(
         acks=_acks(result),
         changes=(*result.rows, *page.rows),  # replayed changes' rows first: the page is newer

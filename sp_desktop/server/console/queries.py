@@ -482,7 +482,7 @@ def service_use(
     """Per service: prescriptions, sessions attended, and people who stopped going (within
     the visible teams): where each service is prescribed and how attendance goes."""
     service = _json_text(conn, "service_id")
-    prescribed = dict(
+    prescribed: dict[Any, Any] = dict(
         conn.execute(
             select(service, func.count())
             .where(

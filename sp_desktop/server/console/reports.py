@@ -95,9 +95,11 @@ def person_line(
             day = _day(fields.get("due_on"))
             if day:
                 due.append(day)
-    if person is None or person[0] is None:
+    if person is None:
         return None
     team_id, fields = person
+    if team_id is None:
+        return None
     return PersonLine(
         person_id=person_id,
         team_id=team_id,

@@ -102,9 +102,8 @@ def mount_console(app: FastAPI, engine: Engine, settings: ConsoleSettings | None
 
     @app.exception_handler(NeedSignIn)
     async def _sign_in(request: Request, exc: NeedSignIn) -> Response:
-        response = RedirectResponse(f"{PREFIX}/login", status_code=303)
-        response.delete_cookie(COOKIE, path=PREFIX)
-        return response
+        # The cookie stays: a session half way through signing in must reach the code page.
+        return RedirectResponse(f"{PREFIX}/login", status_code=303)
 
     @app.exception_handler(Refused)
     async def _refused(request: Request, exc: Refused) -> Response:
@@ -623,7 +622,7 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
                 )
             services = []
             for item in listing:
-                row = {name: None for name in row_rules.SERVICES.fields}
+                row: dict[str, Any] = {name: None for name in row_rules.SERVICES.fields}
                 row.update(item.fields, id=item.service_id)
                 try:
                     services.append(service_from_row(row))
@@ -669,7 +668,11 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
 
             reading = read_bytes(data, name)
             lines = report_lines(reading.groups, 20)
-            outcome = {"summary": reading.summary(), "lines": lines, "published": None}
+            outcome: dict[str, Any] = {
+                "summary": reading.summary(),
+                "lines": lines,
+                "published": None,
+            }
             if not reading.services:
                 outcome["error"] = "Nothing was imported: no service in this file can be used."
                 return outcome
