@@ -525,12 +525,19 @@ def _sync(
         if check.status == CHECK_MISMATCH:
             log.warning("divergence check: device=%s tables=%s", ctx.device_id,
                         ",".join(check.tables))
-    if ctx.seen_long_ago(accounts.now_text()):  # a write only once a minute per device
+    seen_long_ago = ctx.seen_long_ago(accounts.now_text())
+    if seen_long_ago:  # a write only once a minute per device
         with write_transaction(engine) as conn:
             accounts.touch_device(conn, ctx.device_id)
-            if report:
-                conn.execute(devices.update().where(devices.c.id == ctx.device_id)
-                             .values(**report))
+    if report and (seen_long_ago or ops or not page.more):
+        # What the laptop holds once this request's changes are in (its last page of a sync
+        # leaves the final word), for the console's laptops page.
+        if "waiting" in report:
+            report["waiting"] = max(0, report["waiting"] - len(ops))
+            if report["waiting"] == 0:
+                report["oldest_waiting_at"] = None
+        with write_transaction(engine) as conn:
+            conn.execute(devices.update().where(devices.c.id == ctx.device_id).values(**report))
     return SyncAnswer(
         acks=_acks(result),
         changes=(*result.rows, *page.rows),  # replayed changes' rows first: the page is newer

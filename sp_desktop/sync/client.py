@@ -621,6 +621,8 @@ class SyncClient:
             request = SyncRequest(cursor=cursor, ops=tuple(entry.op for entry in batch),
                                   resolved=tuple(resolved), limit=self.page_limit, team=team,
                                   check=check, training=self.training)
+            self._http.http.headers[WAITING_HEADER] = str(
+                max(0, first_waiting - totals.acknowledged))
             status, answer = self._round_trip(request, cancel)
             round_trips += 1
             notice = answer.notice or notice
@@ -786,8 +788,9 @@ class SyncClient:
             _add(totals, applied)
 
     def _report_queue(self) -> int:
-        """Tells the office (headers of this sync's requests) how many changes were waiting
-        when the sync began and since when, for its laptops page; returns the count."""
+        """Tells the office (headers of this sync's requests) how many changes are waiting
+        and since when, for its laptops page; returns the count. Each round trip updates
+        the count by what the office has acknowledged so far."""
         with self.store.read() as conn:
             waiting, oldest = conn.execute(
                 select(func.count(), func.min(outbox.c.created_at)).select_from(outbox)

@@ -173,8 +173,11 @@ class Office:
 
 
 def demo_names(ws: Workspace) -> list[str]:
-    """The family names of the demo people on a laptop (to search pages for)."""
+    """The full names of the demo people on a laptop, as pages write them (to search for)."""
     from sp_desktop.store.schema import people
 
     with ws.store.read() as conn:
-        return [str(name) for name in conn.execute(select(people.c.family_name)).scalars()]
+        return [
+            f"{given} {family}"
+            for given, family in conn.execute(select(people.c.given_name, people.c.family_name))
+        ]

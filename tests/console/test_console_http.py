@@ -199,7 +199,26 @@ def test_laptops_page_shows_each_laptops_last_sync_and_report(office: Office) ->
         ).one()
     assert seen and seen[:16].replace("T", " ") in after
     assert version == "0.1.0" and "0.1.0" in after
-    assert waiting is not None and waiting > 0  # the demo people were waiting to go
+    assert waiting == 0  # everything went up
+
+    # A laptop that holds changes it has not sent (here: says so and sends none).
+    from sp_desktop.sync import local
+    from sp_desktop.sync.protocol import PROTOCOL_VERSION
+
+    token = laptop.ws.store.meta(local.META_TOKEN)
+    answer = client.post(
+        "/sync",
+        json={"protocol": PROTOCOL_VERSION, "cursor": 0},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "X-SP-Waiting": "5",
+            "X-SP-Oldest-Waiting": "2026-11-28T09:00:00.000+00:00",
+            "User-Agent": "sp-desktop/0.2.0 sync/3",
+        },
+    )
+    assert answer.status_code == 200
+    row = client.get("/console/devices").text
+    assert re.search(r'<td class="num">5</td>\s*<td>\d+ days?</td>\s*<td>0\.2\.0</td>', row), row
 
 
 def test_the_report_table_follows_every_change(office: Office) -> None:

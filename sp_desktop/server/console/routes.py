@@ -779,6 +779,10 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
             done="withdrawn" if action == "withdraw" else "published",
         )
 
+    @router.get("/{anything:path}")
+    async def unknown(anything: str) -> Response:
+        raise NOT_FOUND  # a page in words, not the API's JSON
+
     return router
 
 
