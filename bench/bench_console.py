@@ -284,13 +284,25 @@ def main() -> int:
                     args.runs),
             }
             rng = random.Random(9)
-            after_sync = []
+            team_page = page(client, f"/console/teams/{team_id}", "Adviser 39")
+            catching, caught, itself = [], [], []
             for _ in range(args.runs):
+                # As a sync leaves it: the rows, then the catch-up its answer starts.
                 seq = arrive(engine, team_id, seq, 250, args.people, rng)
                 started = time.perf_counter()
-                page(client, f"/console/teams/{team_id}", "Adviser 39")()
-                after_sync.append((time.perf_counter() - started) * 1000)
-            results["team page after a 250-change sync"] = after_sync
+                reports.catch_up(engine, max_steps=2, if_free=True)
+                catching.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                team_page()
+                caught.append((time.perf_counter() - started) * 1000)
+                # A page asked for before the sync's catch-up ran does the work itself.
+                seq = arrive(engine, team_id, seq, 250, args.people, rng)
+                started = time.perf_counter()
+                team_page()
+                itself.append((time.perf_counter() - started) * 1000)
+            results["team page after a 250-change sync"] = caught
+            results["... when it must catch up itself"] = itself
+            extra = {"report catch-up of a 250-change sync": catching}
             baselines = {
                 "floor: count(*) of the team's people": timed(floor_count(engine, team_id),
                                                              args.runs),
@@ -304,7 +316,7 @@ def main() -> int:
     for name, values in results.items():
         verdict = "ok" if statistics.median(values) < TARGET_MS else "MISSED"
         print(f"  {name:40} {_stats(values)}  target < {TARGET_MS:.0f} ms: {verdict}")
-    for name, values in baselines.items():
+    for name, values in {**extra, **baselines}.items():
         print(f"  {name:40} {_stats(values)}")
     naive = statistics.median(baselines["naive: the same counts from JSON rows"])
     team = statistics.median(results["team page (HTTP)"])

@@ -221,6 +221,8 @@ console_people = Table(
     Column("next_due", String(10)),  # the earliest follow-up not done (ISO date)
     Column("last_contact", String(10)),  # the latest visit (ISO date)
     Index("ix_console_people_team_adviser", "team_id", "adviser"),
+    # A team's people in name order: a page of 50 without sorting the whole team.
+    Index("ix_console_people_team_name", "team_id", "family_name", "given_name", "person_id"),
 )
 CONSOLE_SEQ_COUNTER = "console_seq"  # how far `console_people` has read `rows`
 

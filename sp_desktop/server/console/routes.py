@@ -258,7 +258,9 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
         summaries = await console.run(read_teams, viewer)
         return console.render(request, "teams.html", viewer, teams=summaries)
 
-    def read_team(viewer: Viewer, team_id: int) -> tuple[str, list[queries.Caseload]]:
+    def read_team(
+        viewer: Viewer, team_id: int, caseloads: bool = True
+    ) -> tuple[str, list[queries.Caseload]]:
         if not viewer.sees_team(team_id):
             raise NOT_FOUND
         reports.catch_up(engine, max_steps=3)
@@ -266,6 +268,8 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
             name = queries.team_name(conn, team_id)
             if name is None:
                 raise NOT_FOUND
+            if not caseloads:
+                return name, []
             return name, queries.adviser_caseloads(conn, team_id, console.settings.today())
 
     @router.get("/teams/{team_id}")
@@ -285,7 +289,7 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
         page = _page_number(request.query_params.get("page"))
 
         def read() -> tuple[str, list[queries.PersonListing], int]:
-            name, _ = read_team(viewer, team_id)
+            name, _ = read_team(viewer, team_id, caseloads=False)
             with read_transaction(engine) as conn:
                 listing, total = queries.people(
                     conn, team_id, console.settings.today(), show=show, adviser=adviser, page=page

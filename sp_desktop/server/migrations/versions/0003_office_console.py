@@ -88,12 +88,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("person_id"),
     )
     op.create_index("ix_console_people_team_adviser", "console_people", ["team_id", "adviser"])
+    op.create_index(
+        "ix_console_people_team_name",
+        "console_people",
+        ["team_id", "family_name", "given_name", "person_id"],
+    )
     # The report table starts empty; its counter row ('console_seq') is made at first use,
     # which then reads every row from seq 0.
 
 
 def downgrade() -> None:
     op.execute("DELETE FROM counters WHERE name = 'console_seq'")  # made at first use
+    op.drop_index("ix_console_people_team_name", table_name="console_people")
     op.drop_index("ix_console_people_team_adviser", table_name="console_people")
     op.drop_table("console_people")
     op.drop_index("ix_office_audit_at", table_name="office_audit")
