@@ -34,9 +34,11 @@ from sp_desktop.sync import local
 from sp_desktop.sync.divergence import CHECK_MISMATCH, CHECK_OK
 from sp_desktop.sync.protocol import (
     DEFAULT_PAGE_LIMIT,
+    OLDEST_WAITING_HEADER,
     PROTOCOL_VERSION,
     REGISTER_PATH,
     SYNC_PATH,
+    WAITING_HEADER,
     AckStatus,
     ErrorCode,
     RegisterAnswer,
@@ -363,7 +365,9 @@ class _Transport:
     ) -> None:
         import httpx
 
-        headers = {"User-Agent": f"sp-desktop sync/{PROTOCOL_VERSION}"}
+        from sp_desktop import __version__
+
+        headers = {"User-Agent": f"sp-desktop/{__version__} sync/{PROTOCOL_VERSION}"}
         if isinstance(verify, str):  # the office's own CA certificate file
             verify = ssl.create_default_context(cafile=verify)
         if token:
@@ -649,7 +653,7 @@ class SyncClient:
         round_trips, cursor, notice = 0, 0, None
         # Counted once: a count of the whole outbox at every round trip made an upload of
         # 870,000 changes grow with the square of its size. What is acknowledged comes off it.
-        first_waiting = self._waiting() if progress is not None else 0
+        first_waiting = self._report_queue()
         if progress is not None:
             progress(SyncProgress(0, 0, first_waiting, 0, True))
         with self.store.write() as conn:
@@ -684,6 +688,9 @@ class SyncClient:
                 team=team,
                 check=check,
                 training=self.training,
+            )
+            self._http.http.headers[WAITING_HEADER] = str(
+                max(0, first_waiting - totals.acknowledged)
             )
             status, answer = self._round_trip(request, cancel)
             round_trips += 1
@@ -879,9 +886,17 @@ class SyncClient:
                     local.delete_meta(conn, local.META_RESYNC_CURSOR)
             _add(totals, applied)
 
-    def _waiting(self) -> int:
+    def _report_queue(self) -> int:
+        """Tells the office (headers of this sync's requests) how many changes are waiting
+        and since when, for its laptops page; returns the count. Each round trip updates
+        the count by what the office has acknowledged so far."""
         with self.store.read() as conn:
-            return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
+            waiting, oldest = conn.execute(
+                select(func.count(), func.min(outbox.c.created_at)).select_from(outbox)
+            ).one()
+        self._http.http.headers[WAITING_HEADER] = str(int(waiting))
+        self._http.http.headers[OLDEST_WAITING_HEADER] = str(oldest or "")[:32]
+        return int(waiting)
 
     def _refused(self, response: httpx.Response) -> NoReturn:
         refusal = _refusal(response)
