@@ -87,7 +87,7 @@ def letter_for(
         ),
         referral_date=referral.received_on,
         referral_reason=referral.reason.strip() or "Not given.",
-        concerns=_concerns(ws, person_id),
+        concerns=concerns_for(ws, person_id),
         support=support,
         wellbeing=_outcomes(history),
         wellbeing_baseline_date=history[0].assessed_on if history else None,
@@ -145,7 +145,7 @@ def _address_lines(person: Person) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _concerns(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
+def concerns_for(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
     """Needs and concerns with how much each bothered them at first and at the latest rating.
 
     A concern rated only once has no "latest": repeating the first number would read as
@@ -170,7 +170,7 @@ def _concerns(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
     return tuple(found)
 
 
-def _support_status(prescription: Prescription) -> str:
+def support_status(prescription: Prescription) -> str:
     """Where each activity stands, in words a GP reads without knowing the app."""
     status = prescription.status
     referral = prescription.provider_referral
@@ -195,7 +195,7 @@ def _support(prescription: Prescription, service: Service, today: date) -> Suppo
     return SupportOffered(
         activity=stripped(service.name) or "Activity",
         provider=stripped(service.organisation),
-        status=_support_status(prescription),
+        status=support_status(prescription),
         start_date=start if start <= today else None,
         weeks=prescription.weeks if prescription.weeks > 0 else None,
     )

@@ -1,0 +1,252 @@
+"""A person's record leaving the app: gathered from the store, written as FHIR or CSV, audited.
+
+The exports themselves are built from plain data in :mod:`sp_desktop.interchange`; this module
+gathers that data for one person and records in the audit trail that the record left the app.
+Like printouts, exports are built in memory and written only where the adviser chooses.
+
+Measures reach the exports through :func:`measure_definitions` and :func:`measure_answers`: today
+ONS4 is the one measure stored, and these two are the only places that know it.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import TYPE_CHECKING
+
+from sp_desktop.domain.wellbeing import Ons4Item
+from sp_desktop.interchange.analyst_csv import analyst_zip
+from sp_desktop.interchange.fhir_record import bundle_json, record_bundle
+from sp_desktop.interchange.records import (
+    ActivityFacts,
+    CaseClosed,
+    ConcernFacts,
+    MeasureAnswers,
+    MeasureDefinition,
+    MeasureItem,
+    PersonFacts,
+    PersonRecord,
+    ReferralFacts,
+    StepFacts,
+)
+from sp_desktop.resource_files import load_json
+from sp_desktop.services.documents.letter import concerns_for, support_status
+from sp_desktop.services.documents.shared import stripped
+from sp_desktop.services.resources import ons4_questionnaire
+
+if TYPE_CHECKING:
+    from sp_desktop.services.workspace import Workspace
+
+ONS4 = "ons4"
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+
+
+class ExportKind(enum.StrEnum):
+    """What was exported; also the entity named in the audit trail."""
+
+    FHIR = "fhir_record"
+    CSV = "analyst_csv"
+    PRSB = "prsb_message"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedRecord:
+    """An export held in memory until the adviser saves it.
+
+    `data` and `file_name` are left out of the repr: they hold a person's details.
+
+    Attributes:
+        kind: FHIR bundle, CSV zip or PRSB message.
+        data: the file's bytes.
+        file_name: the name offered in the save box.
+        person_ids: everyone whose details are in it (one audit event each).
+        media_type: what the file is, for a save filter ("application/fhir+json").
+    """
+
+    kind: ExportKind
+    data: bytes = field(repr=False)
+    file_name: str = field(repr=False)
+    person_ids: tuple[str, ...] = field(repr=False)
+    media_type: str
+
+
+# --- measures: the one place that knows which measures are stored -----------------------------
+
+
+@cache
+def measure_definitions() -> dict[str, MeasureDefinition]:
+    """Every measure the store can hold answers to, by key, for shipping with the answers."""
+    questions = ons4_questionnaire()
+    source = str(load_json("ons4.json").get("source", ""))
+    return {
+        ONS4: MeasureDefinition(
+            key=ONS4,
+            title="ONS personal wellbeing (ONS4)",
+            version="2019-04",
+            preamble=questions.preamble,
+            source=source,
+            items=tuple(
+                MeasureItem(
+                    link_id=q.item.value,
+                    text=q.question,
+                    minimum=0,
+                    maximum=10,
+                    low_label=q.low_anchor,
+                    high_label=q.high_anchor,
+                )
+                for q in questions.questions
+            ),
+        )
+    }
+
+
+def measure_answers(ws: Workspace, person_id: str) -> tuple[MeasureAnswers, ...]:
+    """Every measure the person answered, oldest first."""
+    return tuple(
+        MeasureAnswers(
+            id=a.id,
+            measure=ONS4,
+            taken_on=a.assessed_on,
+            context=a.context.value,
+            answers=tuple((item.value, a.scores.score(item)) for item in Ons4Item),
+        )
+        for a in ws.wellbeing.history(person_id)
+    )
+
+
+# --- gathering one person ---------------------------------------------------------------------
+
+
+def person_record(ws: Workspace, person_id: str) -> PersonRecord:
+    """Everything the exports say about one person, read from the store as it is now."""
+    person = ws.people.get(person_id)
+    closing = ws.closing.closing_review_of(person_id)
+    history = {c.id: c for c in concerns_with_ids(ws, person_id)}
+    return PersonRecord(
+        person=PersonFacts(
+            id=person.id,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            preferred_name=person.preferred_name or "",
+            date_of_birth=person.date_of_birth,
+            nhs_number=person.nhs_number.digits if person.nhs_number else None,
+            gender=person.gender.value if person.gender else None,
+            ethnicity=person.ethnicity.value if person.ethnicity else None,
+            address_lines=tuple(
+                line.strip() for line in person.address.splitlines() if line.strip()
+            ),
+            postcode=person.postcode.strip(),
+            phone=person.phone.strip(),
+            email=person.email.strip(),
+            gp_practice=person.gp_practice.strip(),
+        ),
+        organisation=ws.team.strip() or "Social prescribing",
+        referrals=tuple(
+            ReferralFacts(
+                id=r.id,
+                received_on=r.received_on,
+                source=r.source.value,
+                source_words=r.source.label,
+                referrer_name=r.referrer_name.strip(),
+                referrer_organisation=r.referrer_organisation.strip(),
+                reason=r.reason.strip(),
+                status=r.status.value,
+                consent=r.consent.value,
+                consent_on=r.consent_on,
+            )
+            for r in reversed(ws.people.referrals_of(person_id))  # oldest first
+        ),
+        steps=tuple(
+            StepFacts(s.id, s.words, s.progress, s.target_date)
+            for s in ws.visits.steps_of(person_id)
+        ),
+        concerns=tuple(history.values()),
+        activities=tuple(
+            ActivityFacts(
+                id=p.id,
+                name=stripped(service.name) or "Activity",
+                provider=stripped(service.organisation),
+                status=p.status.value,
+                status_words=support_status(p),
+                start_date=p.start_date,
+                weeks=p.weeks,
+                ended_on=p.ended_on,
+                carries_on=p.carries_on,
+            )
+            for p, service in ws.prescribing.with_services(person_id)
+        ),
+        measures=measure_answers(ws, person_id),
+        closing=CaseClosed(
+            id=closing.id,
+            closed_on=closing.closed_on,
+            outcome=closing.outcome.value,
+            outcome_words=closing.outcome.label,
+            reason=closing.reason,
+            carries_on=closing.carries_on,
+        )
+        if closing is not None
+        else None,
+    )
+
+
+def concerns_with_ids(ws: Workspace, person_id: str) -> list[ConcernFacts]:
+    """The concerns as the letter words them (area title, first and latest rating), with ids."""
+    worded = concerns_for(ws, person_id)
+    return [
+        ConcernFacts(
+            id=concern.id,
+            area=line.domain,
+            words=line.words,
+            severity_first=line.severity_first,
+            severity_latest=line.severity_latest,
+        )
+        for concern, line in zip(ws.visits.concerns_of(person_id), worded, strict=True)
+    ]
+
+
+# --- the exports ------------------------------------------------------------------------------
+
+
+def fhir_export(
+    ws: Workspace, person_id: str, *, made_at: datetime | None = None
+) -> ExportedRecord:
+    """The person's record as a FHIR R4 Bundle (JSON), checked before it is handed back."""
+    record = person_record(ws, person_id)
+    bundle = record_bundle([record], measure_definitions(), made_at=made_at)
+    return ExportedRecord(
+        kind=ExportKind.FHIR,
+        data=bundle_json(bundle),
+        file_name=_file_name("Record", record.person, made_at, ".json"),
+        person_ids=(person_id,),
+        media_type="application/fhir+json",
+    )
+
+
+def csv_export(ws: Workspace, person_id: str, *, made_at: datetime | None = None) -> ExportedRecord:
+    """The person's record as CSV tables for analysts, in one zip (no names or contact details)."""
+    record = person_record(ws, person_id)
+    return ExportedRecord(
+        kind=ExportKind.CSV,
+        data=analyst_zip([record], measure_definitions()),
+        file_name=_file_name("Record for analysts", record.person, made_at, ".zip"),
+        person_ids=(person_id,),
+        media_type="application/zip",
+    )
+
+
+def record_exported(ws: Workspace, export: ExportedRecord) -> None:
+    """Audit: the export was saved where the adviser chose, one event per person in it."""
+    with ws.write() as conn:
+        ws.audit_many(
+            conn, [("exported", export.kind.value, None, pid) for pid in export.person_ids]
+        )
+
+
+def _file_name(what: str, person: PersonFacts, made_at: datetime | None, suffix: str) -> str:
+    day = (made_at.date() if made_at else date.today()).isoformat()
+    name = f"{person.given_name} {person.family_name}".strip()
+    stem = " - ".join(p for p in (what, name, day) if p)
+    return _UNSAFE_IN_FILE_NAMES.sub(" ", stem).strip(" .") + suffix
