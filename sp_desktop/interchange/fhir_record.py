@@ -435,7 +435,7 @@ def record_bundle(
         {
             "resourceType": "Bundle",
             "type": "collection",
-            "timestamp": _instant(made_at),
+            "timestamp": instant(made_at),
             "entry": shipped + entries,
         }
     )
@@ -458,7 +458,8 @@ def bundle_json(bundle: Bundle) -> bytes:
     return bundle.model_dump_json(exclude_none=True).encode("utf-8")
 
 
-def _instant(made_at: datetime | None) -> str:
+def instant(made_at: datetime | None) -> str:
+    """An instant with its time zone, as FHIR requires (now, if not given)."""
     moment = made_at or datetime.now(UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

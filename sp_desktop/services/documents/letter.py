@@ -16,6 +16,17 @@ from sp_desktop.domain.directory import Service
 from sp_desktop.domain.people import Person, Referral
 from sp_desktop.domain.prescribing import ClosingReview, Prescription
 from sp_desktop.domain.wellbeing import Assessment, Ons4Item
+from sp_desktop.interchange.fhir_prsb import (
+    Author,
+    MessageBack,
+    Recipient,
+    SupportLine,
+    WellbeingChange,
+    message_bundle,
+    new_message_id,
+)
+from sp_desktop.interchange.fhir_record import SNOMED, Code, bundle_json
+from sp_desktop.interchange.records import ConcernFacts, PersonFacts, ReferralFacts
 from sp_desktop.pdf import wording
 from sp_desktop.pdf.letter import build_letter
 from sp_desktop.pdf.model import (
@@ -269,6 +280,83 @@ def _outcome_words(
     return "\n\n".join(paragraphs)
 
 
+def message_back_for(
+    ws: Workspace, person_id: str, letter: LetterDocument, *, referral_id: str | None = None
+) -> MessageBack:
+    """The letter's facts as the PRSB message back (plain data for :mod:`fhir_prsb`)."""
+    person = ws.people.get(person_id)
+    referral = _referral(ws, person_id, referral_id)
+    return MessageBack(
+        id=new_message_id(),
+        person=PersonFacts(
+            id=person.id,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            preferred_name=person.preferred_name or "",
+            date_of_birth=person.date_of_birth,
+            nhs_number=letter.person.nhs_number,
+            gender=person.gender.value if person.gender else None,
+            ethnicity=person.ethnicity.value if person.ethnicity else None,
+            address_lines=tuple(
+                line.strip() for line in person.address.splitlines() if line.strip()
+            ),
+            postcode=person.postcode.strip(),
+            gp_practice=letter.practice.name,
+        ),
+        referral=ReferralFacts(
+            id=referral.id,
+            received_on=referral.received_on,
+            source=referral.source.value,
+            source_words=referral.source.label,
+            referrer_name=referral.referrer_name.strip(),
+            referrer_organisation=referral.referrer_organisation.strip(),
+            reason=letter.referral_reason,
+            status=referral.status.value,
+            consent=referral.consent.value,
+            consent_on=referral.consent_on,
+        ),
+        concerns=tuple(
+            ConcernFacts("", c.domain, c.words, c.severity_first, c.severity_latest)
+            for c in letter.concerns
+        ),
+        support=tuple(
+            SupportLine(s.activity, s.provider, s.status, s.start_date, s.weeks)
+            for s in letter.support
+        ),
+        wellbeing=tuple(
+            WellbeingChange(
+                w.item,
+                _score_words(w.baseline_score, w.baseline_band),
+                _score_words(w.latest_score, w.latest_band),
+            )
+            for w in letter.wellbeing
+        ),
+        wellbeing_then=letter.wellbeing_baseline_date,
+        wellbeing_now=letter.wellbeing_latest_date,
+        outcome_text=letter.outcome_text,
+        carries_on=letter.carries_on,
+        codes=tuple(Code(SNOMED, c.code, c.term) for c in letter.codes),
+        author=Author(
+            letter.link_worker.name,
+            letter.link_worker.role,
+            letter.link_worker.organisation,
+            letter.link_worker.phone,
+            letter.link_worker.email,
+        ),
+        recipient=Recipient(
+            letter.referrer.name, letter.referrer.role, letter.referrer.organisation
+        ),
+        practice=letter.practice.name,
+        written_on=letter.letter_date,
+    )
+
+
+def _score_words(score: int | None, band: str) -> str:
+    if score is None:
+        return "preferred not to say"
+    return f"{score} ({band})" if band else str(score)
+
+
 def letter_pdf(
     ws: Workspace,
     person_id: str,
@@ -288,6 +376,8 @@ def letter_pdf(
         outcome_text=outcome_text,
     )
     pdf = build_pdf(DocumentKind.LETTER, build_letter, doc)
+    # The PRSB message back, made with the letter so the two always say the same.
+    message = message_bundle(message_back_for(ws, person_id, doc, referral_id=referral_id))
     return BuiltDocument(
         kind=DocumentKind.LETTER,
         pdf=pdf,
@@ -298,4 +388,9 @@ def letter_pdf(
         person_ids=(person_id,),
         large_print=None,
         page_count=page_count(pdf),
+        structured=bundle_json(message),
+        structured_file_name=safe_file_name(
+            "Message to GP and referrer", doc.person.name, wording.long_date(doc.letter_date)
+        ).removesuffix(".pdf")
+        + ".json",
     )
