@@ -10,11 +10,13 @@ ONS4 is the one measure stored, and these two are the only places that know it.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sp_desktop.domain.wellbeing import Ons4Item
@@ -49,7 +51,10 @@ class ExportKind(enum.StrEnum):
 
     FHIR = "fhir_record"
     CSV = "analyst_csv"
-    PRSB = "prsb_message"
+
+
+# What the save box offers for each: the start of the name and the file type.
+_NAMES = {ExportKind.FHIR: ("Record", ".json"), ExportKind.CSV: ("Record for analysts", ".zip")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +224,7 @@ def fhir_export(
     return ExportedRecord(
         kind=ExportKind.FHIR,
         data=bundle_json(bundle),
-        file_name=_file_name("Record", record.person, made_at, ".json"),
+        file_name=file_name_for(ExportKind.FHIR, _name(record.person), _day(made_at)),
         person_ids=(person_id,),
         media_type="application/fhir+json",
     )
@@ -231,7 +236,7 @@ def csv_export(ws: Workspace, person_id: str, *, made_at: datetime | None = None
     return ExportedRecord(
         kind=ExportKind.CSV,
         data=analyst_zip([record], measure_definitions()),
-        file_name=_file_name("Record for analysts", record.person, made_at, ".zip"),
+        file_name=file_name_for(ExportKind.CSV, _name(record.person), _day(made_at)),
         person_ids=(person_id,),
         media_type="application/zip",
     )
@@ -245,8 +250,33 @@ def record_exported(ws: Workspace, export: ExportedRecord) -> None:
         )
 
 
-def _file_name(what: str, person: PersonFacts, made_at: datetime | None, suffix: str) -> str:
-    day = (made_at.date() if made_at else date.today()).isoformat()
-    name = f"{person.given_name} {person.family_name}".strip()
-    stem = " - ".join(p for p in (what, name, day) if p)
+def file_name_for(kind: ExportKind, name: str, day: date) -> str:
+    """The name offered in the save box ("Record - Zoë Dvořák - 2026-03-02.json")."""
+    what, suffix = _NAMES[kind]
+    stem = " - ".join(p for p in (what, name.strip(), day.isoformat()) if p)
     return _UNSAFE_IN_FILE_NAMES.sub(" ", stem).strip(" .") + suffix
+
+
+def save_export(ws: Workspace, person_id: str, kind: ExportKind, path: Path) -> ExportedRecord:
+    """Builds the export, writes it at exactly `path` and audits it: the person view's one call.
+
+    A half-written file is removed rather than left behind.
+    """
+    export = (fhir_export if kind is ExportKind.FHIR else csv_export)(ws, person_id)
+    try:
+        with path.open("wb") as out:
+            out.write(export.data)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+    record_exported(ws, export)
+    return export
+
+
+def _day(made_at: datetime | None) -> date:
+    return made_at.date() if made_at else date.today()
+
+
+def _name(person: PersonFacts) -> str:
+    return f"{person.given_name} {person.family_name}"
