@@ -7,8 +7,13 @@ Values are as recorded; the words and codes of each output format are the export
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
+
+from sp_desktop.domain.measures import AnswerKind, Measure, Sitting, catalogue, measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +199,57 @@ class PersonRecord:
     activities: tuple[ActivityFacts, ...] = ()
     measures: tuple[MeasureAnswers, ...] = ()
     closing: CaseClosed | None = None
+
+
+def definition_of(measure: Measure) -> MeasureDefinition:
+    """A measure as the exports ship it, from its definition file (domain/measures.py).
+
+    The version is a digest of what a person is asked and may answer, so answers given to
+    different wording never claim the same questionnaire.
+    """
+    items = tuple(
+        MeasureItem(
+            link_id=item.key,
+            text=item.question,
+            minimum=item.low,
+            maximum=item.high,
+            options=tuple(sorted(item.labels.items())) if item.kind is AnswerKind.CHOICE else (),
+            low_label=item.labels.get(item.low, "") if item.kind is AnswerKind.RATING else "",
+            high_label=item.labels.get(item.high, "") if item.kind is AnswerKind.RATING else "",
+        )
+        for item in measure.items
+    )
+    asked = json.dumps(
+        [measure.key, measure.preamble, [dataclasses.astuple(i) for i in items]],
+        ensure_ascii=False,
+    )
+    licence = measure.licence_note
+    if measure.registration_required:
+        licence = f"Registration with the publisher is required. {licence}".strip()
+    return MeasureDefinition(
+        key=measure.key,
+        title=measure.title,
+        version=hashlib.sha256(asked.encode("utf-8")).hexdigest()[:12],
+        preamble=measure.preamble,
+        source=measure.source,
+        items=items,
+        licence=licence,
+    )
+
+
+def measure_definitions() -> dict[str, MeasureDefinition]:
+    """Every measure shipped, by key, ready to go out with answers to it."""
+    return {key: definition_of(m) for key, m in catalogue().items()}
+
+
+def answers_of(sitting: Sitting) -> MeasureAnswers:
+    """One sitting as the exports read it, answers in the definition's question order."""
+    order = [item.key for item in measure(sitting.measure).items]
+    answers = dict(sitting.answers)
+    return MeasureAnswers(
+        id=sitting.id,
+        measure=sitting.measure,
+        taken_on=sitting.taken_on,
+        context=sitting.context.value,
+        answers=tuple((key, answers[key]) for key in order if key in answers),
+    )

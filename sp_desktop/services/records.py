@@ -4,8 +4,8 @@ The exports themselves are built from plain data in :mod:`sp_desktop.interchange
 gathers that data for one person and records in the audit trail that the record left the app.
 Like printouts, exports are built in memory and written only where the adviser chooses.
 
-Measures reach the exports through :func:`measure_definitions` and :func:`measure_answers`: today
-ONS4 is the one measure stored, and these two are the only places that know it.
+Every measure shipped in resources/measures/ goes out the same way: answers as a
+QuestionnaireResponse, the definition as its Questionnaire; nothing here names one.
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ import enum
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sp_desktop.domain.wellbeing import Ons4Item
 from sp_desktop.interchange.analyst_csv import analyst_zip
 from sp_desktop.interchange.fhir_record import bundle_json, record_bundle
 from sp_desktop.interchange.records import (
@@ -28,21 +26,19 @@ from sp_desktop.interchange.records import (
     ConcernFacts,
     MeasureAnswers,
     MeasureDefinition,
-    MeasureItem,
     PersonFacts,
     PersonRecord,
     ReferralFacts,
     StepFacts,
+    answers_of,
 )
-from sp_desktop.resource_files import load_json
+from sp_desktop.interchange.records import measure_definitions as shipped_definitions
 from sp_desktop.services.documents.letter import concerns_for, support_status
 from sp_desktop.services.documents.shared import stripped
-from sp_desktop.services.resources import ons4_questionnaire
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
 
-ONS4 = "ons4"
 _UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
 
 
@@ -78,48 +74,17 @@ class ExportedRecord:
     media_type: str
 
 
-# --- measures: the one place that knows which measures are stored -----------------------------
+# --- measures ------------------------------------------------------------------------------
 
 
-@cache
 def measure_definitions() -> dict[str, MeasureDefinition]:
-    """Every measure the store can hold answers to, by key, for shipping with the answers."""
-    questions = ons4_questionnaire()
-    source = str(load_json("ons4.json").get("source", ""))
-    return {
-        ONS4: MeasureDefinition(
-            key=ONS4,
-            title="ONS personal wellbeing (ONS4)",
-            version="2019-04",
-            preamble=questions.preamble,
-            source=source,
-            items=tuple(
-                MeasureItem(
-                    link_id=q.item.value,
-                    text=q.question,
-                    minimum=0,
-                    maximum=10,
-                    low_label=q.low_anchor,
-                    high_label=q.high_anchor,
-                )
-                for q in questions.questions
-            ),
-        )
-    }
+    """Every measure shipped (resources/measures/), for shipping with the answers."""
+    return shipped_definitions()
 
 
 def measure_answers(ws: Workspace, person_id: str) -> tuple[MeasureAnswers, ...]:
     """Every measure the person answered, oldest first."""
-    return tuple(
-        MeasureAnswers(
-            id=a.id,
-            measure=ONS4,
-            taken_on=a.assessed_on,
-            context=a.context.value,
-            answers=tuple((item.value, a.scores.score(item)) for item in Ons4Item),
-        )
-        for a in ws.wellbeing.history(person_id)
-    )
+    return tuple(answers_of(s) for s in ws.wellbeing.sittings(person_id))
 
 
 # --- gathering one person ---------------------------------------------------------------------

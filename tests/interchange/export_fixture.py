@@ -67,6 +67,13 @@ def make_people(ws: Workspace) -> Known:
         on=TODAY - timedelta(days=5),
         context=AssessmentContext.REVIEW,
     )
+    ws.wellbeing.record_answers(
+        person_id,
+        "ucla3",
+        {"lack_companionship": 3, "left_out": 2, "isolated": None},
+        on=first_visit,
+        context=AssessmentContext.BASELINE,
+    )
     service = Service(
         id=new_id(),
         name="Tuesday tea and chat",

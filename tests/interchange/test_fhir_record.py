@@ -50,9 +50,9 @@ def test_every_demo_person_exports_a_bundle_that_parses_back(ws: Workspace) -> N
         assert bundle.type == "collection"
         kinds = [e.resource.get_resource_type() for e in bundle.entry or []]
         assert kinds.count("Patient") == 1
-        answered = len(ws.wellbeing.history(person_id))
-        assert kinds.count("QuestionnaireResponse") == answered
-        assert kinds.count("Questionnaire") == (1 if answered else 0)
+        sittings = ws.wellbeing.sittings(person_id)
+        assert kinds.count("QuestionnaireResponse") == len(sittings)
+        assert kinds.count("Questionnaire") == len({s.measure for s in sittings})
         assert kinds.count("Goal") == len(ws.visits.steps_of(person_id))
         assert kinds.count("ServiceRequest") == len(ws.people.referrals_of(person_id))
 
@@ -101,10 +101,13 @@ def test_answers_ship_with_their_questionnaire_and_a_declined_answer_is_not_a_ze
     ws: Workspace, known: Known
 ) -> None:
     export = records.fhir_export(ws, known.person_id, made_at=MADE_AT)
-    (questionnaire,) = _resources(export.data, "Questionnaire")
+    (questionnaire,) = (
+        q for q in _resources(export.data, "Questionnaire") if q["url"].endswith(":ons4")
+    )
     first, latest = (
         QuestionnaireResponse.model_validate(r)
         for r in _resources(export.data, "QuestionnaireResponse")
+        if r["questionnaire"].startswith(questionnaire["url"] + "|")
     )
     assert first.questionnaire == f"{questionnaire['url']}|{questionnaire['version']}"
     asked = [item["text"] for item in questionnaire["item"]]
@@ -117,13 +120,29 @@ def test_answers_ship_with_their_questionnaire_and_a_declined_answer_is_not_a_ze
     assert first.meta and first.meta.tag and first.meta.tag[0].code == "baseline"
 
 
+def test_every_measure_goes_out_with_its_published_answers(ws: Workspace, known: Known) -> None:
+    """UCLA-3 is a choice measure: its answers are the published options, by name."""
+    export = records.fhir_export(ws, known.person_id, made_at=MADE_AT)
+    (ucla,) = (q for q in _resources(export.data, "Questionnaire") if q["url"].endswith("ucla3"))
+    options = [o["valueCoding"]["display"] for o in ucla["item"][0]["answerOption"]]
+    assert options == ["Hardly ever or never", "Some of the time", "Often"]
+    (response,) = (
+        r
+        for r in _resources(export.data, "QuestionnaireResponse")
+        if r["questionnaire"].startswith(ucla["url"] + "|")
+    )
+    answers = {i["linkId"]: i.get("answer") for i in response["item"]}
+    assert answers["lack_companionship"][0]["valueCoding"]["display"] == "Often"
+    assert answers["isolated"] is None  # declined
+
+
 def test_the_office_bundles_several_people_with_one_questionnaire(
     ws: Workspace, known: Known
 ) -> None:
     both = [records.person_record(ws, pid) for pid in (known.person_id, known.declined_id)]
     bundle = record_bundle(both, records.measure_definitions(), made_at=MADE_AT)
     kinds = [e.resource.get_resource_type() for e in bundle.entry or []]
-    assert kinds.count("Patient") == 2 and kinds.count("Questionnaire") == 1
+    assert kinds.count("Patient") == 2 and kinds.count("Questionnaire") == 2  # ONS4, UCLA-3
 
 
 def _one_item_measure() -> MeasureDefinition:
