@@ -12,8 +12,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
+from sp_desktop.domain.choices import PrescriptionStatus, ProviderReferral
 from sp_desktop.domain.measures import AnswerKind, Measure, Sitting, catalogue, measure
+from sp_desktop.domain.prescribing import Prescription
+from sp_desktop.resource_files import load_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,3 +257,34 @@ def answers_of(sitting: Sitting) -> MeasureAnswers:
         context=sitting.context.value,
         answers=tuple((key, answers[key]) for key in order if key in answers),
     )
+
+
+def activity_standing(prescription: Prescription) -> str:
+    """Where an activity stands, in words a GP or an analyst reads without knowing the app."""
+    status = prescription.status
+    referral = prescription.provider_referral
+    if status is PrescriptionStatus.CANCELLED:
+        return "declined by provider" if referral is ProviderReferral.DECLINED else "cancelled"
+    if status is PrescriptionStatus.ENDED:
+        ended, start, weeks = prescription.ended_on, prescription.start_date, prescription.weeks
+        if ended is not None and (ended - start).days < weeks * 7:
+            return "stopped early"
+        return "completed"
+    return {
+        ProviderReferral.TO_SEND: "offered",
+        ProviderReferral.SENT: "referral sent",
+        ProviderReferral.ACCEPTED: "accepted",
+        ProviderReferral.WAITING_LIST: "on waiting list",
+        ProviderReferral.DECLINED: "declined by provider",
+    }.get(referral, "offered")
+
+
+@cache
+def _area_titles() -> dict[str, str]:
+    guide = load_json("conversation_guide.json")
+    return {str(d["key"]): str(d["title"]) for d in guide.get("domains", [])}
+
+
+def area_title(key: str) -> str:
+    """A concern's life area as the conversation guide names it ("Loneliness and connection")."""
+    return _area_titles().get(key) or key.replace("_", " ").capitalize()

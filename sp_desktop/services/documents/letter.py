@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 
 from sp_desktop.domain.choices import (
     Consent,
-    PrescriptionStatus,
-    ProviderReferral,
     ReferralSource,
 )
 from sp_desktop.domain.directory import Service
@@ -26,7 +24,13 @@ from sp_desktop.interchange.fhir_prsb import (
     new_message_id,
 )
 from sp_desktop.interchange.fhir_record import SNOMED, Code, bundle_json
-from sp_desktop.interchange.records import ConcernFacts, PersonFacts, ReferralFacts
+from sp_desktop.interchange.records import (
+    ConcernFacts,
+    PersonFacts,
+    ReferralFacts,
+    activity_standing,
+    area_title,
+)
 from sp_desktop.pdf import wording
 from sp_desktop.pdf.letter import build_letter
 from sp_desktop.pdf.model import (
@@ -57,7 +61,6 @@ from sp_desktop.services.documents.shared import (
     safe_file_name,
     stripped,
 )
-from sp_desktop.services.resources import conversation_guide
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -162,17 +165,12 @@ def concerns_for(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
     A concern rated only once has no "latest": repeating the first number would read as
     "no change" when it was simply never asked again.
     """
-    guide = conversation_guide()
     found = []
     for concern in ws.visits.concerns_of(person_id):
         history = ws.visits.concern_history(concern.id)
-        try:
-            area = guide.domain(concern.domain).title
-        except KeyError:
-            area = concern.domain.replace("_", " ").capitalize()
         found.append(
             Concern(
-                domain=area,
+                domain=area_title(concern.domain),
                 words=concern.words,
                 severity_first=history[0].value if history else concern.severity,
                 severity_latest=history[-1].value if len(history) > 1 else None,
@@ -183,22 +181,7 @@ def concerns_for(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
 
 def support_status(prescription: Prescription) -> str:
     """Where each activity stands, in words a GP reads without knowing the app."""
-    status = prescription.status
-    referral = prescription.provider_referral
-    if status is PrescriptionStatus.CANCELLED:
-        return "declined by provider" if referral is ProviderReferral.DECLINED else "cancelled"
-    if status is PrescriptionStatus.ENDED:
-        ended, start, weeks = prescription.ended_on, prescription.start_date, prescription.weeks
-        if ended is not None and (ended - start).days < weeks * 7:
-            return "stopped early"
-        return "completed"
-    return {
-        ProviderReferral.TO_SEND: "offered",
-        ProviderReferral.SENT: "referral sent",
-        ProviderReferral.ACCEPTED: "accepted",
-        ProviderReferral.WAITING_LIST: "on waiting list",
-        ProviderReferral.DECLINED: "declined by provider",
-    }.get(referral, "offered")
+    return activity_standing(prescription)
 
 
 def _support(prescription: Prescription, service: Service, today: date) -> SupportOffered:
