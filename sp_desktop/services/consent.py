@@ -6,11 +6,13 @@ obeys it; this service is how an answer is recorded and how screens ask before t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import select
 
+from sp_desktop.domain.changes import OpKind
 from sp_desktop.domain.choices import (
     Consent,
     ConsentDecision,
@@ -23,7 +25,6 @@ from sp_desktop.domain.ids import new_id
 from sp_desktop.services.workspace import Changes
 from sp_desktop.store import consent as gate
 from sp_desktop.store.schema import consents, people, referrals
-from sp_desktop.sync.protocol import OpKind
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 _OPEN = (ReferralStatus.NEW.value, ReferralStatus.ACTIVE.value)
 
 
-def consent_from_row(row: RowMapping) -> ConsentRecord:
+def consent_from_row(row: Mapping[Any, Any]) -> ConsentRecord:
     return ConsentRecord(
         id=row["id"],
         person_id=row["person_id"],
@@ -125,10 +126,21 @@ class ConsentService:
         return Changes(frozenset({person_id}), frozenset(tables), (record.id,))
 
     def current(self, person_id: str) -> ConsentRecord | None:
-        """The answer that holds now (None: never asked)."""
+        """The recorded answer that holds now (None: no consent record yet)."""
         with self.ws.store.read() as conn:
             row = gate.latest_consents(conn, [person_id]).get(person_id)
-        return None if row is None else consent_from_row(row)
+        return None if row is None or row.get("from_referral") else consent_from_row(row)
+
+    def summary(self, person_id: str) -> str:
+        """What the person's page says about consent, in one sentence."""
+        with self.ws.store.read() as conn:
+            row = gate.latest_consents(conn, [person_id]).get(person_id)
+        if row is None:
+            return "Consent not asked yet: nothing about them can be recorded until it is."
+        if row.get("from_referral"):
+            return ("Agreed to take part (on the referral); what they agreed to share is not "
+                    "recorded yet.")
+        return consent_from_row(row).describe()
 
     def history(self, person_id: str) -> list[ConsentRecord]:
         """Every answer, newest first."""
@@ -146,7 +158,11 @@ class ConsentService:
         with self.ws.store.read() as conn:
             return gate.refusal(gate.latest_consents(conn, [person_id]).get(person_id))
 
-    def may_share_with_gp(self, person_id: str) -> bool:
-        record = self.current(person_id)
-        return record is not None and record.allows_recording and record.share_gp
+    def gp_sharing_withheld(self, person_id: str) -> bool:
+        """Whether the person's recorded consent rules out telling their GP how it went (no
+        sharing agreed, declined or withdrawn). With no consent record, the referral's own
+        answer stands: the letter then says only what the referral says."""
+        with self.ws.store.read() as conn:
+            row = gate.latest_consents(conn, [person_id]).get(person_id)
+        return row is not None and not (row["recording"] and row["share_gp"])
 

@@ -273,6 +273,8 @@ def _check_change(
     if rules is None:
         return None
     synced = {k: v for k, v in changed.items() if k not in LOCAL_ONLY_COLUMNS}
+    if rules.about_a_person:  # consent first: before anything else is said about the change
+        check_may_record(conn, rules, [(current["person_id"], synced)])
     held = {name: current[name] for name in _synced_columns(table)}
     rules.check_edit(held, synced)
     rules.check_fields(synced, date.today())
@@ -281,8 +283,6 @@ def _check_change(
         if adviser:  # a store named for no one is judged by the office alone
             rules.check_authors(held, synced, adviser)
     rules.check_row({**held, **synced})
-    if rules.about_a_person:
-        check_may_record(conn, rules, [(current["person_id"], synced)])
     return rules
 
 

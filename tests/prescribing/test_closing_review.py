@@ -177,7 +177,7 @@ def test_closing_writes_sync_facts_and_audits_in_one_go(
             .all()
         )
     assert ("closing_reviews", "append") in queued
-    assert ("assessments", "append") in queued
+    assert ("answers", "append") in queued
     assert ("step_progress", "append") in queued
     assert ("prescriptions", "upsert") in queued
     assert {"closing_review", "assessment", "step"} <= set(actions)

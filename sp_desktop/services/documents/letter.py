@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 from sp_desktop.domain.choices import (
     Consent,
-    PrescriptionStatus,
-    ProviderReferral,
     ReferralSource,
 )
 from sp_desktop.domain.directory import Service
+from sp_desktop.domain.measures import MeasureThenAndNow, Sitting
 from sp_desktop.domain.people import Person, Referral
 from sp_desktop.domain.prescribing import ClosingReview, Prescription
-from sp_desktop.domain.wellbeing import Assessment, Ons4Item
+from sp_desktop.domain.wellbeing import ONS4
+from sp_desktop.interchange.fhir_prsb import (
+    Author,
+    MessageBack,
+    Recipient,
+    SupportLine,
+    WellbeingChange,
+    message_bundle,
+    new_message_id,
+)
+from sp_desktop.interchange.fhir_record import SNOMED, Code, bundle_json
+from sp_desktop.interchange.records import (
+    ConcernFacts,
+    PersonFacts,
+    ReferralFacts,
+    activity_standing,
+    area_title,
+)
 from sp_desktop.pdf import wording
 from sp_desktop.pdf.letter import build_letter
 from sp_desktop.pdf.model import (
@@ -25,6 +40,7 @@ from sp_desktop.pdf.model import (
     Change,
     Concern,
     LetterDocument,
+    MeasureWords,
     PersonDetails,
     Practice,
     Referrer,
@@ -37,7 +53,6 @@ from sp_desktop.services.documents.shared import (
     ContactDetails,
     DocumentKind,
     DocumentNotPossible,
-    band_words,
     build_pdf,
     full_name,
     link_worker,
@@ -46,7 +61,6 @@ from sp_desktop.services.documents.shared import (
     safe_file_name,
     stripped,
 )
-from sp_desktop.services.resources import conversation_guide
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -73,9 +87,20 @@ def letter_for(
     person = ws.people.get(person_id)
     worker = link_worker(ws, contact)
     referral = _referral(ws, person_id, referral_id)
-    history = ws.wellbeing.history(person_id)
+    measures = ws.wellbeing.then_and_now(person_id)
+    ons4 = next((m for m in measures if m.measure.key == ONS4), None)
     closing = _closing_review(ws, person_id, since=referral.received_on)
     support = tuple(_support(p, service, day) for p, service in prescribed(ws, person_id))
+    withheld = ws.consent.gp_sharing_withheld(person_id)
+    if withheld:
+        # Consent first: without their agreement to share with the GP, the letter (and the
+        # structured message made from it) says only that, and the referral's codes.
+        name = person.preferred_name or person.given_name
+        measures, ons4, closing, support = (), None, None, ()
+        outcome_text = (
+            f"{name} has asked us not to share the details of their support with their GP "
+            "practice, so this letter only confirms that we received the referral."
+        )
     return LetterDocument(
         referrer=_referrer(referral, person),
         practice=Practice(person.gp_practice.strip()),
@@ -87,14 +112,19 @@ def letter_for(
         ),
         referral_date=referral.received_on,
         referral_reason=referral.reason.strip() or "Not given.",
-        concerns=_concerns(ws, person_id),
+        concerns=() if withheld else concerns_for(ws, person_id),
         support=support,
-        wellbeing=_outcomes(history),
-        wellbeing_baseline_date=history[0].assessed_on if history else None,
-        wellbeing_latest_date=history[-1].assessed_on if history else None,
+        wellbeing=_outcomes(ons4),
+        wellbeing_baseline_date=_first(ons4).taken_on if ons4 else None,
+        wellbeing_latest_date=ons4.latest.taken_on if ons4 else None,
+        other_measures=tuple(
+            MeasureWords(m.measure.title, tuple(line.sentence for line in m.lines))
+            for m in measures
+            if m.measure.key != ONS4
+        ),
         outcome_text=outcome_text
         if outcome_text and outcome_text.strip()
-        else _outcome_words(ws, person, referral, closing, history),
+        else _outcome_words(ws, person, referral, closing, ons4),
         carries_on=closing.carries_on if closing is not None else None,
         codes=codes_for(referral),
         link_worker=worker,
@@ -145,23 +175,18 @@ def _address_lines(person: Person) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _concerns(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
+def concerns_for(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
     """Needs and concerns with how much each bothered them at first and at the latest rating.
 
     A concern rated only once has no "latest": repeating the first number would read as
     "no change" when it was simply never asked again.
     """
-    guide = conversation_guide()
     found = []
     for concern in ws.visits.concerns_of(person_id):
         history = ws.visits.concern_history(concern.id)
-        try:
-            area = guide.domain(concern.domain).title
-        except KeyError:
-            area = concern.domain.replace("_", " ").capitalize()
         found.append(
             Concern(
-                domain=area,
+                domain=area_title(concern.domain),
                 words=concern.words,
                 severity_first=history[0].value if history else concern.severity,
                 severity_latest=history[-1].value if len(history) > 1 else None,
@@ -170,24 +195,9 @@ def _concerns(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
     return tuple(found)
 
 
-def _support_status(prescription: Prescription) -> str:
+def support_status(prescription: Prescription) -> str:
     """Where each activity stands, in words a GP reads without knowing the app."""
-    status = prescription.status
-    referral = prescription.provider_referral
-    if status is PrescriptionStatus.CANCELLED:
-        return "declined by provider" if referral is ProviderReferral.DECLINED else "cancelled"
-    if status is PrescriptionStatus.ENDED:
-        ended, start, weeks = prescription.ended_on, prescription.start_date, prescription.weeks
-        if ended is not None and (ended - start).days < weeks * 7:
-            return "stopped early"
-        return "completed"
-    return {
-        ProviderReferral.TO_SEND: "offered",
-        ProviderReferral.SENT: "referral sent",
-        ProviderReferral.ACCEPTED: "accepted",
-        ProviderReferral.WAITING_LIST: "on waiting list",
-        ProviderReferral.DECLINED: "declined by provider",
-    }.get(referral, "offered")
+    return activity_standing(prescription)
 
 
 def _support(prescription: Prescription, service: Service, today: date) -> SupportOffered:
@@ -195,28 +205,36 @@ def _support(prescription: Prescription, service: Service, today: date) -> Suppo
     return SupportOffered(
         activity=stripped(service.name) or "Activity",
         provider=stripped(service.organisation),
-        status=_support_status(prescription),
+        status=support_status(prescription),
         start_date=start if start <= today else None,
         weeks=prescription.weeks if prescription.weeks > 0 else None,
     )
 
 
-def _outcomes(history: Sequence[Assessment]) -> tuple[WellbeingOutcome, ...]:
-    """ONS4 first and latest; with one assessment both columns show it, dated the same day."""
-    if not history:
+def _first(ons4: MeasureThenAndNow) -> Sitting:
+    """With one assessment both columns show it, dated the same day."""
+    return ons4.first or ons4.latest
+
+
+def _outcomes(ons4: MeasureThenAndNow | None) -> tuple[WellbeingOutcome, ...]:
+    """ONS4 first and latest, with ONS bands; better or worse as the measure's rule says."""
+    if ons4 is None:
         return ()
-    first, latest = history[0].scores, history[-1].scores
-    return tuple(
-        WellbeingOutcome(
-            item=item.value.replace("_", " ").capitalize(),
-            baseline_score=first.score(item),
-            baseline_band=band_words(item, first.score(item)),
-            latest_score=latest.score(item),
-            latest_band=band_words(item, latest.score(item)),
-            lower_is_better=item.lower_is_better,
+    first, latest = _first(ons4).answers, ons4.latest.answers
+    outcomes = []
+    for result in ons4.measure.results:
+        before, after = result.score(first), result.score(latest)
+        outcomes.append(
+            WellbeingOutcome(
+                item=result.key.replace("_", " ").capitalize(),
+                baseline_score=None if before is None else int(before),
+                baseline_band="" if before is None else result.band(before),
+                latest_score=None if after is None else int(after),
+                latest_band="" if after is None else result.band(after),
+                lower_is_better=result.better == "lower",
+            )
         )
-        for item in Ons4Item
-    )
+    return tuple(outcomes)
 
 
 def _closing_review(ws: Workspace, person_id: str, *, since: date) -> ClosingReview | None:
@@ -230,7 +248,7 @@ def _outcome_words(
     person: Person,
     referral: Referral,
     closing: ClosingReview | None,
-    history: Sequence[Assessment],
+    ons4: MeasureThenAndNow | None,
 ) -> str:
     """A short factual summary the adviser can replace with their own words."""
     name = person.preferred_name or person.given_name
@@ -258,8 +276,8 @@ def _outcome_words(
             f"{name} chose {len(steps)} step{'s' if len(steps) != 1 else ''} of their own; "
             f"{done_words}."
         )
-    if len(history) > 1:
-        moved = [c for c in _outcomes(history) if c.change is not Change.NOT_KNOWN]
+    if ons4 is not None and ons4.first is not None:
+        moved = [c for c in _outcomes(ons4) if c.change is not Change.NOT_KNOWN]
         better = sum(1 for c in moved if c.change is Change.BETTER)
         if moved:
             paragraphs.append(
@@ -267,6 +285,83 @@ def _outcome_words(
                 f"questions answered both times."
             )
     return "\n\n".join(paragraphs)
+
+
+def message_back_for(
+    ws: Workspace, person_id: str, letter: LetterDocument, *, referral_id: str | None = None
+) -> MessageBack:
+    """The letter's facts as the PRSB message back (plain data for :mod:`fhir_prsb`)."""
+    person = ws.people.get(person_id)
+    referral = _referral(ws, person_id, referral_id)
+    return MessageBack(
+        id=new_message_id(),
+        person=PersonFacts(
+            id=person.id,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            preferred_name=person.preferred_name or "",
+            date_of_birth=person.date_of_birth,
+            nhs_number=letter.person.nhs_number,
+            gender=person.gender.value if person.gender else None,
+            ethnicity=person.ethnicity.value if person.ethnicity else None,
+            address_lines=tuple(
+                line.strip() for line in person.address.splitlines() if line.strip()
+            ),
+            postcode=person.postcode.strip(),
+            gp_practice=letter.practice.name,
+        ),
+        referral=ReferralFacts(
+            id=referral.id,
+            received_on=referral.received_on,
+            source=referral.source.value,
+            source_words=referral.source.label,
+            referrer_name=referral.referrer_name.strip(),
+            referrer_organisation=referral.referrer_organisation.strip(),
+            reason=letter.referral_reason,
+            status=referral.status.value,
+            consent=referral.consent.value,
+            consent_on=referral.consent_on,
+        ),
+        concerns=tuple(
+            ConcernFacts("", c.domain, c.words, c.severity_first, c.severity_latest)
+            for c in letter.concerns
+        ),
+        support=tuple(
+            SupportLine(s.activity, s.provider, s.status, s.start_date, s.weeks)
+            for s in letter.support
+        ),
+        wellbeing=tuple(
+            WellbeingChange(
+                w.item,
+                _score_words(w.baseline_score, w.baseline_band),
+                _score_words(w.latest_score, w.latest_band),
+            )
+            for w in letter.wellbeing
+        ),
+        wellbeing_then=letter.wellbeing_baseline_date,
+        wellbeing_now=letter.wellbeing_latest_date,
+        outcome_text=letter.outcome_text,
+        carries_on=letter.carries_on,
+        codes=tuple(Code(SNOMED, c.code, c.term) for c in letter.codes),
+        author=Author(
+            letter.link_worker.name,
+            letter.link_worker.role,
+            letter.link_worker.organisation,
+            letter.link_worker.phone,
+            letter.link_worker.email,
+        ),
+        recipient=Recipient(
+            letter.referrer.name, letter.referrer.role, letter.referrer.organisation
+        ),
+        practice=letter.practice.name,
+        written_on=letter.letter_date,
+    )
+
+
+def _score_words(score: int | None, band: str) -> str:
+    if score is None:
+        return "preferred not to say"
+    return f"{score} ({band})" if band else str(score)
 
 
 def letter_pdf(
@@ -288,6 +383,8 @@ def letter_pdf(
         outcome_text=outcome_text,
     )
     pdf = build_pdf(DocumentKind.LETTER, build_letter, doc)
+    # The PRSB message back, made with the letter so the two always say the same.
+    message = message_bundle(message_back_for(ws, person_id, doc, referral_id=referral_id))
     return BuiltDocument(
         kind=DocumentKind.LETTER,
         pdf=pdf,
@@ -298,4 +395,9 @@ def letter_pdf(
         person_ids=(person_id,),
         large_print=None,
         page_count=page_count(pdf),
+        structured=bundle_json(message),
+        structured_file_name=safe_file_name(
+            "Message to GP and referrer", doc.person.name, wording.long_date(doc.letter_date)
+        ).removesuffix(".pdf")
+        + ".json",
     )

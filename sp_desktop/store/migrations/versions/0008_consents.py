@@ -3,14 +3,14 @@
 how and asked by whom. The newest answer decides what may be written about them.
 
 Revision ID: 0008
-Revises: 0006 (0007, the answers table, is being written at the same time: re-chain at merge)
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
