@@ -76,6 +76,8 @@ class PersonOverview:
     cares_for: PersonLink | None = None
     cared_for_by: tuple[PersonLink, ...] = ()
     then_and_now: tuple[MeasureThenAndNow, ...] = ()
+    consent: str = ""  # what their consent is now, in one sentence
+    consent_needed: str = ""  # why nothing can be recorded until consent is asked ("" if not)
 
     @property
     def can_start_visit(self) -> bool:
@@ -214,6 +216,8 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         cares_for,
         tuple(sorted((c for c in carers if c is not None), key=lambda c: c.name)),
         then_and_now_of(sittings),
+        ws.consent.summary(person_id),
+        ws.consent.refusal(person_id) or "",
     )
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sp_desktop.domain.choices import VisitPlace
+from sp_desktop.domain.choices import ConsentDecision, VisitPlace
 from sp_desktop.domain.people import Person
 from sp_desktop.services.records import ExportedRecord, ExportKind, file_name_for, save_export
 from sp_desktop.services.timeline import (
@@ -36,6 +36,7 @@ from sp_desktop.services.timeline import (
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.dialogs.carer import CarerDialog
+from sp_desktop.ui.dialogs.consent import ConsentDialog
 from sp_desktop.ui.dialogs.correction import CorrectionDialog
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
 from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, letter_request, plan_request
@@ -149,6 +150,13 @@ class PersonScreen(QWidget):
         referral_box = QGroupBox("Referral")
         referral_layout = QVBoxLayout(referral_box)
         referral_layout.addWidget(self.referral)
+        # Consent first: what they agreed to is on their page, with a way to record a new answer.
+        self.consent = label("")
+        self.consent.setAccessibleName("Consent")
+        self.consent_button = QPushButton("Record consent…")
+        self.consent_button.setToolTip("Record what they agreed to, or that they withdrew")
+        referral_layout.addWidget(self.consent)
+        referral_layout.addWidget(self.consent_button)
 
         self.cares_for = label("")
         self.cared_for_by = label("")
@@ -239,6 +247,7 @@ class PersonScreen(QWidget):
         self.letter_button.clicked.connect(self._letter)
         self.export_button.clicked.connect(self._export)
         self.visit_button.clicked.connect(self._visit)
+        self.consent_button.clicked.connect(lambda: self._ask_consent())
         self.place_box.currentIndexChanged.connect(self._place_chosen)
         self.carer_button.clicked.connect(self._choose_cared_for)
         self.clear_carer_button.clicked.connect(self._clear_cared_for)
@@ -326,6 +335,7 @@ class PersonScreen(QWidget):
                 f"Received {nice_date(referral.received_on)} — {referral.status.label}.\n"
                 f"{referral_words(referral)}"
             )
+        self.consent.setText(overview.consent)
         self.timeline.set_entries(overview.timeline)
         self.then_and_now.show_measures(overview.then_and_now)
         self._show_caring(overview)
@@ -379,6 +389,7 @@ class PersonScreen(QWidget):
             self.visit_button,
             self.place_box,
             self.carer_button,
+            self.consent_button,
         ):
             button.setEnabled(enabled)
         cares = enabled and self.overview is not None and self.overview.cares_for is not None
@@ -476,8 +487,27 @@ class PersonScreen(QWidget):
         self.clear_carer_button.setEnabled(False)
         self.session.write(lambda ws: ws.people.set_carer_of(person_id, None))
 
+    def _ask_consent(self, then_visit: bool = False) -> None:
+        """The consent form; with `then_visit`, the visit starts once they agreed."""
+        if self.overview is None:
+            return
+        person = self.overview.person
+        why = self.overview.consent_needed if then_visit else ""
+        dialog = ConsentDialog(self.session, person.id, person.display_name, self, why=why)
+        if then_visit:
+            dialog.saved.connect(lambda _changes: self._visit_after_consent(dialog))
+        dialog.open()
+
+    def _visit_after_consent(self, dialog: ConsentDialog) -> None:
+        if (self.overview is not None and dialog.decision is ConsentDecision.GIVEN
+                and dialog.recording.isChecked()):
+            self.start_visit.emit(self.overview.person.id, self.place.value)
+
     def _visit(self) -> None:
         if self.overview is None:
+            return
+        if self.overview.consent_needed:  # consent first: asked before the visit starts
+            self._ask_consent(then_visit=True)
             return
         if self.overview.unfinished_visit_id:
             self.open_visit.emit(self.overview.unfinished_visit_id)
