@@ -27,6 +27,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from sp_desktop.server import accounts
+from sp_desktop.server import audit as office_audit
 from sp_desktop.server.accounts import DeviceContext, RevokeKind, Role
 from sp_desktop.server.console.web import ConsoleSettings
 from sp_desktop.server.db import (
@@ -37,6 +38,8 @@ from sp_desktop.server.db import (
     write_transaction,
 )
 from sp_desktop.server.models import (
+    AuditIn,
+    AuditOut,
     DirectoryIn,
     DirectoryOut,
     HealthOut,
@@ -44,6 +47,7 @@ from sp_desktop.server.models import (
     RegisterOut,
     SyncIn,
     SyncOut,
+    audit_body_schema,
     directory_body_schema,
     is_identifier,
     register_body_schema,
@@ -63,6 +67,7 @@ from sp_desktop.server.sync import (
 )
 from sp_desktop.sync.divergence import CHECK_MISMATCH
 from sp_desktop.sync.protocol import (
+    AUDIT_PATH,
     DEFAULT_PAGE_LIMIT,
     HEALTH_PATH,
     MAX_BODY_BYTES,
@@ -339,6 +344,23 @@ def create_app(
             # its answer (so its page views rarely pay for it).
             response.background = BackgroundTask(_console_catch_up, engine)
         return response
+
+    @app.post(AUDIT_PATH, openapi_extra=_body(audit_body_schema()), dependencies=[_BEARER],
+              responses=_answers({200: AuditOut}, 400, 401, 403, 413, 422, 426))
+    async def audit_trail(request: Request) -> Response:
+        """A laptop hands in its audit events (a retired one too, before it wipes): checked
+        against the chain the office holds, stored, acknowledged by hash."""
+        ctx = await _device(engine, request, settings, hand_in=True)
+        body = await _read_json(request, MAX_BODY_BYTES)
+        _protocol(body, OLDEST_PUSH_VERSION)
+        try:
+            upload = AuditIn.model_validate(body).to_upload()
+        except ValidationError as exc:
+            raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
+        receipt = await run_in_threadpool(office_audit.receive, engine, ctx, upload)
+        if receipt.flagged:
+            log.warning("audit trail break device=%s flags=%d", ctx.device_id, receipt.flagged)
+        return _json(request, receipt.to_wire())
 
     @app.post(DIRECTORY_PATH, openapi_extra=_body(directory_body_schema()), dependencies=[_BEARER],
               responses=_answers({200: DirectoryOut}, 400, 401, 403, 413, 422, 426))

@@ -227,6 +227,43 @@ console_people = Table(
 CONSOLE_SEQ_COUNTER = "console_seq"  # how far `console_people` has read `rows`
 
 
+# --- the laptops' audit trails, held at the office (issue 14) ----------------------------------
+
+# Every event each laptop recorded, as it arrived: append-only (nothing here is ever updated or
+# deleted by the server's code). Keyed by the laptop's own place in its chain.
+laptop_audit = Table(
+    "laptop_audit",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("device", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("person_id", String(64), index=True),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(64)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Index("ix_laptop_audit_actor", "actor"),
+)
+
+# Breaks found in a laptop's chain as it arrived (a gap, a rewrite, an altered event): the
+# console shows them; they are never cleared by anything a laptop sends.
+laptop_audit_flags = Table(
+    "laptop_audit_flags",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # gap, rewritten, altered, other_device
+    Column("words", Text, nullable=False),
+    Column("found_at", String(32), nullable=False),
+)
+
+
 def default_database_url(data_dir: Path | None = None) -> str:
     """SQLite in the given folder, else the per-user data folder, so `sp-server` just runs."""
     if data_dir is None:

@@ -20,12 +20,15 @@ from pydantic import (
 
 from sp_desktop.domain import rows as row_rules
 from sp_desktop.sync.protocol import (
+    MAX_AUDIT_EVENTS,
     MAX_BATCH_OPS,
     MAX_PAGE_LIMIT,
     MAX_TEXT_CHARS,
     OLDEST_PUSH_VERSION,
     PROTOCOL_VERSION,
     AckStatus,
+    AuditEventWire,
+    AuditUpload,
     ChangeOp,
     ErrorCode,
     OpKind,
@@ -374,3 +377,52 @@ class HealthOut(BaseModel):
 class DirectoryOut(BaseModel):
     published: int = Field(ge=0)
     rejected: int = Field(ge=0)
+
+
+class AuditEventIn(BaseModel):
+    """One audit event as a laptop's chain holds it (see `AuditEventWire`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int = Field(ge=1, le=2**62)
+    id: Identifier
+    at: Annotated[str, StringConstraints(min_length=10, max_length=32)]
+    actor: Annotated[str, StringConstraints(max_length=200)]
+    device: Identifier
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}$")]
+    person_id: Identifier | None = None
+    entity: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}$")]
+    entity_id: Identifier | None = None
+    prev_hash: Digest
+    hash: Digest
+
+    def to_wire(self) -> AuditEventWire:
+        return AuditEventWire(**self.model_dump())
+
+
+class AuditIn(BaseModel):
+    """An audit upload (see `AuditUpload`): bounded, every event in the chain's own form."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    protocol: int
+    anchor_seq: int = Field(ge=0, le=2**62)
+    anchor_hash: Digest
+    events: list[AuditEventIn] = Field(default_factory=list, max_length=MAX_AUDIT_EVENTS)
+
+    def to_upload(self) -> AuditUpload:
+        return AuditUpload(self.anchor_seq, self.anchor_hash,
+                           tuple(event.to_wire() for event in self.events))
+
+
+class AuditOut(BaseModel):
+    """The answer to POST /audit (`AuditReceipt.to_wire`)."""
+
+    protocol: int
+    acknowledged_seq: int = Field(ge=0)
+    acknowledged_hash: str
+    flagged: int = Field(ge=0)
+
+
+def audit_body_schema() -> dict[str, Any]:
+    return AuditIn.model_json_schema()

@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from sp_desktop.domain.audit_chain import GENESIS, event_body, event_digest
 from sp_desktop.domain.ids import new_id
 from sp_desktop.store.changes import now_text
 from sp_desktop.store.schema import audit_events, store_meta
 
-GENESIS = "0" * 64
 HEAD_META = "audit.head"  # the newest event's hash, written with it
 
 
@@ -34,13 +34,11 @@ class AuditEvent:
 
 
 def _digest(prev_hash: str, body: dict[str, object]) -> str:
-    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)  # compact UTF-8, sorted keys
-    return hashlib.sha256(prev_hash.encode("ascii") + canonical).hexdigest()
+    return event_digest(prev_hash, body)
 
 
 def _body(row: dict[str, object]) -> dict[str, object]:
-    keys = ("id", "at", "actor", "device", "action", "person_id", "entity", "entity_id")
-    return {k: row[k] for k in keys}
+    return event_body(row)
 
 
 def record(conn: Connection, events: Iterable[AuditEvent]) -> None:
@@ -110,3 +108,56 @@ def check_chain(conn: Connection) -> ChainCheck:
     # Stores written before the head was kept have none: only the chain itself is checked.
     head_missing = head is not None and head != prev
     return ChainCheck(count, broken_at, head_missing)
+
+
+# --- handing the trail to the office ---------------------------------------------------------
+
+ACKED_SEQ_META = "audit.acked_seq"  # the newest event the office acknowledged ...
+ACKED_HASH_META = "audit.acked_hash"  # ... and its hash as the office holds it
+# Sent as the anchor when the acknowledged event is no longer here: matches nothing the office
+# holds, so the removal is flagged there.
+MISSING_ANCHOR = hashlib.sha256(b"audit event removed from this laptop").hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Events the office has not acknowledged, oldest first, after the anchor (the last one it
+    did: its place and this laptop's hash of it now)."""
+
+    anchor_seq: int
+    anchor_hash: str
+    events: list[dict[str, Any]]
+
+
+def waiting(conn: Connection, limit: int) -> Waiting:
+    acked = conn.execute(
+        select(store_meta.c.value).where(store_meta.c.key == ACKED_SEQ_META)
+    ).scalar_one_or_none()
+    anchor_seq = int(acked or 0)
+    anchor_hash = GENESIS
+    if anchor_seq:
+        found = conn.execute(
+            select(audit_events.c.hash).where(audit_events.c.seq == anchor_seq)
+        ).scalar_one_or_none()
+        anchor_hash = str(found) if found is not None else MISSING_ANCHOR
+    rows = conn.execute(
+        select(audit_events).where(audit_events.c.seq > anchor_seq)
+        .order_by(audit_events.c.seq).limit(limit)
+    ).mappings()
+    return Waiting(anchor_seq, anchor_hash, [dict(r) for r in rows])
+
+
+def acknowledged(conn: Connection, seq: int, digest: str) -> None:
+    """Keeps the office's acknowledgement: later uploads start after it."""
+    for key, value in ((ACKED_SEQ_META, str(seq)), (ACKED_HASH_META, digest)):
+        row = sqlite_insert(store_meta).values(key=key, value=value)
+        conn.execute(row.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+
+def waiting_count(conn: Connection) -> int:
+    acked = conn.execute(
+        select(store_meta.c.value).where(store_meta.c.key == ACKED_SEQ_META)
+    ).scalar_one_or_none()
+    return int(conn.execute(
+        select(func.count()).select_from(audit_events)
+        .where(audit_events.c.seq > int(acked or 0))).scalar_one())

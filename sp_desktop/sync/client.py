@@ -28,18 +28,24 @@ from sqlalchemy import delete, func, select
 
 from sp_desktop.domain.errors import SpDesktopError
 from sp_desktop.domain.hlc import HybridClock
+from sp_desktop.store import audit
 from sp_desktop.store.database import Store, delete_store_files
 from sp_desktop.store.schema import TABLES_BY_NAME, conflicts, outbox
 from sp_desktop.sync import local
 from sp_desktop.sync.divergence import CHECK_MISMATCH, CHECK_OK
 from sp_desktop.sync.protocol import (
+    AUDIT_PATH,
     DEFAULT_PAGE_LIMIT,
+    MAX_AUDIT_EVENTS,
     OLDEST_WAITING_HEADER,
     PROTOCOL_VERSION,
     REGISTER_PATH,
     SYNC_PATH,
     WAITING_HEADER,
     AckStatus,
+    AuditEventWire,
+    AuditReceipt,
+    AuditUpload,
     ErrorCode,
     RegisterAnswer,
     RegisterRequest,
@@ -724,6 +730,7 @@ class SyncClient:
             if not more and len(batch) < self.batch_size:
                 break
         round_trips += self._resync(totals, cancel)
+        round_trips += self.hand_in_audit(cancel)
         with local.sync_transaction(self.store) as conn:
             _add(totals, _let_go_of_other_teams(conn))
         with self.store.write() as conn:
@@ -819,7 +826,41 @@ class SyncClient:
                     "The office has switched this laptop on again. Please sync again.",
                     200,
                 )
+        try:  # the audit trail too: what was looked at on this laptop outlives its wipe
+            self.hand_in_audit(cancel)
+        except (ServerUnreachable, SyncCancelled, SyncRefused):
+            log.warning("a retired laptop could not hand in all of its audit trail")
         self._wipe(retired=True, handed_in=handed_in)
+
+    def hand_in_audit(self, cancel: threading.Event | None = None) -> int:
+        """Sends the audit events the office has not acknowledged (oldest first, bounded
+        uploads) and keeps each acknowledgement; returns the round trips made. The office
+        checks each upload against the chain it holds, so a trail rewritten here is found."""
+        trips = 0
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise SyncCancelled()
+            with self.store.read() as conn:
+                found = audit.waiting(conn, MAX_AUDIT_EVENTS)
+            upload = AuditUpload(
+                found.anchor_seq,
+                found.anchor_hash,
+                tuple(AuditEventWire(**{k: e[k] for k in AuditEventWire.__slots__})
+                      for e in found.events),
+            )
+            _status, wire = self._http.post(AUDIT_PATH, upload.to_wire(), cancel)
+            trips += 1
+            if not isinstance(wire, dict):
+                self._refused(wire)
+            receipt = _read(AuditReceipt.from_wire, wire)
+            with self.store.write() as conn:
+                audit.acknowledged(conn, receipt.acknowledged_seq, receipt.acknowledged_hash)
+            if receipt.flagged:
+                log.warning("the office found %d breaks in this laptop's audit trail",
+                            receipt.flagged)
+            done = len(found.events) < MAX_AUDIT_EVENTS
+            if done or receipt.acknowledged_seq <= found.anchor_seq:
+                return trips
 
     def _wipe(self, *, retired: bool, handed_in: int = 0) -> NoReturn:
         with self.store.read() as conn:

@@ -535,3 +535,64 @@ class RegisterAnswer:
             lease_seconds=_int(lease) if lease is not None else None,
             protocol=_int(wire.get("protocol", PROTOCOL_VERSION)),
         )
+
+
+# --- the audit trail, handed to the office (information governance) --------------------------
+
+AUDIT_PATH = "/audit"
+MAX_AUDIT_EVENTS = 500  # events in one upload; a laptop with more sends several
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEventWire:
+    """One audit event as the laptop's chain holds it: `seq` its place, `prev_hash` and `hash`
+    its links (see `domain.audit_chain`). It names a person by id only, never by name."""
+
+    seq: int
+    id: str
+    at: str
+    actor: str
+    device: str
+    action: str
+    person_id: str | None
+    entity: str
+    entity_id: str | None
+    prev_hash: str
+    hash: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditUpload:
+    """Events the office has not acknowledged yet, oldest first, and the anchor: the laptop's
+    hash of the last event the office acknowledged (`anchor_seq`, 0 before any), so a chain
+    rewritten on the laptop is found even when no new event follows it."""
+
+    anchor_seq: int
+    anchor_hash: str
+    events: tuple[AuditEventWire, ...] = ()
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"protocol": PROTOCOL_VERSION, "anchor_seq": self.anchor_seq,
+                "anchor_hash": self.anchor_hash, "events": [e.to_wire() for e in self.events]}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReceipt:
+    """The office's acknowledgement: the newest event it holds from this laptop (its place and
+    hash; the laptop sends only what follows), and whether anything arrived broken."""
+
+    acknowledged_seq: int
+    acknowledged_hash: str
+    flagged: int = 0  # breaks found in this upload (a gap, a rewrite, an altered event)
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"protocol": PROTOCOL_VERSION, "acknowledged_seq": self.acknowledged_seq,
+                "acknowledged_hash": self.acknowledged_hash, "flagged": self.flagged}
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> AuditReceipt:
+        return cls(_int(wire["acknowledged_seq"]), str(wire["acknowledged_hash"]),
+                   _int(wire.get("flagged", 0)))
