@@ -58,6 +58,7 @@ from sp_desktop.domain.directory import (
     normalise_postcode,
 )
 from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.measures import check_answers_row
 from sp_desktop.domain.nhs_number import NOT_TEXT, NhsNumber
 
 # --- limits, named once ------------------------------------------------------------------------
@@ -78,6 +79,7 @@ LONG_CHARS = 5_000
 NOTE_CHARS = 10_000  # one part of the conversation's notes (about 1,700 words)
 MAX_NOTE_TOPICS = 30
 DESCRIPTION_CHARS = 10_000
+ANSWERS_CHARS = 4_000  # one sitting's answers as JSON text (dozens of items at most)
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,47}")
@@ -647,7 +649,7 @@ def _closing_row(row: Mapping[str, Any]) -> None:
                        row.get("reason"), "Please say where they were re-referred to.")
 
 
-# ONS4 items as people say them; the questions themselves are in resources/ons4.json.
+# ONS4 items as the previous schema's `assessments` table named them (see ASSESSMENTS).
 ONS4_LABELS = {
     "life_satisfaction": "Life satisfaction",
     "worthwhile": "Feeling things are worthwhile",
@@ -753,6 +755,24 @@ STEP_PROGRESS = _table("step_progress", "a step's progress", {
     "value": Whole("A rating", 0, 10),
 })
 
+def _answers_row(row: Mapping[str, Any]) -> None:
+    if row.get("measure") is not None or row.get("answers") is not None:
+        check_answers_row(row.get("measure"), row.get("answers"))
+
+
+# Every measure's answers: the answers must fit the measure's definition (its items, each
+# within its answers), read from resources/measures/ by domain/measures.py on both sides.
+ANSWERS = _table("answers", "a questionnaire's answers", {
+    "person_id": _person(),
+    "measure": Key("The questionnaire", missing="Please say which questionnaire was answered."),
+    "taken_on": Day("The date it was answered", ahead=0),
+    "context": OneOf("When in the journey it was taken", AssessmentContext),
+    "answers": Text("The answers", ANSWERS_CHARS, blank_ok=False,
+                    missing="Please give the answers."),
+}, _answers_row)
+
+# Before schema 0007 ONS4 had a table of its own; a laptop not yet updated may still send one.
+# The office keeps accepting it (the previous schema's pushes); laptops move theirs to answers.
 ASSESSMENTS = _table("assessments", "an assessment", {
     "person_id": _person(),
     "assessed_on": Day("The date of the assessment", ahead=0),
@@ -846,7 +866,7 @@ ROWS: dict[str, RowRules] = {
     for rules in (
         PEOPLE, REFERRALS, VISITS, CONCERNS, CONCERN_RATINGS, STEPS, STEP_PROGRESS, ASSESSMENTS,
         SERVICES, PRESCRIPTIONS, FOLLOW_UPS, ATTENDANCE, VOLUNTEER_HOURS, CLOSING_REVIEWS,
-        VISIT_ADDENDA,
+        VISIT_ADDENDA, ANSWERS,
     )
 }
 

@@ -78,6 +78,7 @@ class Workspace:
             self.changes = ChangeWriter.load(conn, self.device)
         # Imported here: the service modules import Workspace for typing.
         from sp_desktop.services.caseload import CaseloadService
+        from sp_desktop.services.closing import ClosingService
         from sp_desktop.services.directory import DirectoryService
         from sp_desktop.services.drafts import DraftService
         from sp_desktop.services.people import PeopleService
@@ -89,6 +90,7 @@ class Workspace:
         self.visits = VisitService(self)
         self.wellbeing = WellbeingService(self)
         self.prescribing = PrescribingService(self)
+        self.closing = ClosingService(self)
         self.caseload = CaseloadService(self)
         self.directory = DirectoryService(self)
         self.drafts = DraftService(self)

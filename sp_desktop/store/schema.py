@@ -165,17 +165,18 @@ step_progress = Table(
     Column("value", Integer, nullable=False),
 )
 
-assessments = Table(
-    "assessments",
+# Every measure's answers (ONS4, SWEMWBS, WHO-5...), one row per sitting: `answers` is JSON
+# text {item key: whole number or null where declined}, checked against the measure's
+# definition in resources/measures/ (domain/measures.py). Migration 0007 moved ONS4 here.
+answers = Table(
+    "answers",
     metadata,
     *_sync_columns(),
     _person_fk(),
-    Column("assessed_on", Date, nullable=False),
+    Column("measure", String(48), nullable=False),
+    Column("taken_on", Date, nullable=False),
     Column("context", String(16), nullable=False),
-    Column("life_satisfaction", Integer),
-    Column("worthwhile", Integer),
-    Column("happiness", Integer),
-    Column("anxiety", Integer),
+    Column("answers", Text, nullable=False),
 )
 
 # Triggers (migration 0002) bump store_meta "directory_generation" on every change to services,
@@ -355,7 +356,7 @@ SYNCED_TABLES: tuple[Table, ...] = (
     concern_ratings,
     steps,
     step_progress,
-    assessments,
+    answers,
     services,
     prescriptions,
     follow_ups,

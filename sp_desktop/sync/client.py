@@ -36,9 +36,11 @@ from sp_desktop.sync import local
 from sp_desktop.sync.divergence import CHECK_MISMATCH, CHECK_OK
 from sp_desktop.sync.protocol import (
     DEFAULT_PAGE_LIMIT,
+    OLDEST_WAITING_HEADER,
     PROTOCOL_VERSION,
     REGISTER_PATH,
     SYNC_PATH,
+    WAITING_HEADER,
     AckStatus,
     ErrorCode,
     RegisterAnswer,
@@ -365,7 +367,9 @@ class _Transport:
     ) -> None:
         import httpx
 
-        headers = {"User-Agent": f"sp-desktop sync/{PROTOCOL_VERSION}"}
+        from sp_desktop import __version__
+
+        headers = {"User-Agent": f"sp-desktop/{__version__} sync/{PROTOCOL_VERSION}"}
         if isinstance(verify, str):  # the office's own CA certificate file
             verify = ssl.create_default_context(cafile=verify)
         if token:
@@ -709,7 +713,7 @@ class SyncClient:
         round_trips, cursor, notice = 0, 0, None
         # Counted once: a count of the whole outbox at every round trip made an upload of
         # 870,000 changes grow with the square of its size. What is acknowledged comes off it.
-        first_waiting = self._waiting() if progress is not None else 0
+        first_waiting = self._report_queue()
         if progress is not None:
             progress(SyncProgress(0, 0, first_waiting, 0, True))
         with self.store.write() as conn:
@@ -790,6 +794,10 @@ class SyncClient:
                 training=self.training,
             )
             fetched = ahead.take(request)  # None: not asked ahead, or not for this request
+            if fetched is None:
+                self._http.http.headers[WAITING_HEADER] = str(
+                    max(0, first_waiting - totals.acknowledged)
+                )
             status, answer = (
                 self._take_answer(*fetched) if fetched else self._round_trip(request, cancel)
             )
@@ -809,6 +817,10 @@ class SyncClient:
                 # A pull under way with nothing to push: the next page is asked for now, and
                 # comes while this one is applied. (Not after a renewed token: the next
                 # request must carry the new one.)
+                # (Nothing in flight now: the shared headers may change.)
+                self._http.http.headers[WAITING_HEADER] = str(
+                    max(0, first_waiting - totals.acknowledged)
+                )
                 ahead.ask(replace(request, cursor=answer.cursor, check=None))
             with local.sync_transaction(self.store) as conn:
                 _keep_lease(conn, answer.lease_seconds)
@@ -969,9 +981,17 @@ class SyncClient:
                     local.delete_meta(conn, local.META_RESYNC_CURSOR)
             _add(totals, applied)
 
-    def _waiting(self) -> int:
+    def _report_queue(self) -> int:
+        """Tells the office (headers of this sync's requests) how many changes are waiting
+        and since when, for its laptops page; returns the count. Each round trip updates
+        the count by what the office has acknowledged so far."""
         with self.store.read() as conn:
-            return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
+            waiting, oldest = conn.execute(
+                select(func.count(), func.min(outbox.c.created_at)).select_from(outbox)
+            ).one()
+        self._http.http.headers[WAITING_HEADER] = str(int(waiting))
+        self._http.http.headers[OLDEST_WAITING_HEADER] = str(oldest or "")[:32]
+        return int(waiting)
 
     def _refused(self, response: httpx.Response) -> NoReturn:
         refusal = _refusal(response)

@@ -33,6 +33,11 @@ DEFAULT_PAGE_LIMIT = 1000  # pulled rows per round trip
 MAX_PAGE_LIMIT = 5000
 
 
+# What a laptop says about its queue at each sync (the office's laptops page shows it).
+WAITING_HEADER = "X-SP-Waiting"
+OLDEST_WAITING_HEADER = "X-SP-Oldest-Waiting"
+
+
 def is_loopback(host: str) -> bool:
     """Whether an address only this machine can reach: plain http to it crosses no network,
     so it is the one place sync may go without TLS (a server on the same laptop, tests)."""
@@ -134,6 +139,8 @@ TABLES: dict[str, TableSpec] = {
     "follow_ups": TableSpec(TableKind.MUTABLE, frozenset({"notes"})),
     "concern_ratings": TableSpec(TableKind.FACT),
     "step_progress": TableSpec(TableKind.FACT),
+    "answers": TableSpec(TableKind.FACT),  # every measure's answers (schema 0007 on)
+    # ONS4 before schema 0007: accepted from laptops not yet updated (laptops hold answers).
     "assessments": TableSpec(TableKind.FACT),
     "attendance": TableSpec(TableKind.FACT),
     "volunteer_hours": TableSpec(TableKind.FACT),
@@ -321,10 +328,13 @@ class Ack:
 
     @classmethod
     def from_wire(cls, wire: dict[str, Any]) -> Ack:
-        return cls(op=str(wire["op"]), status=AckStatus(wire["status"]),
-                   reason=str(wire.get("reason") or ""),
-                   conflicts=tuple(str(c) for c in wire.get("conflicts") or ()),
-                   code=str(wire.get("code") or ""))
+        return cls(
+            op=str(wire["op"]),
+            status=AckStatus(wire["status"]),
+            reason=str(wire.get("reason") or ""),
+            conflicts=tuple(str(c) for c in wire.get("conflicts") or ()),
+            code=str(wire.get("code") or ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,8 +349,9 @@ class Verdict:
 
     @classmethod
     def from_wire(cls, wire: dict[str, Any]) -> Verdict:
-        return cls(status=str(wire["status"]), tables=tuple(str(t) for t in
-                                                            wire.get("tables") or ()))
+        return cls(
+            status=str(wire["status"]), tables=tuple(str(t) for t in wire.get("tables") or ())
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,9 +489,13 @@ class RegisterRequest:
     protocol: int = PROTOCOL_VERSION
 
     def to_wire(self) -> dict[str, Any]:
-        wire: dict[str, Any] = {"protocol": self.protocol, "adviser": self.adviser,
-                                "password": self.password, "device_id": self.device_id,
-                                "label": self.label}
+        wire: dict[str, Any] = {
+            "protocol": self.protocol,
+            "adviser": self.adviser,
+            "password": self.password,
+            "device_id": self.device_id,
+            "label": self.label,
+        }
         if self.training:
             wire["training"] = True
         return wire
@@ -499,13 +514,23 @@ class RegisterAnswer:
     protocol: int = PROTOCOL_VERSION
 
     def to_wire(self) -> dict[str, Any]:
-        return {"protocol": self.protocol, "device_id": self.device_id, "token": self.token,
-                "team": self.team, "role": self.role, "lease_seconds": self.lease_seconds}
+        return {
+            "protocol": self.protocol,
+            "device_id": self.device_id,
+            "token": self.token,
+            "team": self.team,
+            "role": self.role,
+            "lease_seconds": self.lease_seconds,
+        }
 
     @classmethod
     def from_wire(cls, wire: dict[str, Any]) -> RegisterAnswer:
         lease = wire.get("lease_seconds")
-        return cls(device_id=str(wire["device_id"]), token=str(wire["token"]),
-                   team=str(wire["team"]), role=str(wire["role"]),
-                   lease_seconds=_int(lease) if lease is not None else None,
-                   protocol=_int(wire.get("protocol", PROTOCOL_VERSION)))
+        return cls(
+            device_id=str(wire["device_id"]),
+            token=str(wire["token"]),
+            team=str(wire["team"]),
+            role=str(wire["role"]),
+            lease_seconds=_int(lease) if lease is not None else None,
+            protocol=_int(wire.get("protocol", PROTOCOL_VERSION)),
+        )

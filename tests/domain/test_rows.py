@@ -147,7 +147,9 @@ def test_the_office_allows_a_laptop_a_day_ahead_of_its_utc_date() -> None:
 
 
 def test_ons4_labels_name_the_items_as_the_questions_ask_them() -> None:
-    raw = json.loads(resources.files("resources").joinpath("ons4.json").read_text("utf-8"))
+    raw = json.loads(
+        resources.files("resources").joinpath("measures", "ons4.json").read_text("utf-8")
+    )
     questions = {item["key"]: item["question"].lower() for item in raw["items"]}
     assert set(ONS4_LABELS) == set(questions) == {i.value for i in Ons4Item}
     for key, label in ONS4_LABELS.items():

@@ -13,7 +13,7 @@ from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.wellbeing import AssessmentContext, Ons4Scores
 from sp_desktop.services.workspace import Workspace
-from sp_desktop.store.schema import assessments, outbox, visits
+from sp_desktop.store.schema import answers, outbox, visits
 
 
 def _waiting(ws: Workspace) -> int:
@@ -57,7 +57,7 @@ def test_a_string_context_is_accepted_and_stored_as_the_choice(workspace: Worksp
     workspace.wellbeing.record(person, Ons4Scores(5, 5, 5, 5), on=date.today(),
                                context="review")  # type: ignore[arg-type]
     with workspace.store.read() as conn:
-        assert conn.execute(select(assessments.c.context)).scalar_one() == "review"
+        assert conn.execute(select(answers.c.context)).scalar_one() == "review"
 
 
 def test_an_assessment_400_days_ahead_is_refused(workspace: Workspace) -> None:
@@ -67,7 +67,7 @@ def test_an_assessment_400_days_ahead_is_refused(workspace: Workspace) -> None:
         workspace.wellbeing.record(person, Ons4Scores(5, 5, 5, 5),
                                    on=date.today() + timedelta(days=400),
                                    context=AssessmentContext.BASELINE)
-    assert caught.value.field == "assessed_on"
+    assert caught.value.field == "taken_on"
     assert _waiting(workspace) == before
 
 

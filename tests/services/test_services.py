@@ -256,7 +256,7 @@ def test_a_new_referral_after_closing_reopens_the_person(workspace: Workspace) -
         consent="given",
         consent_on=TODAY - timedelta(days=89),
     )
-    workspace.prescribing.close_case(
+    workspace.closing.close_case(
         person_id, TODAY - timedelta(days=10), ClosingOutcome.COMPLETED, today=TODAY
     )
     assert workspace.caseload.rows()[0].stage is Stage.CLOSED

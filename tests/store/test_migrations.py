@@ -46,7 +46,7 @@ def test_released_revisions_constant_matches_alembic() -> None:
     assert tuple(reversed(listed)) == migrations.REVISIONS
 
 
-@pytest.mark.parametrize("revision", ["0002", "0003", "0004"])
+@pytest.mark.parametrize("revision", ["0002", "0003", "0004", "0005", "0006"])
 def test_stores_written_by_later_releases_open_and_upgrade(tmp_path: Path, revision: str) -> None:
     """Made by that release's own code (tests/data/stores/make_old_schema_store.py)."""
     folder = tmp_path / "old"
