@@ -269,13 +269,21 @@ def _check_preview() -> str:
 
 
 def _check_resources() -> str:
-    from sp_desktop.services.resources import conversation_guide, ons4_questionnaire
+    from sp_desktop.domain.measures import DefinitionError
+    from sp_desktop.services.resources import conversation_guide, measures, ons4_questionnaire
 
     guide = conversation_guide()
     ons4 = ons4_questionnaire()
     if not guide.domains:
         raise CheckFailed("the conversation guide has no life domains")
-    return f"conversation guide ({len(guide.domains)} domains), ONS4 ({len(ons4.questions)} items)"
+    try:
+        found = measures()
+    except DefinitionError as error:
+        raise CheckFailed(f"a questionnaire definition does not fit: {error}") from None
+    return (
+        f"conversation guide ({len(guide.domains)} domains), ONS4 ({len(ons4.questions)} items), "
+        f"{len(found)} questionnaires ({', '.join(m.short_title for m in found)})"
+    )
 
 
 def run_self_test() -> int:

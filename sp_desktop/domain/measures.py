@@ -14,10 +14,12 @@ from __future__ import annotations
 import enum
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sp_desktop.domain.choices import AssessmentContext
@@ -124,6 +126,8 @@ class Result:
     sentence: str = ""
     sentence_now: str = ""
     short_label: str = ""  # in a list of results ("life satisfaction 6 (medium)"); else label
+    lower_words: str = ""  # what a lower score means in words ("less anxious"), if said
+    higher_words: str = ""
 
     def score(self, answers: Answers) -> float | None:
         """The reported score, or None where an answer is declined or missing (never a zero)."""
@@ -169,15 +173,22 @@ class Result:
         return f"{self.short_label} {self.number(score)}"
 
     def compare(self, before: float | None, after: float | None) -> Direction:
-        """The one place that decides better or worse (anxiety: lower is better)."""
-        if before is None or after is None:
-            return Direction.NOT_KNOWN
-        if math.isclose(before, after):
-            return Direction.SAME
-        went_up = after > before
-        if self.better is Better.NEITHER:
-            return Direction.MORE if went_up else Direction.FEWER
-        return Direction.BETTER if went_up == (self.better is Better.HIGHER) else Direction.WORSE
+        """Better or worse for this result (see `compare`)."""
+        return compare(before, after, self.better)
+
+
+def compare(before: float | None, after: float | None, better: Better | str) -> Direction:
+    """The one place that decides better or worse: anxiety or loneliness improve going down,
+    wellbeing going up; counts no one should judge only go up or down. A declined answer is
+    not a zero, so any comparison with one is not known."""
+    if before is None or after is None:
+        return Direction.NOT_KNOWN
+    if math.isclose(before, after):
+        return Direction.SAME
+    went_up = after > before
+    if better == Better.NEITHER:
+        return Direction.MORE if went_up else Direction.FEWER
+    return Direction.BETTER if went_up == (better == Better.HIGHER) else Direction.WORSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +377,8 @@ _ITEM_KEYS = ("key", "question", "label", "plain_label", "answers")
 _RESULT_KEYS = ("key", "label", "plain_label", "from", "items", "better")
 _RESULT_OPTIONAL = (
     "short_label",
+    "lower_words",
+    "higher_words",
     "multiply",
     "table",
     "decimals",
@@ -585,11 +598,16 @@ def _result(r: _Reader, raw: Any, where: str, items: Mapping[str, Item]) -> Resu
         sentence=spec.get("sentence", ""),
         sentence_now=spec.get("sentence_now", ""),
         short_label=r.text(spec.get("short_label", spec["label"].lower()), where + ".short_label"),
+        lower_words=r.text(spec.get("lower_words", ""), where + ".lower_words", blank_ok=True),
+        higher_words=r.text(spec.get("higher_words", ""), where + ".higher_words", blank_ok=True),
     )
 
 
 # --- the catalogue: every definition shipped (or, in a test, in a folder of its own) ----------
 
+# A scheme's own folder of definitions (every measure it uses, shipped ones included), given
+# to the laptop and the office alike, so both check answers against the same files.
+MEASURES_FOLDER_ENV = "SP_DESKTOP_MEASURES"
 _folder_override: list[Any] = []
 
 
@@ -604,7 +622,12 @@ def use_folder(folder: Any | None) -> None:
 @cache
 def catalogue() -> Mapping[str, Measure]:
     """Every measure by key, in file-name order; read and checked once."""
-    folder = _folder_override[0] if _folder_override else resource("measures")
+    if _folder_override:
+        folder = _folder_override[0]
+    elif os.environ.get(MEASURES_FOLDER_ENV):
+        folder = Path(os.environ[MEASURES_FOLDER_ENV])
+    else:
+        folder = resource("measures")
     found: dict[str, Measure] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".json"):

@@ -86,6 +86,7 @@ class ClosingService:
         *,
         reason: str = "",
         exit_scores: Ons4Scores | None = None,
+        exit_answers: Mapping[str, Mapping[str, int | None]] | None = None,
         step_progress: Mapping[str, int] | None = None,
         concern_severity: Mapping[str, int] | None = None,
         carries_on: Iterable[str] = (),
@@ -93,7 +94,8 @@ class ClosingService:
     ) -> Changes:
         """The closing review, all in one transaction.
 
-        Records the exit wellbeing (if the person answered), the final progress of steps and
+        Records the exit wellbeing (if the person answered; `exit_answers` any other measure the
+        scheme asks at the end, by key), the final progress of steps and
         the concerns re-rated (as new ratings, keeping their history), the outcome and reason;
         ends running prescriptions, noting which activities the person carries on with; closes
         open follow-ups and the referral. The caseload then shows the person as Closed.
@@ -134,6 +136,11 @@ class ClosingService:
                     conn, person_id, exit_scores, on=on, context=AssessmentContext.EXIT
                 )
                 events.append(("created", "assessment", assessment_id, person_id))
+            for measure_key, given in (exit_answers or {}).items():
+                sitting_id = self.ws.wellbeing.record_answers_in(
+                    conn, person_id, measure_key, given, on=on, context=AssessmentContext.EXIT
+                )
+                events.append(("created", "assessment", sitting_id, person_id))
             for step_id, value in progress.items():
                 self.ws.visits.rate_step_in(conn, step_id, value, on)
                 events.append(("changed", "step", step_id, person_id))

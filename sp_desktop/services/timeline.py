@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from sp_desktop.domain.choices import Consent, ReferralStatus, VisitStatus
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.domain.measures import Sitting, catalogue
+from sp_desktop.domain.measures import MeasureThenAndNow, Sitting, catalogue
 from sp_desktop.domain.people import Person, Referral
 from sp_desktop.services.resources import conversation_guide
 from sp_desktop.services.visits import Addendum
+from sp_desktop.services.wellbeing import then_and_now_of
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -74,6 +75,7 @@ class PersonOverview:
     unfinished_visit_id: str | None
     cares_for: PersonLink | None = None
     cared_for_by: tuple[PersonLink, ...] = ()
+    then_and_now: tuple[MeasureThenAndNow, ...] = ()
 
     @property
     def can_start_visit(self) -> bool:
@@ -211,6 +213,7 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         unfinished,
         cares_for,
         tuple(sorted((c for c in carers if c is not None), key=lambda c: c.name)),
+        then_and_now_of(sittings),
     )
 
 

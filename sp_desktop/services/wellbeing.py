@@ -69,6 +69,18 @@ def assessment_from_row(row: RowMapping) -> Assessment:
     return Assessment.from_sitting(sitting_from_row(row))
 
 
+def then_and_now_of(sittings: list[Sitting]) -> tuple[MeasureThenAndNow, ...]:
+    """Each measure among a person's sittings (oldest first): ONS4 first, then the others in
+    the order of their definition files."""
+    found = []
+    for definition in catalogue().values():
+        line = measure_then_and_now(definition, sittings)
+        if line is not None:
+            found.append(line)
+    found.sort(key=lambda t: t.measure.key != ONS4)
+    return tuple(found)
+
+
 class WellbeingService:
     """Answers are append-only facts: a mistaken sitting is followed by a new one, never edited."""
 
@@ -201,14 +213,7 @@ class WellbeingService:
         The one comparison the person view and every printout show (ONS4 first, then the
         others in the order of their definition files).
         """
-        sittings = self.sittings(person_id)
-        found = []
-        for definition in catalogue().values():
-            line = measure_then_and_now(definition, sittings)
-            if line is not None:
-                found.append(line)
-        found.sort(key=lambda t: t.measure.key != ONS4)
-        return tuple(found)
+        return then_and_now_of(self.sittings(person_id))
 
     def change_since_first(self, person_id: str) -> tuple[ItemChange, ...] | None:
         """Per-item ONS4 change, first assessment to latest; None with fewer than two."""

@@ -155,3 +155,25 @@ def test_answers_are_queued_as_one_fact_the_office_checks(workspace: Workspace) 
         "left_out": None,
         "isolated": 2,
     }
+
+
+def test_the_closing_review_records_the_exit_measures_in_its_transaction(
+    workspace: Workspace,
+) -> None:
+    from sp_desktop.domain.choices import ClosingOutcome
+
+    person = _person(workspace)
+    workspace.wellbeing.record_answers(person, "ons_loneliness", {"lonely": 1}, on=TODAY)
+    workspace.closing.close_case(
+        person,
+        TODAY,
+        ClosingOutcome.COMPLETED,
+        exit_answers={"ons_loneliness": {"lonely": 4}},
+    )
+    [lonely] = workspace.wellbeing.then_and_now(person)
+    assert lonely.latest.context is AssessmentContext.EXIT
+    assert lonely.lines[0].sentence == "You said you felt lonely often/always; now hardly ever."
+    with pytest.raises(ValidationError, match="already closed"):
+        workspace.closing.close_case(
+            person, TODAY, ClosingOutcome.COMPLETED, exit_answers={"ons_loneliness": {}}
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -11,9 +10,10 @@ from sp_desktop.domain.choices import (
     ReferralSource,
 )
 from sp_desktop.domain.directory import Service
+from sp_desktop.domain.measures import MeasureThenAndNow, Sitting
 from sp_desktop.domain.people import Person, Referral
 from sp_desktop.domain.prescribing import ClosingReview, Prescription
-from sp_desktop.domain.wellbeing import Assessment, Ons4Item
+from sp_desktop.domain.wellbeing import ONS4
 from sp_desktop.interchange.fhir_prsb import (
     Author,
     MessageBack,
@@ -40,6 +40,7 @@ from sp_desktop.pdf.model import (
     Change,
     Concern,
     LetterDocument,
+    MeasureWords,
     PersonDetails,
     Practice,
     Referrer,
@@ -52,7 +53,6 @@ from sp_desktop.services.documents.shared import (
     ContactDetails,
     DocumentKind,
     DocumentNotPossible,
-    band_words,
     build_pdf,
     full_name,
     link_worker,
@@ -87,7 +87,8 @@ def letter_for(
     person = ws.people.get(person_id)
     worker = link_worker(ws, contact)
     referral = _referral(ws, person_id, referral_id)
-    history = ws.wellbeing.history(person_id)
+    measures = ws.wellbeing.then_and_now(person_id)
+    ons4 = next((m for m in measures if m.measure.key == ONS4), None)
     closing = _closing_review(ws, person_id, since=referral.received_on)
     support = tuple(_support(p, service, day) for p, service in prescribed(ws, person_id))
     return LetterDocument(
@@ -103,12 +104,17 @@ def letter_for(
         referral_reason=referral.reason.strip() or "Not given.",
         concerns=concerns_for(ws, person_id),
         support=support,
-        wellbeing=_outcomes(history),
-        wellbeing_baseline_date=history[0].assessed_on if history else None,
-        wellbeing_latest_date=history[-1].assessed_on if history else None,
+        wellbeing=_outcomes(ons4),
+        wellbeing_baseline_date=_first(ons4).taken_on if ons4 else None,
+        wellbeing_latest_date=ons4.latest.taken_on if ons4 else None,
+        other_measures=tuple(
+            MeasureWords(m.measure.title, tuple(line.sentence for line in m.lines))
+            for m in measures
+            if m.measure.key != ONS4
+        ),
         outcome_text=outcome_text
         if outcome_text and outcome_text.strip()
-        else _outcome_words(ws, person, referral, closing, history),
+        else _outcome_words(ws, person, referral, closing, ons4),
         carries_on=closing.carries_on if closing is not None else None,
         codes=codes_for(referral),
         link_worker=worker,
@@ -195,22 +201,30 @@ def _support(prescription: Prescription, service: Service, today: date) -> Suppo
     )
 
 
-def _outcomes(history: Sequence[Assessment]) -> tuple[WellbeingOutcome, ...]:
-    """ONS4 first and latest; with one assessment both columns show it, dated the same day."""
-    if not history:
+def _first(ons4: MeasureThenAndNow) -> Sitting:
+    """With one assessment both columns show it, dated the same day."""
+    return ons4.first or ons4.latest
+
+
+def _outcomes(ons4: MeasureThenAndNow | None) -> tuple[WellbeingOutcome, ...]:
+    """ONS4 first and latest, with ONS bands; better or worse as the measure's rule says."""
+    if ons4 is None:
         return ()
-    first, latest = history[0].scores, history[-1].scores
-    return tuple(
-        WellbeingOutcome(
-            item=item.value.replace("_", " ").capitalize(),
-            baseline_score=first.score(item),
-            baseline_band=band_words(item, first.score(item)),
-            latest_score=latest.score(item),
-            latest_band=band_words(item, latest.score(item)),
-            lower_is_better=item.lower_is_better,
+    first, latest = _first(ons4).answers, ons4.latest.answers
+    outcomes = []
+    for result in ons4.measure.results:
+        before, after = result.score(first), result.score(latest)
+        outcomes.append(
+            WellbeingOutcome(
+                item=result.key.replace("_", " ").capitalize(),
+                baseline_score=None if before is None else int(before),
+                baseline_band="" if before is None else result.band(before),
+                latest_score=None if after is None else int(after),
+                latest_band="" if after is None else result.band(after),
+                lower_is_better=result.better == "lower",
+            )
         )
-        for item in Ons4Item
-    )
+    return tuple(outcomes)
 
 
 def _closing_review(ws: Workspace, person_id: str, *, since: date) -> ClosingReview | None:
@@ -224,7 +238,7 @@ def _outcome_words(
     person: Person,
     referral: Referral,
     closing: ClosingReview | None,
-    history: Sequence[Assessment],
+    ons4: MeasureThenAndNow | None,
 ) -> str:
     """A short factual summary the adviser can replace with their own words."""
     name = person.preferred_name or person.given_name
@@ -252,8 +266,8 @@ def _outcome_words(
             f"{name} chose {len(steps)} step{'s' if len(steps) != 1 else ''} of their own; "
             f"{done_words}."
         )
-    if len(history) > 1:
-        moved = [c for c in _outcomes(history) if c.change is not Change.NOT_KNOWN]
+    if ons4 is not None and ons4.first is not None:
+        moved = [c for c in _outcomes(ons4) if c.change is not Change.NOT_KNOWN]
         better = sum(1 for c in moved if c.change is Change.BETTER)
         if moved:
             paragraphs.append(

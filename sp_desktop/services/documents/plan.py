@@ -8,16 +8,23 @@ from typing import TYPE_CHECKING
 
 from sp_desktop.domain.choices import PrescriptionStatus, ProviderReferral
 from sp_desktop.domain.directory import Service
+from sp_desktop.domain.measures import MeasureThenAndNow
 from sp_desktop.domain.prescribing import FollowUpKind, Prescription
-from sp_desktop.domain.wellbeing import Assessment
+from sp_desktop.domain.wellbeing import ONS4
 from sp_desktop.pdf import wording
-from sp_desktop.pdf.model import Correction, PlanActivity, PlanDocument, PlanStep, WellbeingLine
+from sp_desktop.pdf.model import (
+    Correction,
+    MeasureWords,
+    PlanActivity,
+    PlanDocument,
+    PlanStep,
+    WellbeingLine,
+)
 from sp_desktop.pdf.plan import build_plan
 from sp_desktop.services.documents.shared import (
     BuiltDocument,
     ContactDetails,
     DocumentKind,
-    band_words,
     build_pdf,
     full_name,
     link_worker,
@@ -26,7 +33,6 @@ from sp_desktop.services.documents.shared import (
     safe_file_name,
     stripped,
 )
-from sp_desktop.services.resources import ons4_questionnaire
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -55,9 +61,8 @@ def plan_for(
     day = today or date.today()
     person = ws.people.get(person_id)
     worker = link_worker(ws, contact)
-    history = ws.wellbeing.history(person_id)
-    first = history[0] if len(history) > 1 else None
-    latest = history[-1] if history else None
+    measures = ws.wellbeing.then_and_now(person_id)
+    ons4 = next((m for m in measures if m.measure.key == ONS4), None)
     what_matters, corrections = _what_matters(ws, person_id)
     return PlanDocument(
         person_name=full_name(person),
@@ -76,9 +81,14 @@ def plan_for(
         next_visit=(upcoming := next_contact(ws, person_id, after=day))[0],
         next_visit_place=NEXT_VISIT_WORDS if upcoming[0] and not upcoming[1] else None,
         next_contact_by_phone=upcoming[1],
-        wellbeing=_feelings(first, latest),
-        wellbeing_then_date=first.assessed_on if first else None,
-        wellbeing_now_date=latest.assessed_on if latest else None,
+        wellbeing=_feelings(ons4),
+        wellbeing_then_date=ons4.first.taken_on if ons4 and ons4.first else None,
+        wellbeing_now_date=ons4.latest.taken_on if ons4 else None,
+        other_measures=tuple(
+            MeasureWords(m.measure.title, tuple(line.sentence for line in m.lines))
+            for m in measures
+            if m.measure.key != ONS4
+        ),
         large_print=person.access.large_print if large_print is None else large_print,
         printed_on=day,
     )
@@ -167,26 +177,26 @@ def _activity(prescription: Prescription, service: Service, today: date) -> Plan
     )
 
 
-def _feelings(first: Assessment | None, latest: Assessment | None) -> tuple[WellbeingLine, ...]:
-    """Each ONS4 question in plain words, then (first answers) and now (latest), with ONS bands."""
-    if latest is None:
+def _feelings(ons4: MeasureThenAndNow | None) -> tuple[WellbeingLine, ...]:
+    """Each ONS4 question in plain words, then (first answers) and now (latest), with ONS bands
+    and the change as the measure's one rule decides it."""
+    if ons4 is None:
         return ()
-    lines = []
-    for question in ons4_questionnaire().questions:
-        item = question.item
-        then_score = first.scores.score(item) if first else None
-        now_score = latest.scores.score(item)
-        lines.append(
-            WellbeingLine(
-                question=question.plain_label,
-                then_score=then_score,
-                then_words=band_words(item, then_score),
-                now_score=now_score,
-                now_words=band_words(item, now_score),
-                lower_is_better=item.lower_is_better,
-            )
+    return tuple(
+        WellbeingLine(
+            question=line.result.plain_label,
+            then_score=_whole(line.then),
+            then_words="" if line.then is None else line.result.band(line.then),
+            now_score=_whole(line.now),
+            now_words="" if line.now is None else line.result.band(line.now),
+            lower_is_better=line.result.better == "lower",
         )
-    return tuple(lines)
+        for line in ons4.lines
+    )
+
+
+def _whole(score: float | None) -> int | None:
+    return None if score is None else int(score)
 
 
 def plan_pdf(

@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sp_desktop.domain.choices import ClosingOutcome
+from sp_desktop.domain.choices import AssessmentContext, ClosingOutcome
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.domain.wellbeing import Ons4Scores
+from sp_desktop.domain.measures import catalogue
+from sp_desktop.domain.wellbeing import ONS4, Ons4Scores
 from sp_desktop.services.closing import ClosingFacts
+from sp_desktop.services.settings import MEASURES_AT_EXIT, measure_keys
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.errors import show_error
@@ -27,7 +29,7 @@ from sp_desktop.ui.fields import DateField, parse_date
 from sp_desktop.ui.fit import fit_to_screen, scrolling, text_size
 from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.rating import RatingButtons
-from sp_desktop.ui.screens.wellbeing import WellbeingForm
+from sp_desktop.ui.screens.wellbeing import MeasureForm, WellbeingForm
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label
 
@@ -69,6 +71,20 @@ class ClosingReviewDialog(FormDialog):
         wellbeing_layout.addWidget(self.errors.add("exit_scores", self.wellbeing))
         self.watch(self.no_wellbeing)
         self.wellbeing.changed.connect(lambda *_a: self.recheck())
+        # Any other questionnaire the scheme asks at the end (Settings), one form each.
+        self.exit_forms: dict[str, MeasureForm] = {}
+        for key in measure_keys(session.settings.get(MEASURES_AT_EXIT)):
+            definition = catalogue().get(key)
+            if definition is None or key == ONS4:
+                continue
+            form = MeasureForm(definition)
+            form.set_context(AssessmentContext.EXIT)
+            form.save_button.hide()
+            form.why_disabled.hide()
+            form.changed.connect(lambda *_a: self.recheck())
+            self.exit_forms[key] = form
+            wellbeing_layout.addWidget(heading(definition.title, 3))
+            wellbeing_layout.addWidget(self.errors.add(f"exit_{key}", form))
 
         self.steps_box = QGroupBox("Their steps: how far they got")
         self.steps_layout = QVBoxLayout(self.steps_box)
@@ -165,6 +181,15 @@ class ClosingReviewDialog(FormDialog):
                     "or tick that they did not want to answer them.",
                 )
             )
+        for key, form in self.exit_forms.items():
+            if form.started and not form.complete:
+                found.append(
+                    ValidationError(
+                        f"exit_{key}",
+                        f"Please finish the {form.measure.short_title} questions (each can be "
+                        "'prefers not to say'), or leave them all blank.",
+                    )
+                )
         return found
 
     def save(self) -> None:
@@ -179,6 +204,7 @@ class ClosingReviewDialog(FormDialog):
         steps = self._ratings(self.step_ratings)
         concerns = self._ratings(self.concern_ratings)
         carrying = [pid for pid, box in self.carries_on.items() if box.isChecked()]
+        others = {key: form.given() for key, form in self.exit_forms.items() if form.complete}
 
         def write(ws: Workspace) -> Changes:
             return ws.closing.close_case(
@@ -187,6 +213,7 @@ class ClosingReviewDialog(FormDialog):
                 outcome,
                 reason=reason,
                 exit_scores=scores,
+                exit_answers=others,
                 step_progress=steps,
                 concern_severity=concerns,
                 carries_on=carrying,

@@ -46,6 +46,7 @@ from sp_desktop.ui.fit import scrolling
 from sp_desktop.ui.flow import FlowLayout
 from sp_desktop.ui.models.timeline import TimelineModel
 from sp_desktop.ui.screens.prescription import PrescriptionWindow
+from sp_desktop.ui.screens.wellbeing import ThenAndNowPanel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, plain, set_role
 
@@ -212,6 +213,12 @@ class PersonScreen(QWidget):
         left.addWidget(details_box)
         left.addWidget(referral_box)
         left.addWidget(caring_box)
+        # One "then and now" for every measure answered (the same words the printouts use).
+        wellbeing_box = QGroupBox("Then and now")
+        wellbeing_layout = QVBoxLayout(wellbeing_box)
+        self.then_and_now = ThenAndNowPanel()
+        wellbeing_layout.addWidget(self.then_and_now)
+        left.addWidget(wellbeing_box)
         left.addStretch(1)
         body = QHBoxLayout()
         body.addWidget(scrolling(left_body), 2)  # scrolls on a short screen
@@ -274,6 +281,7 @@ class PersonScreen(QWidget):
         self.overview = None
         self._say_export("")
         self.timeline.clear()
+        self.then_and_now.show_measures(())
         self.name.setText("")
         self.summary.setText("")
         self.referral.setText("")
@@ -319,6 +327,7 @@ class PersonScreen(QWidget):
                 f"{referral_words(referral)}"
             )
         self.timeline.set_entries(overview.timeline)
+        self.then_and_now.show_measures(overview.then_and_now)
         self._show_caring(overview)
         self._enable(True)
         if overview.unfinished_visit_id:
