@@ -11,8 +11,6 @@ QuestionnaireResponse, the definition as its Questionnaire; nothing here names o
 from __future__ import annotations
 
 import contextlib
-import enum
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ from sp_desktop.interchange.records import (
     ActivityFacts,
     CaseClosed,
     ConcernFacts,
+    ExportKind,
     MeasureAnswers,
     MeasureDefinition,
     PersonFacts,
@@ -29,24 +28,12 @@ from sp_desktop.interchange.records import (
     ReferralFacts,
     StepFacts,
     answers_of,
+    export_file_name,
 )
 from sp_desktop.interchange.records import measure_definitions as shipped_definitions
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
-
-_UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
-
-
-class ExportKind(enum.StrEnum):
-    """What was exported; also the entity named in the audit trail."""
-
-    FHIR = "fhir_record"
-    CSV = "analyst_csv"
-
-
-# What the save box offers for each: the start of the name and the file type.
-_NAMES = {ExportKind.FHIR: ("Record", ".json"), ExportKind.CSV: ("Record for analysts", ".zip")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,10 +210,8 @@ def record_exported(ws: Workspace, export: ExportedRecord) -> None:
 
 
 def file_name_for(kind: ExportKind, name: str, day: date) -> str:
-    """The name offered in the save box ("Record - Zoë Dvořák - 2026-03-02.json")."""
-    what, suffix = _NAMES[kind]
-    stem = " - ".join(p for p in (what, name.strip(), day.isoformat()) if p)
-    return _UNSAFE_IN_FILE_NAMES.sub(" ", stem).strip(" .") + suffix
+    """The name offered in the save box (see :func:`export_file_name`)."""
+    return export_file_name(kind, name, day)
 
 
 def save_export(ws: Workspace, person_id: str, kind: ExportKind, path: Path) -> ExportedRecord:
