@@ -14,6 +14,7 @@ import os
 import time
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -22,12 +23,15 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from sp_desktop.server import accounts
 from sp_desktop.server.accounts import DeviceContext, RevokeKind, Role
+from sp_desktop.server.console.web import ConsoleSettings
 from sp_desktop.server.db import (
     DATABASE_URL_ENV,
+    devices,
     make_engine,
     read_transaction,
     write_transaction,
@@ -64,9 +68,11 @@ from sp_desktop.sync.protocol import (
     MAX_BODY_BYTES,
     MAX_INFLATED_BYTES,
     OLDEST_PUSH_VERSION,
+    OLDEST_WAITING_HEADER,
     PROTOCOL_VERSION,
     REGISTER_PATH,
     SYNC_PATH,
+    WAITING_HEADER,
     Ack,
     ChangeOp,
     ErrorCode,
@@ -257,12 +263,14 @@ async def _device(engine: Engine, request: Request, settings: Settings,
 def create_app(
     engine: Engine, lease_seconds: int = DEFAULT_LEASE_SECONDS, *,
     settings: Settings | None = None, serve_schema: bool = False,
+    console: ConsoleSettings | None = None,
 ) -> FastAPI:
     """The application bound to one database; stateless, so many may serve one database.
 
     `lease_seconds` is the offline lease sent with every registration and sync answer (also
     in `settings`, which wins when given). `serve_schema` publishes the OpenAPI description
-    at /openapi.json (tests fuzz the API from it); production leaves it hidden.
+    at /openapi.json (tests fuzz the API from it); production leaves it hidden. The office
+    console's pages are served under /console (`console` settings: idle timeout, clock).
     """
     settings = settings or Settings(lease_seconds=lease_seconds)
     app = FastAPI(title="SP Desktop server", version=str(PROTOCOL_VERSION), docs_url=None,
@@ -321,10 +329,16 @@ def create_app(
             log.info("sync refused: a training store device=%s", ctx.device_id)
             raise ApiError(403, ErrorCode.TRAINING_STORE, TRAINING_REFUSED)
         started = time.perf_counter()
-        answer = await run_in_threadpool(_sync, engine, ctx, wanted, version, settings)
+        answer = await run_in_threadpool(_sync, engine, ctx, wanted, version, settings,
+                                         laptop_report(request))
         log.info("sync device=%s ops=%d pulled=%d ms=%.0f", ctx.device_id, len(wanted.ops),
                  len(answer.changes), (time.perf_counter() - started) * 1000)
-        return _json(request, answer.to_wire())
+        response = _json(request, answer.to_wire())
+        if wanted.ops:
+            # The console's report table follows the rows as they arrive, once the laptop has
+            # its answer (so its page views rarely pay for it).
+            response.background = BackgroundTask(_console_catch_up, engine)
+        return response
 
     @app.post(DIRECTORY_PATH, openapi_extra=_body(directory_body_schema()), dependencies=[_BEARER],
               responses=_answers({200: DirectoryOut}, 400, 401, 403, 413, 422, 426))
@@ -353,7 +367,19 @@ def create_app(
         log.info("directory published entries=%d device=%s", len(entries), ctx.device_id)
         return _json(request, {"published": result.applied, "rejected": result.rejected})
 
+    from sp_desktop.server.console import mount_console
+
+    mount_console(app, engine, console or ConsoleSettings(trusted_proxy=settings.trusted_proxy))
     return app
+
+
+def _console_catch_up(engine: Engine) -> None:
+    from sp_desktop.server.console import reports
+
+    try:
+        reports.catch_up(engine, max_steps=2, if_free=True)
+    except Exception:  # noqa: BLE001 - the next page view catches up instead
+        log.exception("console report catch-up failed after a sync")
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -445,8 +471,34 @@ def _fresh_token(engine: Engine, ctx: DeviceContext, settings: Settings) -> str 
     return token
 
 
+def laptop_report(request: Request) -> dict[str, Any]:
+    """What the laptop says about itself in its sync's headers (app version, changes waiting
+    and since when), checked and cut to size; absent parts are left out."""
+    report: dict[str, Any] = {}
+    agent = request.headers.get("user-agent", "")
+    if agent.startswith("sp-desktop/"):
+        version = agent.split()[0].removeprefix("sp-desktop/")
+        if version and all(c.isalnum() or c in ".-+" for c in version):
+            report["app_version"] = version[:40]
+    waiting = request.headers.get(WAITING_HEADER, "")
+    if waiting.isdigit() and len(waiting) < 10:
+        report["waiting"] = int(waiting)
+        oldest = request.headers.get(OLDEST_WAITING_HEADER, "")[:32]
+        report["oldest_waiting_at"] = oldest if _is_time(oldest) else None
+    return report
+
+
+def _is_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _sync(
-    engine: Engine, ctx: DeviceContext, wanted: SyncRequest, version: int, settings: Settings
+    engine: Engine, ctx: DeviceContext, wanted: SyncRequest, version: int, settings: Settings,
+    report: dict[str, Any] | None = None,
 ) -> SyncAnswer:
     # Ops the office could not read are answered one by one too (refused, with why).
     ops: list[ChangeOp | UnreadableOp] = [*wanted.ops, *wanted.unreadable]
@@ -488,9 +540,19 @@ def _sync(
         if check.status == CHECK_MISMATCH:
             log.warning("divergence check: device=%s tables=%s", ctx.device_id,
                         ",".join(check.tables))
-    if ctx.seen_long_ago(accounts.now_text()):  # a write only once a minute per device
+    seen_long_ago = ctx.seen_long_ago(accounts.now_text())
+    if seen_long_ago:  # a write only once a minute per device
         with write_transaction(engine) as conn:
             accounts.touch_device(conn, ctx.device_id)
+    if report and (seen_long_ago or ops or not page.more):
+        # What the laptop holds once this request's changes are in (its last page of a sync
+        # leaves the final word), for the console's laptops page.
+        if "waiting" in report:
+            report["waiting"] = max(0, report["waiting"] - len(ops))
+            if report["waiting"] == 0:
+                report["oldest_waiting_at"] = None
+        with write_transaction(engine) as conn:
+            conn.execute(devices.update().where(devices.c.id == ctx.device_id).values(**report))
     return SyncAnswer(
         acks=_acks(result),
         changes=(*result.rows, *page.rows),  # replayed changes' rows first: the page is newer

@@ -89,6 +89,23 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="switch a disabled adviser on again")
     enable.add_argument("name")
 
+    console_user = commands.add_parser(
+        "console-user", help="people who use the office console (not advisers)"
+    ).add_subparsers(dest="action", required=True)
+    console_add = console_user.add_parser(
+        "add", parents=[common],
+        help="add a console user: asks for a password, then prints the secret for their "
+             "authenticator app (shown once)")
+    console_add.add_argument("name")
+    console_add.add_argument("--role", required=True,
+                             choices=["manager", "lead", "commissioner"],
+                             help="manager: their teams; lead: every team; commissioner: "
+                                  "aggregate reports only")
+    console_add.add_argument("--team", action="append", default=[],
+                             help="a team a manager runs (repeat for several)")
+    console_add.add_argument("--password-file", type=Path,
+                             help="read the password from this file (first line) instead of asking")
+
     device = commands.add_parser("device", help="devices").add_subparsers(
         dest="action", required=True)
     device.add_parser("list", parents=[common], help="list registered devices")
@@ -246,9 +263,26 @@ def run(args: argparse.Namespace) -> int:
                           "refused and wiped, uploading nothing, next time it connects.")
         elif args.command == "directory":
             return _directory(args, engine)
+        elif args.command == "console-user":
+            _console_user(args, engine)
         return 0
     finally:
         engine.dispose()
+
+
+def _console_user(args: argparse.Namespace, engine: Engine) -> None:
+    """`console-user add`: the account, then its TOTP secret, printed this once."""
+    from sp_desktop.server.console.auth import ConsoleRole, add_user
+
+    password = _password(args.password_file)
+    with write_transaction(engine) as conn:
+        made = add_user(conn, args.name, ConsoleRole(args.role), password, list(args.team))
+    print(f"Console user {args.name!r} added ({args.role}).")
+    print("Add this account to their authenticator app (shown only now):")
+    print(f"  secret: {made.secret}")
+    print(f"  or scan or open: {made.uri}")
+    print("They sign in at https://<this server>/console/ with their name, password and the "
+          "app's 6-digit code.")
 
 
 def _directory(args: argparse.Namespace, engine: Engine) -> int:

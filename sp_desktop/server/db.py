@@ -78,6 +78,11 @@ devices = Table(
     # A renewed token handed out in a sync answer: it replaces `token_hash` on first use, and
     # until then the old token still works (the answer carrying it may have been lost).
     Column("pending_token_hash", String(64), unique=True),
+    # What the laptop said at its last sync (headers; absent from older apps): its version,
+    # how many changes it held waiting and since when.
+    Column("app_version", String(40)),
+    Column("waiting", Integer),
+    Column("oldest_waiting_at", String(32)),
 )
 
 login_throttle = Table(
@@ -150,6 +155,76 @@ receipts = Table(
     Column("result", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
 )
+
+
+# --- the office console (sp_desktop/server/console) ----------------------------------------
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # manager, lead, commissioner
+    Column("password_hash", Text, nullable=False),
+    Column("totp_secret", String(64), nullable=False),
+    # The last TOTP time step accepted: a code is good once (a watched code cannot be replayed).
+    Column("totp_last_step", BigInteger),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+console_user_teams = Table(
+    "console_user_teams",
+    metadata,
+    Column("user_id", Integer, ForeignKey("console_users.id"), primary_key=True),
+    Column("team_id", Integer, ForeignKey("teams.id"), primary_key=True),
+)
+
+# Sessions live in the database, so any worker serving the console knows every session.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("console_users.id"), nullable=False, index=True),
+    Column("stage", String(8), nullable=False),  # "password" (TOTP still to come) or "full"
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+)
+
+# The server's audit log: every console action, append-only (issue 14 shows it).
+office_audit = Table(
+    "office_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("address", String(64), nullable=False),
+)
+
+# A report table kept current from `rows` (by `seq`): one line per person, so team pages
+# count with an index instead of reading JSON. `console.reports.catch_up` maintains it.
+console_people = Table(
+    "console_people",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("team_id", Integer, nullable=False),
+    Column("adviser", String(200), nullable=False),
+    Column("given_name", String(200), nullable=False),
+    Column("family_name", String(200), nullable=False),
+    Column("is_open", Boolean, nullable=False),
+    Column("waiting", Boolean, nullable=False),  # a new referral not yet taken up
+    Column("next_due", String(10)),  # the earliest follow-up not done (ISO date)
+    Column("last_contact", String(10)),  # the latest visit (ISO date)
+    Index("ix_console_people_team_adviser", "team_id", "adviser"),
+    # A team's people in name order: a page of 50 without sorting the whole team.
+    Index("ix_console_people_team_name", "team_id", "family_name", "given_name", "person_id"),
+)
+CONSOLE_SEQ_COUNTER = "console_seq"  # how far `console_people` has read `rows`
 
 
 def default_database_url(data_dir: Path | None = None) -> str:

@@ -247,6 +247,41 @@ class PeopleService:
             ).mappings()
             return [referral_from_row(r) for r in rows]
 
+    def find(self, typed: str) -> Person:
+        """The person an NHS number (spaces or none) or a record id names, for scripts.
+
+        Refused in words when nobody matches, or when one NHS number is on two records.
+        """
+        text = typed.strip()
+        digits = text.replace(" ", "")
+        with self.ws.store.read() as conn:
+            if digits.isdigit():
+                number = NhsNumber.parse(text).digits
+                rows = (
+                    conn.execute(
+                        select(people.c.id).where(
+                            people.c.nhs_number == number, people.c.deleted.is_(False)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                if len(rows) > 1:
+                    raise ValidationError(
+                        "person", "Two records have that NHS number: give the record id instead."
+                    )
+            else:
+                rows = (
+                    conn.execute(
+                        select(people.c.id).where(people.c.id == text, people.c.deleted.is_(False))
+                    )
+                    .scalars()
+                    .all()
+                )
+        if not rows:
+            raise ValidationError("person", "Nobody on this caseload has that NHS number or id.")
+        return self.get(rows[0])
+
     # --- carers --------------------------------------------------------------------------------
 
     def set_carer_of(self, carer_id: str, cared_for_id: str | None) -> Changes:

@@ -21,9 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import httpx
 import orjson
 from sqlalchemy import delete, func, select
 
@@ -35,9 +34,11 @@ from sp_desktop.sync import local
 from sp_desktop.sync.divergence import CHECK_MISMATCH, CHECK_OK
 from sp_desktop.sync.protocol import (
     DEFAULT_PAGE_LIMIT,
+    OLDEST_WAITING_HEADER,
     PROTOCOL_VERSION,
     REGISTER_PATH,
     SYNC_PATH,
+    WAITING_HEADER,
     AckStatus,
     ErrorCode,
     RegisterAnswer,
@@ -47,6 +48,9 @@ from sp_desktop.sync.protocol import (
     Verdict,
     is_loopback,
 )
+
+if TYPE_CHECKING:  # httpx (with rich, ~12 MiB) is loaded when the laptop first talks to the office
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +79,11 @@ class NotRegistered(SyncError):
     code = ErrorCode.NOT_REGISTERED.value
 
     def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail or "This laptop is not registered with the office server yet. "
-                         "Please register it with your name and password.")
+        super().__init__(
+            detail
+            or "This laptop is not registered with the office server yet. "
+            "Please register it with your name and password."
+        )
 
 
 class DeviceRevoked(SyncError):
@@ -90,29 +97,43 @@ class DeviceRevoked(SyncError):
 
     code = ErrorCode.DEVICE_REVOKED.value
 
-    def __init__(self, *, retired: bool = False, unsent: int = 0, refused: int = 0,
-                 handed_in: int = 0) -> None:
+    def __init__(
+        self, *, retired: bool = False, unsent: int = 0, refused: int = 0, handed_in: int = 0
+    ) -> None:
         self.retired, self.unsent, self.refused = retired, unsent, refused
         self.handed_in = handed_in
         if retired:
-            first = ("Your office has retired this laptop. It first sent the office "
-                     + _count(handed_in, "change that was waiting", "changes that were waiting")
-                     + ", then removed its copy of the caseload.") if handed_in else (
-                     "Your office has retired this laptop, so it has removed its copy of the "
-                     "caseload.")
+            first = (
+                (
+                    "Your office has retired this laptop. It first sent the office "
+                    + _count(handed_in, "change that was waiting", "changes that were waiting")
+                    + ", then removed its copy of the caseload."
+                )
+                if handed_in
+                else (
+                    "Your office has retired this laptop, so it has removed its copy of the "
+                    "caseload."
+                )
+            )
         else:
-            first = ("Your office has switched off sync for this laptop (reported lost or "
-                     "stolen), so its copy of the caseload has been removed from it at once.")
+            first = (
+                "Your office has switched off sync for this laptop (reported lost or "
+                "stolen), so its copy of the caseload has been removed from it at once."
+            )
         if unsent:
-            lost = (f" {_count(unsent, 'change', 'changes')} made on this laptop had not "
-                    "reached the office and could not be sent: "
-                    f"{'it is' if unsent == 1 else 'they are'} gone. Please tell your office "
-                    "what you remember of them.")
+            lost = (
+                f" {_count(unsent, 'change', 'changes')} made on this laptop had not "
+                "reached the office and could not be sent: "
+                f"{'it is' if unsent == 1 else 'they are'} gone. Please tell your office "
+                "what you remember of them."
+            )
         else:
             lost = " Every change made on this laptop had reached the office."
         if refused:
-            lost += (f" {_count(refused, 'change', 'changes')} the office had refused "
-                     f"{'was' if refused == 1 else 'were'} removed too.")
+            lost += (
+                f" {_count(refused, 'change', 'changes')} the office had refused "
+                f"{'was' if refused == 1 else 'were'} removed too."
+            )
         super().__init__(first + lost + " Please contact your office.")
 
 
@@ -126,10 +147,12 @@ class InsecureAddress(SyncError):
     code = "insecure_address"
 
     def __init__(self) -> None:
-        super().__init__("The office server's address must start with https:// so that your "
-                         "password and people's records cannot be read on the way. Plain "
-                         "http:// is only for a server on this same computer. Please register "
-                         "again with the https:// address your office gave you.")
+        super().__init__(
+            "The office server's address must start with https:// so that your "
+            "password and people's records cannot be read on the way. Plain "
+            "http:// is only for a server on this same computer. Please register "
+            "again with the https:// address your office gave you."
+        )
 
 
 class UpdateRequired(SyncError):
@@ -150,8 +173,10 @@ class LoginThrottled(SyncError):
 
 class ServerUnreachable(SyncError):
     def __init__(self, detail: str = "") -> None:
-        super().__init__("The office server could not be reached. Your changes are safe on this "
-                         "laptop and will go next time." + (f" ({detail})" if detail else ""))
+        super().__init__(
+            "The office server could not be reached. Your changes are safe on this "
+            "laptop and will go next time." + (f" ({detail})" if detail else "")
+        )
 
 
 class SyncRefused(SyncError):
@@ -310,6 +335,8 @@ def _revoke_kind(response: httpx.Response) -> str:
 def secure_channel(url: httpx.URL | str) -> bool:
     """Whether an answer from this address can be trusted to be the office's own: over TLS,
     or from this machine. Only such an answer may wipe the store."""
+    import httpx
+
     parsed = httpx.URL(str(url))
     return parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback(parsed.host))
 
@@ -336,13 +363,22 @@ class _Transport:
         backoff_cap: float,
         transport: httpx.BaseTransport | None,
     ) -> None:
-        headers = {"User-Agent": f"sp-desktop sync/{PROTOCOL_VERSION}"}
+        import httpx
+
+        from sp_desktop import __version__
+
+        headers = {"User-Agent": f"sp-desktop/{__version__} sync/{PROTOCOL_VERSION}"}
         if isinstance(verify, str):  # the office's own CA certificate file
             verify = ssl.create_default_context(cafile=verify)
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = httpx.Client(base_url=check_address(base_url), headers=headers,
-                                 verify=verify, timeout=timeout, transport=transport)
+        self.http = httpx.Client(
+            base_url=check_address(base_url),
+            headers=headers,
+            verify=verify,
+            timeout=timeout,
+            transport=transport,
+        )
         self.max_attempts = max(1, max_attempts)
         self.backoff, self.backoff_cap = backoff, backoff_cap
         self.attempts = 0  # every POST tried, retries included (for tests and logs)
@@ -358,6 +394,8 @@ class _Transport:
         self, path: str, body: dict[str, Any], cancel: threading.Event | None
     ) -> tuple[int, dict[str, Any] | httpx.Response]:
         """(status, parsed JSON) on 2xx; (status, response) on 4xx; raises when out of tries."""
+        import httpx
+
         data, headers = _encode(body)
         problem = ""
         for attempt in range(self.max_attempts):
@@ -420,15 +458,28 @@ def register_device(
     the encrypted store along with the server address.
     """
     url = _normalise_url(server_url)  # an http:// address elsewhere never gets the password
-    request = RegisterRequest(adviser=adviser, password=password, device_id=store.device_id,
-                              label=label, training=is_training(store))
-    http = _Transport(url, token=None, verify=verify, timeout=timeout, max_attempts=3,
-                      backoff=0.5, backoff_cap=5.0, transport=transport)
+    request = RegisterRequest(
+        adviser=adviser,
+        password=password,
+        device_id=store.device_id,
+        label=label,
+        training=is_training(store),
+    )
+    http = _Transport(
+        url,
+        token=None,
+        verify=verify,
+        timeout=timeout,
+        max_attempts=3,
+        backoff=0.5,
+        backoff_cap=5.0,
+        transport=transport,
+    )
     try:
         status, wire = http.post(REGISTER_PATH, request.to_wire(), None)
     finally:
         http.close()
-    if isinstance(wire, httpx.Response):
+    if not isinstance(wire, dict):  # a refusal (the response itself)
         refusal = _refusal(wire)
         if refusal.code == ErrorCode.DEVICE_REVOKED.value:
             raise SyncRefused(refusal.code, str(refusal), status)
@@ -452,7 +503,8 @@ def register_device(
 LEASE_EXPIRED_MESSAGE = (
     "This laptop has not reached the office server for longer than your office allows, so "
     "people's records stay closed until it syncs. Please connect to the office network and "
-    "choose Sync now.")
+    "choose Sync now."
+)
 
 
 def _keep_lease(conn: Any, lease: int | None) -> None:
@@ -468,10 +520,13 @@ def _read(parse: Callable[[dict[str, Any]], _T], wire: dict[str, Any]) -> _T:
     try:
         return parse(wire)
     except (KeyError, TypeError, ValueError) as exc:
-        raise SyncRefused("bad_answer", "The office server sent an answer this copy of SP "
-                          "Desktop cannot read. Your changes are safe on this laptop; please "
-                          "check that SP Desktop and the office server are up to date.",
-                          200) from exc
+        raise SyncRefused(
+            "bad_answer",
+            "The office server sent an answer this copy of SP "
+            "Desktop cannot read. Your changes are safe on this laptop; please "
+            "check that SP Desktop and the office server are up to date.",
+            200,
+        ) from exc
 
 
 def is_training(store: Store) -> bool:
@@ -489,8 +544,10 @@ def lease_expired(store: Store, now: datetime | None = None) -> bool:
     with store.read() as conn:
         token = local.get_meta(conn, local.META_TOKEN)
         lease = local.get_meta(conn, local.META_LEASE)
-        since = _parse_time(local.get_meta(conn, local.META_LAST_SUCCESS)
-                            or local.get_meta(conn, local.META_REGISTERED_AT))
+        since = _parse_time(
+            local.get_meta(conn, local.META_LAST_SUCCESS)
+            or local.get_meta(conn, local.META_REGISTERED_AT)
+        )
     if not token or not lease or not lease.isdigit() or since is None:
         return False
     now = now or datetime.now(UTC)
@@ -545,9 +602,16 @@ class SyncClient:
         self.server_url = server_url
         self.training = is_training(store)
         # Refuses an http:// address elsewhere (kept from an older version) before sending.
-        self._http = _Transport(server_url, token=token, verify=verify, timeout=timeout,
-                                max_attempts=max_attempts, backoff=backoff,
-                                backoff_cap=backoff_cap, transport=transport)
+        self._http = _Transport(
+            server_url,
+            token=token,
+            verify=verify,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            backoff_cap=backoff_cap,
+            transport=transport,
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -568,7 +632,7 @@ class SyncClient:
         """One POST; a refusal raises (a revoked laptop wipes first), an answer comes typed,
         and a renewed token is kept at once, as the token is kept at registration."""
         status, wire = self._http.post(SYNC_PATH, request.to_wire(), cancel)
-        if isinstance(wire, httpx.Response):
+        if not isinstance(wire, dict):  # a refusal (the response itself)
             self._refused(wire)
         answer = _read(SyncAnswer.from_wire, wire)
         if answer.token:
@@ -589,7 +653,7 @@ class SyncClient:
         round_trips, cursor, notice = 0, 0, None
         # Counted once: a count of the whole outbox at every round trip made an upload of
         # 870,000 changes grow with the square of its size. What is acknowledged comes off it.
-        first_waiting = self._waiting() if progress is not None else 0
+        first_waiting = self._report_queue()
         if progress is not None:
             progress(SyncProgress(0, 0, first_waiting, 0, True))
         with self.store.write() as conn:
@@ -611,12 +675,23 @@ class SyncClient:
                 team = local.get_meta(conn, local.META_TEAM)
                 # Digests are computed only when a verdict is possible: not while pages of a
                 # first sync are still coming (each would be answered "busy").
-                check = (local.scope_digests(conn)
-                         if not batch and not verdict and not behind and self._check_due()
-                         else None)
-            request = SyncRequest(cursor=cursor, ops=tuple(entry.op for entry in batch),
-                                  resolved=tuple(resolved), limit=self.page_limit, team=team,
-                                  check=check, training=self.training)
+                check = (
+                    local.scope_digests(conn)
+                    if not batch and not verdict and not behind and self._check_due()
+                    else None
+                )
+            request = SyncRequest(
+                cursor=cursor,
+                ops=tuple(entry.op for entry in batch),
+                resolved=tuple(resolved),
+                limit=self.page_limit,
+                team=team,
+                check=check,
+                training=self.training,
+            )
+            self._http.http.headers[WAITING_HEADER] = str(
+                max(0, first_waiting - totals.acknowledged)
+            )
             status, answer = self._round_trip(request, cancel)
             round_trips += 1
             notice = answer.notice or notice
@@ -640,8 +715,12 @@ class SyncClient:
                 waiting = max(0, first_waiting - totals.acknowledged)
                 progress(SyncProgress(round_trips, totals.acknowledged, waiting, totals.rows, more))
             if batch and applied.acknowledged == 0:
-                raise SyncRefused("no_progress", "The office server did not accept any of the "
-                                  "changes sent. Please try again later.", status)
+                raise SyncRefused(
+                    "no_progress",
+                    "The office server did not accept any of the "
+                    "changes sent. Please try again later.",
+                    status,
+                )
             if not more and len(batch) < self.batch_size:
                 break
         round_trips += self._resync(totals, cancel)
@@ -668,7 +747,11 @@ class SyncClient:
         )
 
     def _apply(
-        self, conn: Any, answer: SyncAnswer, batch: list[local.OutboxEntry], resolved: list[str],
+        self,
+        conn: Any,
+        answer: SyncAnswer,
+        batch: list[local.OutboxEntry],
+        resolved: list[str],
         cursor_key: str = local.META_CURSOR,
     ) -> local.Applied:
         applied = local.apply_answer(
@@ -688,12 +771,17 @@ class SyncClient:
         # this team's scope, or it would have refused it) keeps its row like a pulled one.
         taken = {ack.op for ack in answer.acks if ack.status is not AckStatus.REJECTED}
         if taken:
-            _pulled_back(conn, [{"table": e.op.table, "row": e.op.row_id}
-                                for e in batch if e.op.op_id in taken])
+            _pulled_back(
+                conn,
+                [{"table": e.op.table, "row": e.op.row_id} for e in batch if e.op.op_id in taken],
+            )
         return applied
 
     def _hand_in(
-        self, answer: SyncAnswer, batch: list[local.OutboxEntry], resolved: list[str],
+        self,
+        answer: SyncAnswer,
+        batch: list[local.OutboxEntry],
+        resolved: list[str],
         cancel: threading.Event | None,
     ) -> NoReturn:
         """A retired laptop: sends every waiting change it can, then wipes and says how many
@@ -701,36 +789,52 @@ class SyncClient:
         handed_in, sent = 0, bool(batch)
         while True:
             with local.sync_transaction(self.store) as conn:
-                applied = self._apply(conn, replace(answer, changes=(), conflicts=()), batch,
-                                      resolved, cursor_key=_HAND_IN_CURSOR)
+                applied = self._apply(
+                    conn,
+                    replace(answer, changes=(), conflicts=()),
+                    batch,
+                    resolved,
+                    cursor_key=_HAND_IN_CURSOR,
+                )
             handed_in += applied.acknowledged - applied.rejected
             if sent and applied.acknowledged == 0:
                 break  # the office took none of them: what is left is counted below
             batch = local.read_batch(self.store, self.batch_size)
             if not batch or (cancel is not None and cancel.is_set()):
                 break
-            request = SyncRequest(cursor=answer.cursor, ops=tuple(e.op for e in batch),
-                                  pull=False, training=self.training)
+            request = SyncRequest(
+                cursor=answer.cursor,
+                ops=tuple(e.op for e in batch),
+                pull=False,
+                training=self.training,
+            )
             resolved, sent = [], True
             try:
                 _status, answer = self._round_trip(request, cancel)
             except (ServerUnreachable, SyncCancelled, SyncRefused):
                 break  # what could not go is counted below and goes with the wipe
             if not answer.retired:  # the office changed its mind meanwhile: keep everything
-                raise SyncRefused("not_retired", "The office has switched this laptop on "
-                                  "again. Please sync again.", 200)
+                raise SyncRefused(
+                    "not_retired",
+                    "The office has switched this laptop on again. Please sync again.",
+                    200,
+                )
         self._wipe(retired=True, handed_in=handed_in)
 
     def _wipe(self, *, retired: bool, handed_in: int = 0) -> NoReturn:
         with self.store.read() as conn:
             unsent = int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
             refused = len(local.get_json_list(conn, local.META_REJECTED))
-        log.warning("this device was revoked by the office; wiping the local store "
-                    "(retired=%s, handed in=%d, unsent=%d)", retired, handed_in, unsent)
+        log.warning(
+            "this device was revoked by the office; wiping the local store "
+            "(retired=%s, handed in=%d, unsent=%d)",
+            retired,
+            handed_in,
+            unsent,
+        )
         self.close()
         wipe_store(self.store)
-        raise DeviceRevoked(retired=retired, unsent=unsent, refused=refused,
-                            handed_in=handed_in)
+        raise DeviceRevoked(retired=retired, unsent=unsent, refused=refused, handed_in=handed_in)
 
     def _check_due(self) -> bool:
         return self.store.meta(local.META_CHECK_DUE) == "1"
@@ -766,8 +870,9 @@ class SyncClient:
                 cursor = int(local.get_meta(conn, local.META_RESYNC_CURSOR) or 0)
             if not tables:
                 return trips
-            request = SyncRequest(cursor=cursor, tables=tuple(tables), limit=self.page_limit,
-                                  training=self.training)
+            request = SyncRequest(
+                cursor=cursor, tables=tuple(tables), limit=self.page_limit, training=self.training
+            )
             _status, answer = self._round_trip(request, cancel)
             trips += 1
             if answer.retired:
@@ -781,9 +886,17 @@ class SyncClient:
                     local.delete_meta(conn, local.META_RESYNC_CURSOR)
             _add(totals, applied)
 
-    def _waiting(self) -> int:
+    def _report_queue(self) -> int:
+        """Tells the office (headers of this sync's requests) how many changes are waiting
+        and since when, for its laptops page; returns the count. Each round trip updates
+        the count by what the office has acknowledged so far."""
         with self.store.read() as conn:
-            return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
+            waiting, oldest = conn.execute(
+                select(func.count(), func.min(outbox.c.created_at)).select_from(outbox)
+            ).one()
+        self._http.http.headers[WAITING_HEADER] = str(int(waiting))
+        self._http.http.headers[OLDEST_WAITING_HEADER] = str(oldest or "")[:32]
+        return int(waiting)
 
     def _refused(self, response: httpx.Response) -> NoReturn:
         refusal = _refusal(response)
@@ -791,9 +904,13 @@ class SyncClient:
             if not secure_channel(response.url):
                 # Anyone on the way can forge a plain-http answer: never wipe on one.
                 log.warning("a 'revoked' answer came over plain http; nothing was wiped")
-                raise SyncRefused(refusal.code, "The server said this laptop is switched off, "
-                                  "but over a connection that is not secure, so nothing was "
-                                  "removed. Please contact your office.", response.status_code)
+                raise SyncRefused(
+                    refusal.code,
+                    "The server said this laptop is switched off, "
+                    "but over a connection that is not secure, so nothing was "
+                    "removed. Please contact your office.",
+                    response.status_code,
+                )
             self._wipe(retired=_revoke_kind(response) == "retired")
         raise refusal
 
@@ -803,11 +920,9 @@ _HAND_IN_CURSOR = "sync.hand_in_cursor"  # a retired laptop pulls nothing: its c
 
 def _remember_kept(conn: Any) -> None:
     """Before a fresh copy: notes the rows kept only because a change of theirs waits."""
-    kept = {(str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name,
-                                                             outbox.c.row_id))}
+    kept = {(str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name, outbox.c.row_id))}
     earlier = {(str(t), str(r)) for t, r in local.get_json_list(conn, META_KEPT_THROUGH_RESTORE)}
-    local.set_meta(conn, META_KEPT_THROUGH_RESTORE,
-                   orjson.dumps(sorted(kept | earlier)).decode())
+    local.set_meta(conn, META_KEPT_THROUGH_RESTORE, orjson.dumps(sorted(kept | earlier)).decode())
 
 
 def _pulled_back(conn: Any, changes: Sequence[dict[str, Any]]) -> None:
@@ -829,8 +944,9 @@ def _let_go_of_other_teams(conn: Any) -> local.Applied:
     kept = [(str(t), str(r)) for t, r in local.get_json_list(conn, META_KEPT_THROUGH_RESTORE)]
     if not kept:
         return gone
-    waiting = {(str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name,
-                                                                outbox.c.row_id))}
+    waiting = {
+        (str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name, outbox.c.row_id))
+    }
     still = [pair for pair in kept if pair in waiting]
     for table_name, row_id in kept:
         table = TABLES_BY_NAME.get(table_name)

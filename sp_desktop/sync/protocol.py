@@ -34,6 +34,11 @@ DEFAULT_PAGE_LIMIT = 1000  # pulled rows per round trip
 MAX_PAGE_LIMIT = 5000
 
 
+# What a laptop says about its queue at each sync (the office's laptops page shows it).
+WAITING_HEADER = "X-SP-Waiting"
+OLDEST_WAITING_HEADER = "X-SP-Oldest-Waiting"
+
+
 def is_loopback(host: str) -> bool:
     """Whether an address only this machine can reach: plain http to it crosses no network,
     so it is the one place sync may go without TLS (a server on the same laptop, tests)."""

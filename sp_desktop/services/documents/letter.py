@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 from sp_desktop.domain.choices import (
     Consent,
-    PrescriptionStatus,
-    ProviderReferral,
     ReferralSource,
 )
 from sp_desktop.domain.directory import Service
@@ -16,6 +14,23 @@ from sp_desktop.domain.measures import MeasureThenAndNow, Sitting
 from sp_desktop.domain.people import Person, Referral
 from sp_desktop.domain.prescribing import ClosingReview, Prescription
 from sp_desktop.domain.wellbeing import ONS4
+from sp_desktop.interchange.fhir_prsb import (
+    Author,
+    MessageBack,
+    Recipient,
+    SupportLine,
+    WellbeingChange,
+    message_bundle,
+    new_message_id,
+)
+from sp_desktop.interchange.fhir_record import SNOMED, Code, bundle_json
+from sp_desktop.interchange.records import (
+    ConcernFacts,
+    PersonFacts,
+    ReferralFacts,
+    activity_standing,
+    area_title,
+)
 from sp_desktop.pdf import wording
 from sp_desktop.pdf.letter import build_letter
 from sp_desktop.pdf.model import (
@@ -46,7 +61,6 @@ from sp_desktop.services.documents.shared import (
     safe_file_name,
     stripped,
 )
-from sp_desktop.services.resources import conversation_guide
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -88,7 +102,7 @@ def letter_for(
         ),
         referral_date=referral.received_on,
         referral_reason=referral.reason.strip() or "Not given.",
-        concerns=_concerns(ws, person_id),
+        concerns=concerns_for(ws, person_id),
         support=support,
         wellbeing=_outcomes(ons4),
         wellbeing_baseline_date=_first(ons4).taken_on if ons4 else None,
@@ -151,23 +165,18 @@ def _address_lines(person: Person) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _concerns(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
+def concerns_for(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
     """Needs and concerns with how much each bothered them at first and at the latest rating.
 
     A concern rated only once has no "latest": repeating the first number would read as
     "no change" when it was simply never asked again.
     """
-    guide = conversation_guide()
     found = []
     for concern in ws.visits.concerns_of(person_id):
         history = ws.visits.concern_history(concern.id)
-        try:
-            area = guide.domain(concern.domain).title
-        except KeyError:
-            area = concern.domain.replace("_", " ").capitalize()
         found.append(
             Concern(
-                domain=area,
+                domain=area_title(concern.domain),
                 words=concern.words,
                 severity_first=history[0].value if history else concern.severity,
                 severity_latest=history[-1].value if len(history) > 1 else None,
@@ -176,24 +185,9 @@ def _concerns(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
     return tuple(found)
 
 
-def _support_status(prescription: Prescription) -> str:
+def support_status(prescription: Prescription) -> str:
     """Where each activity stands, in words a GP reads without knowing the app."""
-    status = prescription.status
-    referral = prescription.provider_referral
-    if status is PrescriptionStatus.CANCELLED:
-        return "declined by provider" if referral is ProviderReferral.DECLINED else "cancelled"
-    if status is PrescriptionStatus.ENDED:
-        ended, start, weeks = prescription.ended_on, prescription.start_date, prescription.weeks
-        if ended is not None and (ended - start).days < weeks * 7:
-            return "stopped early"
-        return "completed"
-    return {
-        ProviderReferral.TO_SEND: "offered",
-        ProviderReferral.SENT: "referral sent",
-        ProviderReferral.ACCEPTED: "accepted",
-        ProviderReferral.WAITING_LIST: "on waiting list",
-        ProviderReferral.DECLINED: "declined by provider",
-    }.get(referral, "offered")
+    return activity_standing(prescription)
 
 
 def _support(prescription: Prescription, service: Service, today: date) -> SupportOffered:
@@ -201,7 +195,7 @@ def _support(prescription: Prescription, service: Service, today: date) -> Suppo
     return SupportOffered(
         activity=stripped(service.name) or "Activity",
         provider=stripped(service.organisation),
-        status=_support_status(prescription),
+        status=support_status(prescription),
         start_date=start if start <= today else None,
         weeks=prescription.weeks if prescription.weeks > 0 else None,
     )
@@ -283,6 +277,83 @@ def _outcome_words(
     return "\n\n".join(paragraphs)
 
 
+def message_back_for(
+    ws: Workspace, person_id: str, letter: LetterDocument, *, referral_id: str | None = None
+) -> MessageBack:
+    """The letter's facts as the PRSB message back (plain data for :mod:`fhir_prsb`)."""
+    person = ws.people.get(person_id)
+    referral = _referral(ws, person_id, referral_id)
+    return MessageBack(
+        id=new_message_id(),
+        person=PersonFacts(
+            id=person.id,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            preferred_name=person.preferred_name or "",
+            date_of_birth=person.date_of_birth,
+            nhs_number=letter.person.nhs_number,
+            gender=person.gender.value if person.gender else None,
+            ethnicity=person.ethnicity.value if person.ethnicity else None,
+            address_lines=tuple(
+                line.strip() for line in person.address.splitlines() if line.strip()
+            ),
+            postcode=person.postcode.strip(),
+            gp_practice=letter.practice.name,
+        ),
+        referral=ReferralFacts(
+            id=referral.id,
+            received_on=referral.received_on,
+            source=referral.source.value,
+            source_words=referral.source.label,
+            referrer_name=referral.referrer_name.strip(),
+            referrer_organisation=referral.referrer_organisation.strip(),
+            reason=letter.referral_reason,
+            status=referral.status.value,
+            consent=referral.consent.value,
+            consent_on=referral.consent_on,
+        ),
+        concerns=tuple(
+            ConcernFacts("", c.domain, c.words, c.severity_first, c.severity_latest)
+            for c in letter.concerns
+        ),
+        support=tuple(
+            SupportLine(s.activity, s.provider, s.status, s.start_date, s.weeks)
+            for s in letter.support
+        ),
+        wellbeing=tuple(
+            WellbeingChange(
+                w.item,
+                _score_words(w.baseline_score, w.baseline_band),
+                _score_words(w.latest_score, w.latest_band),
+            )
+            for w in letter.wellbeing
+        ),
+        wellbeing_then=letter.wellbeing_baseline_date,
+        wellbeing_now=letter.wellbeing_latest_date,
+        outcome_text=letter.outcome_text,
+        carries_on=letter.carries_on,
+        codes=tuple(Code(SNOMED, c.code, c.term) for c in letter.codes),
+        author=Author(
+            letter.link_worker.name,
+            letter.link_worker.role,
+            letter.link_worker.organisation,
+            letter.link_worker.phone,
+            letter.link_worker.email,
+        ),
+        recipient=Recipient(
+            letter.referrer.name, letter.referrer.role, letter.referrer.organisation
+        ),
+        practice=letter.practice.name,
+        written_on=letter.letter_date,
+    )
+
+
+def _score_words(score: int | None, band: str) -> str:
+    if score is None:
+        return "preferred not to say"
+    return f"{score} ({band})" if band else str(score)
+
+
 def letter_pdf(
     ws: Workspace,
     person_id: str,
@@ -302,6 +373,8 @@ def letter_pdf(
         outcome_text=outcome_text,
     )
     pdf = build_pdf(DocumentKind.LETTER, build_letter, doc)
+    # The PRSB message back, made with the letter so the two always say the same.
+    message = message_bundle(message_back_for(ws, person_id, doc, referral_id=referral_id))
     return BuiltDocument(
         kind=DocumentKind.LETTER,
         pdf=pdf,
@@ -312,4 +385,9 @@ def letter_pdf(
         person_ids=(person_id,),
         large_print=None,
         page_count=page_count(pdf),
+        structured=bundle_json(message),
+        structured_file_name=safe_file_name(
+            "Message to GP and referrer", doc.person.name, wording.long_date(doc.letter_date)
+        ).removesuffix(".pdf")
+        + ".json",
     )

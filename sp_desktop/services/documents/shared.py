@@ -84,6 +84,9 @@ class BuiltDocument:
         person_ids: everyone whose details are in it (one audit event each).
         large_print: whether it is in large print; None for a pack that mixes both, or a letter.
         page_count: pages, as the builder laid them out.
+        structured: the same content for a computer to file, where there is one (a letter's
+            PRSB message back as FHIR JSON), saved beside the PDF; None otherwise.
+        structured_file_name: the name it is saved under.
     """
 
     kind: DocumentKind
@@ -93,6 +96,8 @@ class BuiltDocument:
     person_ids: tuple[str, ...] = field(repr=False)
     large_print: bool | None
     page_count: int
+    structured: bytes | None = field(default=None, repr=False)
+    structured_file_name: str = field(default="", repr=False)
 
 
 def read_contact(folder: Path) -> ContactDetails:

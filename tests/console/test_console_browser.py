@@ -1,0 +1,371 @@
+"""The console in a real browser (Debian's Chromium driven by Playwright) against a real
+server process on loopback, with laptops (real encrypted stores) syncing to it.
+
+One server and one browser for the module; each test signs in its own console user in its
+own browser context. Every page is also checked with axe-core (0 serious or critical
+violations). Set SP_CONSOLE_SCREENSHOTS=<folder> to save a 1366x768 screenshot of each page.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from console_office import FAST_KEYS, ConsoleUser, demo_names, make_user
+from sqlalchemy import select
+
+from sp_desktop.server.console.auth import ConsoleRole
+from sp_desktop.server.db import console_sessions, console_users, make_engine
+from sp_desktop.server.testing import RunningServer, start_server
+from sp_desktop.services.demo import populate
+from sp_desktop.services.workspace import Workspace
+from sp_desktop.store.schema import services
+from sp_desktop.sync.client import DeviceRevoked, SyncClient, SyncResult, register_device
+
+CHROMIUM = os.environ.get("SP_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).with_name("axe.min.js")
+ORUK_FILE = (
+    Path(__file__).parents[1]
+    / "data"
+    / "oruk"
+    / "uk-profile-3.0"
+    / "examples"
+    / "service_list.json"
+)
+SCREENSHOTS = os.environ.get("SP_CONSOLE_SCREENSHOTS")
+VIEWPORT = {"width": 1366, "height": 768}
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+)
+
+
+@dataclass
+class Laptop:
+    adviser: str
+    team: str
+    ws: Workspace
+
+    def sync(self) -> SyncResult:
+        with SyncClient(self.ws.store, clock=self.ws.changes.clock) as client:
+            return client.sync_once()
+
+    def service_names(self) -> dict[str, bool]:
+        with self.ws.store.read() as conn:
+            return {
+                str(r.name): bool(r.active)
+                for r in conn.execute(select(services.c.name, services.c.active))
+            }
+
+
+@dataclass
+class Office:
+    server: RunningServer
+    folder: Path
+    ours: str
+    theirs: str
+    our_laptop: Laptop
+    their_laptop: Laptop
+
+    def laptop(self, team: str, people: int = 0, seed: int = 1) -> Laptop:
+        adviser = f"Adviser {secrets.token_hex(3)}"
+        password = secrets.token_urlsafe(16)
+        self.server.add_adviser(adviser, team, password)
+        ws, _ = Workspace.create(
+            self.folder / adviser.replace(" ", "_"),
+            "a long passphrase",
+            adviser=adviser,
+            team=team,
+            params=FAST_KEYS,
+        )
+        if people:
+            populate(ws, people, seed=seed, service_count=4)
+        register_device(ws.store, self.server.url, adviser, password, label=f"{adviser}'s laptop")
+        return Laptop(adviser, team, ws)
+
+    def user(self, role: ConsoleRole, *teams: str) -> ConsoleUser:
+        return make_user(self.server._admin(), role, list(teams))
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+    folder = tmp_path_factory.mktemp("console-browser")
+    server = start_server(f"sqlite+pysqlite:///{folder / 'office.db'}", folder)
+    try:
+        server.add_team("Riverside")
+        server.add_team("Hilltop")
+        made = Office(server, folder, "Riverside", "Hilltop", None, None)  # type: ignore[arg-type]
+        made.our_laptop = made.laptop("Riverside", people=12, seed=21)
+        made.their_laptop = made.laptop("Hilltop", people=12, seed=22)
+        made.our_laptop.sync()
+        made.their_laptop.sync()
+        yield made
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+def new_page(browser: Any, *, axe: bool = False) -> Any:
+    # axe is injected as a script, which the console's Content-Security-Policy would refuse.
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=axe)
+    return context.new_page()
+
+
+def sign_in(page: Any, office: Office, user: ConsoleUser) -> None:
+    page.goto(office.server.url + "/console/")
+    page.get_by_label("Name").fill(user.name)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("6-digit code").fill(pyotp.TOTP(user.secret).now())
+    page.keyboard.press("Enter")  # Enter does the main action
+    page.get_by_role("button", name="Sign out").wait_for()
+
+
+def test_sign_in_with_a_totp_code_and_sign_out_ends_the_session(
+    office: Office, browser: Any
+) -> None:
+    user = office.user(ConsoleRole.MANAGER, office.ours)
+    page = new_page(browser)
+    page.goto(office.server.url + "/console/teams")
+    assert page.url.endswith("/console/login")
+    page.get_by_label("Name").fill(user.name)
+    page.get_by_label("Password").fill("a wrong password, clearly")
+    page.get_by_role("button", name="Continue").click()
+    assert "not recognised" in page.get_by_role("alert").inner_text()
+    sign_in(page, office, user)
+    assert page.get_by_role("heading", level=1).inner_text() == "Teams"
+    cookies = page.context.cookies()
+    session = [c for c in cookies if c["name"] == "sp_console"]
+    assert session and session[0]["httpOnly"] and session[0]["sameSite"] == "Strict"
+
+    page.get_by_role("button", name="Sign out").click()
+    assert "You have signed out" in page.content()
+    engine = make_engine(office.server.database_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            mine = select(console_users.c.id).where(console_users.c.name == user.name)
+            assert (
+                conn.execute(
+                    select(console_sessions).where(console_sessions.c.user_id.in_(mine))
+                ).all()
+                == []
+            )
+    finally:
+        engine.dispose()
+    # The old cookie, put back in another browser, opens nothing.
+    other = browser.new_context(viewport=VIEWPORT)
+    other.add_cookies(session)
+    replay = other.new_page()
+    replay.goto(office.server.url + "/console/teams")
+    assert replay.url.endswith("/console/login")
+    other.close()
+    page.context.close()
+
+
+def test_a_laptops_last_sync_shows_after_it_synced(office: Office, browser: Any) -> None:
+    laptop = office.laptop(office.ours, people=2, seed=5)
+    user = office.user(ConsoleRole.MANAGER, office.ours)
+    page = new_page(browser)
+    sign_in(page, office, user)
+    page.get_by_role("link", name="Laptops").click()
+    row = page.get_by_role("row").filter(has_text=laptop.adviser)
+    assert "never" in row.inner_text()
+    laptop.sync()
+    page.reload()
+    row = page.get_by_role("row").filter(has_text=laptop.adviser)
+    text = row.inner_text()
+    assert "never" not in text and "in use" in text
+    assert "0.1.0" in text  # the app version it reported
+    page.context.close()
+    laptop.ws.close()
+
+
+def test_switching_an_adviser_off_refuses_their_laptop(office: Office, browser: Any) -> None:
+    laptop = office.laptop(office.ours)
+    laptop.sync()  # syncs while the adviser is on
+    user = office.user(ConsoleRole.MANAGER, office.ours)
+    page = new_page(browser)
+    sign_in(page, office, user)
+    page.get_by_role("link", name="Advisers").click()
+    page.get_by_role("link", name=laptop.adviser).click()
+    page.get_by_role("button", name=f"Switch off {laptop.adviser}").click()
+    assert "switched off" in page.get_by_role("status").inner_text()
+    with pytest.raises(DeviceRevoked) as refused:
+        laptop.sync()
+    assert refused.value.retired  # it handed in what it held, then wiped itself
+    page.get_by_role("link", name="Laptops").click()
+    assert (
+        "adviser switched off"
+        in page.get_by_role("row").filter(has_text=laptop.adviser).inner_text()
+    )
+    page.context.close()
+
+
+def test_an_edited_service_reaches_a_laptop(office: Office, browser: Any) -> None:
+    user = office.user(ConsoleRole.LEAD)
+    page = new_page(browser)
+    sign_in(page, office, user)
+    page.get_by_role("link", name="Directory").click()
+    page.get_by_role("link", name="Add a service").click()
+    name = f"Riverside walking group {secrets.token_hex(2)}"
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Category").select_option(label="Physical activity")
+    page.get_by_label("Date last checked").fill("2026-11-30")
+    page.get_by_label("Waiting time in weeks").fill("many")
+    page.get_by_role("button", name="Save and publish").click()
+    assert "waiting time" in page.get_by_role("alert").inner_text().lower()
+    assert page.get_by_label("Name", exact=True).input_value() == name  # nothing typed lost
+    page.get_by_label("Waiting time in weeks").fill("2")
+    page.get_by_role("button", name="Save and publish").click()
+    assert "published" in page.get_by_role("status").inner_text()
+
+    laptop = office.our_laptop
+    laptop.sync()
+    assert laptop.service_names().get(name) is True
+    renamed = name.replace("walking", "rambling")
+    page.get_by_label("Name", exact=True).fill(renamed)
+    page.get_by_role("button", name="Save and publish").click()
+    page.get_by_role("button", name="Withdraw").click()
+    assert "withdrawn" in page.get_by_role("status").inner_text()
+    laptop.sync()
+    held = laptop.service_names()
+    assert name not in held and held.get(renamed) is False
+    page.context.close()
+
+
+def test_importing_a_directory_file_publishes_its_services(office: Office, browser: Any) -> None:
+    user = office.user(ConsoleRole.LEAD)
+    page = new_page(browser)
+    sign_in(page, office, user)
+    page.goto(office.server.url + "/console/directory/import")
+    page.get_by_label("Directory file").set_input_files(str(ORUK_FILE))
+    page.get_by_role("button", name="Import and publish").click()
+    assert "1 services were published" in page.get_by_role("status").inner_text()
+    page.get_by_role("link", name="Directory").first.click()
+    assert page.get_by_role("link", name="Community Counselling").count() == 1
+    office.their_laptop.sync()
+    assert "Community Counselling" in office.their_laptop.service_names()
+    page.context.close()
+
+
+def _crawl(page: Any, start: str) -> dict[str, str]:
+    """Every console page reachable by links from `start` (GET only), by path."""
+    seen: dict[str, str] = {}
+    queue = [start]
+    while queue and len(seen) < 200:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        page.goto(url)
+        seen[url] = page.content()
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            href = href.split("#")[0]
+            if (
+                "/console/" in href
+                and "/export." not in href
+                and "/static/" not in href
+                and href not in seen
+            ):
+                queue.append(href)
+    return seen
+
+
+def test_a_manager_never_sees_another_teams_people(office: Office, browser: Any) -> None:
+    user = office.user(ConsoleRole.MANAGER, office.ours)
+    page = new_page(browser)
+    sign_in(page, office, user)
+    pages = _crawl(page, office.server.url + "/console/")
+    theirs = set(demo_names(office.their_laptop.ws)) - set(demo_names(office.our_laptop.ws))
+    assert len(theirs) >= 5
+    person_pages = [url for url in pages if "/console/people/" in url]
+    assert len(person_pages) >= 5  # the crawl reached our own people
+    for url, html in pages.items():
+        found = [name for name in theirs if name in html]
+        assert not found, f"{url} shows {found}"
+        assert office.their_laptop.adviser not in html and office.theirs not in html
+    page.context.close()
+
+
+def test_every_page_has_no_serious_accessibility_violation(office: Office, browser: Any) -> None:
+    base = office.server.url + "/console"
+    page = new_page(browser, axe=True)
+    checked = {}
+    page.goto(base + "/login")
+    checked["login"] = _axe(page, "login")
+    lead = office.user(ConsoleRole.LEAD)
+    page.get_by_label("Name").fill(lead.name)
+    page.get_by_label("Password").fill(lead.password)
+    page.get_by_role("button", name="Continue").click()
+    checked["code"] = _axe(page, "code")
+    page.get_by_label("6-digit code").fill(pyotp.TOTP(lead.secret).now())
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+    checked["teams"] = _axe(page, "teams")
+    page.get_by_role("link", name=office.ours).click()
+    checked["team"] = _axe(page, "team")
+    page.get_by_role("link", name="Everyone overdue").click()
+    page.goto(page.url.split("?")[0] + "?show=open")
+    checked["people"] = _axe(page, "people")
+    page.locator("a[href*='/console/people/']").first.click()
+    checked["person"] = _axe(page, "person")
+    for path, name in (
+        ("/advisers", "advisers"),
+        ("/advisers/new", "adviser-new"),
+        ("/devices", "devices"),
+        ("/directory", "directory"),
+        ("/directory/new", "service-new"),
+        ("/directory/import", "import"),
+        ("/nothing-here", "not-found"),
+    ):
+        page.goto(base + path)
+        checked[name] = _axe(page, name)
+    page.goto(base + "/advisers")
+    page.locator("a[href*='/console/advisers/']").filter(has_text=office.our_laptop.adviser).click()
+    checked["adviser"] = _axe(page, "adviser")
+    page.goto(base + "/devices")
+    page.locator("tbody a[href*='/console/devices/']").first.click()
+    checked["device"] = _axe(page, "device")
+    page.goto(base + "/directory")
+    page.locator("tbody a[href*='/console/directory/']").first.click()
+    checked["service"] = _axe(page, "service")
+    page.context.close()
+
+    commissioner = office.user(ConsoleRole.COMMISSIONER)
+    page = new_page(browser, axe=True)
+    sign_in(page, office, commissioner)
+    checked["reports"] = _axe(page, "reports")
+    page.context.close()
+    problems = {name: found for name, found in checked.items() if found}
+    assert problems == {}
+    assert len(checked) == 17  # every kind of console page
+
+
+def _axe(page: Any, name: str) -> list[str]:
+    """Serious and critical axe-core violations on the page (and a screenshot if asked)."""
+    page.wait_for_load_state("load")
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=False)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return [str(item) for item in result]
