@@ -51,7 +51,7 @@ def test_head_revision_constant_matches_the_scripts() -> None:
 
 
 def test_ons4_assessments_held_by_the_office_become_answers(engine: Engine) -> None:
-    """Migration 0003: the office's ONS4 rows become the answers rows the laptops' store
+    """Migration 0004: the office's ONS4 rows become the answers rows the laptops' store
     migration 0007 makes of their copies (same id, stamps, sequence), so the content agrees."""
     import json
 
@@ -70,7 +70,7 @@ def test_ons4_assessments_held_by_the_office_become_answers(engine: Engine) -> N
     versions = dict.fromkeys(fields, stamp)
     with engine.connect() as conn, conn.begin():
         config.attributes["connection"] = conn
-        command.upgrade(config, "0002")
+        command.upgrade(config, "0003")
         conn.execute(text("INSERT INTO teams (name, created_at) VALUES ('North', 'now')"))
         conn.execute(
             text("INSERT INTO rows (table_name, row_id, person_id, team_id, fields, versions,"

@@ -7,8 +7,8 @@ Self-contained on purpose (a migration means the same thing whatever the code do
 conversion is the one `sync.protocol.legacy_ons4_fields` makes of a change sent by a laptop not
 yet updated, and the store's migration 0007 makes on the laptop.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 import json
@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
