@@ -701,14 +701,6 @@ def _closing_row(row: Mapping[str, Any]) -> None:
                        row.get("reason"), "Please say where they were re-referred to.")
 
 
-# ONS4 items as the previous schema's `assessments` table named them (see ASSESSMENTS).
-ONS4_LABELS = {
-    "life_satisfaction": "Life satisfaction",
-    "worthwhile": "Feeling things are worthwhile",
-    "happiness": "Happiness yesterday",
-    "anxiety": "Anxiety yesterday",
-}
-
 REFERRAL_ITSELF = "who was referred and why: the referral itself, recorded before consent is asked"
 
 PEOPLE = _table("people", "a person", {
@@ -842,15 +834,6 @@ ANSWERS = _table("answers", "a questionnaire's answers", {
                     missing="Please give the answers."),
 }, _answers_row)
 
-# Before schema 0007 ONS4 had a table of its own; a laptop not yet updated may still send one.
-# The office keeps accepting it (the previous schema's pushes); laptops move theirs to answers.
-ASSESSMENTS = _table("assessments", "an assessment", {
-    "person_id": _person(),
-    "assessed_on": Day("The date of the assessment", ahead=0),
-    "context": OneOf("When in the journey it was taken", AssessmentContext),
-    **{item: Whole(label, 0, 10, nullable=True) for item, label in ONS4_LABELS.items()},
-})
-
 SERVICES = _table("services", "a directory entry", {
     "name": Text("The name of the service", SHORT_CHARS, blank_ok=False,
                  missing="Please give the name of the service."),
@@ -935,9 +918,9 @@ CLOSING_REVIEWS = _table("closing_reviews", "a closing review", {
 ROWS: dict[str, RowRules] = {
     rules.table: rules
     for rules in (
-        PEOPLE, REFERRALS, VISITS, CONCERNS, CONCERN_RATINGS, STEPS, STEP_PROGRESS, ASSESSMENTS,
+        PEOPLE, REFERRALS, VISITS, CONCERNS, CONCERN_RATINGS, STEPS, STEP_PROGRESS, ANSWERS,
         SERVICES, PRESCRIPTIONS, FOLLOW_UPS, ATTENDANCE, VOLUNTEER_HOURS, CLOSING_REVIEWS,
-        VISIT_ADDENDA, ANSWERS, CONSENTS,
+        VISIT_ADDENDA, CONSENTS,
     )
 }
 

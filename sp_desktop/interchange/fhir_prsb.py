@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from fhir.resources.R4B.bundle import Bundle
-
 from sp_desktop.interchange.fhir_record import (
     COMPOSITION_PROFILE,
     CONDITION_PROFILE,
     REFERRAL_TO_SOCIAL_PRESCRIBING,
     SNOMED,
+    CheckedBundle,
     Code,
     full_url,
     instant,
@@ -126,7 +125,7 @@ class MessageBack:
     written_on: date
 
 
-def message_bundle(message: MessageBack, *, made_at: datetime | None = None) -> Bundle:
+def message_bundle(message: MessageBack, *, made_at: datetime | None = None) -> CheckedBundle:
     """The message back as a validated FHIR document Bundle (Composition first)."""
     person = message.person
     author_id = f"{message.id}-author"

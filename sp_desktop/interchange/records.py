@@ -8,8 +8,10 @@ Values are as recorded; the words and codes of each output format are the export
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -18,6 +20,28 @@ from sp_desktop.domain.choices import PrescriptionStatus, ProviderReferral
 from sp_desktop.domain.measures import AnswerKind, Measure, Sitting, catalogue, measure
 from sp_desktop.domain.prescribing import Prescription
 from sp_desktop.resource_files import load_json
+
+
+class ExportKind(enum.StrEnum):
+    """What a record is exported as; also the entity named in the audit trail."""
+
+    FHIR = "fhir_record"
+    CSV = "analyst_csv"
+
+
+# What the save box offers for each: the start of the name and the file type.
+_EXPORT_NAMES = {
+    ExportKind.FHIR: ("Record", ".json"),
+    ExportKind.CSV: ("Record for analysts", ".zip"),
+}
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+
+
+def export_file_name(kind: ExportKind, name: str, day: date) -> str:
+    """The name offered in the save box ("Record - Zoë Dvořák - 2026-03-02.json")."""
+    what, suffix = _EXPORT_NAMES[kind]
+    stem = " - ".join(p for p in (what, name.strip(), day.isoformat()) if p)
+    return _UNSAFE_IN_FILE_NAMES.sub(" ", stem).strip(" .") + suffix
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,19 +11,16 @@ QuestionnaireResponse, the definition as its Questionnaire; nothing here names o
 from __future__ import annotations
 
 import contextlib
-import enum
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sp_desktop.interchange.analyst_csv import analyst_zip
-from sp_desktop.interchange.fhir_record import bundle_json, record_bundle
 from sp_desktop.interchange.records import (
     ActivityFacts,
     CaseClosed,
     ConcernFacts,
+    ExportKind,
     MeasureAnswers,
     MeasureDefinition,
     PersonFacts,
@@ -31,26 +28,12 @@ from sp_desktop.interchange.records import (
     ReferralFacts,
     StepFacts,
     answers_of,
+    export_file_name,
 )
 from sp_desktop.interchange.records import measure_definitions as shipped_definitions
-from sp_desktop.services.documents.letter import concerns_for, support_status
-from sp_desktop.services.documents.shared import stripped
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
-
-_UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
-
-
-class ExportKind(enum.StrEnum):
-    """What was exported; also the entity named in the audit trail."""
-
-    FHIR = "fhir_record"
-    CSV = "analyst_csv"
-
-
-# What the save box offers for each: the start of the name and the file type.
-_NAMES = {ExportKind.FHIR: ("Record", ".json"), ExportKind.CSV: ("Record for analysts", ".zip")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +75,11 @@ def measure_answers(ws: Workspace, person_id: str) -> tuple[MeasureAnswers, ...]
 
 def person_record(ws: Workspace, person_id: str) -> PersonRecord:
     """Everything the exports say about one person, read from the store as it is now."""
+    # Here, not at the top: the printouts' modules (reportlab) are loaded when first used,
+    # not with the person page before unlock.
+    from sp_desktop.services.documents.letter import support_status
+    from sp_desktop.services.documents.shared import stripped
+
     person = ws.people.get(person_id)
     closing = ws.closing.closing_review_of(person_id)
     history = {c.id: c for c in concerns_with_ids(ws, person_id)}
@@ -164,6 +152,8 @@ def person_record(ws: Workspace, person_id: str) -> PersonRecord:
 
 def concerns_with_ids(ws: Workspace, person_id: str) -> list[ConcernFacts]:
     """The concerns as the letter words them (area title, first and latest rating), with ids."""
+    from sp_desktop.services.documents.letter import concerns_for
+
     worded = concerns_for(ws, person_id)
     return [
         ConcernFacts(
@@ -184,6 +174,8 @@ def fhir_export(
     ws: Workspace, person_id: str, *, made_at: datetime | None = None
 ) -> ExportedRecord:
     """The person's record as a FHIR R4 Bundle (JSON), checked before it is handed back."""
+    from sp_desktop.interchange.fhir_record import bundle_json, record_bundle
+
     record = person_record(ws, person_id)
     bundle = record_bundle([record], measure_definitions(), made_at=made_at)
     return ExportedRecord(
@@ -197,6 +189,8 @@ def fhir_export(
 
 def csv_export(ws: Workspace, person_id: str, *, made_at: datetime | None = None) -> ExportedRecord:
     """The person's record as CSV tables for analysts, in one zip (no names or contact details)."""
+    from sp_desktop.interchange.analyst_csv import analyst_zip
+
     record = person_record(ws, person_id)
     return ExportedRecord(
         kind=ExportKind.CSV,
@@ -216,10 +210,8 @@ def record_exported(ws: Workspace, export: ExportedRecord) -> None:
 
 
 def file_name_for(kind: ExportKind, name: str, day: date) -> str:
-    """The name offered in the save box ("Record - Zoë Dvořák - 2026-03-02.json")."""
-    what, suffix = _NAMES[kind]
-    stem = " - ".join(p for p in (what, name.strip(), day.isoformat()) if p)
-    return _UNSAFE_IN_FILE_NAMES.sub(" ", stem).strip(" .") + suffix
+    """The name offered in the save box (see :func:`export_file_name`)."""
+    return export_file_name(kind, name, day)
 
 
 def save_export(ws: Workspace, person_id: str, kind: ExportKind, path: Path) -> ExportedRecord:

@@ -140,7 +140,7 @@ def test_the_office_bundles_several_people_with_one_questionnaire(
     ws: Workspace, known: Known
 ) -> None:
     both = [records.person_record(ws, pid) for pid in (known.person_id, known.declined_id)]
-    bundle = record_bundle(both, records.measure_definitions(), made_at=MADE_AT)
+    bundle = record_bundle(both, records.measure_definitions(), made_at=MADE_AT).model
     kinds = [e.resource.get_resource_type() for e in bundle.entry or []]
     assert kinds.count("Patient") == 2 and kinds.count("Questionnaire") == 2  # ONS4, UCLA-3
 
@@ -205,7 +205,7 @@ def test_a_record_that_does_not_fit_fhir_is_refused_in_words_not_library_text() 
         )
     assert "did not fit the FHIR format" in str(caught.value)
     assert "pydantic" not in str(caught.value).lower()
-    assert record_bundle([plain], {}, made_at=MADE_AT).entry  # a plain record is fine
+    assert record_bundle([plain], {}, made_at=MADE_AT).model.entry  # a plain record is fine
 
 
 @pytest.mark.parametrize("ethnicity", list(Ethnicity))
