@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sp_desktop.server import accounts
 from sp_desktop.server import audit as office_audit
+from sp_desktop.server import erasure as office_erasure
 from sp_desktop.server.accounts import DeviceContext, RevokeKind, Role
 from sp_desktop.server.console.web import ConsoleSettings
 from sp_desktop.server.db import (
@@ -42,6 +43,8 @@ from sp_desktop.server.models import (
     AuditOut,
     DirectoryIn,
     DirectoryOut,
+    ErasuresIn,
+    ErasuresOut,
     HealthOut,
     RegisterIn,
     RegisterOut,
@@ -49,6 +52,7 @@ from sp_desktop.server.models import (
     SyncOut,
     audit_body_schema,
     directory_body_schema,
+    erasures_body_schema,
     is_identifier,
     register_body_schema,
     sync_body_schema,
@@ -69,6 +73,7 @@ from sp_desktop.sync.divergence import CHECK_MISMATCH
 from sp_desktop.sync.protocol import (
     AUDIT_PATH,
     DEFAULT_PAGE_LIMIT,
+    ERASURES_PATH,
     HEALTH_PATH,
     MAX_BODY_BYTES,
     MAX_INFLATED_BYTES,
@@ -361,6 +366,21 @@ def create_app(
         if receipt.flagged:
             log.warning("audit trail break device=%s flags=%d", ctx.device_id, receipt.flagged)
         return _json(request, receipt.to_wire())
+
+    @app.post(ERASURES_PATH, openapi_extra=_body(erasures_body_schema()),
+              dependencies=[_BEARER],
+              responses=_answers({200: ErasuresOut}, 400, 401, 403, 413, 422, 426))
+    async def erasures(request: Request) -> Response:
+        """A laptop confirms the erasures it purged and hears of those it still owes."""
+        ctx = await _device(engine, request, settings)
+        body = await _read_json(request, MAX_BODY_BYTES)
+        _protocol(body, OLDEST_PUSH_VERSION)
+        try:
+            confirmed = ErasuresIn.model_validate(body).confirmed
+        except ValidationError as exc:
+            raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
+        answer = await run_in_threadpool(office_erasure.exchange, engine, ctx, confirmed)
+        return _json(request, answer.to_wire())
 
     @app.post(DIRECTORY_PATH, openapi_extra=_body(directory_body_schema()), dependencies=[_BEARER],
               responses=_answers({200: DirectoryOut}, 400, 401, 403, 413, 422, 426))

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import NoResultFound
 
+from sp_desktop.domain.errors import ValidationError
 from sp_desktop.server import accounts, migrations
 from sp_desktop.server.accounts import AccountError, RevokeKind, Role
 from sp_desktop.server.app import (
@@ -122,6 +124,20 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="forget deletes older than the retention; devices that "
                                        "have not synced since must restore")
     purge.add_argument("--older-than-days", type=float, default=DEFAULT_TOMBSTONE_DAYS)
+
+    erase = commands.add_parser(
+        "erase", parents=[common],
+        help="erase one person everywhere (UK GDPR article 17): the office deletes their "
+             "records now; each laptop of their team purges its copy at its next sync")
+    erase.add_argument("person_id")
+    erase.add_argument("--reason", required=True, help="why (kept with the erasure record)")
+    erase.add_argument("--by", required=True, help="the manager who confirmed it")
+    erasures_cmd = commands.add_parser("erasures", help="erasures done").add_subparsers(
+        dest="action", required=True)
+    erasures_cmd.add_parser("list", parents=[common], help="every erasure, newest first")
+    erasure_show = erasures_cmd.add_parser(
+        "show", parents=[common], help="which laptops have confirmed one erasure")
+    erasure_show.add_argument("erasure_id")
 
     directory = commands.add_parser("directory", help="directory of services").add_subparsers(
         dest="action", required=True)
@@ -261,6 +277,8 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     print(f"Device {args.device_id} revoked as lost or stolen: it will be "
                           "refused and wiped, uploading nothing, next time it connects.")
+        elif args.command in ("erase", "erasures"):
+            _erasure(args, engine)
         elif args.command == "directory":
             return _directory(args, engine)
         elif args.command == "console-user":
@@ -357,6 +375,36 @@ def _proxy_address(text: str | None) -> str | None:
         return str(ipaddress.ip_address(text.strip().strip("[]")))
     except ValueError as exc:
         raise CliError(f"--behind-tls-proxy needs the proxy's IP address, not {text!r}.") from exc
+
+
+def _erasure(args: argparse.Namespace, engine: Engine) -> None:
+    from sp_desktop.server import erasure
+
+    if args.command == "erase":
+        try:
+            done = erasure.erase_person(engine, args.person_id, reason=args.reason, by=args.by)
+        except ValidationError as exc:
+            raise CliError(exc.message) from None
+        print(f"Erased: {done.rows} record(s) and {done.conflict_copies} conflict copy(ies) "
+              f"deleted at the office. Erasure {done.id}: each laptop of the team purges its "
+              "copy at its next sync ('sp-server erasures show' lists who has confirmed).")
+    elif args.action == "list":
+        with read_transaction(engine) as conn:
+            listing = erasure.erasure_list(conn)
+        print("erasure\tperson\terased at\tby\trecords\treason")
+        for e in listing:
+            print(f"{e['id']}\t{e['person_id']}\t{e['erased_at']}\t{e['erased_by']}\t"
+                  f"{e['rows_erased']}\t{e['reason']}")
+    else:
+        with read_transaction(engine) as conn:
+            try:
+                lines = erasure.confirmations(conn, args.erasure_id)
+            except NoResultFound:
+                raise CliError(f"No erasure {args.erasure_id!r}.") from None
+        print("device\tadviser\tconfirmed")
+        for line in lines:
+            state = line["confirmed_at"] or ("revoked" if line["revoked"] else "not yet")
+            print(f"{line['device_id']}\t{line['adviser']}\t{state}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

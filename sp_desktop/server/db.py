@@ -263,6 +263,28 @@ laptop_audit_flags = Table(
     Column("found_at", String(32), nullable=False),
 )
 
+# Erasure: a payload-free record that a person's data was erased (who asked, why, when), and
+# which laptops have confirmed they purged it. Nothing here names or describes the person.
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("person_id", String(64), nullable=False, unique=True),
+    Column("team_id", Integer, ForeignKey("teams.id")),
+    Column("reason", Text, nullable=False),
+    Column("erased_by", String(200), nullable=False),
+    Column("erased_at", String(32), nullable=False),
+    Column("rows_erased", Integer, nullable=False),
+)
+
+erasure_confirmations = Table(
+    "erasure_confirmations",
+    metadata,
+    Column("erasure_id", String(36), ForeignKey("erasures.id"), primary_key=True),
+    Column("device_id", String(64), primary_key=True),
+    Column("confirmed_at", String(32), nullable=False),
+)
+
 
 def default_database_url(data_dir: Path | None = None) -> str:
     """SQLite in the given folder, else the per-user data folder, so `sp-server` just runs."""

@@ -22,6 +22,7 @@ from sp_desktop.domain import rows as row_rules
 from sp_desktop.sync.protocol import (
     MAX_AUDIT_EVENTS,
     MAX_BATCH_OPS,
+    MAX_ERASURES,
     MAX_PAGE_LIMIT,
     MAX_TEXT_CHARS,
     OLDEST_PUSH_VERSION,
@@ -427,3 +428,25 @@ class AuditOut(BaseModel):
 
 def audit_body_schema() -> dict[str, Any]:
     return AuditIn.model_json_schema()
+
+
+class ErasuresIn(BaseModel):
+    """POST /erasures: the erasures this laptop has purged since it last said so."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    protocol: int
+    confirmed: list[Identifier] = Field(default_factory=list, max_length=MAX_ERASURES)
+    erasures: list[dict[str, Any]] = Field(default_factory=list, max_length=0)
+
+
+class ErasuresOut(BaseModel):
+    """The answer to POST /erasures (`ErasureExchange.to_wire`)."""
+
+    protocol: int
+    confirmed: list[str]
+    erasures: list[dict[str, str]]
+
+
+def erasures_body_schema() -> dict[str, Any]:
+    return ErasuresIn.model_json_schema()

@@ -50,6 +50,7 @@ from sp_desktop.server.db import (
     rows,
     write_transaction,
 )
+from sp_desktop.server.erasure import ERASED_REASON, erased_among
 from sp_desktop.sync.divergence import (
     CHECK_BUSY,
     CHECK_MISMATCH,
@@ -305,10 +306,13 @@ def _push(
                                          and (op.op_id in answers or op.op_id in stored)}
     new_conflicts: dict[str, tuple[ConflictCopy, int | None]] = {}
     signatures = _Signatures(conn, ctx)
+    erased = erased_among(conn, (_person_of(op) or "" for op in fresh))
     for op in fresh:
         key = (op.table, op.row_id)
         person = _person_of(op)
-        if person in foreign or key in foreign_rows:
+        if person in erased:  # nothing waiting on a laptop brings an erased person back
+            refusal = (RejectCode.NOT_ALLOWED, ERASED_REASON)
+        elif person in foreign or key in foreign_rows:
             refusal = (RejectCode.OTHER_TEAM, OTHER_TEAM_REASON)
         else:
             refusal = (_parent_refusal(ctx, op, teams, parents)

@@ -68,22 +68,27 @@ def rows_about(conn: Connection, person_id: str) -> Iterator[tuple[Table, dict[s
             yield drafts, dict(draft)
 
 
-def delete_rows_about(conn: Connection, person_id: str) -> dict[str, int]:
-    """Deletes every row naming the person (children before parents); returns counts per
-    table. Used by erasure; the caller decides what record of the erasure itself is kept."""
+def delete_rows_about(
+    conn: Connection, person_id: str, *, keep: tuple[Table, ...] = ()
+) -> dict[str, int]:
+    """Deletes every row naming the person (children before parents) but those of `keep`;
+    returns counts per table. Used by erasure."""
     keys = [str(values["key"]) for table, values in rows_about(conn, person_id)
             if table is drafts]
     counts: dict[str, int] = {}
     if keys:
         counts["drafts"] = conn.execute(delete(drafts).where(drafts.c.key.in_(keys))).rowcount
-    for entry in reversed(person_columns()):
-        if entry.table is people:
-            # A carer link from someone else is cleared, not their row deleted.
-            conn.execute(people.update().where(people.c.carer_of_id == person_id)
-                         .values(carer_of_id=None))
-            gone = conn.execute(delete(people).where(people.c.id == person_id)).rowcount
-        else:
+    # Children before parents; twice, because triggers keeping local summaries may write a
+    # summary row again while the rows it sums are deleted.
+    for _ in range(2):
+        for entry in reversed(person_columns()):
+            if entry.table in keep or entry.table is people:
+                continue
             gone = conn.execute(delete(entry.table).where(_naming(entry, person_id))).rowcount
-        if gone:
-            counts[str(entry.table.name)] = counts.get(str(entry.table.name), 0) + gone
+            if gone:
+                counts[str(entry.table.name)] = counts.get(str(entry.table.name), 0) + gone
+    # A carer link from someone else is cleared, not their row deleted.
+    conn.execute(people.update().where(people.c.carer_of_id == person_id).values(carer_of_id=None))
+    if conn.execute(delete(people).where(people.c.id == person_id)).rowcount:
+        counts["people"] = 1
     return counts

@@ -33,11 +33,12 @@ from sp_desktop.domain.hlc import HybridClock
 from sp_desktop.store import audit
 from sp_desktop.store.database import Store, delete_store_files
 from sp_desktop.store.schema import TABLES_BY_NAME, conflicts, outbox
-from sp_desktop.sync import local
+from sp_desktop.sync import erasure, local
 from sp_desktop.sync.divergence import CHECK_MISMATCH, CHECK_OK
 from sp_desktop.sync.protocol import (
     AUDIT_PATH,
     DEFAULT_PAGE_LIMIT,
+    ERASURES_PATH,
     MAX_AUDIT_EVENTS,
     OLDEST_WAITING_HEADER,
     PROTOCOL_VERSION,
@@ -48,6 +49,7 @@ from sp_desktop.sync.protocol import (
     AuditEventWire,
     AuditReceipt,
     AuditUpload,
+    ErasureExchange,
     ErrorCode,
     RegisterAnswer,
     RegisterRequest,
@@ -728,6 +730,10 @@ class SyncClient:
                 local.set_meta(conn, local.META_CHECK_DUE, "1")  # check after a first sync
             totals.new_conflicts += local.reopen_settled_by_clock(conn)
         round_trips += self._resync(totals, cancel)  # one a crash or a cut left half done
+        # Erasures first: nothing waiting about an erased person is sent, nothing kept.
+        trips, purged = self.take_erasures(cancel)
+        round_trips += trips
+        totals.people.update(purged)
         ahead = _NextPage(self._http, cancel)
         try:
             trips, cursor, notice, restored = self._pages(
@@ -926,6 +932,38 @@ class SyncClient:
         except (ServerUnreachable, SyncCancelled, SyncRefused):
             log.warning("a retired laptop could not hand in all of its audit trail")
         self._wipe(retired=True, handed_in=handed_in)
+
+    def take_erasures(self, cancel: threading.Event | None = None) -> tuple[int, set[str]]:
+        """Purges every person the office erased in this laptop's team (everything held about
+        them, backups replaced) and confirms it; returns (round trips, people purged). A
+        confirmation lost on the way is kept and sent again."""
+        trips, purged = 0, set[str]()
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise SyncCancelled()
+            with self.store.read() as conn:
+                owed_confirmations = erasure.to_confirm(conn)
+            body = ErasureExchange(confirmed=tuple(owed_confirmations)).to_wire()
+            _status, wire = self._http.post(ERASURES_PATH, body, cancel)
+            trips += 1
+            if not isinstance(wire, dict):
+                self._refused(wire)
+            answer = _read(ErasureExchange.from_wire, wire)
+            notices = [n for n in answer.erasures if n.id not in owed_confirmations]
+            if not notices:
+                if owed_confirmations:
+                    with self.store.write() as conn:
+                        erasure.set_to_confirm(conn, [])
+                break
+            with self.store.write() as conn:
+                for notice in notices:
+                    erasure.purge(conn, notice.person_id)
+                    purged.add(notice.person_id)
+                erasure.set_to_confirm(conn, [*owed_confirmations, *(n.id for n in notices)])
+            log.info("purged %d erased people", len(notices))
+        if purged:
+            erasure.replace_backups(self.store)
+        return trips, purged
 
     def hand_in_audit(self, cancel: threading.Event | None = None) -> int:
         """Sends the audit events the office has not acknowledged (oldest first, bounded

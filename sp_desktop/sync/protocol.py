@@ -638,3 +638,39 @@ class AuditReceipt:
     def from_wire(cls, wire: dict[str, Any]) -> AuditReceipt:
         return cls(_int(wire["acknowledged_seq"]), str(wire["acknowledged_hash"]),
                    _int(wire.get("flagged", 0)))
+
+
+# --- erasure reaching every laptop ------------------------------------------------------------
+
+ERASURES_PATH = "/erasures"
+MAX_ERASURES = 500  # erasures named in one answer or confirmed in one request
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureNotice:
+    """A person the office erased: the laptop purges everything about them and confirms."""
+
+    id: str
+    person_id: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"id": self.id, "person_id": self.person_id}
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureExchange:
+    """Laptop to office: erasures this laptop has purged (`confirmed`). Office to laptop: the
+    erasures in its team it has not confirmed yet (`erasures`)."""
+
+    confirmed: tuple[str, ...] = ()
+    erasures: tuple[ErasureNotice, ...] = ()
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"protocol": PROTOCOL_VERSION, "confirmed": list(self.confirmed),
+                "erasures": [e.to_wire() for e in self.erasures]}
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> ErasureExchange:
+        return cls(tuple(str(c) for c in wire.get("confirmed", [])),
+                   tuple(ErasureNotice(str(e["id"]), str(e["person_id"]))
+                         for e in wire.get("erasures", [])))

@@ -1,5 +1,6 @@
 """The laptops' audit trails at the office: every event as it arrived (append-only), and the
 breaks found in a laptop's chain (gaps, rewrites, altered events) for the console to show.
+Erasure: a payload-free record of each erasure and the laptops that confirmed their purge.
 
 Revision ID: 0005
 Revises: 0004
@@ -45,9 +46,32 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_laptop_audit_flags_device_id", "laptop_audit_flags", ["device_id"])
+    op.create_table(
+        "erasures",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("person_id", sa.String(length=64), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("erased_by", sa.String(length=200), nullable=False),
+        sa.Column("erased_at", sa.String(length=32), nullable=False),
+        sa.Column("rows_erased", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id"),
+    )
+    op.create_table(
+        "erasure_confirmations",
+        sa.Column("erasure_id", sa.String(length=36), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("confirmed_at", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(["erasure_id"], ["erasures.id"]),
+        sa.PrimaryKeyConstraint("erasure_id", "device_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("erasure_confirmations")
+    op.drop_table("erasures")
     op.drop_index("ix_laptop_audit_flags_device_id", table_name="laptop_audit_flags")
     op.drop_table("laptop_audit_flags")
     op.drop_index("ix_laptop_audit_actor", table_name="laptop_audit")
