@@ -731,8 +731,7 @@ class SyncClient:
             totals.new_conflicts += local.reopen_settled_by_clock(conn)
         round_trips += self._resync(totals, cancel)  # one a crash or a cut left half done
         # Erasures first: nothing waiting about an erased person is sent, nothing kept.
-        trips, purged = self.take_erasures(cancel)
-        round_trips += trips
+        _trips, purged = self.take_erasures(cancel)  # its own door, not counted as pages
         totals.people.update(purged)
         ahead = _NextPage(self._http, cancel)
         try:
@@ -743,7 +742,7 @@ class SyncClient:
             ahead.drop()
         round_trips += trips
         round_trips += self._resync(totals, cancel)
-        round_trips += self.hand_in_audit(cancel)
+        self.hand_in_audit(cancel)
         with local.sync_transaction(self.store) as conn:
             _add(totals, _let_go_of_other_teams(conn))
         with self.store.write() as conn:
@@ -947,6 +946,8 @@ class SyncClient:
             _status, wire = self._http.post(ERASURES_PATH, body, cancel)
             trips += 1
             if not isinstance(wire, dict):
+                if wire.status_code == 404:  # an office not yet updated: nothing erased yet
+                    break
                 self._refused(wire)
             answer = _read(ErasureExchange.from_wire, wire)
             notices = [n for n in answer.erasures if n.id not in owed_confirmations]
@@ -984,7 +985,12 @@ class SyncClient:
             _status, wire = self._http.post(AUDIT_PATH, upload.to_wire(), cancel)
             trips += 1
             if not isinstance(wire, dict):
+                if wire.status_code == 404:  # an office not yet updated: the events wait
+                    return trips
                 self._refused(wire)
+            if "acknowledged_seq" not in wire:
+                log.warning("the office's answer to the audit upload was not one; kept waiting")
+                return trips
             receipt = _read(AuditReceipt.from_wire, wire)
             with self.store.write() as conn:
                 audit.acknowledged(conn, receipt.acknowledged_seq, receipt.acknowledged_hash)

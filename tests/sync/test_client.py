@@ -37,6 +37,7 @@ from sp_desktop.sync.client import (
     sync_status,
 )
 from sp_desktop.sync.conflicts import dismiss_rejected, rejected_changes
+from sp_desktop.sync.protocol import AUDIT_PATH, ERASURES_PATH
 
 # --- against the real server --------------------------------------------------------------
 
@@ -140,9 +141,17 @@ def _ok(request: httpx.Request, status: str = "applied", **extra: Any) -> httpx.
 
 
 def _client(ws: Workspace, handler: Handler, **options: Any) -> SyncClient:
+    """A client whose /sync requests the handler answers; the governance doors (audit trail,
+    erasures) answer 404, as an office not yet updated does."""
     options.setdefault("backoff", 0.001)
     options.setdefault("backoff_cap", 0.002)
-    return SyncClient(ws.store, transport=httpx.MockTransport(handler), **options)
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path in (AUDIT_PATH, ERASURES_PATH):
+            return httpx.Response(404, json={"code": "not_found", "detail": "Not Found"})
+        return handler(request)
+
+    return SyncClient(ws.store, transport=httpx.MockTransport(route), **options)
 
 
 def test_network_errors_and_5xx_are_retried_until_the_office_answers(
