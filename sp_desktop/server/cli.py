@@ -132,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("person_id")
     erase.add_argument("--reason", required=True, help="why (kept with the erasure record)")
     erase.add_argument("--by", required=True, help="the manager who confirmed it")
+    retention = commands.add_parser(
+        "retention", parents=[common],
+        help="apply the scheme's retention rule: erase everyone whose case closed more than "
+             "N years ago (each erasure recorded and sent to the laptops like any other)")
+    retention.add_argument("--closed-years", type=int, required=True)
+    retention.add_argument("--by", default="retention job")
+    retention.add_argument("--team", help="apply it to one team only (default: every team)")
     erasures_cmd = commands.add_parser("erasures", help="erasures done").add_subparsers(
         dest="action", required=True)
     erasures_cmd.add_parser("list", parents=[common], help="every erasure, newest first")
@@ -277,6 +284,14 @@ def run(args: argparse.Namespace) -> int:
                 else:
                     print(f"Device {args.device_id} revoked as lost or stolen: it will be "
                           "refused and wiped, uploading nothing, next time it connects.")
+        elif args.command == "retention":
+            from sp_desktop.server.retention import apply_rule
+
+            ran = apply_rule(engine, args.closed_years, by=args.by, team=args.team)
+            print(f"Retention rule (closed more than {args.closed_years} years, before "
+                  f"{ran.cutoff.isoformat()}): {len(ran.erased)} person(s) erased.")
+            for person in ran.erased:
+                print(f"erased\t{person}")
         elif args.command in ("erase", "erasures"):
             _erasure(args, engine)
         elif args.command == "directory":
