@@ -30,6 +30,7 @@ from sp_desktop.server import accounts
 from sp_desktop.server.accounts import AccountError, RevokeKind, Role
 from sp_desktop.server.console import auth, queries, reports
 from sp_desktop.server.console.auth import ConsoleRole, Viewer
+from sp_desktop.server.console.governance import add_governance_pages
 from sp_desktop.server.console.web import (
     _HERE,
     COOKIE,
@@ -785,6 +786,8 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
             f"/directory/{quote(service_id[:64])}",
             done="withdrawn" if action == "withdraw" else "published",
         )
+
+    add_governance_pages(router, console, people_pages)  # issue 14: audit, access, erasure
 
     @router.get("/{anything:path}")
     async def unknown(anything: str) -> Response:

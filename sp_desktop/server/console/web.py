@@ -194,6 +194,8 @@ def _nav(viewer: Viewer | None) -> list[NavItem]:
         NavItem(f"{PREFIX}/advisers", "Advisers"),
         NavItem(f"{PREFIX}/devices", "Laptops"),
         NavItem(f"{PREFIX}/directory", "Directory"),
+        NavItem(f"{PREFIX}/erasures", "Erasures"),
+        NavItem(f"{PREFIX}/audit-breaks", "Audit trail breaks"),
     ]
 
 
