@@ -30,6 +30,7 @@ from sp_desktop.services.timeline import person_overview
 from sp_desktop.services.visit_summary import visit_summary
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.sync.client import register_device
+from tests.conftest import give_consent
 
 SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "measures"
 
@@ -133,6 +134,7 @@ def test_a_new_measure_is_asked_stored_synced_shown_and_printed(
         person = ws.people.create(
             given_name="Ada", family_name="Lovelace", date_of_birth=date(1941, 2, 3)
         ).id
+        give_consent(ws, person)
         first_visit = ws.visits.start(person, date(2026, 1, 5)).id
         # Asked: the visit offers it (the form is built from the definition alone).
         assert [m.key for m in visit_summary(ws, first_visit).offered] == ["ons4", "garden3"]

@@ -50,6 +50,7 @@ from sp_desktop.store.schema import outbox, people
 from sp_desktop.sync import local
 from sp_desktop.sync.client import ServerUnreachable, register_device, sync_status
 from sp_desktop.sync.conflicts import list_conflicts
+from tests.conftest import give_consent
 
 pytestmark = pytest.mark.slow
 
@@ -210,6 +211,7 @@ class Convergence(RuleBasedStateMachine):
         person = self.laptops[n].ws.people.create(
             given_name=f"Person{number}", family_name="Test",
             date_of_birth=date(1940, 1, 1) + timedelta(days=number)).id
+        give_consent(self.laptops[n].ws, person)  # consent first: answers may be recorded
         self.made.add(person)
 
     @rule(data=st.data(), edits=EDITS)

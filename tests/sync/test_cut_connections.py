@@ -19,6 +19,7 @@ from sp_desktop.server.testing import CuttingProxy, RunningServer, team_rows
 from sp_desktop.store.schema import people
 from sp_desktop.sync import local
 from sp_desktop.sync.client import sync_status
+from tests.conftest import give_consent
 
 MIN_CUTS = 200
 MAX_ROUNDS = 60
@@ -58,6 +59,7 @@ def test_cut_connections_lose_and_duplicate_nothing(
                     person = laptop.ws.people.create(
                         given_name=f"Person{n}", family_name="Test",
                         date_of_birth=date(1940, 1, 1 + n % 28)).id
+                    give_consent(laptop.ws, person)
                     expected[person] = {"given_name": f"Person{n}", "address": "", "phone": ""}
                 visible = [p for p in expected if _has(laptop, p)]
                 for person in rng.sample(visible, min(3, len(visible))):

@@ -22,6 +22,7 @@ from sp_desktop.services.timeline import TimelineKind, person_overview
 from sp_desktop.sync import local
 from sp_desktop.sync.conflicts import list_conflicts
 from sp_desktop.sync.protocol import PROTOCOL_VERSION, SYNC_PATH
+from tests.conftest import give_consent
 
 ANNS_WORDS = "Her garden, and seeing her sister on Sundays"
 BENS_WORDS = "Going back to work"
@@ -33,6 +34,7 @@ def _edith(ann: Laptop) -> tuple[str, str]:
     """Ann's person and her visit with them, her words in it, not signed yet."""
     person = ann.ws.people.create(given_name="Edith", family_name="Jones",
                                   date_of_birth=date(1938, 5, 1)).id
+    give_consent(ann.ws, person)
     visit = ann.ws.visits.start(person, date.today()).id
     ann.ws.visits.save_notes(visit, what_matters=ANNS_WORDS)
     return person, visit
