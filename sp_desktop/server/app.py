@@ -85,6 +85,7 @@ from sp_desktop.sync.protocol import (
     WAITING_HEADER,
     Ack,
     ChangeOp,
+    ErasureRequest,
     ErrorCode,
     RegisterAnswer,
     RegisterRequest,
@@ -376,10 +377,12 @@ def create_app(
         body = await _read_json(request, MAX_BODY_BYTES)
         _protocol(body, OLDEST_PUSH_VERSION)
         try:
-            confirmed = ErasuresIn.model_validate(body).confirmed
+            wanted = ErasuresIn.model_validate(body)
         except ValidationError as exc:
             raise ApiError(422, ErrorCode.BAD_REQUEST, _validation_detail(exc)) from exc
-        answer = await run_in_threadpool(office_erasure.exchange, engine, ctx, confirmed)
+        requested = [ErasureRequest(r.person_id, r.reason, r.asked_at) for r in wanted.requested]
+        answer = await run_in_threadpool(office_erasure.exchange, engine, ctx,
+                                         wanted.confirmed, requested)
         return _json(request, answer.to_wire())
 
     @app.post(DIRECTORY_PATH, openapi_extra=_body(directory_body_schema()), dependencies=[_BEARER],

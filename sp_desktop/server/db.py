@@ -277,6 +277,19 @@ erasures = Table(
     Column("rows_erased", Integer, nullable=False),
 )
 
+# An adviser's request, from the app, that a person be erased: a manager confirms it (with a
+# reason of their own) in the console. Holds the person's id and the adviser's words only.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("device_id", String(64), primary_key=True),
+    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
+    Column("adviser", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("asked_at", String(32), nullable=False),
+)
+
 erasure_confirmations = Table(
     "erasure_confirmations",
     metadata,

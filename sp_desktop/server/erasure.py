@@ -27,12 +27,18 @@ from sp_desktop.server.db import (
     console_people,
     devices,
     erasure_confirmations,
+    erasure_requests,
     erasures,
     person_scope,
     rows,
     write_transaction,
 )
-from sp_desktop.sync.protocol import MAX_ERASURES, ErasureExchange, ErasureNotice
+from sp_desktop.sync.protocol import (
+    MAX_ERASURES,
+    ErasureExchange,
+    ErasureNotice,
+    ErasureRequest,
+)
 
 ERASED_REASON = ("This person's records were erased at the office, so changes about them are "
                  "not kept. This laptop removes its copy at this sync.")
@@ -89,9 +95,28 @@ def erased_among(conn: Connection, person_ids: Iterable[str]) -> set[str]:
     return found
 
 
-def exchange(engine: Engine, ctx: DeviceContext, confirmed: Iterable[str]) -> ErasureExchange:
-    """Keeps this laptop's confirmations, then names the erasures in its team it still owes."""
+def exchange(
+    engine: Engine,
+    ctx: DeviceContext,
+    confirmed: Iterable[str],
+    requested: Iterable[ErasureRequest] = (),
+) -> ErasureExchange:
+    """Keeps this laptop's confirmations and its adviser's requests (for people of its own
+    team), then names the erasures in its team it still owes."""
     with write_transaction(engine) as conn:
+        for request in requested:
+            team = conn.execute(select(person_scope.c.team_id).where(
+                person_scope.c.person_id == request.person_id)).scalar_one_or_none()
+            if team != ctx.team_id:
+                continue  # not a person of this laptop's team: nothing to ask about
+            conn.execute(delete(erasure_requests).where(
+                erasure_requests.c.person_id == request.person_id,
+                erasure_requests.c.device_id == ctx.device_id))
+            adviser = conn.execute(select(advisers.c.name).where(
+                advisers.c.id == ctx.adviser_id)).scalar_one()
+            conn.execute(erasure_requests.insert().values(
+                person_id=request.person_id, device_id=ctx.device_id, team_id=team,
+                adviser=adviser, reason=request.reason[:2000], asked_at=request.asked_at[:32]))
         known = set(conn.execute(select(erasures.c.id).where(
             erasures.c.id.in_(sorted(set(confirmed))))).scalars())
         already = set(conn.execute(select(erasure_confirmations.c.erasure_id).where(
@@ -130,6 +155,15 @@ def confirmations(conn: Connection, erasure_id: str) -> list[dict[str, Any]]:
     lines += [{"device_id": device, "adviser": "", "confirmed_at": at, "revoked": False}
               for device, at in confirmed.items()]
     return lines
+
+
+def pending_requests(conn: Connection) -> list[dict[str, Any]]:
+    """Advisers' requests for erasure not yet acted on (the person is still held), oldest
+    first."""
+    done = select(erasures.c.person_id)
+    return [dict(r) for r in conn.execute(
+        select(erasure_requests).where(erasure_requests.c.person_id.not_in(done))
+        .order_by(erasure_requests.c.asked_at)).mappings()]
 
 
 def erasure_list(conn: Connection) -> list[dict[str, Any]]:

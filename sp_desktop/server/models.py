@@ -430,6 +430,16 @@ def audit_body_schema() -> dict[str, Any]:
     return AuditIn.model_json_schema()
 
 
+class ErasureRequestIn(BaseModel):
+    """An adviser's request that a person be erased (`ErasureRequest`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    person_id: Identifier
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    asked_at: Annotated[str, StringConstraints(min_length=10, max_length=32)]
+
+
 class ErasuresIn(BaseModel):
     """POST /erasures: the erasures this laptop has purged since it last said so."""
 
@@ -438,6 +448,7 @@ class ErasuresIn(BaseModel):
     protocol: int
     confirmed: list[Identifier] = Field(default_factory=list, max_length=MAX_ERASURES)
     erasures: list[dict[str, Any]] = Field(default_factory=list, max_length=0)
+    requested: list[ErasureRequestIn] = Field(default_factory=list, max_length=MAX_ERASURES)
 
 
 class ErasuresOut(BaseModel):

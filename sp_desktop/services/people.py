@@ -22,6 +22,7 @@ from sp_desktop.domain.nhs_number import NhsNumber
 from sp_desktop.domain.people import AccessNeeds, Person, Referral
 from sp_desktop.domain.text import fold
 from sp_desktop.services.workspace import Changes
+from sp_desktop.store.changes import now_text
 from sp_desktop.store.schema import follow_ups, people, referrals
 
 if TYPE_CHECKING:
@@ -165,6 +166,33 @@ class PeopleService:
             self.ws.changes.delete(conn, people, person_id, person_id)
             self.ws.audit(conn, "deleted", "person", person_id, person_id)
         return Changes(frozenset({person_id}), frozenset({"people"}))
+
+    def request_erasure(self, person_id: str, reason: str) -> Changes:
+        """Deleting a person for good is an erasure a manager confirms at the office: this asks
+        for it (handed in at the next sync, audited). Nothing is removed here until the office
+        erases them; then every laptop purges them."""
+        from sp_desktop.sync import erasure
+        from sp_desktop.sync.protocol import ErasureRequest
+
+        words = reason.strip()
+        if not words:
+            raise ValidationError("reason", "Please say why their records should be erased.")
+        if len(words) > 2000:
+            raise ValidationError("reason", "The reason is longer than 2,000 characters.")
+        with self.ws.write() as conn:
+            self._get(conn, person_id)
+            asked = [r for r in erasure.requests(conn) if r.person_id != person_id]
+            asked.append(ErasureRequest(person_id, words, now_text()))
+            erasure.set_requests(conn, asked)
+            self.ws.audit(conn, "erasure_requested", "person", person_id, person_id)
+        return Changes(frozenset({person_id}), frozenset())
+
+    def erasure_requested(self, person_id: str) -> bool:
+        """Whether this laptop has asked for the person's erasure and not yet handed it in."""
+        from sp_desktop.sync import erasure
+
+        with self.ws.store.read() as conn:
+            return any(r.person_id == person_id for r in erasure.requests(conn))
 
     def _get(self, conn: Connection, person_id: str) -> Person:
         row = (

@@ -942,7 +942,9 @@ class SyncClient:
                 raise SyncCancelled()
             with self.store.read() as conn:
                 owed_confirmations = erasure.to_confirm(conn)
-            body = ErasureExchange(confirmed=tuple(owed_confirmations)).to_wire()
+                asked = erasure.requests(conn)
+            body = ErasureExchange(confirmed=tuple(owed_confirmations),
+                                   requested=tuple(asked)).to_wire()
             _status, wire = self._http.post(ERASURES_PATH, body, cancel)
             trips += 1
             if not isinstance(wire, dict):
@@ -950,6 +952,10 @@ class SyncClient:
                     break
                 self._refused(wire)
             answer = _read(ErasureExchange.from_wire, wire)
+            if asked:
+                with self.store.write() as conn:  # handed in: the office keeps them now
+                    erasure.set_requests(conn, [r for r in erasure.requests(conn)
+                                                if r not in asked])
             notices = [n for n in answer.erasures if n.id not in owed_confirmations]
             if not notices:
                 if owed_confirmations:

@@ -19,11 +19,14 @@ from sqlalchemy import Connection
 from sp_desktop.store import walk
 from sp_desktop.store.database import Store, list_backups
 from sp_desktop.store.schema import audit_events, store_meta
+from sp_desktop.sync.protocol import ErasureRequest
 
 log = logging.getLogger(__name__)
 
 # Erasures purged here but not yet confirmed to the office (kept across a cut connection).
 META_TO_CONFIRM = "erasure.to_confirm"
+# The adviser's requests for erasure not yet handed to the office.
+META_REQUESTS = "erasure.requests"
 
 
 def purge(conn: Connection, person_id: str) -> dict[str, int]:
@@ -52,3 +55,16 @@ def replace_backups(store: Store) -> None:
         if old.path != newest:
             old.path.unlink(missing_ok=True)
     log.info("backups replaced after an erasure")
+
+
+def requests(conn: Connection) -> list[ErasureRequest]:
+    found = conn.execute(
+        store_meta.select().where(store_meta.c.key == META_REQUESTS)).mappings().first()
+    return [ErasureRequest(**r) for r in json.loads(found["value"])] if found else []
+
+
+def set_requests(conn: Connection, wanted: Sequence[ErasureRequest]) -> None:
+    conn.execute(store_meta.delete().where(store_meta.c.key == META_REQUESTS))
+    if wanted:
+        conn.execute(store_meta.insert().values(
+            key=META_REQUESTS, value=json.dumps([r.to_wire() for r in wanted])))

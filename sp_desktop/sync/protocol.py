@@ -658,16 +658,31 @@ class ErasureNotice:
 
 
 @dataclass(frozen=True, slots=True)
+class ErasureRequest:
+    """An adviser asks, from the app, that a person be erased; a manager confirms it."""
+
+    person_id: str
+    reason: str
+    asked_at: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"person_id": self.person_id, "reason": self.reason, "asked_at": self.asked_at}
+
+
+@dataclass(frozen=True, slots=True)
 class ErasureExchange:
-    """Laptop to office: erasures this laptop has purged (`confirmed`). Office to laptop: the
-    erasures in its team it has not confirmed yet (`erasures`)."""
+    """Laptop to office: erasures this laptop has purged (`confirmed`) and erasures its adviser
+    asks for (`requested`). Office to laptop: the erasures in its team it has not confirmed yet
+    (`erasures`)."""
 
     confirmed: tuple[str, ...] = ()
     erasures: tuple[ErasureNotice, ...] = ()
+    requested: tuple[ErasureRequest, ...] = ()
 
     def to_wire(self) -> dict[str, Any]:
         return {"protocol": PROTOCOL_VERSION, "confirmed": list(self.confirmed),
-                "erasures": [e.to_wire() for e in self.erasures]}
+                "erasures": [e.to_wire() for e in self.erasures],
+                "requested": [r.to_wire() for r in self.requested]}
 
     @classmethod
     def from_wire(cls, wire: dict[str, Any]) -> ErasureExchange:

@@ -90,3 +90,31 @@ def test_other_teams_and_commissioners_see_none_of_it(office: Office) -> None:
     sign_in(other_client, commissioner, office.clock())
     assert other_client.get("/console/erasures").status_code == 403
     assert re.search("Erasures", client.get("/console/teams").text)
+
+
+def test_an_advisers_request_for_erasure_waits_for_a_manager(office: Office) -> None:
+    team = office.team()
+    laptop = office.laptop(team, people=2, seed=8)
+    laptop.sync()
+    with laptop.ws.store.read() as conn:
+        person = conn.execute(select(people.c.id)).scalars().first()
+    assert person is not None
+    laptop.ws.people.request_erasure(person, "Moved away and asked us to delete everything")
+    assert laptop.ws.people.erasure_requested(person)
+    with laptop.ws.store.read() as conn:  # nothing is removed on the laptop by asking
+        assert conn.execute(select(people.c.id).where(people.c.id == person)).first()
+    laptop.sync()
+    assert not laptop.ws.people.erasure_requested(person), "handed in to the office"
+    manager = office.user(ConsoleRole.MANAGER, team)
+    client = office.client
+    sign_in(client, manager, office.clock())
+    page = client.get("/console/erasures")
+    assert "Moved away and asked us" in page.text and laptop.adviser in page.text
+    assert f"/console/people/{person}/audit" in page.text
+    client.post(f"/console/people/{person}/erase",
+                data={"csrf": csrf_of(page.text), "reason": "Adviser's request, checked",
+                      "confirm": "yes"})
+    assert "Moved away and asked us" not in client.get("/console/erasures").text
+    laptop.sync()
+    with laptop.ws.store.read() as conn:
+        assert conn.execute(select(people.c.id).where(people.c.id == person)).first() is None

@@ -193,13 +193,15 @@ def add_governance_pages(router: APIRouter, console: Console, people_pages: Any)
 
     @router.get("/erasures")
     async def erasures_page(request: Request, viewer: Viewer = people_pages) -> Response:
-        def read() -> list[dict[str, Any]]:
+        def read() -> dict[str, Any]:
             with read_transaction(engine) as conn:
-                return [e for e in office_erasure.erasure_list(conn)
+                done = [e for e in office_erasure.erasure_list(conn)
                         if e["team_id"] is None or viewer.sees_team(e["team_id"])]
+                asked = [r for r in office_erasure.pending_requests(conn)
+                         if viewer.sees_team(r["team_id"])]
+            return {"erasures": done, "requests": asked}
 
-        return console.render(request, "erasures.html", viewer,
-                              erasures=await console.run(read))
+        return console.render(request, "erasures.html", viewer, **await console.run(read))
 
     @router.get("/erasures/{erasure_id}")
     async def erasure_page(request: Request, erasure_id: str, viewer: Viewer = people_pages

@@ -60,6 +60,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("person_id"),
     )
     op.create_table(
+        "erasure_requests",
+        sa.Column("person_id", sa.String(length=64), nullable=False),
+        sa.Column("device_id", sa.String(length=64), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("adviser", sa.String(length=200), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("asked_at", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"]),
+        sa.PrimaryKeyConstraint("person_id", "device_id"),
+    )
+    op.create_table(
         "erasure_confirmations",
         sa.Column("erasure_id", sa.String(length=36), nullable=False),
         sa.Column("device_id", sa.String(length=64), nullable=False),
@@ -71,6 +82,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("erasure_confirmations")
+    op.drop_table("erasure_requests")
     op.drop_table("erasures")
     op.drop_index("ix_laptop_audit_flags_device_id", table_name="laptop_audit_flags")
     op.drop_table("laptop_audit_flags")
