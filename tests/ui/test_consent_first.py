@@ -16,6 +16,7 @@ from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.schema import visits
 
 from sp_desktop.ui.dialogs.consent import ConsentDialog
+from sp_desktop.ui.dialogs.erasure_request import ErasureRequestDialog
 from sp_desktop.ui.main_window import MainWindow
 
 from .conftest import FAST_KDF, PASSPHRASE
@@ -79,3 +80,21 @@ def test_declining_starts_no_visit_and_the_page_says_so(
     assert window.stack.currentWidget() is window.person
     assert dialog.decision is ConsentDecision.DECLINED
     assert _visits(window) == 0
+
+
+def test_asking_the_office_to_erase_needs_a_reason_and_removes_nothing(
+    qtbot: QtBot, window: MainWindow, data_dir: Path
+) -> None:
+    person = _unasked(data_dir)
+    _open(qtbot, window, person)
+    click(qtbot, window.person.erase_button)
+    dialog = wait_for(qtbot, window, ErasureRequestDialog)
+    click(qtbot, dialog.main_button)
+    assert "say why" in dialog.errors.fields["reason"].error.text()
+    qtbot.keyClicks(dialog.reason, "Moved abroad and asked us to delete everything")
+    click(qtbot, dialog.main_button)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    settle(window, qtbot)
+    ws = window.session.ws
+    assert ws.people.erasure_requested(person)
+    assert ws.people.get(person).family_name == "Unasked", "nothing removed by asking"

@@ -38,6 +38,7 @@ from sp_desktop.services.workspace import Changes, Workspace
 from sp_desktop.ui.dialogs.carer import CarerDialog
 from sp_desktop.ui.dialogs.consent import ConsentDialog
 from sp_desktop.ui.dialogs.correction import CorrectionDialog
+from sp_desktop.ui.dialogs.erasure_request import ErasureRequestDialog
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
 from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, letter_request, plan_request
 from sp_desktop.ui.dialogs.referral import ReferralDialog
@@ -157,6 +158,10 @@ class PersonScreen(QWidget):
         self.consent_button.setToolTip("Record what they agreed to, or that they withdrew")
         referral_layout.addWidget(self.consent)
         referral_layout.addWidget(self.consent_button)
+        # Deleting someone for good is an erasure a manager confirms at the office.
+        self.erase_button = QPushButton("Ask the office to erase…")
+        self.erase_button.setToolTip("Their records are removed everywhere once a manager agrees")
+        referral_layout.addWidget(self.erase_button)
 
         self.cares_for = label("")
         self.cared_for_by = label("")
@@ -248,6 +253,7 @@ class PersonScreen(QWidget):
         self.export_button.clicked.connect(self._export)
         self.visit_button.clicked.connect(self._visit)
         self.consent_button.clicked.connect(lambda: self._ask_consent())
+        self.erase_button.clicked.connect(self._ask_erasure)
         self.place_box.currentIndexChanged.connect(self._place_chosen)
         self.carer_button.clicked.connect(self._choose_cared_for)
         self.clear_carer_button.clicked.connect(self._clear_cared_for)
@@ -390,6 +396,7 @@ class PersonScreen(QWidget):
             self.place_box,
             self.carer_button,
             self.consent_button,
+            self.erase_button,
         ):
             button.setEnabled(enabled)
         cares = enabled and self.overview is not None and self.overview.cares_for is not None
@@ -500,6 +507,12 @@ class PersonScreen(QWidget):
         if then_visit:
             dialog.saved.connect(lambda _changes: self._visit_after_consent(dialog))
         dialog.open()
+
+    def _ask_erasure(self) -> None:
+        if self.overview is None:
+            return
+        person = self.overview.person
+        ErasureRequestDialog(self.session, person.id, person.display_name, self).open()
 
     def _visit_after_consent(self, dialog: ConsentDialog) -> None:
         if (self.overview is not None and dialog.decision is ConsentDecision.GIVEN
