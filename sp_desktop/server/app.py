@@ -372,8 +372,9 @@ def create_app(
               dependencies=[_BEARER],
               responses=_answers({200: ErasuresOut}, 400, 401, 403, 413, 422, 426))
     async def erasures(request: Request) -> Response:
-        """A laptop confirms the erasures it purged and hears of those it still owes."""
-        ctx = await _device(engine, request, settings)
+        """A laptop confirms the erasures it purged and hears of those it still owes (a
+        retired one too: it purges before it hands in and wipes)."""
+        ctx = await _device(engine, request, settings, hand_in=True)
         body = await _read_json(request, MAX_BODY_BYTES)
         _protocol(body, OLDEST_PUSH_VERSION)
         try:

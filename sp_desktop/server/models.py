@@ -388,8 +388,8 @@ class AuditEventIn(BaseModel):
 
     seq: int = Field(ge=1, le=2**62)
     id: Identifier
-    at: Annotated[str, StringConstraints(min_length=10, max_length=32)]
-    actor: Annotated[str, StringConstraints(max_length=200)]
+    at: Annotated[str, StringConstraints(min_length=10, max_length=32, pattern=r"^[^\x00]+$")]
+    actor: Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
     device: Identifier
     action: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}$")]
     person_id: Identifier | None = None
@@ -436,8 +436,10 @@ class ErasureRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     person_id: Identifier
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-    asked_at: Annotated[str, StringConstraints(min_length=10, max_length=32)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000,
+                                             pattern=r"^[^\x00]+$")]
+    asked_at: Annotated[str, StringConstraints(min_length=10, max_length=32,
+                                               pattern=r"^[^\x00]+$")]
 
 
 class ErasuresIn(BaseModel):

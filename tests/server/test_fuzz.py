@@ -43,6 +43,8 @@ from sp_desktop.server import accounts, db, migrations
 from sp_desktop.server.app import DIRECTORY_PATH, OPENAPI_PATH, Settings, create_app
 from sp_desktop.server.testing import postgres_schema, postgres_unavailable
 from sp_desktop.sync.protocol import (
+    AUDIT_PATH,
+    ERASURES_PATH,
     HEALTH_PATH,
     PROTOCOL_VERSION,
     REGISTER_PATH,
@@ -511,7 +513,7 @@ def test_schema_is_served_only_when_asked(office: Office) -> None:
         assert client.get(f"http://{asgi.HOST}{OPENAPI_PATH}").status_code == 404
     paths = {op.ok().label for op in office.schema.get_all_operations()}
     assert paths == {f"GET {HEALTH_PATH}", f"POST {REGISTER_PATH}", f"POST {SYNC_PATH}",
-                     f"POST {DIRECTORY_PATH}"}
+                     f"POST {DIRECTORY_PATH}", f"POST {AUDIT_PATH}", f"POST {ERASURES_PATH}"}
 
 
 def test_sync_fuzzed_with_a_device_token(office: Office) -> None:
@@ -559,6 +561,19 @@ def test_directory_fuzzed(office: Office) -> None:
     sent += _fuzz(office, DIRECTORY_PATH, "POST", GenerationMode.POSITIVE, 20,
                   lambda draw: draw(st.sampled_from([office.adviser.headers, None])))
     assert sent >= 150
+    assert_office_valid(office)
+
+
+def test_audit_trail_and_erasure_doors_fuzzed(office: Office) -> None:
+    """The governance doors (audit hand-in, erasure exchange) with made-up and malformed bodies,
+    with and without a device token: refused calmly or stored, never a server error."""
+    who = lambda draw: draw(st.sampled_from([office.adviser.headers, None]))  # noqa: E731
+    sent = 0
+    for path in (AUDIT_PATH, ERASURES_PATH):
+        sent += _fuzz(office, path, "POST", GenerationMode.POSITIVE, 30, who)
+        sent += _fuzz(office, path, "POST", GenerationMode.NEGATIVE, 20, who)
+        sent += _fuzz(office, path, "POST", GenerationMode.POSITIVE, 20, who, rough=True)
+    assert sent >= 100
     assert_office_valid(office)
 
 
