@@ -81,7 +81,8 @@ class ConsentDecision(Choice):
 
 
 class ConsentMethod(Choice):
-    """How consent was asked for and answered."""
+    """How consent was asked for and answered. (No label overrides: labels are looked up by
+    value, and "phone" is also a visit place.)"""
 
     IN_PERSON = "in_person"
     PHONE = "phone"
@@ -171,12 +172,6 @@ _LABELS: dict[enum.Enum, str] = {
     Ethnicity.OTHER_ANY: "Other ethnic group: any other",
     Ethnicity.PREFER_NOT_TO_SAY: "Prefers not to say",
     PreferredContact.VIA_CARER: "Through their carer",
-    ConsentDecision.GIVEN: "Agreed",
-    ConsentDecision.WITHDRAWN: "Withdrew consent",
-    ConsentMethod.IN_PERSON: "In person",
-    ConsentMethod.PHONE: "By phone",
-    ConsentMethod.VIDEO: "By video call",
-    ConsentMethod.IN_WRITING: "In writing",
     ReferralSource.GP: "GP",
     ReferralSource.COMMUNITY_MENTAL_HEALTH: "Community mental health team",
     ReferralSource.RISK_STRATIFICATION: "Risk stratification list",

@@ -8,6 +8,14 @@ from datetime import date
 from sp_desktop.domain.choices import ConsentDecision, ConsentMethod, coerce
 from sp_desktop.domain.rows import CONSENTS, check_consent_decision, check_entity
 
+# How it was asked, as the sentence on the person's page says it.
+HOW = {
+    ConsentMethod.IN_PERSON: "in person",
+    ConsentMethod.PHONE: "by phone",
+    ConsentMethod.VIDEO: "by video call",
+    ConsentMethod.IN_WRITING: "in writing",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class ConsentRecord:
@@ -43,7 +51,7 @@ class ConsentRecord:
     def describe(self) -> str:
         """One sentence for the person's page and the printed record."""
         when = f"{self.given_on.day} {self.given_on:%B %Y}"
-        how = self.method.label.lower()
+        how = HOW[self.method]
         if self.decision is ConsentDecision.DECLINED:
             return f"Declined consent {how} on {when} (asked by {self.recorded_by})."
         if self.decision is ConsentDecision.WITHDRAWN:

@@ -363,6 +363,8 @@ class Sweep:
         from sp_desktop.services.caseload import Stage
 
         from sp_desktop.ui.dialogs.carer import CarerDialog
+        from sp_desktop.ui.dialogs.consent import ConsentDialog
+        from sp_desktop.ui.dialogs.erasure_request import ErasureRequestDialog
         from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
         from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog
         from sp_desktop.ui.dialogs.referral import ReferralDialog
@@ -383,6 +385,12 @@ class Sweep:
             ref.consent_declined.setChecked(True)
             self.check("new referral, declined", ref)
         with self.dialog("who they care for", person._choose_cared_for, CarerDialog):
+            pass
+        with self.dialog("consent", person.consent_button.click, ConsentDialog) as consent:
+            consent.withdrawn.setChecked(True)
+            self.check("consent, withdrawn", consent)
+        with self.dialog("ask the office to erase", person.erase_button.click,
+                         ErasureRequestDialog):
             pass
         with self.dialog("print preview: plan", person._print_plan, PrintPreviewDialog) as pv:
             self.wait(lambda: pv.document is not None)

@@ -36,7 +36,13 @@ from ..ui.helpers import (
 
 
 def open_person(qtbot: QtBot, window: MainWindow, row: int = 0) -> str:
-    person_id = window.caseload.model.person_id(row)
+    """The `row`-th person of the caseload who agreed to notes being kept (consent first)."""
+    qtbot.waitUntil(lambda: window.caseload.model.rowCount() > 0, timeout=WAIT_MS)
+    ws = window.session.ws
+    agreed = [p for p in (window.caseload.model.person_id(r)
+                          for r in range(window.caseload.model.rowCount()))
+              if ws.consent.refusal(p) is None]
+    person_id = agreed[row]
     window.show_person(person_id)
     qtbot.waitUntil(lambda: window.person.overview is not None, timeout=WAIT_MS)
     settle(window, qtbot)

@@ -62,8 +62,9 @@ def test_activities_open_from_the_person_view(qtbot: QtBot, window: MainWindow) 
 
 
 def _someone(window: MainWindow) -> tuple[str, int]:
-    ws = window.session.ws
-    person_id = ws.caseload.rows()[0].person_id
+    ws = window.session.ws  # the first who agreed to notes being kept (consent first)
+    person_id = next(r.person_id for r in ws.caseload.rows()
+                     if ws.consent.refusal(r.person_id) is None)
     return person_id, len(ws.prescribing.of_person(person_id))
 
 
