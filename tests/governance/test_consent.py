@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Table, func, select
 
-from sp_desktop.domain.choices import Consent, ReferralSource
+from sp_desktop.domain.choices import ClosingOutcome, Consent, ReferralSource
 from sp_desktop.domain.errors import ConsentNeeded, ValidationError
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.rows import ROWS
@@ -72,6 +72,7 @@ def sample_rows(workspace: Workspace) -> dict[str, dict[str, Any]]:
     prescription = workspace.prescribing.prescribe(person, volunteering.id, started).id
     workspace.prescribing.record_attendance(prescription, TODAY, "attended")
     workspace.prescribing.log_volunteer_hours(prescription, TODAY, 2.0)
+    workspace.closing.close_case(person, TODAY, ClosingOutcome.COMPLETED)
     samples: dict[str, dict[str, Any]] = {}
     with workspace.store.read() as conn:
         for table in _gated():
