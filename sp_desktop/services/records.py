@@ -16,8 +16,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sp_desktop.interchange.analyst_csv import analyst_zip
-from sp_desktop.interchange.fhir_record import bundle_json, record_bundle
 from sp_desktop.interchange.records import (
     ActivityFacts,
     CaseClosed,
@@ -33,8 +31,6 @@ from sp_desktop.interchange.records import (
     export_file_name,
 )
 from sp_desktop.interchange.records import measure_definitions as shipped_definitions
-from sp_desktop.services.documents.letter import concerns_for, support_status
-from sp_desktop.services.documents.shared import stripped
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -79,6 +75,11 @@ def measure_answers(ws: Workspace, person_id: str) -> tuple[MeasureAnswers, ...]
 
 def person_record(ws: Workspace, person_id: str) -> PersonRecord:
     """Everything the exports say about one person, read from the store as it is now."""
+    # Here, not at the top: the printouts' modules (reportlab) are loaded when first used,
+    # not with the person page before unlock.
+    from sp_desktop.services.documents.letter import support_status
+    from sp_desktop.services.documents.shared import stripped
+
     person = ws.people.get(person_id)
     closing = ws.closing.closing_review_of(person_id)
     history = {c.id: c for c in concerns_with_ids(ws, person_id)}
@@ -151,6 +152,8 @@ def person_record(ws: Workspace, person_id: str) -> PersonRecord:
 
 def concerns_with_ids(ws: Workspace, person_id: str) -> list[ConcernFacts]:
     """The concerns as the letter words them (area title, first and latest rating), with ids."""
+    from sp_desktop.services.documents.letter import concerns_for
+
     worded = concerns_for(ws, person_id)
     return [
         ConcernFacts(
@@ -171,6 +174,8 @@ def fhir_export(
     ws: Workspace, person_id: str, *, made_at: datetime | None = None
 ) -> ExportedRecord:
     """The person's record as a FHIR R4 Bundle (JSON), checked before it is handed back."""
+    from sp_desktop.interchange.fhir_record import bundle_json, record_bundle
+
     record = person_record(ws, person_id)
     bundle = record_bundle([record], measure_definitions(), made_at=made_at)
     return ExportedRecord(
@@ -184,6 +189,8 @@ def fhir_export(
 
 def csv_export(ws: Workspace, person_id: str, *, made_at: datetime | None = None) -> ExportedRecord:
     """The person's record as CSV tables for analysts, in one zip (no names or contact details)."""
+    from sp_desktop.interchange.analyst_csv import analyst_zip
+
     record = person_record(ws, person_id)
     return ExportedRecord(
         kind=ExportKind.CSV,

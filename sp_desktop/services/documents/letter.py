@@ -91,6 +91,16 @@ def letter_for(
     ons4 = next((m for m in measures if m.measure.key == ONS4), None)
     closing = _closing_review(ws, person_id, since=referral.received_on)
     support = tuple(_support(p, service, day) for p, service in prescribed(ws, person_id))
+    withheld = ws.consent.gp_sharing_withheld(person_id)
+    if withheld:
+        # Consent first: without their agreement to share with the GP, the letter (and the
+        # structured message made from it) says only that, and the referral's codes.
+        name = person.preferred_name or person.given_name
+        measures, ons4, closing, support = (), None, None, ()
+        outcome_text = (
+            f"{name} has asked us not to share the details of their support with their GP "
+            "practice, so this letter only confirms that we received the referral."
+        )
     return LetterDocument(
         referrer=_referrer(referral, person),
         practice=Practice(person.gp_practice.strip()),
@@ -102,7 +112,7 @@ def letter_for(
         ),
         referral_date=referral.received_on,
         referral_reason=referral.reason.strip() or "Not given.",
-        concerns=concerns_for(ws, person_id),
+        concerns=() if withheld else concerns_for(ws, person_id),
         support=support,
         wellbeing=_outcomes(ons4),
         wellbeing_baseline_date=_first(ons4).taken_on if ons4 else None,
