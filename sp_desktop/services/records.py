@@ -11,46 +11,31 @@ QuestionnaireResponse, the definition as its Questionnaire; nothing here names o
 from __future__ import annotations
 
 import contextlib
-import enum
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sp_desktop.interchange.analyst_csv import analyst_zip
-from sp_desktop.interchange.fhir_record import bundle_json, record_bundle
 from sp_desktop.interchange.records import (
     ActivityFacts,
     CaseClosed,
     ConcernFacts,
+    ExportKind,
     MeasureAnswers,
     MeasureDefinition,
     PersonFacts,
     PersonRecord,
     ReferralFacts,
     StepFacts,
+    activity_standing,
     answers_of,
+    concern_facts,
+    export_file_name,
 )
 from sp_desktop.interchange.records import measure_definitions as shipped_definitions
-from sp_desktop.services.documents.letter import concerns_for, support_status
-from sp_desktop.services.documents.shared import stripped
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
-
-_UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
-
-
-class ExportKind(enum.StrEnum):
-    """What was exported; also the entity named in the audit trail."""
-
-    FHIR = "fhir_record"
-    CSV = "analyst_csv"
-
-
-# What the save box offers for each: the start of the name and the file type.
-_NAMES = {ExportKind.FHIR: ("Record", ".json"), ExportKind.CSV: ("Record for analysts", ".zip")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +122,10 @@ def person_record(ws: Workspace, person_id: str) -> PersonRecord:
         activities=tuple(
             ActivityFacts(
                 id=p.id,
-                name=stripped(service.name) or "Activity",
-                provider=stripped(service.organisation),
+                name=service.name.strip() or "Activity",
+                provider=service.organisation.strip(),
                 status=p.status.value,
-                status_words=support_status(p),
+                status_words=activity_standing(p),
                 start_date=p.start_date,
                 weeks=p.weeks,
                 ended_on=p.ended_on,
@@ -163,17 +148,16 @@ def person_record(ws: Workspace, person_id: str) -> PersonRecord:
 
 
 def concerns_with_ids(ws: Workspace, person_id: str) -> list[ConcernFacts]:
-    """The concerns as the letter words them (area title, first and latest rating), with ids."""
-    worded = concerns_for(ws, person_id)
+    """The concerns with their area's title and first and latest rating, as the letter has them."""
     return [
-        ConcernFacts(
-            id=concern.id,
-            area=line.domain,
-            words=line.words,
-            severity_first=line.severity_first,
-            severity_latest=line.severity_latest,
+        concern_facts(
+            c.id,
+            c.domain,
+            c.words,
+            c.severity,
+            [r.value for r in ws.visits.concern_history(c.id)],
         )
-        for concern, line in zip(ws.visits.concerns_of(person_id), worded, strict=True)
+        for c in ws.visits.concerns_of(person_id)
     ]
 
 
@@ -184,6 +168,8 @@ def fhir_export(
     ws: Workspace, person_id: str, *, made_at: datetime | None = None
 ) -> ExportedRecord:
     """The person's record as a FHIR R4 Bundle (JSON), checked before it is handed back."""
+    from sp_desktop.interchange.fhir_record import bundle_json, record_bundle
+
     record = person_record(ws, person_id)
     bundle = record_bundle([record], measure_definitions(), made_at=made_at)
     return ExportedRecord(
@@ -197,6 +183,8 @@ def fhir_export(
 
 def csv_export(ws: Workspace, person_id: str, *, made_at: datetime | None = None) -> ExportedRecord:
     """The person's record as CSV tables for analysts, in one zip (no names or contact details)."""
+    from sp_desktop.interchange.analyst_csv import analyst_zip
+
     record = person_record(ws, person_id)
     return ExportedRecord(
         kind=ExportKind.CSV,
@@ -216,10 +204,8 @@ def record_exported(ws: Workspace, export: ExportedRecord) -> None:
 
 
 def file_name_for(kind: ExportKind, name: str, day: date) -> str:
-    """The name offered in the save box ("Record - Zoë Dvořák - 2026-03-02.json")."""
-    what, suffix = _NAMES[kind]
-    stem = " - ".join(p for p in (what, name.strip(), day.isoformat()) if p)
-    return _UNSAFE_IN_FILE_NAMES.sub(" ", stem).strip(" .") + suffix
+    """The name offered in the save box (see :func:`export_file_name`)."""
+    return export_file_name(kind, name, day)
 
 
 def save_export(ws: Workspace, person_id: str, kind: ExportKind, path: Path) -> ExportedRecord:

@@ -12,6 +12,7 @@ the way, so nothing ever wipes the store on such an answer.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import random
@@ -19,6 +20,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -568,6 +570,58 @@ def wipe_store(store: Store) -> None:
 ProgressCallback = Callable[[SyncProgress], None]
 
 
+class _NextPage:
+    """The next page of a pull, fetched on a helper thread while this one is applied.
+
+    Only the POST runs there; what comes back is read on the sync's own thread (a refusal may
+    wipe the store). It is used only if the request the sync then makes is exactly the one
+    asked ahead; otherwise (an edit saved meanwhile goes up first) it is dropped, which is
+    harmless: a pull changes nothing at the office."""
+
+    def __init__(self, http: _Transport, cancel: threading.Event | None) -> None:
+        self._http = http
+        self._cancel = cancel
+        self._pool: ThreadPoolExecutor | None = None
+        self._asked: tuple[SyncRequest, Future[tuple[int, Any]]] | None = None
+
+    def ask(self, request: SyncRequest) -> None:
+        self._forget()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-next-page")
+        post = self._pool.submit(self._http.post, SYNC_PATH, request.to_wire(), self._cancel)
+        self._asked = (request, post)
+
+    def take(self, request: SyncRequest) -> tuple[int, Any] | None:
+        """The answer to `request` if it was asked ahead (waits for it); raises what the POST
+        raised (out of tries, cancelled), as the round trip itself would have."""
+        asked, self._asked = self._asked, None
+        if asked is None:
+            return None
+        if asked[0] != request:
+            _settle(asked[1])
+            return None
+        return asked[1].result()
+
+    def drop(self) -> None:
+        """At the end of a sync (or its failure): waits for anything still asked ahead, so
+        the shared connection is never used after it is closed, and stops the thread."""
+        self._forget()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _forget(self) -> None:
+        asked, self._asked = self._asked, None
+        if asked is not None:
+            _settle(asked[1])
+
+
+def _settle(future: Future[Any]) -> None:
+    """Waits for a POST nobody needs any more; whatever it met does not matter."""
+    with contextlib.suppress(Exception):
+        future.result()
+
+
 class SyncClient:
     """Syncs one store with its office server. Create one per sync (or keep it; it is cheap).
 
@@ -631,7 +685,13 @@ class SyncClient:
     ) -> tuple[int, SyncAnswer]:
         """One POST; a refusal raises (a revoked laptop wipes first), an answer comes typed,
         and a renewed token is kept at once, as the token is kept at registration."""
-        status, wire = self._http.post(SYNC_PATH, request.to_wire(), cancel)
+        return self._take_answer(*self._http.post(SYNC_PATH, request.to_wire(), cancel))
+
+    def _take_answer(
+        self, status: int, wire: dict[str, Any] | httpx.Response
+    ) -> tuple[int, SyncAnswer]:
+        """What comes back from a round trip, read on the sync's own thread (a refusal may
+        wipe the store); a renewed token is kept at once."""
         if not isinstance(wire, dict):  # a refusal (the response itself)
             self._refused(wire)
         answer = _read(SyncAnswer.from_wire, wire)
@@ -662,9 +722,53 @@ class SyncClient:
                 local.set_meta(conn, local.META_CHECK_DUE, "1")  # check after a first sync
             totals.new_conflicts += local.reopen_settled_by_clock(conn)
         round_trips += self._resync(totals, cancel)  # one a crash or a cut left half done
+        ahead = _NextPage(self._http, cancel)
+        try:
+            trips, cursor, notice, restored = self._pages(
+                totals, ahead, progress, first_waiting, cancel
+            )
+        finally:
+            ahead.drop()
+        round_trips += trips
+        round_trips += self._resync(totals, cancel)
+        with local.sync_transaction(self.store) as conn:
+            _add(totals, _let_go_of_other_teams(conn))
+        with self.store.write() as conn:
+            local.set_meta(conn, local.META_LAST_SUCCESS, local.now_text())
+            count = int(local.get_meta(conn, local.META_SYNC_COUNT) or 0) + 1
+            local.set_meta(conn, local.META_SYNC_COUNT, str(count))
+            if self.check_every and count % self.check_every == 0:
+                local.set_meta(conn, local.META_CHECK_DUE, "1")
+        return SyncResult(
+            pushed=totals.acknowledged,
+            rejected=totals.rejected,
+            pulled=totals.rows,
+            new_conflicts=totals.new_conflicts,
+            round_trips=round_trips,
+            seconds=time.monotonic() - started,
+            cursor=cursor,
+            tables=frozenset(totals.tables),
+            people=frozenset(totals.people),
+            notice=notice,
+            restored=restored,
+        )
+
+    def _pages(
+        self,
+        totals: local.Applied,
+        ahead: _NextPage,
+        progress: ProgressCallback | None,
+        first_waiting: int,
+        cancel: threading.Event | None,
+    ) -> tuple[int, int, str | None, str | None]:
+        """Round trips until nothing is left to push or pull: (round trips, cursor, notice,
+        restored). While a pulled page is applied, the next page of the same pull is already
+        being fetched (`_NextPage`): the office's work and the laptop's overlap."""
+        round_trips, cursor = 0, 0
+        notice: str | None = None
+        restored: str | None = None
         verdict = False
         behind = False  # the last answer said more is coming: a check now could only be "busy"
-        restored: str | None = None
         while True:
             if cancel is not None and cancel.is_set():
                 raise SyncCancelled()
@@ -689,10 +793,14 @@ class SyncClient:
                 check=check,
                 training=self.training,
             )
-            self._http.http.headers[WAITING_HEADER] = str(
-                max(0, first_waiting - totals.acknowledged)
+            fetched = ahead.take(request)  # None: not asked ahead, or not for this request
+            if fetched is None:
+                self._http.http.headers[WAITING_HEADER] = str(
+                    max(0, first_waiting - totals.acknowledged)
+                )
+            status, answer = (
+                self._take_answer(*fetched) if fetched else self._round_trip(request, cancel)
             )
-            status, answer = self._round_trip(request, cancel)
             round_trips += 1
             notice = answer.notice or notice
             if answer.retired:
@@ -705,6 +813,15 @@ class SyncClient:
                     local.forget_copy(conn, answer.team)
                 continue
             verdict = self._take_verdict(answer.check) or verdict
+            if answer.more and not batch and not resolved and not answer.token:
+                # A pull under way with nothing to push: the next page is asked for now, and
+                # comes while this one is applied. (Not after a renewed token: the next
+                # request must carry the new one.)
+                # (Nothing in flight now: the shared headers may change.)
+                self._http.http.headers[WAITING_HEADER] = str(
+                    max(0, first_waiting - totals.acknowledged)
+                )
+                ahead.ask(replace(request, cursor=answer.cursor, check=None))
             with local.sync_transaction(self.store) as conn:
                 _keep_lease(conn, answer.lease_seconds)
                 applied = self._apply(conn, answer, batch, resolved)
@@ -722,29 +839,7 @@ class SyncClient:
                     status,
                 )
             if not more and len(batch) < self.batch_size:
-                break
-        round_trips += self._resync(totals, cancel)
-        with local.sync_transaction(self.store) as conn:
-            _add(totals, _let_go_of_other_teams(conn))
-        with self.store.write() as conn:
-            local.set_meta(conn, local.META_LAST_SUCCESS, local.now_text())
-            count = int(local.get_meta(conn, local.META_SYNC_COUNT) or 0) + 1
-            local.set_meta(conn, local.META_SYNC_COUNT, str(count))
-            if self.check_every and count % self.check_every == 0:
-                local.set_meta(conn, local.META_CHECK_DUE, "1")
-        return SyncResult(
-            pushed=totals.acknowledged,
-            rejected=totals.rejected,
-            pulled=totals.rows,
-            new_conflicts=totals.new_conflicts,
-            round_trips=round_trips,
-            seconds=time.monotonic() - started,
-            cursor=cursor,
-            tables=frozenset(totals.tables),
-            people=frozenset(totals.people),
-            notice=notice,
-            restored=restored,
-        )
+                return round_trips, cursor, notice, restored
 
     def _apply(
         self,

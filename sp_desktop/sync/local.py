@@ -623,7 +623,7 @@ class _InsertPlan:
                 row.created_at or now_text(),
                 row.updated_at or now_text(),
                 row.hlc,
-                json.dumps(row.versions),
+                orjson.dumps(row.versions).decode(),  # as ChangeWriter writes an insert's
                 1 if row.deleted else 0,
                 row.origin_device,
             )

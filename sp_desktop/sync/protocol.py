@@ -145,6 +145,7 @@ TABLES: dict[str, TableSpec] = {
     "volunteer_hours": TableSpec(TableKind.FACT),
     "closing_reviews": TableSpec(TableKind.FACT),
     "visit_addenda": TableSpec(TableKind.FACT),  # corrections of signed visits
+    "consents": TableSpec(TableKind.FACT),  # consent first: each answer a person gave (0008)
     "services": TableSpec(TableKind.DIRECTORY, person_scoped=False),
 }
 

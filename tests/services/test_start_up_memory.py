@@ -1,5 +1,5 @@
-"""What an unlock loads: the store and the caseload, not the libraries of printing, talking to
-the office or choosing a passphrase (together ~40 MiB an adviser pays for only when used)."""
+"""What an unlock loads: the store and the caseload, not the libraries of printing, exporting,
+talking to the office or choosing a passphrase (~40 MiB an adviser pays for only when used)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sp_desktop.services.demo import populate
 from sp_desktop.services.workspace import Workspace
 from tests.conftest import FAST_KDF, PASSPHRASE
 
-NOT_BEFORE_USE = ("httpx", "rich", "zxcvbn", "reportlab", "pypdfium2", "PIL", "alembic")
+NOT_BEFORE_USE = ("httpx", "rich", "zxcvbn", "reportlab", "pypdfium2", "PIL", "alembic", "fhir")
 
 UNLOCK = """
 import sys
