@@ -52,8 +52,10 @@ class ConsoleUser:
         return pyotp.TOTP(self.secret).at(at)
 
 
-def make_user(engine: Engine, role: ConsoleRole, teams: list[str]) -> ConsoleUser:
-    name = f"{role.value} {secrets.token_hex(3)}"
+def make_user(
+    engine: Engine, role: ConsoleRole, teams: list[str], name: str | None = None
+) -> ConsoleUser:
+    name = name or f"{role.value} {secrets.token_hex(3)}"
     with write_transaction(engine) as conn:
         made = add_user(conn, name, role, PASSWORD, teams)
     return ConsoleUser(name, PASSWORD, made.secret)

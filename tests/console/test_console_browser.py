@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from sp_desktop.server.console.auth import ConsoleRole
 from sp_desktop.server.db import console_sessions, console_users, make_engine
+from sp_desktop.server.sync import publish_directory
 from sp_desktop.server.testing import RunningServer, start_server
 from sp_desktop.services.demo import populate
 from sp_desktop.services.workspace import Workspace
@@ -91,8 +92,8 @@ class Office:
         register_device(ws.store, self.server.url, adviser, password, label=f"{adviser}'s laptop")
         return Laptop(adviser, team, ws)
 
-    def user(self, role: ConsoleRole, *teams: str) -> ConsoleUser:
-        return make_user(self.server._admin(), role, list(teams))
+    def user(self, role: ConsoleRole, *teams: str, name: str | None = None) -> ConsoleUser:
+        return make_user(self.server._admin(), role, list(teams), name)
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +104,48 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
         server.add_team("Riverside")
         server.add_team("Hilltop")
         made = Office(server, folder, "Riverside", "Hilltop", None, None)  # type: ignore[arg-type]
+        publish_directory(
+            server._admin(),
+            [
+                {
+                    "id": "walking-group",
+                    "name": "Riverside walking group",
+                    "active": True,
+                    "category": "physical_activity",
+                    "organisation": "Riverside Ramblers",
+                    "last_checked": "2026-10-01",
+                    "schedule": "Tuesdays 10am",
+                    "free": True,
+                },
+                {
+                    "id": "lunch-club",
+                    "name": "Friday lunch club",
+                    "active": True,
+                    "category": "social_activity",
+                    "organisation": "St Mary's Church",
+                    "last_checked": "2024-05-01",
+                    "cost": "£3 a meal",
+                },
+            ],
+        )
         made.our_laptop = made.laptop("Riverside", people=12, seed=21)
         made.their_laptop = made.laptop("Hilltop", people=12, seed=22)
+        # The office's directory is the one laptops prescribe from: their demo services.
+        with made.our_laptop.ws.store.read() as conn:
+            publish_directory(
+                server._admin(),
+                [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "active": True,
+                        "category": r.category,
+                        "organisation": r.organisation,
+                        "last_checked": "2026-09-01",
+                    }
+                    for r in conn.execute(select(services))
+                ],
+            )
         made.our_laptop.sync()
         made.their_laptop.sync()
         yield made
@@ -307,7 +348,7 @@ def test_every_page_has_no_serious_accessibility_violation(office: Office, brows
     checked = {}
     page.goto(base + "/login")
     checked["login"] = _axe(page, "login")
-    lead = office.user(ConsoleRole.LEAD)
+    lead = office.user(ConsoleRole.LEAD, name="Sam Okafor")
     page.get_by_label("Name").fill(lead.name)
     page.get_by_label("Password").fill(lead.password)
     page.get_by_role("button", name="Continue").click()
@@ -345,7 +386,7 @@ def test_every_page_has_no_serious_accessibility_violation(office: Office, brows
     checked["service"] = _axe(page, "service")
     page.context.close()
 
-    commissioner = office.user(ConsoleRole.COMMISSIONER)
+    commissioner = office.user(ConsoleRole.COMMISSIONER, name="Priya Shah")
     page = new_page(browser, axe=True)
     sign_in(page, office, commissioner)
     checked["reports"] = _axe(page, "reports")

@@ -4,6 +4,7 @@ that end, CSRF, roles and team scope, the audit log, what laptops report, the re
 from __future__ import annotations
 
 import re
+from html import escape
 
 from console_office import Office, csrf_of, demo_names, sign_in
 from sqlalchemy import select
@@ -292,3 +293,66 @@ def test_the_directory_exports_what_was_published(office: Office) -> None:
     assert as_csv.text.lstrip("\ufeff").startswith("id,name,")
     assert "Knit and natter" in as_csv.text
     assert office.audit_count("exported the directory") == 2
+
+
+def test_the_directory_shows_where_each_service_is_prescribed_and_who_stopped(
+    office: Office,
+) -> None:
+    from datetime import date, timedelta
+
+    from sp_desktop.domain.choices import AttendanceStatus
+    from sp_desktop.server.sync import publish_directory
+    from sp_desktop.store.schema import prescriptions, services
+
+    team = office.team()
+    laptop = office.laptop(team, people=20, seed=5)
+    with laptop.ws.store.read() as conn:
+        held = [
+            dict(r)
+            for r in conn.execute(
+                select(services.c.id, services.c.name, services.c.category)
+            ).mappings()
+        ]
+        given = [
+            (r.id, r.service_id)
+            for r in conn.execute(
+                select(prescriptions.c.id, prescriptions.c.service_id).where(
+                    prescriptions.c.status == "active"
+                )
+            )
+        ]
+    assert given
+    # The office's directory is the one laptops prescribe from.
+    published = publish_directory(
+        office.engine,
+        [
+            {"id": s["id"], "name": s["name"], "category": s["category"], "active": True}
+            for s in held
+        ],
+    )
+    assert published.rejected == 0
+    first, service_id = given[0]
+    day = date.today() - timedelta(days=1)
+    laptop.ws.prescribing.record_attendance(
+        first, day - timedelta(days=7), AttendanceStatus.ATTENDED
+    )
+    laptop.ws.prescribing.record_attendance(
+        first, day, AttendanceStatus.STOPPED, "The bus no longer runs"
+    )
+    laptop.sync()
+    user = office.user(ConsoleRole.MANAGER, team)
+    sign_in(office.client, user, office.clock())
+    listing = office.client.get("/console/directory").text
+    name = next(s["name"] for s in held if s["id"] == service_id)
+    with laptop.ws.store.read() as conn:
+        prescribed = len(
+            conn.execute(
+                select(prescriptions.c.id).where(prescriptions.c.service_id == service_id)
+            ).all()
+        )
+    row = listing[listing.index(f">{escape(name)}</a>") :]
+    row = row[: row.index("</tr>")]
+    numbers = re.findall(r'<td class="num">(?:<span class="tag warn">)?(\d+)', row)
+    assert [int(n) for n in numbers] == [prescribed, 1, 1], row
+    page = office.client.get(f"/console/directory/{service_id}").text
+    assert f"{team}: prescribed" in page and "1 people stopped going" in page
