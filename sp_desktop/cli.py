@@ -1,4 +1,5 @@
-"""The `sp-desktop` command: run the app, make a training store, check, recover or rekey a store."""
+"""The `sp-desktop` command: run the app, make a training store, check, recover or rekey a store,
+export a person's record."""
 
 from __future__ import annotations
 
@@ -153,6 +154,32 @@ def _cmd_rekey(args: argparse.Namespace) -> int:
     return 0
 
 
+EXPORT_FORMATS = ("fhir", "csv")
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    """One person's record to a file: FHIR R4 JSON, or a zip of CSV tables for analysts."""
+    from sp_desktop.services import records
+    from sp_desktop.services.workspace import Workspace
+
+    out = Path(args.out)
+    if out.exists():
+        print(f"{out} already exists; choose another name (nothing was written).", file=sys.stderr)
+        return 2
+    ws = Workspace.open(args.data_dir, _passphrase(args))
+    try:
+        person = ws.people.find(args.person)
+        make = records.fhir_export if args.format == "fhir" else records.csv_export
+        export = make(ws, person.id)
+        out.write_bytes(export.data)
+        records.record_exported(ws, export)
+    finally:
+        ws.close()
+    what = "FHIR R4 bundle" if args.format == "fhir" else "CSV tables for analysts (zip)"
+    print(f"Wrote {out}: {what}, {len(export.data):,} bytes.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sp-desktop", description="SP Desktop: social prescribing for link workers."
@@ -198,6 +225,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="encrypt the store again with a new key and get a new recovery key",
     )
     rekey.set_defaults(func=_cmd_rekey)
+    export = commands.add_parser(
+        "export", parents=[common], help="write one person's record to a file (FHIR or CSV)"
+    )
+    export.add_argument(
+        "--person", required=True, help="their NHS number (spaces allowed) or record id"
+    )
+    export.add_argument(
+        "--format", choices=EXPORT_FORMATS, default="fhir",
+        help="fhir: a FHIR R4 bundle (JSON); csv: tables for analysts, nobody named (zip)",
+    )
+    export.add_argument("--out", required=True, help="the file to write (must not exist yet)")
+    export.set_defaults(func=_cmd_export)
     return parser
 
 

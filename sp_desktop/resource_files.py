@@ -9,7 +9,13 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
+
+# A source checkout (a git worktree) reads its own resources/ beside the package: an editable
+# install maps sp_desktop.resources to the checkout it was installed from, which in a second
+# worktree is another branch's files.
+_SOURCE_RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
 def resource(*parts: str) -> Traversable:
@@ -19,7 +25,11 @@ def resource(*parts: str) -> Traversable:
     part on Python 3.11 (`joinpath("words", name)` raised TypeError in the installed app); `/`
     one part at a time works on every kind of Traversable.
     """
-    found: Traversable = files("sp_desktop.resources")
+    found: Traversable
+    if (_SOURCE_RESOURCES / "conversation_guide.json").is_file():
+        found = _SOURCE_RESOURCES
+    else:
+        found = files("sp_desktop.resources")
     for part in parts:
         found = found / part
     return found

@@ -185,6 +185,58 @@ def _migrated_store_check(test: SelfTest) -> Callable[[], str]:
     return check
 
 
+def _check_fhir() -> str:
+    """A record and a message back built and validated, so a build that left out part of
+    fhir.resources (it finds its models by name at run time) or pydantic fails here."""
+    from sp_desktop.interchange.fhir_prsb import (
+        Author,
+        MessageBack,
+        Recipient,
+        message_bundle,
+    )
+    from sp_desktop.interchange.fhir_record import SOCIAL_PRESCRIBING_OFFERED, record_bundle
+    from sp_desktop.interchange.records import (
+        ConcernFacts,
+        MeasureAnswers,
+        PersonFacts,
+        PersonRecord,
+        ReferralFacts,
+        StepFacts,
+        measure_definitions,
+    )
+
+    definitions = measure_definitions()
+    person = PersonFacts("self-test", GIVEN_NAME, FAMILY_NAME, date_of_birth=DATE_OF_BIRTH)
+    referral = ReferralFacts(
+        "self-test-referral", DATE_OF_BIRTH, "self", "Self-referral", "", "", "", "active",
+        "given",
+    )
+    answers = tuple(
+        MeasureAnswers(
+            f"self-test-{d.key}", d.key, DATE_OF_BIRTH, "baseline",
+            tuple((item.link_id, None) for item in d.items),
+        )
+        for d in definitions.values()
+    )
+    record = PersonRecord(
+        person, "Self-test", (referral,), (StepFacts("self-test-step", "A step", 3),),
+        measures=answers,
+    )
+    bundle = record_bundle([record], definitions)
+    message = message_bundle(
+        MessageBack(
+            "self-test-message", person, referral,
+            (ConcernFacts("self-test-concern", "Area", "Words", 5),), (), (), None, None, "",
+            None, (SOCIAL_PRESCRIBING_OFFERED,), Author("Self-test", "Link worker", "Team"),
+            Recipient("Self-test", "GP", "Practice"), "Practice", DATE_OF_BIRTH,
+        )
+    )
+    return (
+        f"FHIR R4: {len(bundle.model.entry or [])} + {len(message.model.entry or [])} "
+        "resources validated"
+    )
+
+
 def _check_pdf() -> str:
     from sp_desktop.pdf.plan import build_plan
     from sp_desktop.pdf.samples import sample_plan
@@ -217,13 +269,21 @@ def _check_preview() -> str:
 
 
 def _check_resources() -> str:
-    from sp_desktop.services.resources import conversation_guide, ons4_questionnaire
+    from sp_desktop.domain.measures import DefinitionError
+    from sp_desktop.services.resources import conversation_guide, measures, ons4_questionnaire
 
     guide = conversation_guide()
     ons4 = ons4_questionnaire()
     if not guide.domains:
         raise CheckFailed("the conversation guide has no life domains")
-    return f"conversation guide ({len(guide.domains)} domains), ONS4 ({len(ons4.questions)} items)"
+    try:
+        found = measures()
+    except DefinitionError as error:
+        raise CheckFailed(f"a questionnaire definition does not fit: {error}") from None
+    return (
+        f"conversation guide ({len(guide.domains)} domains), ONS4 ({len(ons4.questions)} items), "
+        f"{len(found)} questionnaires ({', '.join(m.short_title for m in found)})"
+    )
 
 
 def run_self_test() -> int:
@@ -241,6 +301,7 @@ def run_self_test() -> int:
             test.run("schema", _migrated_store_check(test))
             test.run("commands", _commands_check(test))
         test.run("pdf", _check_pdf)
+        test.run("fhir", _check_fhir)
         test.run("preview", _check_preview)
         # The Qt checks live in the UI package: only ui/ and app.py import Qt.
         from sp_desktop.ui.selfcheck import long_session_check, qt_checks, ui_checks, with_qt

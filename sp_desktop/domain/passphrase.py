@@ -9,8 +9,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from zxcvbn import zxcvbn
-
 from sp_desktop.domain.errors import ValidationError
 
 MIN_SCORE = 3  # zxcvbn: "safely unguessable" — needed, because a stolen laptop can be attacked
@@ -33,6 +31,9 @@ def strength(passphrase: str, user_inputs: Iterable[str] = ()) -> tuple[int, str
     """Score 0-4 and zxcvbn's most useful advice, in words."""
     if not passphrase:
         return 0, ""
+    # Imported here: its word lists take ~12 MiB, and an unlock never needs them.
+    from zxcvbn import zxcvbn
+
     inputs = [word for word in (*user_inputs, *_APP_WORDS) if word]
     result = zxcvbn(normalise(passphrase)[:_CHECKED_LENGTH], user_inputs=inputs)
     feedback = result.get("feedback", {})

@@ -1,6 +1,8 @@
-"""ONS4 personal wellbeing: items, validated scores, bands in words and change between assessments.
+"""ONS4 personal wellbeing as typed values, read from its definition (resources/measures/ons4.json).
 
-ONS publishes no composite score, so nothing here ever adds the four items up.
+The measure itself (questions, bands, which way is better) is data in domain/measures.py; this
+module gives the four ONS4 answers a typed shape for the screens and printouts written around
+them. ONS publishes no composite score, so nothing here ever adds the four items up.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from datetime import date
 from sp_desktop.domain.choices import AssessmentContext as AssessmentContext
 from sp_desktop.domain.choices import coerce
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.domain.rows import ASSESSMENTS, ONS4_LABELS
+from sp_desktop.domain.measures import Direction as Direction
+from sp_desktop.domain.measures import Result, Sitting, measure
+from sp_desktop.domain.rows import ANSWERS
+
+ONS4 = "ons4"
 
 
 class Ons4Item(enum.StrEnum):
@@ -25,17 +31,24 @@ class Ons4Item(enum.StrEnum):
     ANXIETY = "anxiety"
 
     @property
+    def result(self) -> Result:
+        for result in measure(ONS4).results:
+            if result.key == self.value:
+                return result
+        raise KeyError(self.value)
+
+    @property
     def lower_is_better(self) -> bool:
-        return self is Ons4Item.ANXIETY
+        return self.result.better == "lower"
 
     @property
     def label(self) -> str:
         """The item as people say it ("Happiness yesterday"), for messages."""
-        return ONS4_LABELS[self.value]
+        return measure(ONS4).item(self.value).label
 
 
 class WellbeingBand(enum.StrEnum):
-    """ONS thresholds, named as ONS names them."""
+    """ONS thresholds, named as ONS names them (the words come from the definition)."""
 
     VERY_LOW = "very low"
     LOW = "low"
@@ -44,39 +57,15 @@ class WellbeingBand(enum.StrEnum):
     VERY_HIGH = "very high"
 
 
-class Direction(enum.StrEnum):
-    """How one item moved between two assessments, from the person's point of view."""
-
-    BETTER = "better"
-    SAME = "same"
-    WORSE = "worse"
-
-
 def validate_score(item: Ons4Item, score: int | None) -> None:
     """A score is a whole number 0-10, or None when the person preferred not to say."""
-    if score is None:
-        return
-    ASSESSMENTS.fields[item.value].check(item.value, score, date.min)
+    measure(ONS4).item(item.value).check(score)
 
 
 def band(item: Ons4Item, score: int) -> WellbeingBand:
     """The ONS band for one score: anxiety has its own thresholds because lower is better."""
     validate_score(item, score)
-    if item is Ons4Item.ANXIETY:
-        if score <= 1:
-            return WellbeingBand.VERY_LOW
-        if score <= 3:
-            return WellbeingBand.LOW
-        if score <= 5:
-            return WellbeingBand.MEDIUM
-        return WellbeingBand.HIGH
-    if score <= 4:
-        return WellbeingBand.LOW
-    if score <= 6:
-        return WellbeingBand.MEDIUM
-    if score <= 8:
-        return WellbeingBand.HIGH
-    return WellbeingBand.VERY_HIGH
+    return WellbeingBand(item.result.band(score))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +89,14 @@ class Ons4Scores:
         value = self.score(item)
         return None if value is None else band(item, value)
 
+    def answers(self) -> dict[str, int | None]:
+        """As the answers table holds them."""
+        return {item.value: self.score(item) for item in Ons4Item}
+
+    @classmethod
+    def from_answers(cls, answers: dict[str, int | None]) -> Ons4Scores:
+        return cls(**{item.value: answers.get(item.value) for item in Ons4Item})
+
 
 @dataclass(frozen=True, slots=True)
 class ItemChange:
@@ -117,13 +114,9 @@ class ItemChange:
 
     @property
     def direction(self) -> Direction | None:
-        diff = self.difference
-        if diff is None:
-            return None
-        if diff == 0:
-            return Direction.SAME
-        improved = diff < 0 if self.item.lower_is_better else diff > 0
-        return Direction.BETTER if improved else Direction.WORSE
+        """Decided by the measure's one rule (domain/measures.py); None where not known."""
+        moved = self.item.result.compare(self.before, self.after)
+        return None if moved is Direction.NOT_KNOWN else moved
 
 
 def change(before: Ons4Scores, after: Ons4Scores) -> tuple[ItemChange, ...]:
@@ -133,7 +126,7 @@ def change(before: Ons4Scores, after: Ons4Scores) -> tuple[ItemChange, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """An ONS4 assessment: an append-only fact about how the person felt on a day."""
+    """An ONS4 sitting: an append-only fact about how the person felt on a day."""
 
     id: str
     person_id: str
@@ -145,4 +138,14 @@ class Assessment:
         coerce(self, "context", AssessmentContext)
         if not isinstance(self.scores, Ons4Scores):
             raise ValidationError("scores", "Wellbeing scores are four answers from 0 to 10.")
-        ASSESSMENTS.check_value("assessed_on", self.assessed_on, date.today())
+        ANSWERS.fields["taken_on"].check("assessed_on", self.assessed_on, date.today())
+
+    @classmethod
+    def from_sitting(cls, sitting: Sitting) -> Assessment:
+        return cls(
+            sitting.id,
+            sitting.person_id,
+            sitting.taken_on,
+            sitting.context,
+            Ons4Scores.from_answers(dict(sitting.answers)),
+        )

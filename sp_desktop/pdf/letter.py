@@ -270,6 +270,16 @@ def _wellbeing(doc: LetterDocument, styles: Styles) -> list[Flowable]:
     ]
 
 
+def _other_measures(doc: LetterDocument, styles: Styles) -> list[Flowable]:
+    """Other measures, first and latest, in the sentences the domain wrote."""
+    story: list[Flowable] = [para("Other measures", styles.heading)]
+    for found in doc.other_measures:
+        story.append(para(found.title, styles.body_bold))
+        story.extend(para(sentence, styles.body) for sentence in found.sentences)
+        story.append(Spacer(1, styles.gap * 0.5))
+    return story
+
+
 def _outcome(doc: LetterDocument, styles: Styles) -> list[Flowable]:
     carries_on = {
         True: "Yes, the person plans to carry on with their activities.",
@@ -347,6 +357,8 @@ def _story(doc: LetterDocument) -> list[Flowable]:
         story += _support(doc, styles)
     if doc.wellbeing:
         story += _wellbeing(doc, styles)
+    if doc.other_measures:
+        story += _other_measures(doc, styles)
     story += _outcome(doc, styles)
     story += _codes(doc, styles)
     story += _signature(doc, styles)

@@ -6,9 +6,10 @@ person can read, and never as a half-printed page.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from sp_desktop.domain.measures import Better, Direction, compare
 
 
 class DocumentDataError(ValueError):
@@ -26,26 +27,30 @@ def _check_weeks(value: int | None) -> None:
         raise DocumentDataError(f"A number of weeks must be at least 1, not {value!r}.")
 
 
-class Change(enum.Enum):
-    """Which way a wellbeing answer moved, turned round where a lower answer is better."""
-
-    BETTER = "better"
-    WORSE = "worse"
-    SAME = "same"
-    NOT_KNOWN = "not known"
+# Which way a wellbeing answer moved: decided by the measure's rule in one place
+# (domain/measures.py), never here.
+Change = Direction
 
 
-def change_between(before: int | None, after: int | None, *, lower_is_better: bool) -> Change:
-    """Compare two 0-10 answers; anxiety improves when it goes down, the other ONS4 items when up.
+def change_between(before: float | None, after: float | None, *, lower_is_better: bool) -> Change:
+    """Compare two answers; anxiety improves when it goes down, the other ONS4 items when up.
 
     A declined answer (None) is not a zero, so any comparison with one is "not known".
     """
-    if before is None or after is None:
-        return Change.NOT_KNOWN
-    if before == after:
-        return Change.SAME
-    went_up = after > before
-    return Change.BETTER if went_up != lower_is_better else Change.WORSE
+    return compare(before, after, Better.LOWER if lower_is_better else Better.HIGHER)
+
+
+@dataclass(frozen=True)
+class MeasureWords:
+    """A measure other than ONS4, then and now, in sentences the domain wrote.
+
+    Attributes:
+        title: the measure's name ("Three-item loneliness scale (UCLA)").
+        sentences: one per result ("You said you felt lonely often; now some of the time.").
+    """
+
+    title: str
+    sentences: tuple[str, ...]
 
 
 # --- The person's own printout -------------------------------------------------------------
@@ -191,6 +196,8 @@ class PlanDocument:
         printed_on: the date printed in the footer.
         next_contact_by_phone: the next contact is a phone call, not a visit, so the printout
             says "we will ring you" rather than "we will come".
+        other_measures: any other questionnaire answered (loneliness, WHO-5...), then and now
+            in sentences, never a bare score.
     """
 
     person_name: str
@@ -208,6 +215,7 @@ class PlanDocument:
     printed_on: date
     what_matters_corrections: tuple[Correction, ...] = ()
     next_contact_by_phone: bool = False
+    other_measures: tuple[MeasureWords, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.person_name.strip():
@@ -410,6 +418,7 @@ class LetterDocument:
         codes: SNOMED CT concepts for the GP record; the service decides which apply.
         link_worker: who signs the letter.
         letter_date: the date on the letter.
+        other_measures: any other questionnaire answered, first and latest, in sentences.
     """
 
     referrer: Referrer
@@ -427,3 +436,4 @@ class LetterDocument:
     codes: tuple[SnomedCode, ...]
     link_worker: LinkWorker
     letter_date: date
+    other_measures: tuple[MeasureWords, ...] = ()

@@ -383,7 +383,18 @@ def _feelings(doc: PlanDocument, styles: Styles) -> list[Flowable]:
         para(f"{when} The longer the bar, the more you felt it.", styles.body),
         Spacer(1, styles.gap * 0.4),
     ]
-    return _lead_in(lead, [_feeling(line, show_then, styles) for line in doc.wellbeing])
+    feelings = [_feeling(line, show_then, styles) for line in doc.wellbeing]
+    return _lead_in(lead, feelings) + _other_measures(doc, styles)
+
+
+def _other_measures(doc: PlanDocument, styles: Styles) -> list[Flowable]:
+    """Other questionnaires, then and now, in the sentences the domain wrote: never a bare score."""
+    story: list[Flowable] = []
+    for found in doc.other_measures:
+        story.append(para(found.title, styles.subheading))
+        story.extend(para(sentence, styles.body) for sentence in found.sentences)
+        story.append(Spacer(1, styles.gap * 0.8))
+    return story
 
 
 def _story(doc: PlanDocument) -> list[Flowable]:
@@ -415,6 +426,9 @@ def _story(doc: PlanDocument) -> list[Flowable]:
         story += _activities(doc, styles)
     if doc.wellbeing:
         story += _feelings(doc, styles)
+    elif doc.other_measures:
+        story += [para("How you said you were feeling", styles.heading)]
+        story += _other_measures(doc, styles)
     return story
 
 

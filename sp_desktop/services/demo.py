@@ -26,6 +26,7 @@ from sp_desktop.domain.choices import (
     VisitPlace,
 )
 from sp_desktop.domain.ids import new_id
+from sp_desktop.domain.measures import answers_to_text
 from sp_desktop.domain.nhs_number import check_digit
 from sp_desktop.domain.prescribing import DEFAULT_REVIEW_WEEKS
 from sp_desktop.domain.text import fold
@@ -40,10 +41,11 @@ from sp_desktop.services.settings import (
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.keyfile import Argon2Params
 from sp_desktop.store.schema import (
-    assessments,
+    answers,
     closing_reviews,
     concern_ratings,
     concerns,
+    consents,
     follow_ups,
     people,
     prescriptions,
@@ -64,7 +66,9 @@ DEMO_PASSPHRASE = "demo store only - not for real people"
 DEMO_WORK_PHONE = "0115 496 0000"
 DEMO_WORK_EMAIL = "link.workers@example.org"
 DEMO_ORGANISATION = "Demo Link Workers"
-_FACT_TABLES = {"concern_ratings", "step_progress", "assessments", "closing_reviews"}
+_FACT_TABLES = {
+    "concern_ratings", "step_progress", "answers", "closing_reviews", "consents",
+}
 _ETHNICITY_WEIGHTS = {
     Ethnicity.WHITE_BRITISH: 70,
     Ethnicity.WHITE_IRISH: 4,
@@ -212,11 +216,28 @@ class _Generator:
                 ),
                 "received_on": received,
                 "consent": consent,
-                "consent_on": (None if consent == "pending"
-                               else min(received + timedelta(days=3), today)),
+                "consent_on": (
+                    None if consent == "pending" else min(received + timedelta(days=3), today)
+                ),
                 "status": status,
             },
         )
+        if consent != "pending":
+            # Consent first: what they agreed to, when, how and asked by whom.
+            given = consent == "given"
+            self.batch.add(
+                consents,
+                {
+                    "person_id": person_id,
+                    "decision": consent,
+                    "recording": given,
+                    "share_gp": given and rng.random() < 0.9,
+                    "share_services": given,
+                    "method": rng.choice(["in_person", "in_person", "phone"]),
+                    "given_on": min(received + timedelta(days=3), today),
+                    "recorded_by": self.signer,
+                },
+            )
         if consent != "given":
             if consent == "pending":
                 self.batch.add(
@@ -320,16 +341,20 @@ class _Generator:
             return None if rng.random() < 0.04 else rng.randrange(low, high + 1)
 
         boost = 0 if context == "baseline" else 2
+        ons4 = {
+            "life_satisfaction": score(2 + boost, 7 + boost),
+            "worthwhile": score(2 + boost, 8),
+            "happiness": score(2 + boost, 8 + boost // 2),
+            "anxiety": score(2, 9 - boost),
+        }
         self.batch.add(
-            assessments,
+            answers,
             {
                 "person_id": person_id,
-                "assessed_on": day,
+                "measure": "ons4",
+                "taken_on": day,
                 "context": context,
-                "life_satisfaction": score(2 + boost, 7 + boost),
-                "worthwhile": score(2 + boost, 8),
-                "happiness": score(2 + boost, 8 + boost // 2),
-                "anxiety": score(2, 9 - boost),
+                "answers": answers_to_text(ons4),
             },
         )
 
@@ -376,7 +401,8 @@ class _Generator:
                     "outcome": outcome.value,
                     # A re-referral says where to: the same rule the form and the office apply.
                     "reason": "Community mental health team"
-                    if outcome is ClosingOutcome.RE_REFERRED else "",
+                    if outcome is ClosingOutcome.RE_REFERRED
+                    else "",
                     "carries_on": rng.random() < 0.6,
                 },
             )
@@ -413,12 +439,13 @@ def _write(ws: Workspace, batch: _Batch) -> None:
     order = [
         people,
         referrals,
+        consents,
         visits,
         concerns,
         concern_ratings,
         steps,
         step_progress,
-        assessments,
+        answers,
         prescriptions,
         follow_ups,
         closing_reviews,
@@ -441,8 +468,9 @@ def _write(ws: Workspace, batch: _Batch) -> None:
         )
 
 
-TRAINING_BANNER = ("Training copy: every person here is made up, and nothing in it is ever "
-                   "sent to the office.")
+TRAINING_BANNER = (
+    "Training copy: every person here is made up, and nothing in it is ever sent to the office."
+)
 
 
 def is_training_copy(ws: Workspace) -> bool:

@@ -1,4 +1,4 @@
-"""People and their referrals: create, edit, view (audited), consent."""
+"""People and their referrals: create, edit, view (audited), consent, and who cares for whom."""
 
 from __future__ import annotations
 
@@ -246,6 +246,69 @@ class PeopleService:
                 .order_by(referrals.c.received_on.desc())
             ).mappings()
             return [referral_from_row(r) for r in rows]
+
+    def find(self, typed: str) -> Person:
+        """The person an NHS number (spaces or none) or a record id names, for scripts.
+
+        Refused in words when nobody matches, or when one NHS number is on two records.
+        """
+        text = typed.strip()
+        digits = text.replace(" ", "")
+        with self.ws.store.read() as conn:
+            if digits.isdigit():
+                number = NhsNumber.parse(text).digits
+                rows = (
+                    conn.execute(
+                        select(people.c.id).where(
+                            people.c.nhs_number == number, people.c.deleted.is_(False)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                if len(rows) > 1:
+                    raise ValidationError(
+                        "person", "Two records have that NHS number: give the record id instead."
+                    )
+            else:
+                rows = (
+                    conn.execute(
+                        select(people.c.id).where(people.c.id == text, people.c.deleted.is_(False))
+                    )
+                    .scalars()
+                    .all()
+                )
+        if not rows:
+            raise ValidationError("person", "Nobody on this caseload has that NHS number or id.")
+        return self.get(rows[0])
+
+    # --- carers --------------------------------------------------------------------------------
+
+    def set_carer_of(self, carer_id: str, cared_for_id: str | None) -> Changes:
+        """Links a person as carer of someone else on the caseload, or clears it with None.
+
+        The Changes name the people cared for before and after as well as the carer: their
+        pages say who cares for them, so they redraw too.
+        """
+        if cared_for_id == carer_id:
+            raise ValidationError("carer_of_id", "A person cannot be their own carer.")
+        before = self.get(carer_id).carer_of_id
+        changes = self.update(carer_id, carer_of_id=cared_for_id)
+        if not changes.people:
+            return changes
+        others = frozenset(p for p in (before, cared_for_id) if p is not None)
+        return changes | Changes(others, frozenset({"people"}))
+
+    def carers_of(self, person_id: str) -> list[str]:
+        """Ids of the people on the caseload who care for this person."""
+        with self.ws.store.read() as conn:
+            return list(
+                conn.execute(
+                    select(people.c.id).where(
+                        people.c.carer_of_id == person_id, people.c.deleted.is_(False)
+                    )
+                ).scalars()
+            )
 
 
 def _close_open_follow_ups(ws: Workspace, conn: Connection, person_id: str, on: date) -> None:

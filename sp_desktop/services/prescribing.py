@@ -1,14 +1,13 @@
 """Prescribing activities from the directory, and following them up until the case closes.
 
-Follow-ups drive the caseload's due and overdue views (through its triggers), attendance and
-volunteering hours are append-only facts, and the closing review writes everything it touches
-(exit wellbeing, last step and concern ratings, prescriptions, follow-ups, referral) in one
-transaction, so a case is never left half closed.
+Follow-ups drive the caseload's due and overdue views (through its triggers); attendance and
+volunteering hours are append-only facts. Closing a case lives in :mod:`.closing`, carers in
+:mod:`.people`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -17,37 +16,28 @@ from sqlalchemy import Connection, RowMapping, select
 
 from sp_desktop.domain.choices import (
     AttendanceStatus,
-    ClosingOutcome,
     PrescriptionStatus,
     ProviderReferral,
-    ReferralStatus,
 )
 from sp_desktop.domain.directory import Category, Service
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.ids import new_id
-from sp_desktop.domain.people import Rating
 from sp_desktop.domain.prescribing import (
     DEFAULT_WEEKS,
     Attendance,
-    ClosingReview,
     FollowUp,
     FollowUpKind,
     Prescription,
     VolunteerHours,
 )
-from sp_desktop.domain.wellbeing import AssessmentContext, Ons4Scores
 from sp_desktop.services.directory import service_from_row
 from sp_desktop.services.workspace import Changes
 from sp_desktop.store.schema import (
     attendance,
-    closing_reviews,
-    concerns,
     follow_ups,
     people,
     prescriptions,
-    referrals,
     services,
-    steps,
     volunteer_hours,
 )
 from sp_desktop.sync.protocol import OpKind
@@ -87,7 +77,7 @@ def follow_up_from_row(row: RowMapping) -> FollowUp:
     )
 
 
-def _prescription_row(p: Prescription) -> dict[str, Any]:
+def prescription_row(p: Prescription) -> dict[str, Any]:
     return {
         "id": p.id,
         "person_id": p.person_id,
@@ -184,7 +174,7 @@ class PrescribingService:
             for service_id in chosen
         ]
         with self.ws.write() as conn:
-            _require_person(conn, person_id)
+            require_person(conn, person_id)
             found = _services(conn, chosen)
             running = set(
                 conn.execute(
@@ -206,7 +196,7 @@ class PrescribingService:
                 if service_id in running:
                     raise ValidationError("services", f"They are already doing {service.name}.")
             for p in planned:
-                self.ws.changes.insert(conn, prescriptions, _prescription_row(p), person_id)
+                self.ws.changes.insert(conn, prescriptions, prescription_row(p), person_id)
             reviews = [
                 {
                     "person_id": person_id,
@@ -235,6 +225,28 @@ class PrescribingService:
                 .order_by(prescriptions.c.start_date, prescriptions.c.created_at)
             ).mappings()
             return [prescription_from_row(r) for r in rows]
+
+    def with_services(self, person_id: str) -> list[tuple[Prescription, Service]]:
+        """The person's prescriptions with their directory entries, oldest first: what the
+        printouts and the letter list.
+
+        Entries removed from the directory since (tombstones) are included, so an old
+        prescription still names the activity the person went to.
+        """
+        with self.ws.store.read() as conn:
+            found = [
+                prescription_from_row(r)
+                for r in conn.execute(
+                    select(prescriptions)
+                    .where(
+                        prescriptions.c.person_id == person_id,
+                        prescriptions.c.deleted.is_(False),
+                    )
+                    .order_by(prescriptions.c.start_date, prescriptions.c.created_at)
+                ).mappings()
+            ]
+            by_service = _services(conn, [p.service_id for p in found])
+        return [(p, by_service[p.service_id]) for p in found if p.service_id in by_service]
 
     def get(self, prescription_id: str) -> Prescription:
         with self.ws.store.read() as conn:
@@ -298,9 +310,9 @@ class PrescribingService:
             )
             if changed.status is PrescriptionStatus.CANCELLED:
                 changed = replace(changed, ended_on=max(day, current.start_date))
-                _close_follow_ups(self.ws, conn, current.person_id, day, current.id)
+                close_follow_ups(self.ws, conn, current.person_id, day, current.id)
             self.ws.changes.update(
-                conn, prescriptions, current.id, _prescription_row(changed), current.person_id
+                conn, prescriptions, current.id, prescription_row(changed), current.person_id
             )
             self.ws.audit(conn, "changed", "prescription", current.id, current.person_id)
         return Changes(frozenset({current.person_id}), frozenset({"prescriptions", "follow_ups"}))
@@ -318,9 +330,9 @@ class PrescribingService:
                 ended_on=max(day, current.start_date),
             )
             self.ws.changes.update(
-                conn, prescriptions, current.id, _prescription_row(cancelled), current.person_id
+                conn, prescriptions, current.id, prescription_row(cancelled), current.person_id
             )
-            _close_follow_ups(self.ws, conn, current.person_id, day, current.id)
+            close_follow_ups(self.ws, conn, current.person_id, day, current.id)
             self.ws.audit(conn, "changed", "prescription", current.id, current.person_id)
         return Changes(frozenset({current.person_id}), frozenset({"prescriptions", "follow_ups"}))
 
@@ -374,7 +386,7 @@ class PrescribingService:
         if due_on < (today or date.today()):
             raise ValidationError("due_on", "Please choose today or a later date.")
         with self.ws.write() as conn:
-            _require_person(conn, person_id)
+            require_person(conn, person_id)
             if prescription_id is not None:
                 owner = _prescription(conn, prescription_id).person_id
                 if owner != person_id:
@@ -429,7 +441,7 @@ class PrescribingService:
             if fact.status is AttendanceStatus.STOPPED and current.is_active:
                 ended = replace(current, status=PrescriptionStatus.ENDED, ended_on=session_on)
                 self.ws.changes.update(
-                    conn, prescriptions, current.id, _prescription_row(ended), current.person_id
+                    conn, prescriptions, current.id, prescription_row(ended), current.person_id
                 )
                 tables.add("prescriptions")
             self.ws.audit(conn, "created", "attendance", fact.id, current.person_id)
@@ -491,176 +503,6 @@ class PrescribingService:
                 for r in rows
             ]
 
-    # --- carers --------------------------------------------------------------------------------
-
-    def set_carer_of(self, carer_id: str, cared_for_id: str | None) -> Changes:
-        """Links a person as carer of someone else on the caseload, or clears it with None.
-
-        The Changes name the people cared for before and after as well as the carer: their
-        pages say who cares for them, so they redraw too.
-        """
-        if cared_for_id == carer_id:
-            raise ValidationError("carer_of_id", "A person cannot be their own carer.")
-        before = self.ws.people.get(carer_id).carer_of_id
-        changes = self.ws.people.update(carer_id, carer_of_id=cared_for_id)
-        if not changes.people:
-            return changes
-        others = frozenset(p for p in (before, cared_for_id) if p is not None)
-        return changes | Changes(others, frozenset({"people"}))
-
-    def carers_of(self, person_id: str) -> list[str]:
-        """Ids of the people on the caseload who care for this person."""
-        with self.ws.store.read() as conn:
-            return list(
-                conn.execute(
-                    select(people.c.id).where(
-                        people.c.carer_of_id == person_id, people.c.deleted.is_(False)
-                    )
-                ).scalars()
-            )
-
-    # --- closing -------------------------------------------------------------------------------
-
-    def close_case(
-        self,
-        person_id: str,
-        on: date,
-        outcome: ClosingOutcome,
-        *,
-        reason: str = "",
-        exit_scores: Ons4Scores | None = None,
-        step_progress: Mapping[str, int] | None = None,
-        concern_severity: Mapping[str, int] | None = None,
-        carries_on: Iterable[str] = (),
-        today: date | None = None,
-    ) -> Changes:
-        """The closing review, all in one transaction.
-
-        Records the exit wellbeing (if the person answered), the final progress of steps and
-        the concerns re-rated (as new ratings, keeping their history), the outcome and reason;
-        ends running prescriptions, noting which activities the person carries on with; closes
-        open follow-ups and the referral. The caseload then shows the person as Closed.
-        """
-        if on > (today or date.today()):
-            raise ValidationError("closed_on", "A case cannot be closed in the future.")
-        carrying = set(carries_on)
-        review = ClosingReview(new_id(), person_id, on, outcome, reason.strip(), bool(carrying))
-        progress = dict(step_progress or {})
-        severity = dict(concern_severity or {})
-        for field, ratings in (("step_progress", progress), ("concern_severity", severity)):
-            for value in ratings.values():  # 0-10, checked before anything is written
-                try:
-                    Rating("check", "check", on, value)
-                except ValidationError as exc:
-                    raise ValidationError(field, exc.message) from None
-        with self.ws.write() as conn:
-            _require_person(conn, person_id)
-            if _closed_since_last_referral(conn, person_id):
-                raise ValidationError("closed_on", "This person's case is already closed.")
-            theirs = [
-                prescription_from_row(r)
-                for r in conn.execute(
-                    select(prescriptions).where(
-                        prescriptions.c.person_id == person_id,
-                        prescriptions.c.deleted.is_(False),
-                    )
-                ).mappings()
-            ]
-            unknown = carrying - {p.id for p in theirs}
-            if unknown:
-                raise ValidationError("carries_on", "That activity is not one of theirs.")
-            self._check_owned(conn, steps, progress, person_id, "step_progress")
-            self._check_owned(conn, concerns, severity, person_id, "concern_severity")
-            events: list[tuple[str, str, str | None, str | None]] = []
-            if exit_scores is not None:
-                assessment_id = self.ws.wellbeing.record_in(
-                    conn, person_id, exit_scores, on=on, context=AssessmentContext.EXIT
-                )
-                events.append(("created", "assessment", assessment_id, person_id))
-            for step_id, value in progress.items():
-                self.ws.visits.rate_step_in(conn, step_id, value, on)
-                events.append(("changed", "step", step_id, person_id))
-            for concern_id, value in severity.items():
-                self.ws.visits.rate_concern_in(conn, concern_id, value, on)
-                events.append(("changed", "concern", concern_id, person_id))
-            for p in theirs:
-                if p.status is PrescriptionStatus.CANCELLED:
-                    continue
-                ended = replace(p, carries_on=p.id in carrying)
-                if p.is_active:
-                    ended = replace(
-                        ended,
-                        status=PrescriptionStatus.ENDED,
-                        ended_on=min(max(on, p.start_date), p.end_date),
-                    )
-                self.ws.changes.update(
-                    conn, prescriptions, p.id, _prescription_row(ended), person_id
-                )
-            _close_follow_ups(self.ws, conn, person_id, on, None)
-            for referral_id in conn.execute(
-                select(referrals.c.id).where(
-                    referrals.c.person_id == person_id,
-                    referrals.c.status.in_([ReferralStatus.NEW.value, ReferralStatus.ACTIVE.value]),
-                    referrals.c.deleted.is_(False),
-                )
-            ).scalars():
-                self.ws.changes.update(
-                    conn, referrals, referral_id, {"status": ReferralStatus.CLOSED.value}, person_id
-                )
-            self.ws.changes.insert(
-                conn,
-                closing_reviews,
-                {
-                    "id": review.id,
-                    "person_id": person_id,
-                    "closed_on": on,
-                    "outcome": review.outcome.value,
-                    "reason": review.reason,
-                    "carries_on": review.carries_on,
-                },
-                person_id,
-                kind=OpKind.APPEND,
-            )
-            events.append(("created", "closing_review", review.id, person_id))
-            self.ws.audit_many(conn, events)
-        return Changes(
-            frozenset({person_id}),
-            frozenset(
-                {
-                    "closing_reviews",
-                    "prescriptions",
-                    "follow_ups",
-                    "referrals",
-                    "assessments",
-                    "steps",
-                    "step_progress",
-                    "concerns",
-                    "concern_ratings",
-                }
-            ),
-            (review.id,),
-        )
-
-    def closing_review_of(self, person_id: str) -> ClosingReview | None:
-        with self.ws.store.read() as conn:
-            row = (
-                conn.execute(
-                    select(closing_reviews)
-                    .where(
-                        closing_reviews.c.person_id == person_id,
-                        closing_reviews.c.deleted.is_(False),
-                    )
-                    .order_by(closing_reviews.c.closed_on.desc())
-                )
-                .mappings()
-                .first()
-            )
-        if row is None:
-            return None
-        return ClosingReview(
-            row["id"], person_id, row["closed_on"], row["outcome"], row["reason"], row["carries_on"]
-        )
-
     # --- internals -----------------------------------------------------------------------------
 
     def _follow_ups(self, conn: Connection, person_id: str) -> list[FollowUp]:
@@ -671,25 +513,8 @@ class PrescribingService:
         ).mappings()
         return [follow_up_from_row(r) for r in rows]
 
-    def _check_owned(
-        self, conn: Connection, table: Any, ids: Mapping[str, int], person_id: str, field: str
-    ) -> None:
-        if not ids:
-            return
-        owned = set(
-            conn.execute(
-                select(table.c.id).where(
-                    table.c.id.in_(list(ids)),
-                    table.c.person_id == person_id,
-                    table.c.deleted.is_(False),
-                )
-            ).scalars()
-        )
-        if owned != set(ids):
-            raise ValidationError(field, "That is not one of this person's.")
 
-
-def _require_person(conn: Connection, person_id: str) -> None:
+def require_person(conn: Connection, person_id: str) -> None:
     found = conn.execute(
         select(people.c.id).where(people.c.id == person_id, people.c.deleted.is_(False))
     ).first()
@@ -703,22 +528,6 @@ def _services(conn: Connection, service_ids: Iterable[str]) -> dict[str, Service
         select(services).where(services.c.id.in_(list(set(service_ids))))
     ).mappings()
     return {r["id"]: service_from_row(r) for r in rows}
-
-
-def _closed_since_last_referral(conn: Connection, person_id: str) -> bool:
-    """Closed already, unless referred again since (a new referral opens a new journey)."""
-    last_referral = conn.execute(
-        select(referrals.c.received_on)
-        .where(referrals.c.person_id == person_id, referrals.c.deleted.is_(False))
-        .order_by(referrals.c.received_on.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    query = select(closing_reviews.c.id).where(
-        closing_reviews.c.person_id == person_id, closing_reviews.c.deleted.is_(False)
-    )
-    if last_referral is not None:
-        query = query.where(closing_reviews.c.closed_on >= last_referral)
-    return conn.execute(query).first() is not None
 
 
 def _prescription(conn: Connection, prescription_id: str) -> Prescription:
@@ -753,7 +562,7 @@ def _facts(conn: Connection, table: Any, person_id: str, day: Any) -> list[RowMa
     )
 
 
-def _close_follow_ups(
+def close_follow_ups(
     ws: Workspace, conn: Connection, person_id: str, on: date, prescription_id: str | None
 ) -> None:
     """Open follow-ups done as of `on`: all the person's, or just one activity's."""

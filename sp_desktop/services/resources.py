@@ -1,11 +1,16 @@
-"""The typed loaders for data schemes adapt without code: the guide, the questionnaires."""
+"""The typed loaders for data schemes adapt without code: the guide, the questionnaires.
+
+Questionnaires are measures (resources/measures/, read by domain/measures.py); ONS4's typed
+view here serves the screens and printouts written around its four questions.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
 
-from sp_desktop.domain.wellbeing import Ons4Item
+from sp_desktop.domain.measures import Measure, catalogue
+from sp_desktop.domain.wellbeing import ONS4, Ons4Item
 from sp_desktop.resource_files import load_json
 
 
@@ -53,13 +58,24 @@ def conversation_guide() -> ConversationGuide:
 
 @cache
 def ons4_questionnaire() -> Ons4Questionnaire:
-    raw = load_json("ons4.json")
+    definition = catalogue()[ONS4]
     questions = tuple(
         Ons4Question(
-            Ons4Item(q["key"]), q["question"], q["low_anchor"], q["high_anchor"], q["plain_label"]
+            Ons4Item(item.key),
+            item.question,
+            item.labels[item.low],
+            item.labels[item.high],
+            item.plain_label,
         )
-        for q in raw["items"]
+        for item in definition.items
     )
     if [q.item for q in questions] != list(Ons4Item):
-        raise ValueError("ons4.json must list the four ONS items in order")
-    return Ons4Questionnaire(raw["preamble"], questions)
+        raise ValueError("measures/ons4.json must list the four ONS items in order")
+    return Ons4Questionnaire(definition.preamble, questions)
+
+
+def measures() -> tuple[Measure, ...]:
+    """Every measure shipped, ONS4 first (for the settings dialog)."""
+    found = list(catalogue().values())
+    found.sort(key=lambda m: m.key != ONS4)
+    return tuple(found)

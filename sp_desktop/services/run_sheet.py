@@ -81,7 +81,7 @@ def _phones(ws: Workspace, person: Person) -> tuple[str, ...]:
         found.append(f"{person.phone.strip()} ({way})" if way else person.phone.strip())
     elif way:
         found.append(f"No phone number ({way})")
-    for carer_id in ws.prescribing.carers_of(person.id):
+    for carer_id in ws.people.carers_of(person.id):
         carer = ws.people.get(carer_id)
         number = carer.phone.strip() or "no phone number"
         found.append(f"Carer: {_name(carer)}, {number}")

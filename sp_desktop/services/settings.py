@@ -111,8 +111,34 @@ def _certificate_problem(value: str) -> str:
     try:
         ssl.create_default_context(cafile=str(path))
     except (ssl.SSLError, OSError, ValueError):
-        return ("That file is not an office certificate SP Desktop can read (it should be a "
-                "PEM file, usually ending .pem or .crt). Please ask your office for it.")
+        return (
+            "That file is not an office certificate SP Desktop can read (it should be a "
+            "PEM file, usually ending .pem or .crt). Please ask your office for it."
+        )
+    return ""
+
+
+def measure_keys(value: str) -> tuple[str, ...]:
+    """A list of measures as the file holds it ("ons4, who5"), in order, each once."""
+    keys: list[str] = []
+    for part in value.split(","):
+        key = part.strip()
+        if key and key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
+def _measures_problem(value: str) -> str:
+    """Every name is a measure shipped in resources/measures/."""
+    from sp_desktop.domain.measures import catalogue
+
+    known = catalogue()
+    unknown = [key for key in measure_keys(value) if key not in known]
+    if unknown:
+        return (
+            f"There is no questionnaire called {unknown[0][:48]!r}. "
+            f"Choose from: {', '.join(m.short_title for m in known.values())}."
+        )
     return ""
 
 
@@ -198,6 +224,35 @@ SYNC_WARN_HOURS: Setting[int] = Setting(
     maximum=24 * 14,
 )
 
+# Which questionnaires the visit offers at each point of the journey (keys of the definition
+# files in resources/measures/, in the order asked). ONS4 alone until a scheme chooses more; a
+# measure whose licence asks for registration is offered only once a scheme turns it on here.
+MEASURES_AT_BASELINE: Setting[str] = Setting(
+    "measures_at_baseline",
+    str,
+    "ons4",
+    "The questionnaires asked at the first visit (the baseline).",
+    label="At the first visit",
+    check=_measures_problem,
+)
+MEASURES_AT_REVIEW: Setting[str] = Setting(
+    "measures_at_review",
+    str,
+    "ons4",
+    "The questionnaires asked at later visits (reviews).",
+    label="At later visits",
+    check=_measures_problem,
+)
+MEASURES_AT_EXIT: Setting[str] = Setting(
+    "measures_at_exit",
+    str,
+    "ons4",
+    "The questionnaires asked when the journey ends (the closing review).",
+    label="When the journey ends",
+    check=_measures_problem,
+)
+MEASURES: tuple[Setting[str], ...] = (MEASURES_AT_BASELINE, MEASURES_AT_REVIEW, MEASURES_AT_EXIT)
+
 ALL: tuple[Setting[Any], ...] = (
     IDLE_MINUTES,
     WINDOW_GEOMETRY,
@@ -210,6 +265,7 @@ ALL: tuple[Setting[Any], ...] = (
     SYNC_CHECK_MINUTES,
     OFFICE_CERTIFICATE,
     SYNC_WARN_HOURS,
+    *MEASURES,
 )
 WORK_CONTACT: tuple[Setting[str], ...] = (
     LINK_WORKER_PHONE,

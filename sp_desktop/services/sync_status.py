@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from sp_desktop.domain import choices
 from sp_desktop.domain.errors import SpDesktopError, ValidationError
 from sp_desktop.domain.hlc import HlcStamp
@@ -84,6 +82,8 @@ def server_address(text: str) -> str:
     if not address.lower().startswith(("https://", "http://")):
         address = "https://" + address
     address = address.rstrip("/")
+    import httpx  # here, not at start-up: only talking to the office needs it
+
     try:
         url = httpx.URL(address)
     except (httpx.InvalidURL, ValueError) as exc:
@@ -91,9 +91,12 @@ def server_address(text: str) -> str:
     if not url.host:
         raise ValidationError("server", "That does not look like a server address.")
     if not secure_channel(address):
-        raise ValidationError("server", "The address must start with https:// so that your "
-                              "password and people's records cannot be read on the way. "
-                              "Plain http:// is only for a server on this same computer.")
+        raise ValidationError(
+            "server",
+            "The address must start with https:// so that your "
+            "password and people's records cannot be read on the way. "
+            "Plain http:// is only for a server on this same computer.",
+        )
     return address
 
 
@@ -104,6 +107,8 @@ def probe_office(
     verify: bool | str | ssl.SSLContext = True,
 ) -> bool:
     """True when the office server answers its health check (no sign-in needed, nothing sent)."""
+    import httpx  # here, not at start-up: only talking to the office needs it
+
     if isinstance(verify, str):
         verify = ssl.create_default_context(cafile=verify)
     with contextlib.suppress(httpx.HTTPError, ValueError, OSError):
@@ -187,17 +192,25 @@ def describe(
         if age is not None:
             waiting += f" (oldest {age_words(age)})"
     unresolved = status.unresolved_conflicts
-    conflicts = (_plural(unresolved, "conflict to resolve", "conflicts to resolve")
-                 if unresolved else "no conflicts")
-    rejected = (_plural(status.rejected, "change refused by the office",
-                        "changes refused by the office") if status.rejected else "")
+    conflicts = (
+        _plural(unresolved, "conflict to resolve", "conflicts to resolve")
+        if unresolved
+        else "no conflicts"
+    )
+    rejected = (
+        _plural(status.rejected, "change refused by the office", "changes refused by the office")
+        if status.rejected
+        else ""
+    )
     warning = None
     if stuck:
         age = status.oldest_waiting_age(now)
         waited = f" The oldest has waited {age_words(age)}." if age is not None else ""
-        warning = ("Warning: changes are not going to the office even though it can be "
-                   f"reached.{waited} They are safe on this laptop. If this carries on, please "
-                   "tell your office.")
+        warning = (
+            "Warning: changes are not going to the office even though it can be "
+            f"reached.{waited} They are safe on this laptop. If this carries on, please "
+            "tell your office."
+        )
     return StatusWords(office, last, waiting, conflicts, rejected, warning)
 
 
@@ -297,8 +310,12 @@ def field_words(name: str, table: str | None = None) -> str:
 def _choice_labels(values: frozenset[str]) -> dict[str, str]:
     """The labels of the choice list whose stored values these are (found once per list)."""
     for kind in vars(choices).values():
-        if (isinstance(kind, type) and issubclass(kind, choices.Choice) and kind is not
-                choices.Choice and frozenset(str(m.value) for m in kind) == values):
+        if (
+            isinstance(kind, type)
+            and issubclass(kind, choices.Choice)
+            and kind is not choices.Choice
+            and frozenset(str(m.value) for m in kind) == values
+        ):
             return {str(member.value): member.label for member in kind}
     return {}
 
@@ -328,9 +345,10 @@ def _value_words(value: Any, *, row: bool, table: str | None = None, name: str =
         if value == KEPT:
             return "Kept as it is"
         if isinstance(value, dict):
-            lines = [f"{field_words(k, table)}: "
-                     f"{'' if v is None else one_value_words(v, table, k)}"
-                     for k, v in value.items()]
+            lines = [
+                f"{field_words(k, table)}: {'' if v is None else one_value_words(v, table, k)}"
+                for k, v in value.items()
+            ]
             return "Kept, with these changes:\n" + "\n".join(lines)
     return one_value_words(value, table, name)
 
@@ -371,14 +389,20 @@ class ConflictCard:
     def about(self) -> str:
         """What happened, in one or two sentences for the detail pane."""
         if self.is_delete_race:
-            return ("One laptop removed this record while another changed it. The office "
-                    "settled it as shown on every laptop; the other version is kept here.")
+            return (
+                "One laptop removed this record while another changed it. The office "
+                "settled it as shown on every laptop; the other version is kept here."
+            )
         if self.is_text:
-            return ("Two laptops changed these words before either had synced. The office "
-                    "kept the newer change on every laptop and saved the other here.")
-        return ("Two laptops changed this detail before either had synced. The office kept "
-                "the later change on every laptop; the other value is saved here so you can "
-                "check which one is right.")
+            return (
+                "Two laptops changed these words before either had synced. The office "
+                "kept the newer change on every laptop and saved the other here."
+            )
+        return (
+            "Two laptops changed this detail before either had synced. The office kept "
+            "the later change on every laptop; the other value is saved here so you can "
+            "check which one is right."
+        )
 
 
 def conflict_cards(ws: Workspace, *, now: datetime | None = None) -> list[ConflictCard]:
@@ -396,19 +420,22 @@ def conflict_cards(ws: Workspace, *, now: datetime | None = None) -> list[Confli
 
 def _card(view: ConflictView, names: dict[str, str], device: str, now: datetime) -> ConflictCard:
     record = RECORD_WORDS.get(view.table, view.table.replace("_", " "))
-    what = ("Whole record" if view.is_delete_race
-            else field_words(view.field, view.table)) + f" ({record})"
+    what = (
+        "Whole record" if view.is_delete_race else field_words(view.field, view.table)
+    ) + f" ({record})"
     spec = TABLES.get(view.table)
     is_text = not view.is_delete_race and spec is not None and view.field in spec.text_fields
     return ConflictCard(
         id=view.id,
         person_name=names.get(view.person_id or "", "The directory"),
         what=what,
-        kept_text=_value_words(view.kept_value, row=view.is_delete_race, table=view.table,
-                               name=view.field),
+        kept_text=_value_words(
+            view.kept_value, row=view.is_delete_race, table=view.table, name=view.field
+        ),
         kept_who_when=_who_when(view.kept_hlc, device, now),
-        other_text=_value_words(view.other_value, row=view.is_delete_race, table=view.table,
-                                name=view.field),
+        other_text=_value_words(
+            view.other_value, row=view.is_delete_race, table=view.table, name=view.field
+        ),
         other_who_when=_who_when(view.other_hlc, device, now),
         is_delete_race=view.is_delete_race,
         person_id=view.person_id,
@@ -448,10 +475,12 @@ class RefusedCard:
     def details(self) -> str:
         """The whole card as sentences, for the detail pane and screen readers."""
         whose = f" for {self.person_name}" if self.person_id else ""
-        said = (f"The office said: {self.reason}" if self.reason
-                else "The office gave no reason: please ask your office about it.")
-        return (f"{self.action} {self.record}{whose}. "
-                f"The office refused it {self.when}.\n\n{said}")
+        said = (
+            f"The office said: {self.reason}"
+            if self.reason
+            else "The office gave no reason: please ask your office about it."
+        )
+        return f"{self.action} {self.record}{whose}. The office refused it {self.when}.\n\n{said}"
 
 
 def _person_of(change: RejectedChange) -> str | None:

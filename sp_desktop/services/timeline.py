@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from sp_desktop.domain.choices import Consent, ReferralStatus, VisitStatus
 from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.measures import MeasureThenAndNow, Sitting, catalogue
 from sp_desktop.domain.people import Person, Referral
-from sp_desktop.domain.wellbeing import Assessment, Ons4Item
 from sp_desktop.services.resources import conversation_guide
 from sp_desktop.services.visits import Addendum
+from sp_desktop.services.wellbeing import then_and_now_of
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -20,13 +21,6 @@ if TYPE_CHECKING:
 # SNOMED CT (UK) codes the GP record receives; shown so the adviser knows what was recorded.
 SNOMED_DECLINED = "871711000000103 |Social prescribing declined|"
 SNOMED_REFERRED = "871731000000106 |Referral to social prescribing service|"
-
-_SHORT_ITEM = {
-    Ons4Item.LIFE_SATISFACTION: "life satisfaction",
-    Ons4Item.WORTHWHILE: "worthwhile",
-    Ons4Item.HAPPINESS: "happiness",
-    Ons4Item.ANXIETY: "anxiety",
-}
 
 
 class TimelineKind(enum.StrEnum):
@@ -81,6 +75,7 @@ class PersonOverview:
     unfinished_visit_id: str | None
     cares_for: PersonLink | None = None
     cared_for_by: tuple[PersonLink, ...] = ()
+    then_and_now: tuple[MeasureThenAndNow, ...] = ()
 
     @property
     def can_start_visit(self) -> bool:
@@ -98,15 +93,26 @@ class PersonOverview:
         return ""
 
 
-def scores_in_words(assessment: Assessment) -> str:
-    """'life satisfaction 6 (medium), …' — never a total: ONS publishes none."""
-    parts = []
-    for item in Ons4Item:
-        score = assessment.scores.score(item)
-        band = assessment.scores.band(item)
-        words = "prefers not to say" if score is None else f"{score} ({band})"
-        parts.append(f"{_SHORT_ITEM[item]} {words}")
-    return ", ".join(parts)
+def scores_in_words(sitting: Sitting) -> str:
+    """'life satisfaction 6 (medium), …' — each result as its measure reports it; never a
+    total the instrument does not have (ONS publishes none for ONS4)."""
+    definition = catalogue().get(sitting.measure)
+    if definition is None:
+        return "answers to a questionnaire this version does not know"
+    return ", ".join(
+        result.in_a_list(result.score(sitting.answers)) for result in definition.results
+    )
+
+
+def sitting_title(sitting: Sitting) -> str:
+    """'Wellbeing questions (baseline)' for ONS4, else the measure's short name."""
+    definition = catalogue().get(sitting.measure)
+    name = (
+        "Wellbeing questions"
+        if sitting.measure == "ons4" or definition is None
+        else (definition.short_title)
+    )
+    return f"{name} ({sitting.context.value})"
 
 
 def referral_words(referral: Referral) -> str:
@@ -135,7 +141,7 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
     referrals = ws.people.referrals_of(person_id)
     visits = ws.visits.of_person(person_id)
     addenda = ws.visits.addenda_of(person_id)
-    assessments = ws.wellbeing.history(person_id)
+    sittings = ws.wellbeing.sittings(person_id)
     steps = ws.visits.steps_of(person_id)
     prescriptions = ws.prescribing.of_person(person_id)
     names = _service_names(ws, {p.service_id for p in prescriptions})
@@ -166,14 +172,14 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         entries.append(
             TimelineEntry(visit.visit_date, TimelineKind.VISIT, title, detail, visit.id, not signed)
         )
-    for assessment in assessments:
+    for sitting in sittings:
         entries.append(
             TimelineEntry(
-                assessment.assessed_on,
+                sitting.taken_on,
                 TimelineKind.ASSESSMENT,
-                f"Wellbeing questions ({assessment.context.value})",
-                scores_in_words(assessment),
-                assessment.id,
+                sitting_title(sitting),
+                scores_in_words(sitting),
+                sitting.id,
             )
         )
     for step in steps:
@@ -199,7 +205,7 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         )
     entries.sort(key=lambda e: e.on, reverse=True)
     cares_for = _link(ws, person.carer_of_id) if person.carer_of_id else None
-    carers = (_link(ws, carer_id) for carer_id in ws.prescribing.carers_of(person_id))
+    carers = (_link(ws, carer_id) for carer_id in ws.people.carers_of(person_id))
     return PersonOverview(
         person,
         referrals[0] if referrals else None,
@@ -207,6 +213,7 @@ def person_overview(ws: Workspace, person_id: str, *, audited: bool = True) -> P
         unfinished,
         cares_for,
         tuple(sorted((c for c in carers if c is not None), key=lambda c: c.name)),
+        then_and_now_of(sittings),
     )
 
 

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from sp_desktop.domain.choices import VisitStatus
 from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.measures import Measure, Sitting
 from sp_desktop.domain.people import Concern, Person, Step
-from sp_desktop.domain.wellbeing import Assessment, ItemChange, change
+from sp_desktop.domain.wellbeing import Assessment, AssessmentContext, ItemChange, change
 from sp_desktop.services.visits import VisitRecord
 
 if TYPE_CHECKING:
@@ -28,8 +29,10 @@ class VisitSummary:
     """A visit with everything around it.
 
     `concerns` and `steps` are the person's (from every visit), because concerns are re-rated
-    and steps carried on across visits. `assessments` is the wellbeing history, oldest first.
-    `draft` is the autosaved typing not yet in the visit record, if any.
+    and steps carried on across visits. `assessments` is the ONS4 history, oldest first;
+    `sittings` every measure answered. `context` is what answers taken at this visit count as
+    (baseline or review, decided by the wellbeing service) and `offered` the measures the
+    scheme asks then (settings). `draft` is the autosaved typing not yet in the visit record.
     """
 
     person: Person
@@ -38,6 +41,19 @@ class VisitSummary:
     steps: tuple[Step, ...]
     assessments: tuple[Assessment, ...]
     draft: dict[str, Any] | None
+    sittings: tuple[Sitting, ...] = ()
+    context: AssessmentContext = AssessmentContext.BASELINE
+    offered: tuple[Measure, ...] = ()
+
+    def sitting_of_visit(self, measure_key: str) -> Sitting | None:
+        """The latest answers to that measure taken on the visit's day."""
+        day = self.record.visit.visit_date
+        same_day = [s for s in self.sittings if s.measure == measure_key and s.taken_on == day]
+        return same_day[-1] if same_day else None
+
+    def first_sitting(self, measure_key: str) -> Sitting | None:
+        mine = [s for s in self.sittings if s.measure == measure_key]
+        return mine[0] if mine else None
 
     @property
     def signed(self) -> bool:
@@ -77,13 +93,18 @@ def visit_summary(ws: Workspace, visit_id: str, *, audited: bool = True) -> Visi
     """Opening a visit views the person (audited); a redraw after a change does not."""
     record = ws.visits.get(visit_id)
     person_id = record.visit.person_id
+    sittings = tuple(ws.wellbeing.sittings(person_id))
+    context = ws.wellbeing.context_for(person_id, record.visit.visit_date)
     return VisitSummary(
         person=ws.people.view(person_id) if audited else ws.people.get(person_id),
         record=record,
         concerns=tuple(ws.visits.concerns_of(person_id)),
         steps=tuple(ws.visits.steps_of(person_id)),
-        assessments=tuple(ws.wellbeing.history(person_id)),
+        assessments=tuple(Assessment.from_sitting(s) for s in sittings if s.measure == "ons4"),
         draft=ws.drafts.load(visit_draft_key(visit_id)),
+        sittings=sittings,
+        context=context,
+        offered=ws.wellbeing.measures_at(context),
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, delete, select
 
 from sp_desktop.domain.choices import VisitPlace, VisitStatus
 from sp_desktop.domain.errors import ValidationError
@@ -21,6 +21,7 @@ from sp_desktop.store.changes import now_text, writing_adviser
 from sp_desktop.store.schema import (
     concern_ratings,
     concerns,
+    drafts,
     follow_ups,
     people,
     step_progress,
@@ -161,27 +162,35 @@ class VisitService:
         what_matters: str | None = None,
     ) -> Changes:
         """Saves conversation notes per life domain and the 'what matters to me' summary."""
-        guide_keys = {d.key for d in conversation_guide().domains}
         with self.ws.write() as conn:
-            visit = self._open_visit(conn, visit_id)
-            changes: dict[str, Any] = {}
-            if notes is not None:
-                unknown = set(notes) - guide_keys
-                if unknown:
-                    raise ValidationError(
-                        "notes", f"Unknown conversation topic: {sorted(unknown)[0]}"
-                    )
-                merged = {**visit.notes, **{k: v for k, v in notes.items()}}
-                changes["notes"] = json.dumps(
-                    {k: v for k, v in merged.items() if v.strip()},
-                    ensure_ascii=False,
-                    sort_keys=True,
-                )
-            if what_matters is not None:
-                changes["what_matters"] = what_matters
-            if self.ws.changes.update(conn, visits, visit_id, changes, visit.person_id):
-                self.ws.audit(conn, "changed", "visit", visit_id, visit.person_id)
-        return Changes(frozenset({visit.person_id}), frozenset({"visits"}))
+            person_id = self._save_notes_in(conn, visit_id, notes, what_matters)
+        return Changes(frozenset({person_id}), frozenset({"visits"}))
+
+    def _save_notes_in(
+        self,
+        conn: Connection,
+        visit_id: str,
+        notes: Mapping[str, str] | None,
+        what_matters: str | None,
+    ) -> str:
+        guide_keys = {d.key for d in conversation_guide().domains}
+        visit = self._open_visit(conn, visit_id)
+        changes: dict[str, Any] = {}
+        if notes is not None:
+            unknown = set(notes) - guide_keys
+            if unknown:
+                raise ValidationError("notes", f"Unknown conversation topic: {sorted(unknown)[0]}")
+            merged = {**visit.notes, **{k: v for k, v in notes.items()}}
+            changes["notes"] = json.dumps(
+                {k: v for k, v in merged.items() if v.strip()},
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        if what_matters is not None:
+            changes["what_matters"] = what_matters
+        if self.ws.changes.update(conn, visits, visit_id, changes, visit.person_id):
+            self.ws.audit(conn, "changed", "visit", visit_id, visit.person_id)
+        return visit.person_id
 
     def add_concern(self, visit_id: str, domain: str, words: str, severity: int) -> Changes:
         _require_domain(domain)
@@ -316,31 +325,79 @@ class VisitService:
     def finish(self, visit_id: str) -> Changes:
         """Signs the visit: from now on it is a fact, and edits are refused."""
         with self.ws.write() as conn:
+            person_id = self._finish_in(conn, visit_id)
+        return Changes(frozenset({person_id}), frozenset({"visits"}))
+
+    def _finish_in(self, conn: Connection, visit_id: str) -> str:
+        visit = self._open_visit(conn, visit_id)
+        # Signed in the name the laptop writes as now (registering can change it).
+        signer = writing_adviser(conn) or self.ws.adviser or "adviser"
+        signed = replace(visit, status=VisitStatus.SIGNED, signed_by=signer)
+        self.ws.changes.update(
+            conn,
+            visits,
+            visit_id,
+            {
+                "status": signed.status.value,
+                "signed_by": signed.signed_by,
+                "signed_at": now_text(),
+            },
+            visit.person_id,
+        )
+        self.ws.audit(conn, "signed", "visit", visit_id, visit.person_id)
+        return visit.person_id
+
+    def sign(
+        self,
+        visit_id: str,
+        *,
+        notes: Mapping[str, str] | None = None,
+        what_matters: str | None = None,
+        answers: Mapping[str, Mapping[str, int | None]] | None = None,
+    ) -> Changes:
+        """Signs a visit with its last notes and the measures answered, in one transaction.
+
+        `answers` maps a measure's key to its answers (None where the person preferred not
+        to say). Whether they are the baseline or a review is decided here, from what the
+        person has answered before, never by the screen. The visit's draft goes with it: a
+        signed visit has nothing left to resume. Either all of it is saved, or none.
+        """
+        from sp_desktop.services.visit_summary import visit_draft_key
+
+        given = dict(answers or {})
+        with self.ws.write() as conn:
             visit = self._open_visit(conn, visit_id)
-            # Signed in the name the laptop writes as now (registering can change it).
-            signer = writing_adviser(conn) or self.ws.adviser or "adviser"
-            signed = replace(visit, status=VisitStatus.SIGNED, signed_by=signer)
-            self.ws.changes.update(
-                conn,
-                visits,
-                visit_id,
-                {
-                    "status": signed.status.value,
-                    "signed_by": signed.signed_by,
-                    "signed_at": now_text(),
-                },
-                visit.person_id,
-            )
-            self.ws.audit(conn, "signed", "visit", visit_id, visit.person_id)
-        return Changes(frozenset({visit.person_id}), frozenset({"visits"}))
+            person_id = self._save_notes_in(conn, visit_id, notes, what_matters)
+            ids: list[str] = []
+            if given:
+                context = self.ws.wellbeing.context_for(person_id, visit.visit_date)
+                for measure_key, measure_answers in given.items():
+                    sitting_id = self.ws.wellbeing.record_answers_in(
+                        conn,
+                        person_id,
+                        measure_key,
+                        measure_answers,
+                        on=visit.visit_date,
+                        context=context,
+                    )
+                    self.ws.audit(conn, "created", "assessment", sitting_id, person_id)
+                    ids.append(sitting_id)
+            self._finish_in(conn, visit_id)
+            conn.execute(delete(drafts).where(drafts.c.key == visit_draft_key(visit_id)))
+        tables = {"visits", "answers"} if ids else {"visits"}
+        return Changes(frozenset({person_id}), frozenset(tables), (visit_id, *ids))
 
     def add_addendum(self, visit_id: str, words: str) -> Changes:
         """A correction of a signed visit, in this adviser's name, dated today; the signed
         record itself stays exactly as it was. An unsigned visit is simply edited instead."""
         with self.ws.write() as conn:
-            row = conn.execute(
-                select(visits).where(visits.c.id == visit_id, visits.c.deleted.is_(False))
-            ).mappings().one_or_none()
+            row = (
+                conn.execute(
+                    select(visits).where(visits.c.id == visit_id, visits.c.deleted.is_(False))
+                )
+                .mappings()
+                .one_or_none()
+            )
             if row is None:
                 raise ValidationError("visit", "That visit could not be found.")
             visit = visit_from_row(row)
@@ -367,9 +424,7 @@ class VisitService:
                 kind=OpKind.APPEND,
             )
             self.ws.audit(conn, "created", "visit_addendum", addendum_id, visit.person_id)
-        return Changes(
-            frozenset({visit.person_id}), frozenset({"visit_addenda"}), (addendum_id,)
-        )
+        return Changes(frozenset({visit.person_id}), frozenset({"visit_addenda"}), (addendum_id,))
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -78,6 +78,8 @@ class Workspace:
             self.changes = ChangeWriter.load(conn, self.device)
         # Imported here: the service modules import Workspace for typing.
         from sp_desktop.services.caseload import CaseloadService
+        from sp_desktop.services.closing import ClosingService
+        from sp_desktop.services.consent import ConsentService
         from sp_desktop.services.directory import DirectoryService
         from sp_desktop.services.drafts import DraftService
         from sp_desktop.services.people import PeopleService
@@ -86,9 +88,11 @@ class Workspace:
         from sp_desktop.services.wellbeing import WellbeingService
 
         self.people = PeopleService(self)
+        self.consent = ConsentService(self)
         self.visits = VisitService(self)
         self.wellbeing = WellbeingService(self)
         self.prescribing = PrescribingService(self)
+        self.closing = ClosingService(self)
         self.caseload = CaseloadService(self)
         self.directory = DirectoryService(self)
         self.drafts = DraftService(self)
@@ -141,19 +145,48 @@ class Workspace:
         return cls(Store.recover(folder, recovery_key, new_passphrase, params=params))
 
     @classmethod
-    def open(cls, folder: Path, passphrase: str, *, now: datetime | None = None) -> Workspace:
+    def open(
+        cls,
+        folder: Path,
+        passphrase: str,
+        *,
+        now: datetime | None = None,
+        check_pages_later: bool = False,
+    ) -> Workspace:
         """Unlocks, refusing (LeaseExpired) a laptop out of touch for longer than the office
-        allows: people's records stay closed until it syncs (`open_and_sync`)."""
-        store = Store.open(folder, passphrase)
+        allows: people's records stay closed until it syncs (`open_and_sync`).
+
+        `check_pages_later` (the app): the every-page check of a cleanly closed store is left
+        to `check_and_back_up`, run in the background while the caseload is read, so the
+        adviser does not wait a third of a second or more for it at each unlock."""
+        store = Store.open(folder, passphrase, check_pages_later=check_pages_later)
         try:
             from sp_desktop.sync.client import LEASE_EXPIRED_MESSAGE, lease_expired
 
             if lease_expired(store, now):
                 raise LeaseExpired(LEASE_EXPIRED_MESSAGE)
             return cls(store)
-        except BaseException:
+        except BaseException as error:
+            if store.pages_unchecked and not isinstance(error, LeaseExpired):
+                # A read failed before the check ran: the check says whether it was damage
+                # (naming it, with the newest good backup); the store then closes leaving the
+                # crash marker, so the next unlock runs the whole check first.
+                try:
+                    store.finish_page_check()
+                except DamagedStore:
+                    store.close(clean=False)
+                    raise
             store.close()
             raise
+
+    def check_and_back_up(self, now: datetime | None = None) -> Path | None:
+        """After unlock, in the background: the every-page check left for later (if any), then
+        the rolling backup when due, so a backup is never taken of a damaged store.
+
+        Damage raises DamagedStore (findings and the newest good backup); the app then locks,
+        and the next unlock runs the whole check first and offers that backup."""
+        self.store.finish_page_check()
+        return self.back_up_if_due(now)
 
     @classmethod
     def open_and_sync(cls, folder: Path, passphrase: str, **client_options: Any) -> Workspace:
@@ -222,17 +255,16 @@ class Workspace:
             return None
         when = ends.astimezone()
         days = left.days
-        within = (
-            "today" if days < 1 else "within 1 day" if days == 1 else f"within {days} days"
-        )
+        within = "today" if days < 1 else "within 1 day" if days == 1 else f"within {days} days"
         return (
             f"This laptop needs to reach the office {within} (by {when.day} {when:%B} at "
             f"{when:%H:%M}). After that, people's records stay closed until it syncs. Please "
             "sync when you are next on the office network."
         )
 
-    def close(self) -> None:
-        self.store.close()
+    def close(self, *, clean: bool = True) -> None:
+        """`clean=False` (damage was met) keeps the crash marker: the next unlock checks all."""
+        self.store.close(clean=clean)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:

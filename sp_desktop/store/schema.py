@@ -123,6 +123,23 @@ visit_addenda = Table(
     Column("written_on", Date, nullable=False),
 )
 
+# Consent first (migration 0008): one append-only record per answer the person gave; the
+# newest decides what may be written about them (see `store.consent`).
+consents = Table(
+    "consents",
+    metadata,
+    *_sync_columns(),
+    _person_fk(),
+    Column("decision", String(16), nullable=False),
+    Column("recording", Boolean, nullable=False),
+    Column("share_gp", Boolean, nullable=False),
+    Column("share_services", Boolean, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("given_on", Date, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+)
+
 concerns = Table(
     "concerns",
     metadata,
@@ -165,17 +182,18 @@ step_progress = Table(
     Column("value", Integer, nullable=False),
 )
 
-assessments = Table(
-    "assessments",
+# Every measure's answers (ONS4, SWEMWBS, WHO-5...), one row per sitting: `answers` is JSON
+# text {item key: whole number or null where declined}, checked against the measure's
+# definition in resources/measures/ (domain/measures.py). Migration 0007 moved ONS4 here.
+answers = Table(
+    "answers",
     metadata,
     *_sync_columns(),
     _person_fk(),
-    Column("assessed_on", Date, nullable=False),
+    Column("measure", String(48), nullable=False),
+    Column("taken_on", Date, nullable=False),
     Column("context", String(16), nullable=False),
-    Column("life_satisfaction", Integer),
-    Column("worthwhile", Integer),
-    Column("happiness", Integer),
-    Column("anxiety", Integer),
+    Column("answers", Text, nullable=False),
 )
 
 # Triggers (migration 0002) bump store_meta "directory_generation" on every change to services,
@@ -355,7 +373,7 @@ SYNCED_TABLES: tuple[Table, ...] = (
     concern_ratings,
     steps,
     step_progress,
-    assessments,
+    answers,
     services,
     prescriptions,
     follow_ups,
@@ -363,6 +381,7 @@ SYNCED_TABLES: tuple[Table, ...] = (
     volunteer_hours,
     closing_reviews,
     visit_addenda,
+    consents,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in SYNCED_TABLES}
 SYNC_COLUMNS = frozenset(c.name for c in _sync_columns())

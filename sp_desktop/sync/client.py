@@ -12,6 +12,7 @@ the way, so nothing ever wipes the store on such an answer.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import random
@@ -19,11 +20,11 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import httpx
 import orjson
 from sqlalchemy import delete, func, select
 
@@ -49,6 +50,9 @@ from sp_desktop.sync.protocol import (
     Verdict,
     is_loopback,
 )
+
+if TYPE_CHECKING:  # httpx (with rich, ~12 MiB) is loaded when the laptop first talks to the office
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +81,11 @@ class NotRegistered(SyncError):
     code = ErrorCode.NOT_REGISTERED.value
 
     def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail or "This laptop is not registered with the office server yet. "
-                         "Please register it with your name and password.")
+        super().__init__(
+            detail
+            or "This laptop is not registered with the office server yet. "
+            "Please register it with your name and password."
+        )
 
 
 class DeviceRevoked(SyncError):
@@ -92,29 +99,43 @@ class DeviceRevoked(SyncError):
 
     code = ErrorCode.DEVICE_REVOKED.value
 
-    def __init__(self, *, retired: bool = False, unsent: int = 0, refused: int = 0,
-                 handed_in: int = 0) -> None:
+    def __init__(
+        self, *, retired: bool = False, unsent: int = 0, refused: int = 0, handed_in: int = 0
+    ) -> None:
         self.retired, self.unsent, self.refused = retired, unsent, refused
         self.handed_in = handed_in
         if retired:
-            first = ("Your office has retired this laptop. It first sent the office "
-                     + _count(handed_in, "change that was waiting", "changes that were waiting")
-                     + ", then removed its copy of the caseload.") if handed_in else (
-                     "Your office has retired this laptop, so it has removed its copy of the "
-                     "caseload.")
+            first = (
+                (
+                    "Your office has retired this laptop. It first sent the office "
+                    + _count(handed_in, "change that was waiting", "changes that were waiting")
+                    + ", then removed its copy of the caseload."
+                )
+                if handed_in
+                else (
+                    "Your office has retired this laptop, so it has removed its copy of the "
+                    "caseload."
+                )
+            )
         else:
-            first = ("Your office has switched off sync for this laptop (reported lost or "
-                     "stolen), so its copy of the caseload has been removed from it at once.")
+            first = (
+                "Your office has switched off sync for this laptop (reported lost or "
+                "stolen), so its copy of the caseload has been removed from it at once."
+            )
         if unsent:
-            lost = (f" {_count(unsent, 'change', 'changes')} made on this laptop had not "
-                    "reached the office and could not be sent: "
-                    f"{'it is' if unsent == 1 else 'they are'} gone. Please tell your office "
-                    "what you remember of them.")
+            lost = (
+                f" {_count(unsent, 'change', 'changes')} made on this laptop had not "
+                "reached the office and could not be sent: "
+                f"{'it is' if unsent == 1 else 'they are'} gone. Please tell your office "
+                "what you remember of them."
+            )
         else:
             lost = " Every change made on this laptop had reached the office."
         if refused:
-            lost += (f" {_count(refused, 'change', 'changes')} the office had refused "
-                     f"{'was' if refused == 1 else 'were'} removed too.")
+            lost += (
+                f" {_count(refused, 'change', 'changes')} the office had refused "
+                f"{'was' if refused == 1 else 'were'} removed too."
+            )
         super().__init__(first + lost + " Please contact your office.")
 
 
@@ -128,10 +149,12 @@ class InsecureAddress(SyncError):
     code = "insecure_address"
 
     def __init__(self) -> None:
-        super().__init__("The office server's address must start with https:// so that your "
-                         "password and people's records cannot be read on the way. Plain "
-                         "http:// is only for a server on this same computer. Please register "
-                         "again with the https:// address your office gave you.")
+        super().__init__(
+            "The office server's address must start with https:// so that your "
+            "password and people's records cannot be read on the way. Plain "
+            "http:// is only for a server on this same computer. Please register "
+            "again with the https:// address your office gave you."
+        )
 
 
 class UpdateRequired(SyncError):
@@ -152,8 +175,10 @@ class LoginThrottled(SyncError):
 
 class ServerUnreachable(SyncError):
     def __init__(self, detail: str = "") -> None:
-        super().__init__("The office server could not be reached. Your changes are safe on this "
-                         "laptop and will go next time." + (f" ({detail})" if detail else ""))
+        super().__init__(
+            "The office server could not be reached. Your changes are safe on this "
+            "laptop and will go next time." + (f" ({detail})" if detail else "")
+        )
 
 
 class SyncRefused(SyncError):
@@ -312,6 +337,8 @@ def _revoke_kind(response: httpx.Response) -> str:
 def secure_channel(url: httpx.URL | str) -> bool:
     """Whether an answer from this address can be trusted to be the office's own: over TLS,
     or from this machine. Only such an answer may wipe the store."""
+    import httpx
+
     parsed = httpx.URL(str(url))
     return parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback(parsed.host))
 
@@ -338,6 +365,8 @@ class _Transport:
         backoff_cap: float,
         transport: httpx.BaseTransport | None,
     ) -> None:
+        import httpx
+
         from sp_desktop import __version__
 
         headers = {"User-Agent": f"sp-desktop/{__version__} sync/{PROTOCOL_VERSION}"}
@@ -345,8 +374,13 @@ class _Transport:
             verify = ssl.create_default_context(cafile=verify)
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = httpx.Client(base_url=check_address(base_url), headers=headers,
-                                 verify=verify, timeout=timeout, transport=transport)
+        self.http = httpx.Client(
+            base_url=check_address(base_url),
+            headers=headers,
+            verify=verify,
+            timeout=timeout,
+            transport=transport,
+        )
         self.max_attempts = max(1, max_attempts)
         self.backoff, self.backoff_cap = backoff, backoff_cap
         self.attempts = 0  # every POST tried, retries included (for tests and logs)
@@ -362,6 +396,8 @@ class _Transport:
         self, path: str, body: dict[str, Any], cancel: threading.Event | None
     ) -> tuple[int, dict[str, Any] | httpx.Response]:
         """(status, parsed JSON) on 2xx; (status, response) on 4xx; raises when out of tries."""
+        import httpx
+
         data, headers = _encode(body)
         problem = ""
         for attempt in range(self.max_attempts):
@@ -424,15 +460,28 @@ def register_device(
     the encrypted store along with the server address.
     """
     url = _normalise_url(server_url)  # an http:// address elsewhere never gets the password
-    request = RegisterRequest(adviser=adviser, password=password, device_id=store.device_id,
-                              label=label, training=is_training(store))
-    http = _Transport(url, token=None, verify=verify, timeout=timeout, max_attempts=3,
-                      backoff=0.5, backoff_cap=5.0, transport=transport)
+    request = RegisterRequest(
+        adviser=adviser,
+        password=password,
+        device_id=store.device_id,
+        label=label,
+        training=is_training(store),
+    )
+    http = _Transport(
+        url,
+        token=None,
+        verify=verify,
+        timeout=timeout,
+        max_attempts=3,
+        backoff=0.5,
+        backoff_cap=5.0,
+        transport=transport,
+    )
     try:
         status, wire = http.post(REGISTER_PATH, request.to_wire(), None)
     finally:
         http.close()
-    if isinstance(wire, httpx.Response):
+    if not isinstance(wire, dict):  # a refusal (the response itself)
         refusal = _refusal(wire)
         if refusal.code == ErrorCode.DEVICE_REVOKED.value:
             raise SyncRefused(refusal.code, str(refusal), status)
@@ -456,7 +505,8 @@ def register_device(
 LEASE_EXPIRED_MESSAGE = (
     "This laptop has not reached the office server for longer than your office allows, so "
     "people's records stay closed until it syncs. Please connect to the office network and "
-    "choose Sync now.")
+    "choose Sync now."
+)
 
 
 def _keep_lease(conn: Any, lease: int | None) -> None:
@@ -472,10 +522,13 @@ def _read(parse: Callable[[dict[str, Any]], _T], wire: dict[str, Any]) -> _T:
     try:
         return parse(wire)
     except (KeyError, TypeError, ValueError) as exc:
-        raise SyncRefused("bad_answer", "The office server sent an answer this copy of SP "
-                          "Desktop cannot read. Your changes are safe on this laptop; please "
-                          "check that SP Desktop and the office server are up to date.",
-                          200) from exc
+        raise SyncRefused(
+            "bad_answer",
+            "The office server sent an answer this copy of SP "
+            "Desktop cannot read. Your changes are safe on this laptop; please "
+            "check that SP Desktop and the office server are up to date.",
+            200,
+        ) from exc
 
 
 def is_training(store: Store) -> bool:
@@ -493,8 +546,10 @@ def lease_expired(store: Store, now: datetime | None = None) -> bool:
     with store.read() as conn:
         token = local.get_meta(conn, local.META_TOKEN)
         lease = local.get_meta(conn, local.META_LEASE)
-        since = _parse_time(local.get_meta(conn, local.META_LAST_SUCCESS)
-                            or local.get_meta(conn, local.META_REGISTERED_AT))
+        since = _parse_time(
+            local.get_meta(conn, local.META_LAST_SUCCESS)
+            or local.get_meta(conn, local.META_REGISTERED_AT)
+        )
     if not token or not lease or not lease.isdigit() or since is None:
         return False
     now = now or datetime.now(UTC)
@@ -513,6 +568,58 @@ def wipe_store(store: Store) -> None:
 
 
 ProgressCallback = Callable[[SyncProgress], None]
+
+
+class _NextPage:
+    """The next page of a pull, fetched on a helper thread while this one is applied.
+
+    Only the POST runs there; what comes back is read on the sync's own thread (a refusal may
+    wipe the store). It is used only if the request the sync then makes is exactly the one
+    asked ahead; otherwise (an edit saved meanwhile goes up first) it is dropped, which is
+    harmless: a pull changes nothing at the office."""
+
+    def __init__(self, http: _Transport, cancel: threading.Event | None) -> None:
+        self._http = http
+        self._cancel = cancel
+        self._pool: ThreadPoolExecutor | None = None
+        self._asked: tuple[SyncRequest, Future[tuple[int, Any]]] | None = None
+
+    def ask(self, request: SyncRequest) -> None:
+        self._forget()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-next-page")
+        post = self._pool.submit(self._http.post, SYNC_PATH, request.to_wire(), self._cancel)
+        self._asked = (request, post)
+
+    def take(self, request: SyncRequest) -> tuple[int, Any] | None:
+        """The answer to `request` if it was asked ahead (waits for it); raises what the POST
+        raised (out of tries, cancelled), as the round trip itself would have."""
+        asked, self._asked = self._asked, None
+        if asked is None:
+            return None
+        if asked[0] != request:
+            _settle(asked[1])
+            return None
+        return asked[1].result()
+
+    def drop(self) -> None:
+        """At the end of a sync (or its failure): waits for anything still asked ahead, so
+        the shared connection is never used after it is closed, and stops the thread."""
+        self._forget()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _forget(self) -> None:
+        asked, self._asked = self._asked, None
+        if asked is not None:
+            _settle(asked[1])
+
+
+def _settle(future: Future[Any]) -> None:
+    """Waits for a POST nobody needs any more; whatever it met does not matter."""
+    with contextlib.suppress(Exception):
+        future.result()
 
 
 class SyncClient:
@@ -549,9 +656,16 @@ class SyncClient:
         self.server_url = server_url
         self.training = is_training(store)
         # Refuses an http:// address elsewhere (kept from an older version) before sending.
-        self._http = _Transport(server_url, token=token, verify=verify, timeout=timeout,
-                                max_attempts=max_attempts, backoff=backoff,
-                                backoff_cap=backoff_cap, transport=transport)
+        self._http = _Transport(
+            server_url,
+            token=token,
+            verify=verify,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            backoff_cap=backoff_cap,
+            transport=transport,
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -571,8 +685,14 @@ class SyncClient:
     ) -> tuple[int, SyncAnswer]:
         """One POST; a refusal raises (a revoked laptop wipes first), an answer comes typed,
         and a renewed token is kept at once, as the token is kept at registration."""
-        status, wire = self._http.post(SYNC_PATH, request.to_wire(), cancel)
-        if isinstance(wire, httpx.Response):
+        return self._take_answer(*self._http.post(SYNC_PATH, request.to_wire(), cancel))
+
+    def _take_answer(
+        self, status: int, wire: dict[str, Any] | httpx.Response
+    ) -> tuple[int, SyncAnswer]:
+        """What comes back from a round trip, read on the sync's own thread (a refusal may
+        wipe the store); a renewed token is kept at once."""
+        if not isinstance(wire, dict):  # a refusal (the response itself)
             self._refused(wire)
         answer = _read(SyncAnswer.from_wire, wire)
         if answer.token:
@@ -602,54 +722,14 @@ class SyncClient:
                 local.set_meta(conn, local.META_CHECK_DUE, "1")  # check after a first sync
             totals.new_conflicts += local.reopen_settled_by_clock(conn)
         round_trips += self._resync(totals, cancel)  # one a crash or a cut left half done
-        verdict = False
-        behind = False  # the last answer said more is coming: a check now could only be "busy"
-        restored: str | None = None
-        while True:
-            if cancel is not None and cancel.is_set():
-                raise SyncCancelled()
-            batch = local.read_batch(self.store, self.batch_size)
-            with self.store.read() as conn:
-                cursor = int(local.get_meta(conn, local.META_CURSOR) or 0)
-                resolved = [str(i) for i in local.get_json_list(conn, local.META_RESOLVED)]
-                team = local.get_meta(conn, local.META_TEAM)
-                # Digests are computed only when a verdict is possible: not while pages of a
-                # first sync are still coming (each would be answered "busy").
-                check = (local.scope_digests(conn)
-                         if not batch and not verdict and not behind and self._check_due()
-                         else None)
-            request = SyncRequest(cursor=cursor, ops=tuple(entry.op for entry in batch),
-                                  resolved=tuple(resolved), limit=self.page_limit, team=team,
-                                  check=check, training=self.training)
-            self._http.http.headers[WAITING_HEADER] = str(
-                max(0, first_waiting - totals.acknowledged))
-            status, answer = self._round_trip(request, cancel)
-            round_trips += 1
-            notice = answer.notice or notice
-            if answer.retired:
-                self._hand_in(answer, batch, resolved, cancel)  # always raises DeviceRevoked
-            if answer.restore:
-                restored = answer.restore
-                log.warning("the office asked for a fresh copy (%s); restoring", restored)
-                with local.sync_transaction(self.store) as conn:
-                    _remember_kept(conn)
-                    local.forget_copy(conn, answer.team)
-                continue
-            verdict = self._take_verdict(answer.check) or verdict
-            with local.sync_transaction(self.store) as conn:
-                _keep_lease(conn, answer.lease_seconds)
-                applied = self._apply(conn, answer, batch, resolved)
-            cursor = answer.cursor
-            _add(totals, applied)
-            more = behind = answer.more
-            if progress is not None:
-                waiting = max(0, first_waiting - totals.acknowledged)
-                progress(SyncProgress(round_trips, totals.acknowledged, waiting, totals.rows, more))
-            if batch and applied.acknowledged == 0:
-                raise SyncRefused("no_progress", "The office server did not accept any of the "
-                                  "changes sent. Please try again later.", status)
-            if not more and len(batch) < self.batch_size:
-                break
+        ahead = _NextPage(self._http, cancel)
+        try:
+            trips, cursor, notice, restored = self._pages(
+                totals, ahead, progress, first_waiting, cancel
+            )
+        finally:
+            ahead.drop()
+        round_trips += trips
         round_trips += self._resync(totals, cancel)
         with local.sync_transaction(self.store) as conn:
             _add(totals, _let_go_of_other_teams(conn))
@@ -673,8 +753,100 @@ class SyncClient:
             restored=restored,
         )
 
+    def _pages(
+        self,
+        totals: local.Applied,
+        ahead: _NextPage,
+        progress: ProgressCallback | None,
+        first_waiting: int,
+        cancel: threading.Event | None,
+    ) -> tuple[int, int, str | None, str | None]:
+        """Round trips until nothing is left to push or pull: (round trips, cursor, notice,
+        restored). While a pulled page is applied, the next page of the same pull is already
+        being fetched (`_NextPage`): the office's work and the laptop's overlap."""
+        round_trips, cursor = 0, 0
+        notice: str | None = None
+        restored: str | None = None
+        verdict = False
+        behind = False  # the last answer said more is coming: a check now could only be "busy"
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise SyncCancelled()
+            batch = local.read_batch(self.store, self.batch_size)
+            with self.store.read() as conn:
+                cursor = int(local.get_meta(conn, local.META_CURSOR) or 0)
+                resolved = [str(i) for i in local.get_json_list(conn, local.META_RESOLVED)]
+                team = local.get_meta(conn, local.META_TEAM)
+                # Digests are computed only when a verdict is possible: not while pages of a
+                # first sync are still coming (each would be answered "busy").
+                check = (
+                    local.scope_digests(conn)
+                    if not batch and not verdict and not behind and self._check_due()
+                    else None
+                )
+            request = SyncRequest(
+                cursor=cursor,
+                ops=tuple(entry.op for entry in batch),
+                resolved=tuple(resolved),
+                limit=self.page_limit,
+                team=team,
+                check=check,
+                training=self.training,
+            )
+            fetched = ahead.take(request)  # None: not asked ahead, or not for this request
+            if fetched is None:
+                self._http.http.headers[WAITING_HEADER] = str(
+                    max(0, first_waiting - totals.acknowledged)
+                )
+            status, answer = (
+                self._take_answer(*fetched) if fetched else self._round_trip(request, cancel)
+            )
+            round_trips += 1
+            notice = answer.notice or notice
+            if answer.retired:
+                self._hand_in(answer, batch, resolved, cancel)  # always raises DeviceRevoked
+            if answer.restore:
+                restored = answer.restore
+                log.warning("the office asked for a fresh copy (%s); restoring", restored)
+                with local.sync_transaction(self.store) as conn:
+                    _remember_kept(conn)
+                    local.forget_copy(conn, answer.team)
+                continue
+            verdict = self._take_verdict(answer.check) or verdict
+            if answer.more and not batch and not resolved and not answer.token:
+                # A pull under way with nothing to push: the next page is asked for now, and
+                # comes while this one is applied. (Not after a renewed token: the next
+                # request must carry the new one.)
+                # (Nothing in flight now: the shared headers may change.)
+                self._http.http.headers[WAITING_HEADER] = str(
+                    max(0, first_waiting - totals.acknowledged)
+                )
+                ahead.ask(replace(request, cursor=answer.cursor, check=None))
+            with local.sync_transaction(self.store) as conn:
+                _keep_lease(conn, answer.lease_seconds)
+                applied = self._apply(conn, answer, batch, resolved)
+            cursor = answer.cursor
+            _add(totals, applied)
+            more = behind = answer.more
+            if progress is not None:
+                waiting = max(0, first_waiting - totals.acknowledged)
+                progress(SyncProgress(round_trips, totals.acknowledged, waiting, totals.rows, more))
+            if batch and applied.acknowledged == 0:
+                raise SyncRefused(
+                    "no_progress",
+                    "The office server did not accept any of the "
+                    "changes sent. Please try again later.",
+                    status,
+                )
+            if not more and len(batch) < self.batch_size:
+                return round_trips, cursor, notice, restored
+
     def _apply(
-        self, conn: Any, answer: SyncAnswer, batch: list[local.OutboxEntry], resolved: list[str],
+        self,
+        conn: Any,
+        answer: SyncAnswer,
+        batch: list[local.OutboxEntry],
+        resolved: list[str],
         cursor_key: str = local.META_CURSOR,
     ) -> local.Applied:
         applied = local.apply_answer(
@@ -694,12 +866,17 @@ class SyncClient:
         # this team's scope, or it would have refused it) keeps its row like a pulled one.
         taken = {ack.op for ack in answer.acks if ack.status is not AckStatus.REJECTED}
         if taken:
-            _pulled_back(conn, [{"table": e.op.table, "row": e.op.row_id}
-                                for e in batch if e.op.op_id in taken])
+            _pulled_back(
+                conn,
+                [{"table": e.op.table, "row": e.op.row_id} for e in batch if e.op.op_id in taken],
+            )
         return applied
 
     def _hand_in(
-        self, answer: SyncAnswer, batch: list[local.OutboxEntry], resolved: list[str],
+        self,
+        answer: SyncAnswer,
+        batch: list[local.OutboxEntry],
+        resolved: list[str],
         cancel: threading.Event | None,
     ) -> NoReturn:
         """A retired laptop: sends every waiting change it can, then wipes and says how many
@@ -707,36 +884,52 @@ class SyncClient:
         handed_in, sent = 0, bool(batch)
         while True:
             with local.sync_transaction(self.store) as conn:
-                applied = self._apply(conn, replace(answer, changes=(), conflicts=()), batch,
-                                      resolved, cursor_key=_HAND_IN_CURSOR)
+                applied = self._apply(
+                    conn,
+                    replace(answer, changes=(), conflicts=()),
+                    batch,
+                    resolved,
+                    cursor_key=_HAND_IN_CURSOR,
+                )
             handed_in += applied.acknowledged - applied.rejected
             if sent and applied.acknowledged == 0:
                 break  # the office took none of them: what is left is counted below
             batch = local.read_batch(self.store, self.batch_size)
             if not batch or (cancel is not None and cancel.is_set()):
                 break
-            request = SyncRequest(cursor=answer.cursor, ops=tuple(e.op for e in batch),
-                                  pull=False, training=self.training)
+            request = SyncRequest(
+                cursor=answer.cursor,
+                ops=tuple(e.op for e in batch),
+                pull=False,
+                training=self.training,
+            )
             resolved, sent = [], True
             try:
                 _status, answer = self._round_trip(request, cancel)
             except (ServerUnreachable, SyncCancelled, SyncRefused):
                 break  # what could not go is counted below and goes with the wipe
             if not answer.retired:  # the office changed its mind meanwhile: keep everything
-                raise SyncRefused("not_retired", "The office has switched this laptop on "
-                                  "again. Please sync again.", 200)
+                raise SyncRefused(
+                    "not_retired",
+                    "The office has switched this laptop on again. Please sync again.",
+                    200,
+                )
         self._wipe(retired=True, handed_in=handed_in)
 
     def _wipe(self, *, retired: bool, handed_in: int = 0) -> NoReturn:
         with self.store.read() as conn:
             unsent = int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
             refused = len(local.get_json_list(conn, local.META_REJECTED))
-        log.warning("this device was revoked by the office; wiping the local store "
-                    "(retired=%s, handed in=%d, unsent=%d)", retired, handed_in, unsent)
+        log.warning(
+            "this device was revoked by the office; wiping the local store "
+            "(retired=%s, handed in=%d, unsent=%d)",
+            retired,
+            handed_in,
+            unsent,
+        )
         self.close()
         wipe_store(self.store)
-        raise DeviceRevoked(retired=retired, unsent=unsent, refused=refused,
-                            handed_in=handed_in)
+        raise DeviceRevoked(retired=retired, unsent=unsent, refused=refused, handed_in=handed_in)
 
     def _check_due(self) -> bool:
         return self.store.meta(local.META_CHECK_DUE) == "1"
@@ -772,8 +965,9 @@ class SyncClient:
                 cursor = int(local.get_meta(conn, local.META_RESYNC_CURSOR) or 0)
             if not tables:
                 return trips
-            request = SyncRequest(cursor=cursor, tables=tuple(tables), limit=self.page_limit,
-                                  training=self.training)
+            request = SyncRequest(
+                cursor=cursor, tables=tuple(tables), limit=self.page_limit, training=self.training
+            )
             _status, answer = self._round_trip(request, cancel)
             trips += 1
             if answer.retired:
@@ -805,9 +999,13 @@ class SyncClient:
             if not secure_channel(response.url):
                 # Anyone on the way can forge a plain-http answer: never wipe on one.
                 log.warning("a 'revoked' answer came over plain http; nothing was wiped")
-                raise SyncRefused(refusal.code, "The server said this laptop is switched off, "
-                                  "but over a connection that is not secure, so nothing was "
-                                  "removed. Please contact your office.", response.status_code)
+                raise SyncRefused(
+                    refusal.code,
+                    "The server said this laptop is switched off, "
+                    "but over a connection that is not secure, so nothing was "
+                    "removed. Please contact your office.",
+                    response.status_code,
+                )
             self._wipe(retired=_revoke_kind(response) == "retired")
         raise refusal
 
@@ -817,11 +1015,9 @@ _HAND_IN_CURSOR = "sync.hand_in_cursor"  # a retired laptop pulls nothing: its c
 
 def _remember_kept(conn: Any) -> None:
     """Before a fresh copy: notes the rows kept only because a change of theirs waits."""
-    kept = {(str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name,
-                                                             outbox.c.row_id))}
+    kept = {(str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name, outbox.c.row_id))}
     earlier = {(str(t), str(r)) for t, r in local.get_json_list(conn, META_KEPT_THROUGH_RESTORE)}
-    local.set_meta(conn, META_KEPT_THROUGH_RESTORE,
-                   orjson.dumps(sorted(kept | earlier)).decode())
+    local.set_meta(conn, META_KEPT_THROUGH_RESTORE, orjson.dumps(sorted(kept | earlier)).decode())
 
 
 def _pulled_back(conn: Any, changes: Sequence[dict[str, Any]]) -> None:
@@ -843,8 +1039,9 @@ def _let_go_of_other_teams(conn: Any) -> local.Applied:
     kept = [(str(t), str(r)) for t, r in local.get_json_list(conn, META_KEPT_THROUGH_RESTORE)]
     if not kept:
         return gone
-    waiting = {(str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name,
-                                                                outbox.c.row_id))}
+    waiting = {
+        (str(t), str(r)) for t, r in conn.execute(select(outbox.c.table_name, outbox.c.row_id))
+    }
     still = [pair for pair in kept if pair in waiting]
     for table_name, row_id in kept:
         table = TABLES_BY_NAME.get(table_name)

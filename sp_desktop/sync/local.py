@@ -199,8 +199,13 @@ def apply_answer(
     _take_acks(conn, sent, acks, applied)
     # A re-pull (a divergence repair) rewrites every row it is sent, even one whose stamps
     # match: same stamps with different values is exactly what it is repairing.
-    _apply_rows(conn, [PulledRow.from_wire(c) for c in changes], applied, clock,
-                rewrite_same=cursor_key != META_CURSOR)
+    _apply_rows(
+        conn,
+        [PulledRow.from_wire(c) for c in changes],
+        applied,
+        clock,
+        rewrite_same=cursor_key != META_CURSOR,
+    )
     _store_conflicts(conn, logged, applied)
     if resolved_sent:
         waiting = [i for i in get_json_list(conn, META_RESOLVED) if i not in set(resolved_sent)]
@@ -242,8 +247,11 @@ def scope_digests(conn: Connection) -> dict[str, tuple[int, str]]:
     for name, table in TABLES_BY_NAME.items():
         if name not in TABLES:
             continue
-        columns = [str(c.name) for c in table.columns
-                   if c.name not in SYNC_COLUMNS and c.name not in LOCAL_ONLY_COLUMNS]
+        columns = [
+            str(c.name)
+            for c in table.columns
+            if c.name not in SYNC_COLUMNS and c.name not in LOCAL_ONLY_COLUMNS
+        ]
         kinds = {c: table.c[c].type for c in columns}
         flags = [c for c, kind in kinds.items() if isinstance(kind, Boolean)]
         numbers = [c for c, kind in kinds.items() if isinstance(kind, Float)]
@@ -261,11 +269,22 @@ def scope_digests(conn: Connection) -> dict[str, tuple[int, str]]:
             if ALL_FIELDS in versions:
                 # A row this laptop made keeps the insert's stamp under "*" (the office is not
                 # asked to send it back); the office spells it out for every field it was sent.
-                versions = {**dict.fromkeys(columns, versions[ALL_FIELDS]),
-                            **{k: v for k, v in versions.items() if k != ALL_FIELDS}}
+                versions = {
+                    **dict.fromkeys(columns, versions[ALL_FIELDS]),
+                    **{k: v for k, v in versions.items() if k != ALL_FIELDS},
+                }
             values = {k: row[at[k]] if k in at else None for k in versions}
-            rows.append(canonical_row(str(row[0]), str(row[1]), versions, values,
-                                      flags=flags, numbers=numbers, dates=dates))
+            rows.append(
+                canonical_row(
+                    str(row[0]),
+                    str(row[1]),
+                    versions,
+                    values,
+                    flags=flags,
+                    numbers=numbers,
+                    dates=dates,
+                )
+            )
         found[str(name)] = digest(rows)
     return found
 
@@ -316,8 +335,11 @@ def remove_unseen(conn: Connection, tables: Sequence[str]) -> Applied:
             continue
         seen = {str(r) for r in seen_by_table.get(name, ())} | keep[name]
         person = table.c.person_id if "person_id" in table.c else table.c.id
-        extra = [(str(row_id), owner) for row_id, owner in conn.execute(select(table.c.id, person))
-                 if str(row_id) not in seen]
+        extra = [
+            (str(row_id), owner)
+            for row_id, owner in conn.execute(select(table.c.id, person))
+            if str(row_id) not in seen
+        ]
         for chunk in _chunks([row_id for row_id, _owner in extra]):
             conn.execute(delete(table).where(table.c.id.in_(chunk)))
         if extra:
@@ -341,9 +363,15 @@ def _take_acks(
         done.append(entry.op.op_id)
         if ack.get("status") == AckStatus.REJECTED.value:
             # Moved aside for the adviser to see; it never blocks the changes behind it.
-            refused.append({**entry.op.to_wire(), "reason": ack.get("reason", ""),
-                            "code": ack.get("code", ""), "refused_at": now_text(),
-                            "made_at": entry.created_at})
+            refused.append(
+                {
+                    **entry.op.to_wire(),
+                    "reason": ack.get("reason", ""),
+                    "code": ack.get("code", ""),
+                    "refused_at": now_text(),
+                    "made_at": entry.created_at,
+                }
+            )
     for chunk in _chunks(done):
         conn.execute(delete(outbox).where(outbox.c.op_id.in_(chunk)))
     if refused:
@@ -406,8 +434,12 @@ def coerce_value(table: Table, name: str, value: Any) -> Any:
 
 
 def _apply_rows(
-    conn: Connection, pulled: Sequence[PulledRow], applied: Applied, clock: HybridClock | None,
-    *, rewrite_same: bool = False,
+    conn: Connection,
+    pulled: Sequence[PulledRow],
+    applied: Applied,
+    clock: HybridClock | None,
+    *,
+    rewrite_same: bool = False,
 ) -> None:
     # A row can come twice in one answer (a replayed op's row, then the page): the later is
     # the newer, and the only one applied.
@@ -429,44 +461,68 @@ def _apply_rows(
         same: set[str] = set()  # held exactly as sent: every field's stamp, the row's, deleted
         for chunk in _chunks(ids):
             found = conn.execute(
-                select(table.c.id, table.c.versions, table.c.hlc, table.c.deleted)
-                .where(table.c.id.in_(chunk))
+                select(table.c.id, table.c.versions, table.c.hlc, table.c.deleted).where(
+                    table.c.id.in_(chunk)
+                )
             )
             for row_id, versions_text, hlc_held, deleted_held in found:
                 versions_held = json.loads(versions_text or "{}")
                 held[row_id] = versions_held
                 row = latest[row_id]
-                if (hlc_held == row.hlc and bool(deleted_held) == row.deleted
-                        and _same_stamps(versions_held, row.versions)):
+                if (
+                    hlc_held == row.hlc
+                    and bool(deleted_held) == row.deleted
+                    and _same_stamps(versions_held, row.versions)
+                ):
                     same.add(row_id)
         pending = _pending(conn, name, ids) if held else {}
-        inserts: list[dict[str, Any]] = []
+        plan = _insert_plan(name)
+        inserts: list[tuple[Any, ...]] = []
+        inserted_people = False
         # Updates grouped by the columns they set, each group one executemany.
         updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for row in incoming:
             for stamp in (row.hlc, *row.versions.values()):
                 if newest < stamp < believable:
                     newest = stamp
-            values = _row_values(table, row)
-            versions = dict(row.versions)
-            deleted, hlc = row.deleted, row.hlc
             waiting = pending.get(row.row_id)
             if row.row_id in same and waiting is None and not rewrite_same:
                 continue  # this very state is held already (its own write, or a page again)
+            if waiting is None and row.row_id not in held:
+                # The bulk of a first sync: a new row, straight to a ready tuple for the
+                # driver's executemany (no per-row statement or parameter building).
+                if not row.fields and row.deleted:
+                    continue  # a delete of a row this laptop never had: nothing to hold
+                inserts.append(plan.row(row))
+                inserted_people = inserted_people or name == people.name
+                applied.rows += 1
+                applied.tables.add(name)
+                person = row.row_id if name == people.name else row.person_id
+                if person:
+                    applied.people.add(person)
+                continue
+            values = _row_values(table, row)
+            versions = dict(row.versions)
+            deleted, hlc = row.deleted, row.hlc
             if waiting is not None:
                 for field_name, stamp in waiting.fields.items():
                     values.pop(field_name, None)  # our newer edit stays until the server merges it
                     versions[field_name] = stamp
                 deleted = deleted or waiting.deleted
                 hlc = max(hlc, waiting.hlc)
-            meta = {"versions": json.dumps(versions), "deleted": deleted, "hlc": hlc,
-                    "updated_at": row.updated_at or now_text()}
+            meta = {
+                "versions": json.dumps(versions),
+                "deleted": deleted,
+                "hlc": hlc,
+                "updated_at": row.updated_at or now_text(),
+            }
             if row.row_id in held:
                 changed = {**values, **meta}
                 updates[tuple(sorted(changed))].append(
-                    {"b_id": row.row_id, **{f"b_{k}": v for k, v in changed.items()}})
+                    {"b_id": row.row_id, **{f"b_{k}": v for k, v in changed.items()}}
+                )
             elif row.fields or not row.deleted:
-                inserts.append(_full_row(table, row, values, meta))
+                conn.execute(table.insert(), [_full_row(table, row, values, meta)])
             else:
                 continue  # a delete of a row this laptop never had: nothing to hold
             applied.rows += 1
@@ -475,17 +531,166 @@ def _apply_rows(
             if person:
                 applied.people.add(person)
         if inserts:
-            conn.execute(table.insert(), inserts)
+            conn.exec_driver_sql(plan.sql, inserts)
         for columns, params in updates.items():
             conn.execute(
-                update(table).where(table.c.id == bindparam("b_id"))
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
                 .values({c: bindparam(f"b_{c}") for c in columns}),
                 params,
             )
-        if name == people.name:
-            _refresh_search_keys(conn, ids)
+        if name == people.name and (updates or not inserted_people):
+            _refresh_search_keys(conn, ids)  # bulk inserts carry theirs already
     if newest:
         _absorb_stamp(conn, newest, clock)
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """How one column's value is made from a pulled row, as SQLAlchemy would bind it."""
+
+    name: str
+    convert: Any  # wire value -> stored value (raises TypeError/ValueError when it cannot)
+    nullable: bool
+    default: Any  # stored when the field is missing, or None in a NOT NULL column
+    unreadable: Any  # stored when the value cannot be read as the column's type
+
+
+def _as_text(value: Any) -> Any:
+    return value
+
+
+def _as_date(value: Any) -> str:
+    return date.fromisoformat(str(value)[:10]).isoformat()  # SQLite's DATE text, as bound
+
+
+def _as_bool(value: Any) -> int:
+    return 1 if value else 0
+
+
+def _as_int(value: Any) -> int:
+    return value if isinstance(value, bool) else int(value)
+
+
+def _stored(kind: TypeEngine[Any]) -> Any:
+    """The converter for a column type (the types the store's tables use)."""
+    if isinstance(kind, Date):
+        return _as_date
+    if isinstance(kind, Boolean):
+        return _as_bool
+    if isinstance(kind, Integer):
+        return _as_int
+    if isinstance(kind, Float):
+        return float
+    return _as_text
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    """One table's bulk insert: the statement and how to make each row's tuple, worked out
+    once, so a page of new rows goes to the driver's executemany as ready tuples. Values are
+    the ones `_full_row` gives through SQLAlchemy (same coercion, defaults and placeholders);
+    a person's search key is folded here, as `_refresh_search_keys` would."""
+
+    sql: str
+    columns: tuple[_Column, ...]
+    names: tuple[str, ...]
+    search_key_at: int | None
+
+    def row(self, row: PulledRow) -> tuple[Any, ...]:
+        fields = row.fields
+        made: list[Any] = []
+        for column in self.columns:
+            value = fields.get(column.name, _MISSING)
+            if value is _MISSING:
+                value = column.default
+            elif value is not None:
+                try:
+                    value = column.convert(value)
+                except (TypeError, ValueError):
+                    value = column.unreadable
+            if value is None and not column.nullable:
+                value = column.default
+            made.append(value)
+        if row.person_id is not None and "person_id" in self.names:
+            made[self.names.index("person_id")] = row.person_id
+        made.extend(
+            (
+                row.row_id,
+                row.created_at or now_text(),
+                row.updated_at or now_text(),
+                row.hlc,
+                orjson.dumps(row.versions).decode(),  # as ChangeWriter writes an insert's
+                1 if row.deleted else 0,
+                row.origin_device,
+            )
+        )
+        if self.search_key_at is not None:
+            at = self.names.index
+            given, preferred, family = (
+                made[at("given_name")],
+                made[at("preferred_name")],
+                made[at("family_name")],
+            )
+            made[self.search_key_at] = fold(" ".join(filter(None, (given, preferred, family))))
+        return tuple(made)
+
+
+_PLANS: dict[str, _InsertPlan] = {}
+
+
+def _insert_plan(name: str) -> _InsertPlan:
+    plan = _PLANS.get(name)
+    if plan is None:
+        table = TABLES_BY_NAME[name]
+        columns: list[_Column] = []
+        for column in table.columns:
+            if column.name in SYNC_COLUMNS:
+                continue
+            default = getattr(column.default, "arg", None) if column.default is not None else None
+            if default is None and not column.nullable:
+                default = _placeholder(column.type)
+            unreadable = None if column.nullable else _placeholder(column.type)
+            default, unreadable = _bound(default), _bound(unreadable)
+            nullable = bool(column.nullable)
+            if column.name in LOCAL_ONLY_COLUMNS:
+                # Never taken from the wire: the default (or, for people, the key made here).
+                columns.append(_Column(column.name, _never, nullable, default, default))
+            else:
+                columns.append(
+                    _Column(column.name, _stored(column.type), nullable, default, unreadable)
+                )
+        names = tuple(c.name for c in columns) + (
+            "id",
+            "created_at",
+            "updated_at",
+            "hlc",
+            "versions",
+            "deleted",
+            "origin_device",
+        )
+        quoted = ", ".join(f'"{n}"' for n in names)
+        sql = f'INSERT INTO "{name}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
+        search_key_at = names.index("search_key") if name == people.name else None
+        plan = _PLANS[name] = _InsertPlan(sql, tuple(columns), names, search_key_at)
+    return plan
+
+
+def _bound(value: Any) -> Any:
+    """A Python default as the driver is given it (dates as ISO text, flags as 0/1)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _never(_value: Any) -> None:
+    """A local-only column: what the office sends for it is not taken."""
+    return None
 
 
 def _same_stamps(held: dict[str, str], pulled: dict[str, str]) -> bool:
@@ -536,8 +741,9 @@ def _refresh_search_keys(conn: Connection, ids: Sequence[str]) -> None:
     """People pulled from the office get the same folded search key local edits get."""
     for chunk in _chunks(ids):
         found = conn.execute(
-            select(people.c.id, people.c.given_name, people.c.preferred_name,
-                   people.c.family_name).where(people.c.id.in_(chunk))
+            select(
+                people.c.id, people.c.given_name, people.c.preferred_name, people.c.family_name
+            ).where(people.c.id.in_(chunk))
         ).all()
         keys = [
             {"k_id": row_id, "search_key": fold(" ".join(filter(None, (given, preferred, family))))}
@@ -545,7 +751,8 @@ def _refresh_search_keys(conn: Connection, ids: Sequence[str]) -> None:
         ]
         if keys:
             conn.execute(
-                update(people).where(people.c.id == bindparam("k_id"))
+                update(people)
+                .where(people.c.id == bindparam("k_id"))
                 .values(search_key=bindparam("search_key")),
                 keys,
             )
@@ -582,8 +789,10 @@ def reopen_settled_by_clock(conn: Connection) -> int:
         return 0
     waiting = {str(i) for i in get_json_list(conn, META_RESOLVED)}
     settled = [
-        conflict_id for conflict_id, in conn.execute(
-            select(conflicts.c.id).where(conflicts.c.resolved_at == conflicts.c.created_at))
+        conflict_id
+        for (conflict_id,) in conn.execute(
+            select(conflicts.c.id).where(conflicts.c.resolved_at == conflicts.c.created_at)
+        )
         if conflict_id not in waiting
     ]
     for chunk in _chunks(settled):
@@ -607,25 +816,30 @@ def _store_conflicts(conn: Connection, logged: Sequence[dict[str, Any]], applied
         resolved_at = wire.get("resolved_at")
         if conflict_id in known:
             if resolved_at and not known[conflict_id]:
-                conn.execute(update(conflicts).where(conflicts.c.id == conflict_id)
-                             .values(resolved_at=resolved_at))
+                conn.execute(
+                    update(conflicts)
+                    .where(conflicts.c.id == conflict_id)
+                    .values(resolved_at=resolved_at)
+                )
             continue
         created = wire.get("created_at") or now_text()
         # Every copy stays open until the adviser dismisses it, whatever the field: a value
         # settled by clock (a postcode, an email) lost just as a text did.
-        conn.execute(conflicts.insert().values(
-            id=conflict_id,
-            table_name=wire["table"],
-            row_id=wire["row"],
-            person_id=wire.get("person"),
-            field=wire["field"],
-            kept_value=orjson.dumps(wire.get("kept")).decode(),
-            other_value=orjson.dumps(wire.get("other")).decode(),
-            kept_hlc=wire.get("kept_hlc"),
-            other_hlc=wire.get("other_hlc"),
-            created_at=created,
-            resolved_at=resolved_at,
-        ))
+        conn.execute(
+            conflicts.insert().values(
+                id=conflict_id,
+                table_name=wire["table"],
+                row_id=wire["row"],
+                person_id=wire.get("person"),
+                field=wire["field"],
+                kept_value=orjson.dumps(wire.get("kept")).decode(),
+                other_value=orjson.dumps(wire.get("other")).decode(),
+                kept_hlc=wire.get("kept_hlc"),
+                other_hlc=wire.get("other_hlc"),
+                created_at=created,
+                resolved_at=resolved_at,
+            )
+        )
         known[conflict_id] = resolved_at
         if not resolved_at:
             applied.new_conflicts += 1

@@ -57,6 +57,13 @@ _PREPARED_UI_MODULES = (
     "sp_desktop.ui.screens.person",
     "sp_desktop.ui.sync.office",
 )
+# Said when the check after unlock finds damage (the store is locked at once).
+DAMAGE_LOCKED = (
+    "While opening this laptop's store, SP Desktop found that part of it is damaged, so it "
+    "locked the store. Nothing was changed. Type your passphrase to unlock again: the whole "
+    "store is checked first, you are told what was found, and the newest good backup is "
+    "offered."
+)
 # Said on every screen of a training store; the words live with the demo (services.demo),
 # which is only loaded once a store is open.
 _TRAINING_BANNER_NAME = "Training copy"
@@ -152,6 +159,7 @@ class MainWindow(QMainWindow):
         session.unlocked.connect(self._unlocked)
         session.locked.connect(self._locked)
         session.changed.connect(self._changed)
+        session.damage_found.connect(self._damage_found)
         if idle is not None:
             idle.idle.connect(self._idle)
         self._show_locked()
@@ -304,6 +312,16 @@ class MainWindow(QMainWindow):
             )
             self.locked_screen.unlock_button.setText("Unlock…")
 
+    def _damage_found(self, _error: object) -> None:
+        """The check after unlock found damage and the store is locked: said on the locked
+        screen and in the unlock window, whose next unlock checks everything and offers the
+        newest good backup (as an unlock that finds damage always has)."""
+        self.locked_screen.title.setText("SP Desktop found damage and locked the store")
+        self.locked_screen.explain.setText(DAMAGE_LOCKED)
+        self.ask_to_unlock()
+        if self.unlock_dialog is not None:
+            self.unlock_dialog.show_notice(DAMAGE_LOCKED)
+
     def ask_to_unlock(self) -> None:
         if not store_exists(self.session.data_dir):
             self.set_up()
@@ -387,6 +405,10 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _locked(self) -> None:
+        self.locked_screen.title.setText("SP Desktop is locked")
+        self.locked_screen.explain.setText(
+            "Everyone's details are hidden. Unlock with your passphrase to carry on."
+        )
         for screen in (self._caseload, self._person, self._visit):
             if screen is not None:
                 screen.clear()

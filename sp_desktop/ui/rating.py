@@ -1,12 +1,15 @@
-"""Ratings 0-10 as a row of large buttons, optionally with 'prefers not to say'.
+"""Ratings as a row of large buttons (0-10 unless told otherwise), optionally with 'prefers not
+to say'.
 
-Used for ONS4 answers, how much a concern worries someone and progress on a step. Tab enters
-the row at the chosen button (or 0), arrow keys move along it, Space chooses: one tab stop per
-question rather than twelve.
+Used for every measure's answers (any range: 0-10, 1-5, named options such as "Hardly ever or
+never"), how much a concern worries someone and progress on a step. Tab enters the row at the
+chosen button (or the first), arrow keys move along it, Space chooses: one tab stop per question
+rather than one per answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -24,11 +27,17 @@ from sp_desktop.ui.style import label
 
 DECLINED: Literal["declined"] = "declined"
 RatingValue = int | Literal["declined"] | None
-_DECLINE_ID = 11
+_DECLINE_ID = 1_000_000  # beyond any answer's value
+_NAMED_PER_LINE = 3
 
 
 class RatingButtons(QWidget):
-    """A 0-10 choice. Signal: changed(value) — an int, DECLINED, or None when cleared."""
+    """A choice of whole numbers (0-10 by default). Signal: changed(value) — an int, DECLINED,
+    or None when cleared.
+
+    `values` are the answers in order; `options` names any of them (named options show their
+    words on the button: "Often"); `low` and `high` are the words for the two ends of a scale.
+    """
 
     changed = Signal(object)
 
@@ -39,6 +48,8 @@ class RatingButtons(QWidget):
         low: str = "",
         high: str = "",
         allow_decline: bool = False,
+        values: Sequence[int] = range(11),
+        options: Mapping[int, str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -51,18 +62,28 @@ class RatingButtons(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         row.setSpacing(4)
-        for score in range(11):
-            button = QPushButton(str(score))
+        values = list(values)
+        named = dict(options or {})
+        first, last = values[0], values[-1]
+        for score in values:
+            words = named.get(score, "")
+            button = QPushButton(words or str(score))
             button.setCheckable(True)
             button.setProperty("role", "rating")
-            anchor = low if score == 0 else high if score == 10 else ""
-            button.setAccessibleName(f"{name}: {score}")
+            anchor = low if score == first else high if score == last else ""
+            button.setAccessibleName(f"{name}: {words or score}")
             button.setAccessibleDescription(
-                f"{score} out of 10" + (f", {anchor.lower()}" if anchor else "")
+                words or f"{score} out of {last}" + (f", {anchor.lower()}" if anchor else "")
             )
-            button.setToolTip(f"{score}" + (f" — {anchor}" if anchor else ""))
+            button.setToolTip(words or f"{score}" + (f" — {anchor}" if anchor else ""))
             self._group.addButton(button, score)
             self.buttons.append(button)
+            if named and len(self.buttons) > 1 and (len(self.buttons) - 1) % _NAMED_PER_LINE == 0:
+                # Named options in lines of three: six long ones fit a 1280-pixel screen.
+                row.addStretch(1)
+                outer.addLayout(row)
+                row = QHBoxLayout()
+                row.setSpacing(4)
             row.addWidget(button)
         self.decline_button: QPushButton | None = None
         if allow_decline:
@@ -79,9 +100,9 @@ class RatingButtons(QWidget):
         outer.addLayout(row)
         if low or high:
             anchors = QHBoxLayout()
-            anchors.addWidget(label(f"0 = {low}", "quiet", wrap=False))
+            anchors.addWidget(label(f"{first} = {low}", "quiet", wrap=False))
             anchors.addSpacing(24)
-            anchors.addWidget(label(f"10 = {high}", "quiet", wrap=False))
+            anchors.addWidget(label(f"{last} = {high}", "quiet", wrap=False))
             anchors.addStretch(1)
             outer.addLayout(anchors)
         for button in self.buttons:

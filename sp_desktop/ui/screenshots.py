@@ -137,7 +137,7 @@ def main_shots(camera: Camera, folder: Path) -> None:
     partner = next(r for r in rows if r.person_id != rich.person_id)
     # A carer link, so the person page shows how it reads (the demo data has none).
     window.session.write(
-        lambda ws: ws.prescribing.set_carer_of(rich.person_id, partner.person_id)
+        lambda ws: ws.people.set_carer_of(rich.person_id, partner.person_id)
     )
     settle(window)
     window.show_person(rich.person_id)

@@ -26,10 +26,12 @@ class Session(QObject):
     any dialog can open Settings without reaching for the main window.
 
     Signals: unlocked(), about_to_lock() (last chance to queue a draft save), locked(),
-    changed(Changes), settings_changed() (the adviser saved Settings: read them again).
+    changed(Changes), settings_changed() (the adviser saved Settings: read them again),
+    damage_found(DamagedStore) (the check after unlock found damage: the store is locked).
     """
 
     unlocked = Signal()
+    damage_found = Signal(object)
     about_to_lock = Signal()
     locked = Signal()
     changed = Signal(object)
@@ -48,6 +50,7 @@ class Session(QObject):
         self.argon2_params = argon2_params  # None: the store's strong defaults
         self.settings = settings if settings is not None else Settings.in_folder(data_dir)
         self._ws: Workspace | None = None
+        self._damaged: Workspace | None = None  # the workspace whose damage has been said
 
     @property
     def is_unlocked(self) -> bool:
@@ -68,9 +71,36 @@ class Session(QObject):
     def begin(self, ws: Workspace) -> None:
         self._ws = ws
         self.unlocked.emit()
-        # The rolling backup that a damaged store is restored from, taken in the background
-        # (the store has just passed its check); the adviser carries on meanwhile.
-        self.tasks.run(ws.back_up_if_due, name="backup")
+        # In the background while the caseload is read: the every-page check left for after
+        # unlock, then the rolling backup a damaged store is restored from (only once the
+        # check has passed); the adviser carries on meanwhile.
+        self.tasks.run(
+            ws.check_and_back_up, on_error=self._guard(ws, None), name="check and backup"
+        )
+
+    def _guard(self, ws: Workspace, on_error: ErrorHandler | None) -> ErrorHandler:
+        """Damage met by any read or write of this workspace (or by the check after unlock)
+        locks the store and is said once; every other error goes where it was going."""
+
+        def handle(error: BaseException) -> None:
+            from sp_desktop.services.workspace import DamagedStore
+
+            if isinstance(error, DamagedStore):
+                self._damage(ws, error)
+            else:
+                (on_error or self.tasks.on_error)(error)
+
+        return handle
+
+    def _damage(self, ws: Workspace, error: BaseException) -> None:
+        """Locks at once, leaving the store's crash marker, so the next unlock runs the whole
+        check before opening and offers the newest good backup; says so (once)."""
+        if self._damaged is ws:
+            return
+        self._damaged = ws
+        if self._ws is ws:
+            self.lock(damaged=True)
+        self.damage_found.emit(error)
 
     def read(
         self,
@@ -79,7 +109,7 @@ class Session(QObject):
         on_error: ErrorHandler | None = None,
     ) -> Task:
         ws = self.ws
-        return self.tasks.run(lambda: fn(ws), on_done, on_error, name=_name(fn))
+        return self.tasks.run(lambda: fn(ws), on_done, self._guard(ws, on_error), name=_name(fn))
 
     def write(
         self,
@@ -98,10 +128,13 @@ class Session(QObject):
             if on_done is not None:
                 on_done(result)
 
-        return self.tasks.run(lambda: fn(ws), announce, on_error, write=True, name=_name(fn))
+        return self.tasks.run(
+            lambda: fn(ws), announce, self._guard(ws, on_error), write=True, name=_name(fn)
+        )
 
-    def lock(self) -> None:
-        """Hides everything now; pending saves still finish, then the store is closed."""
+    def lock(self, *, damaged: bool = False) -> None:
+        """Hides everything now; pending saves still finish, then the store is closed (when
+        `damaged`, leaving its crash marker, so the next unlock checks it whole)."""
         ws = self._ws
         if ws is None:
             return
@@ -109,7 +142,12 @@ class Session(QObject):
         self._ws = None
         self.tasks.forget_pending()
         # Queued behind any save still waiting on the writer thread, so nothing typed is lost.
-        self.tasks.run(ws.close, write=True, name="close store", on_error=lambda _e: None)
+        self.tasks.run(
+            lambda: ws.close(clean=not damaged),
+            write=True,
+            name="close store",
+            on_error=lambda _e: None,
+        )
         self.locked.emit()
 
 

@@ -44,7 +44,7 @@ def _set_up(ws: Workspace) -> tuple[str, str]:
         date_of_birth=date(1966, 3, 1),
         phone="07700 900456",
     ).id
-    ws.prescribing.set_carer_of(son, halina)
+    ws.people.set_carer_of(son, halina)
     arthur = ws.people.create(
         given_name="Arthur", family_name="Bell", date_of_birth=date(1944, 7, 30)
     ).id

@@ -39,7 +39,7 @@ def test_closing_records_everything_and_the_caseload_shows_closed(
     caseload: Caseload, journey: dict[str, str]
 ) -> None:
     ws, person = caseload.ws, caseload.person_id
-    ws.prescribing.close_case(
+    ws.closing.close_case(
         person,
         TODAY,
         ClosingOutcome.COMPLETED,
@@ -49,7 +49,7 @@ def test_closing_records_everything_and_the_caseload_shows_closed(
         concern_severity={journey["concern"]: 3},
         carries_on=[journey["lunch"]],
     )
-    review = ws.prescribing.closing_review_of(person)
+    review = ws.closing.closing_review_of(person)
     assert review is not None
     assert (review.outcome, review.reason, review.carries_on, review.closed_on) == (
         ClosingOutcome.COMPLETED,
@@ -83,8 +83,8 @@ def test_every_outcome_can_close_a_case(
     caseload: Caseload, journey: dict[str, str], outcome: ClosingOutcome
 ) -> None:
     reason = "Community mental health team" if outcome is ClosingOutcome.RE_REFERRED else ""
-    caseload.ws.prescribing.close_case(caseload.person_id, TODAY, outcome, reason=reason)
-    review = caseload.ws.prescribing.closing_review_of(caseload.person_id)
+    caseload.ws.closing.close_case(caseload.person_id, TODAY, outcome, reason=reason)
+    review = caseload.ws.closing.closing_review_of(caseload.person_id)
     assert review is not None and review.outcome is outcome
     assert review.carries_on is False
 
@@ -92,7 +92,7 @@ def test_every_outcome_can_close_a_case(
 def test_a_person_who_declines_the_exit_questions_can_still_be_closed(
     caseload: Caseload, journey: dict[str, str]
 ) -> None:
-    caseload.ws.prescribing.close_case(
+    caseload.ws.closing.close_case(
         caseload.person_id, TODAY, ClosingOutcome.DECLINED_FURTHER_SUPPORT
     )
     contexts = [a.context for a in caseload.ws.wellbeing.history(caseload.person_id)]
@@ -126,7 +126,7 @@ def test_a_closing_review_with_a_mistake_saves_nothing(
     }
     args.update(kwargs)
     with pytest.raises(ValidationError) as caught:
-        ws.prescribing.close_case(person, **args)  # type: ignore[arg-type]
+        ws.closing.close_case(person, **args)  # type: ignore[arg-type]
     assert caught.value.field == field
     assert count_reviews(caseload) == 0
     assert len(ws.wellbeing.history(person)) == 1
@@ -140,14 +140,14 @@ def test_a_case_is_closed_once_until_the_person_is_referred_again(
     from sp_desktop.domain.choices import Consent, ReferralSource
 
     ws, person = caseload.ws, caseload.person_id
-    ws.prescribing.close_case(person, TODAY - timedelta(days=1), ClosingOutcome.COMPLETED)
+    ws.closing.close_case(person, TODAY - timedelta(days=1), ClosingOutcome.COMPLETED)
     with pytest.raises(ValidationError, match="already closed"):
-        ws.prescribing.close_case(person, TODAY, ClosingOutcome.COMPLETED)
+        ws.closing.close_case(person, TODAY, ClosingOutcome.COMPLETED)
     ws.people.record_referral(
         person, source=ReferralSource.SELF, received_on=TODAY, consent=Consent.GIVEN,
         consent_on=TODAY,
     )  # fmt: skip
-    ws.prescribing.close_case(person, TODAY, ClosingOutcome.LOST_CONTACT)
+    ws.closing.close_case(person, TODAY, ClosingOutcome.LOST_CONTACT)
     assert count_reviews(caseload) == 2
 
 
@@ -159,7 +159,7 @@ def test_closing_writes_sync_facts_and_audits_in_one_go(
     ws, person = caseload.ws, caseload.person_id
     with ws.store.read() as conn:
         before = conn.execute(select(func.max(outbox.c.seq))).scalar_one()
-    ws.prescribing.close_case(
+    ws.closing.close_case(
         person, TODAY, ClosingOutcome.COMPLETED, exit_scores=EXIT,
         step_progress={journey["step"]: 7},
     )  # fmt: skip
@@ -177,7 +177,7 @@ def test_closing_writes_sync_facts_and_audits_in_one_go(
             .all()
         )
     assert ("closing_reviews", "append") in queued
-    assert ("assessments", "append") in queued
+    assert ("answers", "append") in queued
     assert ("step_progress", "append") in queued
     assert ("prescriptions", "upsert") in queued
     assert {"closing_review", "assessment", "step"} <= set(actions)
@@ -189,5 +189,5 @@ def test_closing_leaves_other_peoples_follow_ups_alone(
     ws = caseload.ws
     other = caseload.add_person()
     ws.prescribing.prescribe(other, LUNCH.id, date.today())
-    ws.prescribing.close_case(caseload.person_id, TODAY, ClosingOutcome.MOVED_AWAY)
+    ws.closing.close_case(caseload.person_id, TODAY, ClosingOutcome.MOVED_AWAY)
     assert len(ws.prescribing.follow_ups_of(other, open_only=True)) == 3

@@ -414,13 +414,13 @@ def test_hours_are_not_logged_against_an_activity_that_is_not_volunteering(
 def test_a_person_can_be_linked_as_carer_of_someone_on_the_caseload(caseload: Caseload) -> None:
     ws, person = caseload.ws, caseload.person_id
     husband = caseload.add_person("Samuel", "Okafor")
-    ws.prescribing.set_carer_of(husband, person)
+    ws.people.set_carer_of(husband, person)
     assert ws.people.get(husband).carer_of_id == person
-    assert ws.prescribing.carers_of(person) == [husband]
-    ws.prescribing.set_carer_of(person, husband)  # couples often care for each other
-    assert ws.prescribing.carers_of(husband) == [person]
-    ws.prescribing.set_carer_of(husband, None)
-    assert ws.prescribing.carers_of(person) == []
+    assert ws.people.carers_of(person) == [husband]
+    ws.people.set_carer_of(person, husband)  # couples often care for each other
+    assert ws.people.carers_of(husband) == [person]
+    ws.people.set_carer_of(husband, None)
+    assert ws.people.carers_of(person) == []
 
 
 @pytest.mark.parametrize("cared_for", ["self", "missing", "deleted"])
@@ -434,6 +434,6 @@ def test_carer_links_must_point_at_someone_else_on_the_caseload(
         ws.people.delete(target)
     assert target is not None
     with pytest.raises(ValidationError) as caught:
-        ws.prescribing.set_carer_of(person, target)
+        ws.people.set_carer_of(person, target)
     assert caught.value.field == "carer_of_id"
     assert ws.people.get(person).carer_of_id is None

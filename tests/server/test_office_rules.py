@@ -55,6 +55,13 @@ def assessment(who: Enrolled, person: str, **scores: Any) -> dict[str, Any]:
               person=person, kind="append")
 
 
+def answers_op(who: Enrolled, person: str, measure: str, given: Any) -> dict[str, Any]:
+    """Any measure's answers, as a laptop of schema 0007 or later sends them."""
+    text = given if isinstance(given, str) else json.dumps(given)
+    return op(who, "answers", {"measure": measure, "taken_on": TODAY, "context": "baseline",
+                               "answers": text}, person=person, kind="append")
+
+
 def sync(server: RunningServer, who: Enrolled, ops: list[dict[str, Any]] | None = None,
          cursor: int = 0) -> httpx.Response:
     return httpx.post(server.url + SYNC_PATH, headers=who.headers, timeout=30,
@@ -101,6 +108,15 @@ def _spoiled(who: Enrolled, person: str, case: str) -> dict[str, Any]:
         return op(who, "assessments", {"assessed_on": (date.today() + timedelta(days=400))
                                        .isoformat(), "context": "baseline"},
                   person=person, kind="append")
+    if case == "answers-happiness-99":
+        return answers_op(who, person, "ons4", {"life_satisfaction": 5, "worthwhile": 5,
+                                                "happiness": 99, "anxiety": 5})
+    if case == "answers-unknown-item":
+        return answers_op(who, person, "ons_loneliness", {"lonely": 2, "sad": 1})
+    if case == "answers-unknown-measure":
+        return answers_op(who, person, "phq9", {"q1": 1})
+    if case == "answers-not-json":
+        return answers_op(who, person, "ons4", "{happiness: 5")
     if case == "note-200443":
         return new_visit(who, person, notes=json.dumps({"connection": "x" * 150_000}),
                          what_matters="y" * 50_443)
@@ -112,7 +128,8 @@ def _spoiled(who: Enrolled, person: str, case: str) -> dict[str, Any]:
 @pytest.mark.parametrize("case", [
     "ons4-99", "ons4-minus-5", "name-2**64", "visit-date-not-a-date", "place-moon",
     "progress-lots", "unknown-column", "assessment-400-days-ahead", "note-200443",
-    "no-date-of-birth",
+    "no-date-of-birth", "answers-happiness-99", "answers-unknown-item", "answers-unknown-measure",
+    "answers-not-json",
 ])
 def test_an_invalid_value_is_refused_on_its_own_and_the_rest_of_the_batch_applies(
     server: RunningServer, ann: Enrolled, person: str, case: str
@@ -284,3 +301,16 @@ def test_a_stored_row_that_cannot_be_served_is_quarantined_and_everything_else_f
         assert body["quarantined"] == 1
     log = server.log_text()
     assert "pull quarantined rows=1" in log and "Ada" not in log
+
+
+def test_answers_to_any_measure_are_checked_by_its_definition(
+    server: RunningServer, ann: Enrolled, person: str
+) -> None:
+    """The office reads the same definition file as the laptop (domain/measures.py)."""
+    fine = answers_op(ann, person, "ucla3", {"lack_companionship": 3, "left_out": None,
+                                             "isolated": 1})
+    bad = answers_op(ann, person, "ucla3", {"lack_companionship": 3, "left_out": 0,
+                                            "isolated": 1})
+    acks = acks_of(sync(server, ann, [fine, bad]))
+    assert acks[fine["op"]]["status"] == "applied"
+    assert acks[bad["op"]]["reason"] == "Feeling left out is a whole number from 1 to 3."

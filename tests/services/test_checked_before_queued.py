@@ -13,7 +13,8 @@ from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.wellbeing import AssessmentContext, Ons4Scores
 from sp_desktop.services.workspace import Workspace
-from sp_desktop.store.schema import assessments, outbox, visits
+from sp_desktop.store.schema import answers, outbox, visits
+from tests.conftest import give_consent
 
 
 def _waiting(ws: Workspace) -> int:
@@ -22,8 +23,10 @@ def _waiting(ws: Workspace) -> int:
 
 
 def _person(ws: Workspace) -> str:
-    return ws.people.create(given_name="Ada", family_name="Lovelace",
-                            date_of_birth=date(1941, 2, 3)).id
+    person_id = ws.people.create(given_name="Ada", family_name="Lovelace",
+                                 date_of_birth=date(1941, 2, 3)).id
+    give_consent(ws, person_id)
+    return person_id
 
 
 def test_a_200443_character_note_is_refused_in_words_and_never_queued(
@@ -57,7 +60,7 @@ def test_a_string_context_is_accepted_and_stored_as_the_choice(workspace: Worksp
     workspace.wellbeing.record(person, Ons4Scores(5, 5, 5, 5), on=date.today(),
                                context="review")  # type: ignore[arg-type]
     with workspace.store.read() as conn:
-        assert conn.execute(select(assessments.c.context)).scalar_one() == "review"
+        assert conn.execute(select(answers.c.context)).scalar_one() == "review"
 
 
 def test_an_assessment_400_days_ahead_is_refused(workspace: Workspace) -> None:
@@ -67,7 +70,7 @@ def test_an_assessment_400_days_ahead_is_refused(workspace: Workspace) -> None:
         workspace.wellbeing.record(person, Ons4Scores(5, 5, 5, 5),
                                    on=date.today() + timedelta(days=400),
                                    context=AssessmentContext.BASELINE)
-    assert caught.value.field == "assessed_on"
+    assert caught.value.field == "taken_on"
     assert _waiting(workspace) == before
 
 

@@ -73,7 +73,7 @@ def visit_signed(ws: Workspace) -> None:
 def case_closed(ws: Workspace) -> str:
     pid = _person(ws)
     _referred(ws, pid)
-    ws.prescribing.close_case(pid, TODAY, ClosingOutcome.COMPLETED)
+    ws.closing.close_case(pid, TODAY, ClosingOutcome.COMPLETED)
     _all_sent(ws)
     return pid
 

@@ -344,7 +344,7 @@ class Convergence(RuleBasedStateMachine):
         held = team_rows(self.server.database_url, self.team)
         office_people = {row_id for (table, row_id) in held if table == "people"}
         assert office_people == self.made
-        assert sum(1 for (table, _row) in held if table == "assessments") == self.facts
+        assert sum(1 for (table, _row) in held if table == "answers") == self.facts
 
         copies = self._office_copies()
         FIGURES.conflicts += len(copies)

@@ -87,7 +87,7 @@ def test_cut_connections_lose_and_duplicate_nothing(
     for person, fields in expected.items():
         for name, value in fields.items():
             assert held_people[person][name] == value, (person, name)  # type: ignore[index]
-    assert sum(1 for (table, _row) in held if table == "assessments") == assessments
+    assert sum(1 for (table, _row) in held if table == "answers") == assessments
     assert _team_conflicts(server, ann) == []
     assert_same_data(server, ann, ben)
 

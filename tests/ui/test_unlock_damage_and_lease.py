@@ -29,17 +29,33 @@ SCREEN = (1366, 768)
 
 
 def _store(data_dir: Path, people: int) -> Workspace:
-    ws, _ = Workspace.create(data_dir, PASSPHRASE, adviser="Jo Adams", team="North",
-                             params=FAST_KDF)
+    ws, _ = Workspace.create(
+        data_dir, PASSPHRASE, adviser="Jo Adams", team="North", params=FAST_KDF
+    )
     for n in range(people):
-        ws.people.create(given_name=f"Person{n}", family_name="Unlocktest",
-                         date_of_birth=date(1950, 1, 1))
+        ws.people.create(
+            given_name=f"Person{n}", family_name="Unlocktest", date_of_birth=date(1950, 1, 1)
+        )
     return ws
 
 
 def _type_and_unlock(qtbot: QtBot, window: MainWindow) -> UnlockDialog:
     window.start()
     dialog = wait_for(qtbot, window, UnlockDialog)
+    type_into(qtbot, dialog.passphrase, PASSPHRASE)
+    press(qtbot, dialog.passphrase, Qt.Key.Key_Return)
+    return dialog
+
+
+def _unlock_into_damage(qtbot: QtBot, window: MainWindow) -> UnlockDialog:
+    """The first unlock opens at once (the every-page check runs after it, in the background),
+    finds the damage, locks and says so; the next unlock checks the whole store first."""
+    dialog = _type_and_unlock(qtbot, window)
+    qtbot.waitUntil(lambda: dialog.notice.isVisible(), timeout=WAIT_MS)
+    assert not window.session.is_unlocked
+    assert "damaged" in dialog.notice.text() and "Nothing was changed" in dialog.notice.text()
+    assert "found damage" in window.locked_screen.title.text()
+    assert window.stack.currentWidget() is window.locked_screen  # nobody's details on show
     type_into(qtbot, dialog.passphrase, PASSPHRASE)
     press(qtbot, dialog.passphrase, Qt.Key.Key_Return)
     return dialog
@@ -56,9 +72,10 @@ def test_a_damaged_store_offers_its_newest_good_backup_and_restores_it(
     flip(database_path(data_dir), page)
     [backup] = list_backups(data_dir)
 
-    dialog = _type_and_unlock(qtbot, window)
-    qtbot.waitUntil(lambda: dialog.restore_box is not None and dialog.restore_box.isVisible(),
-                    timeout=WAIT_MS)
+    dialog = _unlock_into_damage(qtbot, window)
+    qtbot.waitUntil(
+        lambda: dialog.restore_box is not None and dialog.restore_box.isVisible(), timeout=WAIT_MS
+    )
     box = dialog.restore_box
     assert box is not None
     assert not window.session.is_unlocked  # nobody works on a half-readable store
@@ -87,9 +104,10 @@ def test_not_now_leaves_the_damaged_store_as_it_was(
     flip(database_path(data_dir), page)
     before = database_path(data_dir).read_bytes()
 
-    dialog = _type_and_unlock(qtbot, window)
-    qtbot.waitUntil(lambda: dialog.restore_box is not None and dialog.restore_box.isVisible(),
-                    timeout=WAIT_MS)
+    dialog = _unlock_into_damage(qtbot, window)
+    qtbot.waitUntil(
+        lambda: dialog.restore_box is not None and dialog.restore_box.isVisible(), timeout=WAIT_MS
+    )
     assert dialog.restore_box is not None
     [not_now] = [b for b in dialog.restore_box.buttons() if b.text() == "Not now"]
     click(qtbot, not_now)
@@ -109,8 +127,9 @@ def test_a_warning_when_the_lease_ends_soon(
     qtbot.waitUntil(lambda: window.session.is_unlocked, timeout=WAIT_MS)
     dialog = window.unlock_dialog
     assert dialog is not None
-    qtbot.waitUntil(lambda: dialog.lease_box is not None and dialog.lease_box.isVisible(),
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: dialog.lease_box is not None and dialog.lease_box.isVisible(), timeout=WAIT_MS
+    )
     assert dialog.lease_box is not None
     assert "needs to reach the office within 1 day" in dialog.lease_box.text()
     dialog.lease_box.close()
@@ -145,3 +164,22 @@ def test_after_the_lease_records_stay_closed_until_a_sync(
     settle(window, qtbot)
     assert window.caseload.model.rowCount() == 2
 
+
+def test_damage_the_caseload_never_reads_is_found_by_the_check_after_unlock(
+    qtbot: QtBot, window: MainWindow, data_dir: Path
+) -> None:
+    """The every-page check runs after the caseload is on its way; a damaged page nobody has
+    read yet still locks the store and is said, and the next unlock names it."""
+    ws = _store(data_dir, 2)
+    ws.store.backup()
+    page = root_page(ws, "closing_reviews")
+    ws.close()
+    flip(database_path(data_dir), page)
+
+    dialog = _unlock_into_damage(qtbot, window)
+    qtbot.waitUntil(
+        lambda: dialog.restore_box is not None and dialog.restore_box.isVisible(), timeout=WAIT_MS
+    )
+    assert dialog.restore_box is not None
+    assert "closing_reviews" in dialog.restore_box.informativeText()
+    assert not window.session.is_unlocked

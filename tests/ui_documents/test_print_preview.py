@@ -199,7 +199,9 @@ def test_missing_phone_number_is_explained(
     qtbot: QtBot, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     person_id = _person_with_an_activity(session.ws, large_print=False)
-    monkeypatch.setattr(documents, "read_contact", lambda _folder: documents.ContactDetails())
+    monkeypatch.setattr(
+        documents.shared, "read_contact", lambda _folder: documents.ContactDetails()
+    )
     dialog = PrintPreviewDialog(session, plan_request(person_id))
     qtbot.addWidget(dialog)
     dialog.show()

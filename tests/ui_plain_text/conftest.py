@@ -107,7 +107,7 @@ def _fill(ws: Workspace) -> Marked:
     carer_id = ws.people.create(
         given_name=marked("Bob"), family_name=marked("Lee"), date_of_birth=date(1940, 1, 9)
     ).id
-    ws.prescribing.set_carer_of(carer_id, person_id)
+    ws.people.set_carer_of(carer_id, person_id)
     for who in (person_id, carer_id):
         ws.people.record_referral(
             who, received_on=started - timedelta(days=10), source=ReferralSource.GP,

@@ -51,7 +51,7 @@ def test_link_a_carer_by_name_see_it_on_both_pages_then_clear_it(
     assert page.clear_carer_button.isEnabled()
     ws = window.session.ws
     assert ws.people.get(halina).carer_of_id == zoe
-    assert ws.prescribing.carers_of(zoe) == [halina]
+    assert ws.people.carers_of(zoe) == [halina]
 
     open_person(qtbot, window, zoe)
     assert page.cared_for_by.text() == "Cared for by Halina Nowak"
@@ -64,7 +64,7 @@ def test_link_a_carer_by_name_see_it_on_both_pages_then_clear_it(
     )
     settle(window, qtbot)
     assert ws.people.get(halina).carer_of_id is None
-    assert ws.prescribing.carers_of(zoe) == []
+    assert ws.people.carers_of(zoe) == []
     assert not page.clear_carer_button.isEnabled()
     open_person(qtbot, window, zoe)
     assert page.cared_for_by.text() == "No carer on the caseload recorded"
@@ -77,7 +77,7 @@ def test_linking_redraws_the_other_persons_page_too(
     halina, zoe = people["Halina"], people["Zoë"]
     unlock(qtbot, window)
     open_person(qtbot, window, zoe)
-    window.session.write(lambda ws: ws.prescribing.set_carer_of(halina, zoe))
+    window.session.write(lambda ws: ws.people.set_carer_of(halina, zoe))
     qtbot.waitUntil(
         lambda: window.person.cared_for_by.text() == "Cared for by Halina Nowak",
         timeout=WAIT_MS,

@@ -151,7 +151,7 @@ def test_from_choosing_activities_to_the_closing_review(qtbot: QtBot, journey: J
 
     click(qtbot, review.save_button)  # wellbeing not answered yet: refused, nothing saved
     assert review.top_error.isVisible() or review.errors.fields["exit_scores"].error.isVisible()
-    assert journey.ws.prescribing.closing_review_of(journey.person_id) is None
+    assert journey.ws.closing.closing_review_of(journey.person_id) is None
 
     for box, answer in zip(review.wellbeing.boxes.values(), (7, 8, 7, 3), strict=True):
         click(qtbot, box.rating.buttons[answer])
@@ -165,7 +165,7 @@ def test_from_choosing_activities_to_the_closing_review(qtbot: QtBot, journey: J
     qtbot.waitUntil(lambda: review.result() == QDialog.DialogCode.Accepted, timeout=WAIT_MS)
 
     ws = journey.ws
-    closing = ws.prescribing.closing_review_of(journey.person_id)
+    closing = ws.closing.closing_review_of(journey.person_id)
     assert closing is not None
     assert (closing.outcome, closing.reason, closing.carries_on) == (
         ClosingOutcome.COMPLETED,

@@ -165,7 +165,7 @@ class CarerDialog(QDialog):
         self.problem.hide()
 
         def link(ws: Workspace) -> Changes:
-            return ws.prescribing.set_carer_of(carer, chosen)
+            return ws.people.set_carer_of(carer, chosen)
 
         self.session.write(link, self._saved, self._failed)
 

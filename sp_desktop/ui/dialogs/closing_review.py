@@ -3,7 +3,6 @@ whether the person carries on with their activities."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Signal
@@ -17,11 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sp_desktop.domain.choices import ClosingOutcome, PrescriptionStatus
+from sp_desktop.domain.choices import AssessmentContext, ClosingOutcome
 from sp_desktop.domain.errors import ValidationError
-from sp_desktop.domain.people import Concern, Step
-from sp_desktop.domain.wellbeing import Assessment, Ons4Scores
-from sp_desktop.services.prescribing import PrescriptionDetails
+from sp_desktop.domain.measures import catalogue
+from sp_desktop.domain.wellbeing import ONS4, Ons4Scores
+from sp_desktop.services.closing import ClosingFacts
+from sp_desktop.services.settings import MEASURES_AT_EXIT, measure_keys
 from sp_desktop.services.workspace import Changes, Workspace
 
 from sp_desktop.ui.errors import show_error
@@ -29,32 +29,9 @@ from sp_desktop.ui.fields import DateField, parse_date
 from sp_desktop.ui.fit import fit_to_screen, scrolling, text_size
 from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.rating import RatingButtons
-from sp_desktop.ui.screens.wellbeing import WellbeingForm, first_of
+from sp_desktop.ui.screens.wellbeing import MeasureForm, WellbeingForm
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label
-
-
-@dataclass(frozen=True, slots=True)
-class ClosingFacts:
-    """What the closing review asks about, read in one go."""
-
-    steps: tuple[Step, ...]
-    concerns: tuple[Concern, ...]
-    activities: tuple[PrescriptionDetails, ...]
-    first_assessment: Assessment | None
-
-
-def closing_facts(ws: Workspace, person_id: str) -> ClosingFacts:
-    return ClosingFacts(
-        tuple(ws.visits.steps_of(person_id)),
-        tuple(ws.visits.concerns_of(person_id)),
-        tuple(
-            d
-            for d in ws.prescribing.details(person_id)
-            if d.prescription.status is not PrescriptionStatus.CANCELLED
-        ),
-        first_of(ws.wellbeing.history(person_id)),
-    )
 
 
 class ClosingReviewDialog(FormDialog):
@@ -94,6 +71,20 @@ class ClosingReviewDialog(FormDialog):
         wellbeing_layout.addWidget(self.errors.add("exit_scores", self.wellbeing))
         self.watch(self.no_wellbeing)
         self.wellbeing.changed.connect(lambda *_a: self.recheck())
+        # Any other questionnaire the scheme asks at the end (Settings), one form each.
+        self.exit_forms: dict[str, MeasureForm] = {}
+        for key in measure_keys(session.settings.get(MEASURES_AT_EXIT)):
+            definition = catalogue().get(key)
+            if definition is None or key == ONS4:
+                continue
+            form = MeasureForm(definition)
+            form.set_context(AssessmentContext.EXIT)
+            form.save_button.hide()
+            form.why_disabled.hide()
+            form.changed.connect(lambda *_a: self.recheck())
+            self.exit_forms[key] = form
+            wellbeing_layout.addWidget(heading(definition.title, 3))
+            wellbeing_layout.addWidget(self.errors.add(f"exit_{key}", form))
 
         self.steps_box = QGroupBox("Their steps: how far they got")
         self.steps_layout = QVBoxLayout(self.steps_box)
@@ -136,7 +127,7 @@ class ClosingReviewDialog(FormDialog):
         person_id = self.person_id
 
         def read(ws: Workspace) -> ClosingFacts:
-            return closing_facts(ws, person_id)
+            return ws.closing.facts(person_id)
 
         self.session.read(read, self._loaded, lambda e: show_error(self, e))
 
@@ -183,11 +174,22 @@ class ClosingReviewDialog(FormDialog):
         except ValidationError as error:
             found.append(error)
         if not self.no_wellbeing.isChecked() and not self.wellbeing.complete:
-            found.append(ValidationError(
-                "exit_scores",
-                "Please finish the wellbeing questions (each can be 'prefers not to say'), "
-                "or tick that they did not want to answer them.",
-            ))
+            found.append(
+                ValidationError(
+                    "exit_scores",
+                    "Please finish the wellbeing questions (each can be 'prefers not to say'), "
+                    "or tick that they did not want to answer them.",
+                )
+            )
+        for key, form in self.exit_forms.items():
+            if form.started and not form.complete:
+                found.append(
+                    ValidationError(
+                        f"exit_{key}",
+                        f"Please finish the {form.measure.short_title} questions (each can be "
+                        "'prefers not to say'), or leave them all blank.",
+                    )
+                )
         return found
 
     def save(self) -> None:
@@ -202,14 +204,16 @@ class ClosingReviewDialog(FormDialog):
         steps = self._ratings(self.step_ratings)
         concerns = self._ratings(self.concern_ratings)
         carrying = [pid for pid, box in self.carries_on.items() if box.isChecked()]
+        others = {key: form.given() for key, form in self.exit_forms.items() if form.complete}
 
         def write(ws: Workspace) -> Changes:
-            return ws.prescribing.close_case(
+            return ws.closing.close_case(
                 person_id,
                 closed_on,
                 outcome,
                 reason=reason,
                 exit_scores=scores,
+                exit_answers=others,
                 step_progress=steps,
                 concern_severity=concerns,
                 carries_on=carrying,

@@ -596,11 +596,19 @@ class PrintPreviewDialog(QDialog):
 
         def save(_progress: Progress) -> str:
             write_pdf(path, document.pdf)
+            if document.structured is not None:
+                # A letter's PRSB message back, beside it under the same name, for GP systems.
+                write_pdf(path.with_suffix(".json"), document.structured)
             _documents().record_exported(ws, document)
             return str(path)
 
         def done(saved: str) -> None:
-            self._say(f"Saved to {saved}", "notice")
+            beside = (
+                " (with the message for GP systems beside it, ending .json)"
+                if document.structured is not None
+                else ""
+            )
+            self._say(f"Saved to {saved}{beside}", "notice")
             self.saved.emit(saved)
 
         def failed(error: BaseException) -> None:

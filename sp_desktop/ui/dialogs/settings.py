@@ -1,5 +1,5 @@
 """The settings an adviser may change: when to lock, their work contact details, the office link,
-and (while unlocked) a new key for the store."""
+which questionnaires are asked when, and (while unlocked) a new key for the store."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
@@ -20,17 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sp_desktop.services.resources import measures
 from sp_desktop.services.settings import (
     IDLE_MINUTES,
     LINK_WORKER_EMAIL,
     LINK_WORKER_ORGANISATION,
     LINK_WORKER_PHONE,
+    MEASURES,
     OFFICE_CERTIFICATE,
     SYNC_AUTOMATIC,
     SYNC_CHECK_MINUTES,
     WORK_CONTACT,
     Setting,
     Settings,
+    measure_keys,
     problem,
 )
 
@@ -118,6 +122,7 @@ class SettingsDialog(QDialog):
             contact_form.addRow(setting.label, wrapped)
 
         office_box = self._office_box(settings)
+        measures_box = self._measures_box(settings)
 
         save = QPushButton("Save")
         save.setDefault(True)
@@ -131,7 +136,7 @@ class SettingsDialog(QDialog):
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(0, 0, 0, 0)
-        for box in (lock_box, contact_box, office_box, self._security_box()):
+        for box in (lock_box, contact_box, measures_box, office_box, self._security_box()):
             body_layout.addWidget(box)
         body_layout.addStretch(1)
         layout = QVBoxLayout(self)
@@ -146,6 +151,42 @@ class SettingsDialog(QDialog):
         else:
             self.idle.setFocus()
 
+    def _measures_box(self, settings: Settings) -> QGroupBox:
+        """Which questionnaires the visit asks at the first visit, later and at the end.
+
+        `self.measure_boxes[(setting key, measure key)]` is each check box. A measure whose
+        licence asks users to register says so beside its name.
+        """
+        box = QGroupBox("Questionnaires")
+        layout = QVBoxLayout(box)
+        layout.addWidget(
+            label(
+                "Which questionnaires the visit asks, and when. Ask your scheme before changing "
+                "these: everyone in a team should ask the same ones.",
+                "quiet",
+            )
+        )
+        grid = QGridLayout()
+        for column, setting in enumerate(MEASURES, start=1):
+            grid.addWidget(label(setting.label, "quiet"), 0, column)
+        self.measure_boxes: dict[tuple[str, str], QCheckBox] = {}
+        chosen = {s.key: set(measure_keys(settings.get(s))) for s in MEASURES}
+        for row, definition in enumerate(measures(), start=1):
+            name = definition.short_title
+            if definition.registration_required:
+                name += " (your scheme must register to use it)"
+            title = label(name)
+            title.setToolTip(f"{definition.title}. {definition.licence_note}")
+            grid.addWidget(title, row, 0)
+            for column, setting in enumerate(MEASURES, start=1):
+                check = QCheckBox()
+                check.setAccessibleName(f"{definition.title}: {setting.label.lower()}")
+                check.setChecked(definition.key in chosen[setting.key])
+                grid.addWidget(check, row, column)
+                self.measure_boxes[(setting.key, definition.key)] = check
+        layout.addLayout(grid)
+        return box
+
     def _office_box(self, settings: Settings) -> QGroupBox:
         """How this laptop reaches the office: sync by itself, how often, whose certificate."""
         self.sync_automatic = QCheckBox(SYNC_AUTOMATIC.label)
@@ -153,8 +194,7 @@ class SettingsDialog(QDialog):
         self.sync_automatic.setAccessibleName("Sync with the office by itself")
         self.sync_automatic.setToolTip(SYNC_AUTOMATIC.description)
         self.sync_every = QSpinBox()
-        self.sync_every.setRange(SYNC_CHECK_MINUTES.minimum or 1,
-                                 SYNC_CHECK_MINUTES.maximum or 60)
+        self.sync_every.setRange(SYNC_CHECK_MINUTES.minimum or 1, SYNC_CHECK_MINUTES.maximum or 60)
         self.sync_every.setValue(settings.get(SYNC_CHECK_MINUTES))
         self.sync_every.setSuffix(" minutes")
         self.sync_every.setAccessibleName("Look for the office every this many minutes")
@@ -214,8 +254,11 @@ class SettingsDialog(QDialog):
 
     def _choose_certificate(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Choose the office certificate", "",
-            "Certificates (*.pem *.crt *.cer);;All files (*)")
+            self,
+            "Choose the office certificate",
+            "",
+            "Certificates (*.pem *.crt *.cer);;All files (*)",
+        )
         if path:
             self.certificate_field.setText(path)
             self.certificate.clear_error()
@@ -262,6 +305,11 @@ class SettingsDialog(QDialog):
         self.settings.set(OFFICE_CERTIFICATE, certificate)
         for setting in WORK_CONTACT:
             self.settings.set(setting, values[setting.key])
+        for setting in MEASURES:
+            keys = [
+                m.key for m in measures() if self.measure_boxes[(setting.key, m.key)].isChecked()
+            ]
+            self.settings.set(setting, ", ".join(keys))
         self.saved.emit()
         self.accept()
 

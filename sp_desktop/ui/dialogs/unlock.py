@@ -38,7 +38,8 @@ def _unlock(folder: Path, passphrase: str) -> tuple[Workspace, str | None]:
     """Background: the workspace and any lease warning (read off the UI thread)."""
     from sp_desktop.services.workspace import Workspace
 
-    ws = Workspace.open(folder, passphrase)
+    # The every-page check runs after unlock, in the background (Session.begin).
+    ws = Workspace.open(folder, passphrase, check_pages_later=True)
     return ws, ws.lease_warning()
 
 
@@ -69,8 +70,12 @@ class UnlockDialog(QDialog):
         self.sync_button.setVisible(False)
         self.restore_box: QMessageBox | None = None
         self.lease_box: QMessageBox | None = None
+        self.notice = label("", "notice")  # why the store was locked, when not by the adviser
+        self.notice.setWordWrap(True)
+        self.notice.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(heading("SP Desktop is locked", 2))
+        layout.addWidget(self.notice)
         layout.addWidget(label("Type your passphrase to carry on."))
         layout.addWidget(self.field)
         layout.addWidget(self.show_typing)
@@ -92,6 +97,12 @@ class UnlockDialog(QDialog):
         self.sync_button.clicked.connect(self._sync_and_unlock)
         self.setMinimumWidth(460)
         fit_to_screen(self)
+
+    def show_notice(self, text: str) -> None:
+        """Why the store was locked (damage found after unlock), until the next unlock."""
+        self.notice.setText(text)
+        self.notice.setAccessibleName(text)
+        self.notice.show()
 
     def try_unlock(self) -> None:
         typed = self.passphrase.text()
@@ -130,6 +141,7 @@ class UnlockDialog(QDialog):
 
     def _opened(self, ws: Workspace) -> None:
         self._busy(False)
+        self.notice.hide()
         self.passphrase.clear()
         self.accept()
         self.unlocked.emit(ws)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from sp_desktop.domain.choices import VisitPlace
 from sp_desktop.domain.people import Person
+from sp_desktop.interchange.records import ExportKind, export_file_name
 from sp_desktop.services.timeline import (
     PersonLink,
     PersonOverview,
@@ -37,13 +40,21 @@ from sp_desktop.ui.dialogs.correction import CorrectionDialog
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
 from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, letter_request, plan_request
 from sp_desktop.ui.dialogs.referral import ReferralDialog
+from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.fields import nice_date
 from sp_desktop.ui.fit import scrolling
 from sp_desktop.ui.flow import FlowLayout
 from sp_desktop.ui.models.timeline import TimelineModel
 from sp_desktop.ui.screens.prescription import PrescriptionWindow
+from sp_desktop.ui.screens.wellbeing import ThenAndNowPanel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, plain, set_role
+
+# The save box's file types: what each export is for, in the adviser's words.
+EXPORT_TYPES = {
+    ExportKind.FHIR: "Record for other NHS and care systems, FHIR (*.json)",
+    ExportKind.CSV: "Tables for analysts, nobody named (*.zip)",
+}
 
 
 def access_words(person: Person) -> str:
@@ -98,6 +109,13 @@ class PersonScreen(QWidget):
         self.activities_button = QPushButton("Activities and follow-ups…")
         self.print_button = QPushButton("Print plan…")
         self.letter_button = QPushButton("Letter to referrer…")
+        self.export_button = QPushButton("Export record…")
+        self.export_button.setToolTip(
+            "Save their record as a file: for other NHS and care systems (FHIR), "
+            "or as tables for analysts with nobody named"
+        )
+        self.export_note = label("", "notice")
+        self.export_note.hide()
         self.visit_button = QPushButton(start_words(VisitPlace.HOME))
         set_role(self.visit_button, "primary")
         self.place_box = QComboBox()
@@ -182,7 +200,8 @@ class PersonScreen(QWidget):
 
         actions = FlowLayout(align_right=True)  # wraps on a narrow or scaled screen
         for widget in (self.edit_button, self.referral_button, self.activities_button,
-                       self.print_button, self.letter_button, self.place_label, self.place_box,
+                       self.print_button, self.letter_button, self.export_button,
+                       self.place_label, self.place_box,
                        self.visit_button):
             actions.addWidget(widget)
         top = QHBoxLayout()
@@ -194,6 +213,12 @@ class PersonScreen(QWidget):
         left.addWidget(details_box)
         left.addWidget(referral_box)
         left.addWidget(caring_box)
+        # One "then and now" for every measure answered (the same words the printouts use).
+        wellbeing_box = QGroupBox("Then and now")
+        wellbeing_layout = QVBoxLayout(wellbeing_box)
+        self.then_and_now = ThenAndNowPanel()
+        wellbeing_layout.addWidget(self.then_and_now)
+        left.addWidget(wellbeing_box)
         left.addStretch(1)
         body = QHBoxLayout()
         body.addWidget(scrolling(left_body), 2)  # scrolls on a short screen
@@ -203,6 +228,7 @@ class PersonScreen(QWidget):
         layout.addWidget(self.name)
         layout.addWidget(self.summary)
         layout.addWidget(self.why_no_visit)
+        layout.addWidget(self.export_note)
         layout.addLayout(body, 1)
 
         self.back_button.clicked.connect(self.back)
@@ -211,6 +237,7 @@ class PersonScreen(QWidget):
         self.activities_button.clicked.connect(self._activities)
         self.print_button.clicked.connect(self._print_plan)
         self.letter_button.clicked.connect(self._letter)
+        self.export_button.clicked.connect(self._export)
         self.visit_button.clicked.connect(self._visit)
         self.place_box.currentIndexChanged.connect(self._place_chosen)
         self.carer_button.clicked.connect(self._choose_cared_for)
@@ -252,7 +279,9 @@ class PersonScreen(QWidget):
     def clear(self) -> None:
         self.person_id = None
         self.overview = None
+        self._say_export("")
         self.timeline.clear()
+        self.then_and_now.show_measures(())
         self.name.setText("")
         self.summary.setText("")
         self.referral.setText("")
@@ -298,6 +327,7 @@ class PersonScreen(QWidget):
                 f"{referral_words(referral)}"
             )
         self.timeline.set_entries(overview.timeline)
+        self.then_and_now.show_measures(overview.then_and_now)
         self._show_caring(overview)
         self._enable(True)
         if overview.unfinished_visit_id:
@@ -345,6 +375,7 @@ class PersonScreen(QWidget):
             self.activities_button,
             self.print_button,
             self.letter_button,
+            self.export_button,
             self.visit_button,
             self.place_box,
             self.carer_button,
@@ -383,6 +414,56 @@ class PersonScreen(QWidget):
         if self.overview is not None:
             PrintPreviewDialog(self.session, letter_request(self.overview.person.id), self).open()
 
+    def _export(self) -> None:
+        """Their record to a file the adviser chooses, built and written off the UI thread."""
+        if self.overview is None:
+            return
+        person = self.overview.person
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        suggested = export_file_name(ExportKind.FHIR, person.display_name, date.today())
+        chosen, chosen_type = QFileDialog.getSaveFileName(
+            self,
+            "Export record",
+            str(Path(folder) / suggested) if folder else suggested,
+            ";;".join(EXPORT_TYPES.values()),
+        )
+        if not chosen:
+            return
+        by_type = {words: kind for kind, words in EXPORT_TYPES.items()}
+        kind = by_type.get(
+            chosen_type, ExportKind.CSV if chosen.lower().endswith(".zip") else ExportKind.FHIR
+        )
+        suffix = ".zip" if kind is ExportKind.CSV else ".json"
+        path = Path(chosen if chosen.lower().endswith(suffix) else chosen + suffix)
+        person_id = person.id
+        self.export_button.setEnabled(False)
+        self._say_export("Exporting…")
+
+        def export(ws: Workspace) -> object:
+            # Imported here, on the writer thread: FHIR's models are for when someone exports.
+            from sp_desktop.services.records import save_export
+
+            return save_export(ws, person_id, kind, path)
+
+        def done(_export: object) -> None:
+            self.export_button.setEnabled(self.overview is not None)
+            self._say_export(f"Saved to {path}")
+
+        def failed(error: BaseException) -> None:
+            self.export_button.setEnabled(self.overview is not None)
+            if isinstance(error, OSError):
+                reason = f": {error.strerror}" if error.strerror else ""
+                self._say_export(f"It could not be saved there{reason}.")
+            else:
+                self._say_export("")
+                show_error(self, error)
+
+        self.session.write(export, done, failed)
+
+    def _say_export(self, words: str) -> None:
+        self.export_note.setText(words)
+        self.export_note.setVisible(bool(words))
+
     def _choose_cared_for(self) -> None:
         """Find the person they care for on the caseload by name; both pages then show it."""
         if self.overview is None:
@@ -396,7 +477,7 @@ class PersonScreen(QWidget):
             return
         person_id = self.overview.person.id
         self.clear_carer_button.setEnabled(False)
-        self.session.write(lambda ws: ws.prescribing.set_carer_of(person_id, None))
+        self.session.write(lambda ws: ws.people.set_carer_of(person_id, None))
 
     def _visit(self) -> None:
         if self.overview is None:

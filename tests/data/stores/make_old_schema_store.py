@@ -12,6 +12,14 @@ wrote (its migrations, its services, its page size):
     git worktree add /tmp/old0004 5a04cb3   # the last commit whose head was 0004
     PYTHONPATH=/tmp/old0004 .venv/bin/python tests/data/stores/make_old_schema_store.py \\
         tests/data/stores/schema-0004 0004
+    git worktree add /tmp/old0005 1fb7540~1   # the last commit whose head was 0005
+    PYTHONPATH=/tmp/old0005 .venv/bin/python tests/data/stores/make_old_schema_store.py \\
+        tests/data/stores/schema-0005 0005
+    git worktree add /tmp/old0006 388c647   # the last commit whose head was 0006
+    PYTHONPATH=/tmp/old0006 .venv/bin/python tests/data/stores/make_old_schema_store.py \\
+        tests/data/stores/schema-0006 0006
+
+(`git archive <commit> | tar -x -C /tmp/oldNNNN` serves as well as a worktree.)
 
 The content is that release's synthetic demo caseload (4 invented people, fixed seed), so every
 table those services wrote has rows. Every later schema must open and upgrade it (tests/store).

@@ -7,7 +7,6 @@ laptop that dies mid-sentence loses nothing: the next unlock offers to carry on 
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -15,20 +14,14 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QStackedWidget,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -38,8 +31,8 @@ from sp_desktop.domain.choices import VisitPlace
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.people import Concern, Rating, Step
 from sp_desktop.domain.rows import VISITS, check_notes
-from sp_desktop.domain.wellbeing import Assessment, AssessmentContext, Ons4Item, band
-from sp_desktop.services.resources import LifeDomain, conversation_guide, ons4_questionnaire
+from sp_desktop.domain.wellbeing import ONS4
+from sp_desktop.services.resources import conversation_guide
 from sp_desktop.services.visit_summary import VisitSummary, visit_draft_key, visit_summary
 from sp_desktop.services.workspace import Changes, Workspace
 
@@ -47,309 +40,17 @@ from sp_desktop.ui.dialogs.correction import CorrectionDialog
 from sp_desktop.ui.dialogs.rate import RateDialog
 from sp_desktop.ui.dialogs.step import StepDialog
 from sp_desktop.ui.errors import show_error
-from sp_desktop.ui.fields import DateField, FieldWithError, form_row, nice_date, parse_date
+from sp_desktop.ui.fields import FieldWithError, nice_date
 from sp_desktop.ui.keys import focus_first_field
-from sp_desktop.ui.models.concerns import ConcernsModel
-from sp_desktop.ui.models.steps import StepsModel
-from sp_desktop.ui.rating import RatingButtons, RatingValue
-from sp_desktop.ui.screens.wellbeing import WellbeingForm, change_words
+from sp_desktop.ui.rating import RatingValue
+from sp_desktop.ui.screens.visit.pages import DomainPage, StepsPage, _notes_box
+from sp_desktop.ui.screens.visit.summary import summary_html
+from sp_desktop.ui.screens.wellbeing import MeasureForm, WellbeingForm
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
 
 AUTOSAVE_MS = 2000  # the first unsaved keystroke reaches the store within this (target: 3 s)
 DRAFT_VERSION = 1
-
-
-def _notes_box(name: str, lines: int = 6) -> QPlainTextEdit:
-    box = QPlainTextEdit()
-    box.setAccessibleName(name)
-    box.setTabChangesFocus(True)
-    # Tall enough to see what was said, short enough to keep the concern form in view.
-    box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 16)
-    return box
-
-
-class DomainPage(QWidget):
-    """One life domain: prompts to guide the talk, notes, and concerns in their own words.
-
-    Signals: add_concern(domain, words, severity), rate_concern(concern_id), changed().
-    """
-
-    add_concern = Signal(str, str, int)
-    rate_concern = Signal(str)
-    changed = Signal()
-
-    def __init__(self, domain: LifeDomain) -> None:
-        super().__init__()
-        self.domain = domain
-        self.notes = _notes_box(f"Notes: {domain.title}")
-        self.notes.setPlaceholderText("What they said, in their words where you can.")
-        self.notes_field = FieldWithError(self.notes)
-        self.concerns = ConcernsModel(domain.key)
-        self.concern_list = QListView()
-        self.concern_list.setModel(self.concerns)
-        self.concern_list.setAccessibleName(f"Concerns: {domain.title}")
-        self.concern_list.setWordWrap(True)
-        self.concern_list.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
-        self.rate_button = QPushButton("Rate a concern again…")
-        self.concern_words = QLineEdit()
-        self.concern_words.setAccessibleName(f"New concern, in their words: {domain.title}")
-        self.concern_words.setPlaceholderText("What worries them, in their own words")
-        self.words_field = FieldWithError(self.concern_words)
-        self.severity = RatingButtons(
-            "How much does this worry them", low="not at all", high="very much"
-        )
-        self.add_button = QPushButton("Add this concern")
-        prompts = label("\n".join(f"•  {p}" for p in domain.prompts), "quiet")
-        prompts.setAccessibleName(f"Prompts: {' '.join(domain.prompts)}")
-        concern_box = QGroupBox("Concerns, in their words")
-        concern_layout = QVBoxLayout(concern_box)
-        concern_layout.addWidget(self.concern_list)
-        concern_layout.addWidget(self.rate_button, 0, Qt.AlignmentFlag.AlignLeft)
-        concern_layout.addWidget(label("Add a concern:", "quiet"))
-        concern_layout.addWidget(self.words_field)
-        concern_layout.addWidget(label("How much does it worry them? (they choose)", "quiet"))
-        rate_row = QHBoxLayout()
-        rate_row.addWidget(self.severity, 1)
-        rate_row.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignTop)
-        concern_layout.addLayout(rate_row)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading(domain.title, 2))
-        layout.addWidget(label("You might ask:", "quiet"))
-        layout.addWidget(prompts)
-        layout.addWidget(label("Notes", "quiet"))
-        layout.addWidget(self.notes_field)
-        layout.addWidget(concern_box)
-        layout.addStretch(1)
-        self.notes.textChanged.connect(self.changed)
-        self.concern_words.textChanged.connect(self.changed)
-        self.concern_words.textEdited.connect(lambda _t: self.words_field.clear_error())
-        self.severity.changed.connect(lambda _v: self.changed.emit())
-        self.severity.changed.connect(lambda _v: self.words_field.clear_error())
-        self.add_button.clicked.connect(self._add)
-        self.concern_words.returnPressed.connect(self._add)
-        self.rate_button.clicked.connect(self._rate)
-
-    def _add(self) -> None:
-        words = self.concern_words.text().strip()
-        severity = self.severity.value
-        if not words:
-            self.words_field.show_error("Please write the concern in their words.")
-            self.concern_words.setFocus()
-            return
-        if not isinstance(severity, int):
-            self.words_field.show_error("Please ask how much it worries them, from 0 to 10.")
-            self.severity.buttons[0].setFocus()
-            return
-        self.add_concern.emit(self.domain.key, words, severity)
-
-    def concern_added(self) -> None:
-        self.concern_words.clear()
-        self.severity.set_value(None)
-        self.words_field.clear_error()  # mended: the concern is in
-
-    def _rate(self) -> None:
-        index = self.concern_list.currentIndex()
-        if not index.isValid() and self.concerns.rowCount():
-            index = self.concerns.index(0, 0)
-        if index.isValid():
-            self.rate_concern.emit(self.concerns.concern(index.row()).id)
-
-    def set_read_only(self, read_only: bool) -> None:
-        self.notes.setReadOnly(read_only)
-        for widget in (self.concern_words, self.add_button, self.rate_button, self.severity):
-            widget.setEnabled(not read_only)
-
-
-class StepsPage(QWidget):
-    """Steps agreed with the person (carried across visits), with progress and its history.
-
-    Signals: add_step(words, target_date or None), edit_step(step_id), rate_step(step_id),
-    changed().
-    """
-
-    add_step = Signal(str, object)
-    edit_step = Signal(str)
-    rate_step = Signal(str)
-    prescribe = Signal()
-    changed = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.model = StepsModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Their steps")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setMinimumHeight(self.fontMetrics().height() * 8)
-        self.edit_button = QPushButton("Change the step…")
-        self.rate_button = QPushButton("Rate progress…")
-        self.words = QLineEdit()
-        self.words.setAccessibleName("New step, in their words")
-        self.words.setPlaceholderText("for example: “Go to the Tuesday lunch club with Mary”")
-        self.words_field = FieldWithError(self.words)
-        self.by_when = DateField(name="By when (optional)", optional=True)  # typed or picked
-        self.date_field = FieldWithError(self.by_when)
-        self.add_button = QPushButton("Add this step")
-        # Prescribing belongs to the conversation: the directory, with this person in mind.
-        self.prescribe_button = QPushButton("Prescribe activities…")
-        self.prescribe_button.setToolTip("Choose activities from the directory for them")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.edit_button)
-        buttons.addWidget(self.rate_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.prescribe_button)
-        form = QFormLayout()
-        form_row(form, "The step, in their words", self.words_field)  # label names the box
-        form_row(form, "By when", self.date_field)
-        new_box = QGroupBox("Add a step")
-        new_layout = QVBoxLayout(new_box)
-        new_layout.addLayout(form)
-        new_layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading("Steps", 2))
-        layout.addWidget(
-            label(
-                "Small steps they choose themselves, in their own words. Progress is rated "
-                "from 0 (not started) to 10 (done); every rating is kept.",
-                "quiet",
-            )
-        )
-        layout.addWidget(self.table)
-        layout.addLayout(buttons)
-        layout.addWidget(new_box)
-        layout.addStretch(1)
-        self.words.textChanged.connect(self.changed)
-        self.by_when.textChanged.connect(self.changed)
-        self.words.textEdited.connect(lambda _t: self.words_field.clear_error())
-        self.by_when.textEdited.connect(lambda _t: self.date_field.clear_error())
-        self.add_button.clicked.connect(self._add)
-        self.prescribe_button.clicked.connect(self.prescribe)
-        self.words.returnPressed.connect(self._add)
-        self.by_when.returnPressed.connect(self._add)
-        self.edit_button.clicked.connect(lambda: self._selected(self.edit_step))
-        self.rate_button.clicked.connect(lambda: self._selected(self.rate_step))
-        self.table.doubleClicked.connect(lambda _i: self._selected(self.rate_step))
-
-    def _add(self) -> None:
-        words = self.words.text().strip()
-        if not words:
-            self.words_field.show_error("Please write the step in their words.")
-            self.words.setFocus()
-            return
-        try:
-            target = parse_date(self.by_when.text(), "target_date", required=False)
-        except ValidationError as error:
-            self.date_field.show_error(error.message)
-            self.by_when.setFocus()
-            return
-        self.add_step.emit(words, target)
-
-    def step_added(self) -> None:
-        self.words.clear()
-        self.by_when.clear()
-        self.words.setFocus()
-
-    def _selected(self, signal: Any) -> None:
-        index = self.table.currentIndex()
-        if not index.isValid() and self.model.rowCount():
-            index = self.model.index(self.model.rowCount() - 1, 0)
-        if index.isValid():
-            signal.emit(self.model.step(index.row()).id)
-
-    def set_read_only(self, read_only: bool) -> None:
-        for widget in (self.words, self.by_when, self.add_button, self.edit_button):
-            widget.setEnabled(not read_only)
-        self.rate_button.setEnabled(not read_only)
-
-
-def summary_html(
-    summary: VisitSummary, notes: dict[str, str], what_matters: str, pending: str = ""
-) -> str:
-    """The visit as it will be signed, in plain words (scores always with their band)."""
-    visit = summary.record.visit
-    esc = html.escape
-    parts = [
-        f"<h2>{esc(visit.place.label)} visit with {esc(summary.person.display_name)}</h2>",
-        f"<p>{esc(nice_date(visit.visit_date))}. "
-        + (
-            f"Signed by {esc(visit.signed_by or '')}. This record cannot be changed."
-            if summary.signed
-            else "Not signed yet."
-        )
-        + "</p>",
-    ]
-    if pending:
-        parts.append(f"<p><b>Please note:</b> {esc(pending)}</p>")
-    parts.append("<h3>What matters to them</h3>")
-    parts.append(f"<p>{esc(what_matters) or '<i>Nothing written.</i>'}</p>")
-    concerns_here = [c for c in summary.concerns if c.visit_id == visit.id]
-    parts.append("<h3>The conversation</h3>")
-    talked = False
-    for domain in conversation_guide().domains:
-        text = notes.get(domain.key, "").strip()
-        mine = [c for c in concerns_here if c.domain == domain.key]
-        if not text and not mine:
-            continue
-        talked = True
-        parts.append(f"<h4>{esc(domain.title)}</h4>")
-        if text:
-            parts.append("<p>" + esc(text).replace("\n", "<br>") + "</p>")
-        if mine:
-            parts.append("<ul>")
-            parts.extend(
-                f"<li>Concern: “{esc(c.words)}” — worries them {c.severity} out of 10</li>"
-                for c in mine
-            )
-            parts.append("</ul>")
-    if not talked:
-        parts.append("<p><i>No notes or concerns yet.</i></p>")
-    parts.append("<h3>Their steps so far</h3>")
-    if summary.steps:
-        parts.append("<ul>")
-        for step in summary.steps:
-            by_when = f", by {esc(nice_date(step.target_date))}" if step.target_date else ""
-            progress = f"progress {step.progress} out of 10"
-            parts.append(f"<li>{esc(step.words)}{by_when} — {progress}</li>")
-        parts.append("</ul>")
-    else:
-        parts.append("<p><i>No steps yet.</i></p>")
-    parts.append("<h3>Wellbeing</h3>")
-    parts.append(_wellbeing_html(summary.assessment_of_visit, summary.first_assessment))
-    if summary.record.addenda:
-        # Under the signed record, never in place of it: who corrected what, and when.
-        parts.append("<h3>Corrections added since it was signed</h3>")
-        for addendum in summary.record.addenda:
-            parts.append(
-                f"<p><b>Correction by {esc(addendum.written_by)}, "
-                f"{esc(nice_date(addendum.written_on))}:</b><br>"
-                + esc(addendum.words).replace("\n", "<br>") + "</p>"
-            )
-    return "\n".join(parts)
-
-
-def _wellbeing_html(assessment: Assessment | None, first: Assessment | None) -> str:
-    if assessment is None:
-        return "<p><i>The wellbeing questions were not answered at this visit.</i></p>"
-    rows = ["<ul>"]
-    compare = first if first is not None and first.id != assessment.id else None
-    for question in ons4_questionnaire().questions:
-        score = assessment.scores.score(question.item)
-        answer = scores_line(question.item, score)
-        change = change_words(question.item, compare, score) if compare else ""
-        rows.append(
-            f"<li>{html.escape(question.plain_label)}: {answer}. {html.escape(change)}</li>"
-        )
-    rows.append("</ul>")
-    return "".join(rows)
 
 
 class VisitScreen(QWidget):
@@ -389,6 +90,9 @@ class VisitScreen(QWidget):
         self.what_matters_field = FieldWithError(self.what_matters)
         self.steps = StepsPage()
         self.wellbeing = WellbeingForm()
+        # Every measure's form by key; ONS4's is always there, the others are built the first
+        # time a visit offers them (settings), so a scheme asking ONS4 alone pays for nothing.
+        self.measure_forms: dict[str, MeasureForm] = {ONS4: self.wellbeing}
         self.finish_view = QTextBrowser()
         self.finish_view.setAccessibleName("Summary of the visit")
         self.sign_button = QPushButton("Sign this visit")
@@ -463,8 +167,7 @@ class VisitScreen(QWidget):
         self.steps.prescribe.connect(self.open_prescribe)
         self.steps.edit_step.connect(self._edit_step)
         self.steps.rate_step.connect(self._rate_step)
-        self.wellbeing.changed.connect(self._typed)
-        self.wellbeing.save_requested.connect(self._save_wellbeing)
+        self._connect_form(self.wellbeing)
         self.session.about_to_lock.connect(self._before_lock)
 
     # --- building ------------------------------------------------------------------------------
@@ -495,7 +198,9 @@ class VisitScreen(QWidget):
             self.steps.model.step(r).visit_id == visit_id
             for r in range(self.steps.model.rowCount())
         )
-        filled[self.wellbeing_index] = self.wellbeing.is_saved
+        filled[self.wellbeing_index] = any(
+            form.is_saved for form in self.measure_forms.values() if not form.isHidden()
+        )
         for row in range(self.sections.count()):
             item = self.sections.item(row)
             title = str(item.data(Qt.ItemDataRole.UserRole))
@@ -535,7 +240,14 @@ class VisitScreen(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addWidget(heading("Wellbeing questions", 2))
+        self.no_measures = label(
+            "Your scheme asks no questionnaires at this point of the journey (see Settings).",
+            "quiet",
+        )
+        self.no_measures.hide()
+        layout.addWidget(self.no_measures)
         layout.addWidget(self.wellbeing)
+        self.measures_layout = layout
         layout.addStretch(1)
         return page
 
@@ -592,16 +304,14 @@ class VisitScreen(QWidget):
         self._persisted = (dict(visit.notes), visit.what_matters)
         self._show_concerns(summary.concerns)
         self.steps.model.set_steps(summary.steps)
-        self.wellbeing.set_first(summary.first_assessment)
-        self.wellbeing.show_saved(summary.assessment_of_visit)
-        if not summary.assessment_of_visit:
-            self.wellbeing.set_answers({})
+        self._show_measures(summary)
         signed = summary.signed
         for page in self.domain_pages:
             page.set_read_only(signed)
         self.what_matters.setReadOnly(signed)
         self.steps.set_read_only(signed)
-        self.wellbeing.set_read_only(signed)
+        for form in self.measure_forms.values():
+            form.set_read_only(signed)
         self.sections.setVisible(not signed)
         self.previous_button.setVisible(not signed)
         self.next_button.setVisible(not signed)
@@ -650,9 +360,10 @@ class VisitScreen(QWidget):
         self.steps.model.clear()
         self.steps.words.clear()
         self.steps.by_when.clear()
-        self.wellbeing.set_first(None)
-        self.wellbeing.show_saved(None)
-        self.wellbeing.set_answers({})
+        for form in self.measure_forms.values():
+            form.set_first_sitting(None)
+            form.show_saved_sitting(None)
+            form.set_answers({})
         self.finish_view.clear()
         for row in range(self.sections.count()):
             item = self.sections.item(row)
@@ -679,6 +390,11 @@ class VisitScreen(QWidget):
             },
             "new_step": {"words": self.steps.words.text(), "by_when": self.steps.by_when.text()},
             "wellbeing": {} if self.wellbeing.is_saved else self.wellbeing.answers(),
+            "measures": {
+                key: form.answers()
+                for key, form in self.measure_forms.items()
+                if key != ONS4 and not form.is_saved and form.started
+            },
             "focus": self._focus_state(),
         }
 
@@ -701,6 +417,10 @@ class VisitScreen(QWidget):
         answers: dict[str, RatingValue] = draft.get("wellbeing") or {}
         if answers and not self.wellbeing.is_saved:
             self.wellbeing.set_answers(answers)
+        for key, given in (draft.get("measures") or {}).items():
+            form = self.measure_forms.get(key)
+            if form is not None and given and not form.is_saved:
+                form.set_answers(given)
         self._last_draft = draft
         section = int(draft.get("section", 0))
         return section if 0 <= section < self.pages.count() else 0
@@ -872,13 +592,25 @@ class VisitScreen(QWidget):
         if summary.signed:
             self.summary = summary  # read only: the fresh read (with any new correction) is it
         pending = ""
-        if self.wellbeing.started and summary.assessment_of_visit is None:
-            pending = (
-                "the wellbeing answers are not saved yet; signing saves them if all four are "
-                "answered."
-                if self.wellbeing.complete
-                else "some wellbeing questions are not answered, so they will not be saved."
-            )
+        waiting = []
+        for key, form in self.measure_forms.items():
+            if form.isHidden() or not form.started or summary.sitting_of_visit(key) is not None:
+                continue
+            if key == ONS4:
+                waiting.append(
+                    "the wellbeing answers are not saved yet; signing saves them if all four "
+                    "are answered."
+                    if form.complete
+                    else "some wellbeing questions are not answered, so they will not be saved."
+                )
+            else:
+                name = form.measure.short_title
+                waiting.append(
+                    f"the {name} answers are not saved yet; signing saves them."
+                    if form.complete
+                    else f"some {name} questions are not answered, so they will not be saved."
+                )
+        pending = " Also, ".join(waiting)
         visit = summary.record.visit
         notes = visit.notes if summary.signed else self.notes()
         what_matters = visit.what_matters if summary.signed else self.what_matters.toPlainText()
@@ -1022,60 +754,81 @@ class VisitScreen(QWidget):
             lambda ws: ws.visits.rate_step(step_id, value, day), lambda _c: self._reload_steps()
         )
 
-    def _save_wellbeing(self) -> None:
-        if self.summary is None or not self.wellbeing.complete:
+    def _connect_form(self, form: MeasureForm) -> None:
+        key = form.measure.key
+        form.changed.connect(self._typed)
+        form.save_requested.connect(lambda: self._save_measure(key))
+
+    def _show_measures(self, summary: VisitSummary) -> None:
+        """The forms this visit asks (the scheme's choice for its baseline or review), each
+        with the first answers to compare with and any answers already saved today."""
+        offered = [m.key for m in summary.offered]
+        for definition in summary.offered:
+            if definition.key not in self.measure_forms:
+                form = MeasureForm(definition)
+                self.measure_forms[definition.key] = form
+                self.measures_layout.insertWidget(self.measures_layout.count() - 1, form)
+                self._connect_form(form)
+        for key, form in self.measure_forms.items():
+            saved = summary.sitting_of_visit(key)
+            form.setVisible(key in offered or saved is not None)
+            form.set_context(summary.context)
+            form.set_first_sitting(summary.first_sitting(key))
+            form.show_saved_sitting(saved)
+            if saved is None:
+                form.set_answers({})
+        self.no_measures.setVisible(all(f.isHidden() for f in self.measure_forms.values()))
+
+    def _save_measure(self, key: str) -> None:
+        form = self.measure_forms[key]
+        if self.summary is None or not form.complete:
             return
-        person_id, day = self.summary.person.id, self._visit_date()
-        scores = self.wellbeing.scores()
-        context = (
-            AssessmentContext.REVIEW if self.summary.assessments else AssessmentContext.BASELINE
+        person_id, day, given = self.summary.person.id, self._visit_date(), form.given()
+        visit_id = self.summary.record.visit.id
+        form.save_button.setEnabled(False)
+
+        def write(ws: Workspace) -> VisitSummary:
+            # Baseline or review: the service decides; the change is announced by the session.
+            ws.wellbeing.record_answers(person_id, key, given, on=day)
+            return visit_summary(ws, visit_id, audited=False)
+
+        self.session.write(write, self._measure_saved)
+
+    def _measure_saved(self, fresh: VisitSummary) -> None:
+        if self.summary is None or self.visit_id != fresh.record.visit.id:
+            return
+        self.summary = replace(
+            self.summary,
+            assessments=fresh.assessments,
+            sittings=fresh.sittings,
+            context=fresh.context,
         )
-        self.wellbeing.save_button.setEnabled(False)
-
-        def write(ws: Workspace) -> list[Assessment]:
-            ws.wellbeing.record(person_id, scores, on=day, context=context)
-            return ws.wellbeing.history(person_id)
-
-        self.session.write(write, self._wellbeing_saved)
-
-    def _wellbeing_saved(self, history: list[Assessment]) -> None:
-        if self.summary is None:
-            return
-        from dataclasses import replace
-
-        self.summary = replace(self.summary, assessments=tuple(history))
-        self.wellbeing.set_first(self.summary.first_assessment)
-        self.wellbeing.show_saved(self.summary.assessment_of_visit)
-        if self.person_id is not None:
-            self.session.changed.emit(
-                Changes(frozenset({self.person_id}), frozenset({"assessments"}))
-            )
+        for key, form in self.measure_forms.items():
+            form.set_first_sitting(self.summary.first_sitting(key))
+            saved = self.summary.sitting_of_visit(key)
+            if saved is not None:
+                form.show_saved_sitting(saved)
         self._typed()
 
     # --- finishing -----------------------------------------------------------------------------
 
     def sign(self) -> None:
-        """Saves the notes, any complete wellbeing answers, signs, and drops the draft."""
+        """Signs the visit with its notes and any complete answers, in one service call."""
         if self.summary is None or self.summary.signed or self._notes_problem():
             return
         summary = self.summary
         visit_id, person_id = summary.record.visit.id, summary.person.id
         notes, what_matters = self.notes(), self.what_matters.toPlainText()
-        scores = None
-        if self.wellbeing.complete and summary.assessment_of_visit is None:
-            scores = self.wellbeing.scores()
-        context = AssessmentContext.REVIEW if summary.assessments else AssessmentContext.BASELINE
-        day = self._visit_date()
+        answers = {
+            key: form.given()
+            for key, form in self.measure_forms.items()
+            if not form.isHidden() and form.complete and summary.sitting_of_visit(key) is None
+        }
         self.autosave.stop()
         self.sign_button.setEnabled(False)
 
         def write(ws: Workspace) -> Changes:
-            changes = ws.visits.save_notes(visit_id, notes=notes, what_matters=what_matters)
-            if scores is not None:
-                changes |= ws.wellbeing.record(person_id, scores, on=day, context=context)
-            changes |= ws.visits.finish(visit_id)
-            ws.drafts.discard(visit_draft_key(visit_id))
-            return changes
+            return ws.visits.sign(visit_id, notes=notes, what_matters=what_matters, answers=answers)
 
         def failed(error: BaseException) -> None:
             self.sign_button.setEnabled(True)
@@ -1118,7 +871,9 @@ class VisitScreen(QWidget):
             return  # stays open: the adviser sees what is wrong while they can still fix it
         content = self.draft_content()
         pending = bool(
-            content["new_concerns"] or content["new_step"]["words"] or self.wellbeing.started
+            content["new_concerns"]
+            or content["new_step"]["words"]
+            or any(form.started for form in self.measure_forms.values())
         )
         visit_id = summary.record.visit.id
         notes, what_matters = self.notes(), self.what_matters.toPlainText()
@@ -1141,12 +896,10 @@ class VisitScreen(QWidget):
         if self.summary is None or not self.summary.signed:
             return
         visit = self.summary.record.visit
-        about = (f"{visit.place.label} visit with {self.summary.person.display_name}, "
-                 f"{nice_date(visit.visit_date)}, signed by {visit.signed_by or 'an adviser'}.")
+        about = (
+            f"{visit.place.label} visit with {self.summary.person.display_name}, "
+            f"{nice_date(visit.visit_date)}, signed by {visit.signed_by or 'an adviser'}."
+        )
         self.correction_dialog = CorrectionDialog(self.session, visit.id, about, self)
         self.correction_dialog.added.connect(lambda _c: self._refresh_summary())
         self.correction_dialog.open()
-
-
-def scores_line(item: Ons4Item, score: int | None) -> str:
-    return "prefers not to say" if score is None else f"{score} ({band(item, score)})"
