@@ -356,3 +356,30 @@ def test_the_directory_shows_where_each_service_is_prescribed_and_who_stopped(
     assert [int(n) for n in numbers] == [prescribed, 1, 1], row
     page = office.client.get(f"/console/directory/{service_id}").text
     assert f"{team}: prescribed" in page and "1 people stopped going" in page
+
+
+def test_guessing_codes_is_slowed_down(office: Office) -> None:
+    """Six digits fall to fast guessing: after a few wrong codes each try must wait."""
+    user = office.user(ConsoleRole.LEAD)
+    client = office.client
+    page = client.get("/console/login")
+    answer = client.post(
+        "/console/login",
+        data={"csrf": csrf_of(page.text), "name": user.name, "password": user.password},
+    )
+    csrf = csrf_of(answer.text)
+    right = user.code(office.clock())
+    wrong = [f"{(int(right) + n) % 1_000_000:06d}" for n in range(1, 7)]
+    statuses = [
+        client.post("/console/login/code", data={"csrf": csrf, "code": c}).status_code
+        for c in wrong
+    ]
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+    # Even the right code waits its turn; after the wait it signs in.
+    held = client.post("/console/login/code", data={"csrf": csrf, "code": right})
+    assert held.status_code == 429 and "wait" in held.text
+    office.clock.now += 10
+    done = client.post(
+        "/console/login/code", data={"csrf": csrf, "code": user.code(office.clock())}
+    )
+    assert done.status_code == 200 and "Sign out" in done.text

@@ -140,6 +140,11 @@ def throttle_name(name: str) -> str:
     return "console\n" + name
 
 
+def code_throttle_name(user_id: int) -> str:
+    """The name the login throttle counts a user's TOTP codes under."""
+    return f"console-code\n{user_id}"
+
+
 def check_code(conn: Connection, user_id: int, code: str, now: float) -> bool:
     """Whether `code` is the user's TOTP code now (a step either side allowed for clock
     drift), not used before; an accepted code's step is recorded so it works once only."""

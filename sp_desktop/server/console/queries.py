@@ -263,11 +263,10 @@ def _entry(table: str, fields: dict[str, Any], services: dict[str, str]) -> Time
         )
     if table == "answers":
         found = catalogue().get(str(get("measure")))
-        name = "Wellbeing scores" if get("measure") == "ons4" or found is None else (
-            found.short_title)
-        return TimelineEntry(
-            str(get("taken_on") or ""), name, f"Taken {_words(get('context'))}."
+        name = (
+            "Wellbeing scores" if get("measure") == "ons4" or found is None else (found.short_title)
         )
+        return TimelineEntry(str(get("taken_on") or ""), name, f"Taken {_words(get('context'))}.")
     if table == "prescriptions":
         name = services.get(str(get("service_id")), "an activity")
         return TimelineEntry(
