@@ -90,6 +90,7 @@ SERVICE_FORM_FIELDS = (
     "last_checked",
 )
 TEAM_ROLES = (ConsoleRole.MANAGER, ConsoleRole.LEAD)
+OVERSTRETCHED_WEEKS = 4  # a wait this long marks a service as possibly overstretched
 
 
 def mount_console(app: FastAPI, engine: Engine, settings: ConsoleSettings | None = None) -> None:
@@ -578,6 +579,7 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
             stale=stale,
             only_stale=only_stale,
             stale_days=console.settings.stale_days,
+            overstretched_weeks=OVERSTRETCHED_WEEKS,
             done=DONE.get(request.query_params.get("done", "")),
         )
 
