@@ -117,6 +117,7 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
                     "last_checked": "2026-10-01",
                     "schedule": "Tuesdays 10am",
                     "free": True,
+                    "waiting_weeks": 6,
                 },
                 {
                     "id": "lunch-club",
