@@ -100,7 +100,9 @@ class Office:
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
     folder = tmp_path_factory.mktemp("console-browser")
-    server = start_server(f"sqlite+pysqlite:///{folder / 'office.db'}", folder)
+    # Two workers: a session must be known to whichever process answers (it is in the
+    # database, not in one process's memory).
+    server = start_server(f"sqlite+pysqlite:///{folder / 'office.db'}", folder, workers=2)
     try:
         server.add_team("Riverside")
         server.add_team("Hilltop")
