@@ -383,3 +383,45 @@ def test_guessing_codes_is_slowed_down(office: Office) -> None:
         "/console/login/code", data={"csrf": csrf, "code": user.code(office.clock())}
     )
     assert done.status_code == 200 and "Sign out" in done.text
+
+
+def test_one_unreadable_row_never_stops_a_page(office: Office) -> None:
+    """A row an older server let in (fields not a JSON object) is read as empty."""
+    from sqlalchemy import insert, update
+
+    from sp_desktop.server.db import SEQ_COUNTER, counters, person_scope, rows, teams
+
+    team = office.team()
+    laptop = office.laptop(team, people=3)
+    laptop.sync()
+    with office.engine.begin() as conn:
+        team_id = conn.execute(select(teams.c.id).where(teams.c.name == team)).scalar_one()
+        seq = conn.execute(
+            update(counters)
+            .where(counters.c.name == SEQ_COUNTER)
+            .values(value=counters.c.value + 2)
+            .returning(counters.c.value)
+        ).scalar_one()
+        for n, (table, fields) in enumerate((("people", "not json"), ("visits", "[1, 2]"))):
+            conn.execute(
+                insert(rows).values(
+                    table_name=table,
+                    row_id=f"odd{n}",
+                    person_id="odd0",
+                    team_id=team_id,
+                    fields=fields,
+                    versions="{}",
+                    deleted=False,
+                    hlc="000000000000001-0000-dev",
+                    origin_device="dev",
+                    created_hlc="000000000000001-0000-dev",
+                    seq=seq - 1 + n,
+                )
+            )
+        conn.execute(insert(person_scope).values(person_id="odd0", team_id=team_id))
+    user = office.user(ConsoleRole.MANAGER, team)
+    sign_in(office.client, user, office.clock())
+    page = office.client.get(f"/console/teams/{team_id}")
+    assert page.status_code == 200 and laptop.adviser in page.text
+    assert office.client.get(f"/console/teams/{team_id}/people").status_code == 200
+    assert office.client.get("/console/people/odd0").status_code == 200
