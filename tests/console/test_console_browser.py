@@ -24,7 +24,12 @@ from sqlalchemy import select
 from sp_desktop.server.console.auth import ConsoleRole
 from sp_desktop.server.db import console_sessions, console_users, make_engine
 from sp_desktop.server.sync import publish_directory
-from sp_desktop.server.testing import RunningServer, start_server
+from sp_desktop.server.testing import (
+    RunningServer,
+    postgres_schema,
+    postgres_unavailable,
+    start_server,
+)
 from sp_desktop.services.demo import populate
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.schema import services
@@ -97,12 +102,26 @@ class Office:
         return make_user(self.server._admin(), role, list(teams), name)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+pysqlite:///{tmp_path_factory.mktemp('office-db') / 'office.db'}"
+        return
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with postgres_schema() as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
+def office(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
     folder = tmp_path_factory.mktemp("console-browser")
     # Two workers: a session must be known to whichever process answers (it is in the
     # database, not in one process's memory).
-    server = start_server(f"sqlite+pysqlite:///{folder / 'office.db'}", folder, workers=2)
+    server = start_server(database, folder, workers=2)
     try:
         server.add_team("Riverside")
         server.add_team("Hilltop")
@@ -199,7 +218,7 @@ def test_sign_in_with_a_totp_code_and_sign_out_ends_the_session(
     assert session and session[0]["httpOnly"] and session[0]["sameSite"] == "Strict"
 
     page.get_by_role("button", name="Sign out").click()
-    assert "You have signed out" in page.content()
+    page.get_by_text("You have signed out").wait_for()
     engine = make_engine(office.server.database_url, pool_size=1)
     try:
         with engine.connect() as conn:
@@ -303,6 +322,12 @@ def test_importing_a_directory_file_publishes_its_services(office: Office, brows
     assert "1 services were published" in page.get_by_role("status").inner_text()
     page.get_by_role("link", name="Directory").first.click()
     assert page.get_by_role("link", name="Community Counselling").count() == 1
+    # Typing filters the list as you type (htmx, vendored; the Find button does it without
+    # JavaScript).
+    assert page.locator("#services tbody tr").count() > 1
+    page.get_by_label("Find a service by name").press_sequentially("counsel", delay=30)
+    page.locator("#services caption", has_text="1 services").wait_for()
+    assert page.locator("#services tbody tr").count() == 1
     office.their_laptop.sync()
     assert "Community Counselling" in office.their_laptop.service_names()
     page.context.close()
