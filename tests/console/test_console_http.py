@@ -4,6 +4,7 @@ that end, CSRF, roles and team scope, the audit log, what laptops report, the re
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from html import escape
 
 from console_office import Office, csrf_of, demo_names, sign_in
@@ -213,13 +214,15 @@ def test_laptops_page_shows_each_laptops_last_sync_and_report(office: Office) ->
         headers={
             "Authorization": f"Bearer {token}",
             "X-SP-Waiting": "5",
-            "X-SP-Oldest-Waiting": "2026-11-28T09:00:00.000+00:00",
+            "X-SP-Oldest-Waiting": datetime.fromtimestamp(
+                office.clock() - 3 * 86_400 - 60, UTC
+            ).isoformat(timespec="milliseconds"),
             "User-Agent": "sp-desktop/0.2.0 sync/3",
         },
     )
     assert answer.status_code == 200
     row = client.get("/console/devices").text
-    assert re.search(r'<td class="num">5</td>\s*<td>\d+ days?</td>\s*<td>0\.2\.0</td>', row), row
+    assert re.search(r'<td class="num">5</td>\s*<td>3 days</td>\s*<td>0\.2\.0</td>', row), row
 
 
 def test_the_report_table_follows_every_change(office: Office) -> None:
@@ -425,3 +428,105 @@ def test_one_unreadable_row_never_stops_a_page(office: Office) -> None:
     assert page.status_code == 200 and laptop.adviser in page.text
     assert office.client.get(f"/console/teams/{team_id}/people").status_code == 200
     assert office.client.get("/console/people/odd0").status_code == 200
+
+
+def test_adviser_and_laptop_buttons_reach_the_laptops(office: Office) -> None:
+    """Add, new password, move and revoke from the console, as a laptop then finds them."""
+    import pytest
+    from console_office import FAST_KEYS
+
+    from sp_desktop.server.db import teams
+    from sp_desktop.services.workspace import Workspace
+    from sp_desktop.sync.client import DeviceRevoked, NotRegistered, SyncClient, register_device
+
+    ours, theirs, elsewhere = office.team(), office.team(), office.team()
+    manager = office.user(ConsoleRole.MANAGER, ours, theirs)
+    client = office.client
+    csrf = sign_in(client, manager, office.clock())
+    team_ids = dict(
+        re.findall(
+            r'<option value="(\d+)"[^>]*>([^<]+)</option>', client.get("/console/advisers/new").text
+        )
+    )
+    ours_id = next(i for i, name in team_ids.items() if name == ours)
+    assert set(team_ids.values()) == {ours, theirs}  # not a team this manager does not run
+
+    added = client.post(
+        "/console/advisers/new",
+        data={
+            "csrf": csrf,
+            "name": "Robin Newcomer",
+            "team": ours_id,
+            "password": "a first password for Robin",
+            "password_again": "a first password for Robin",
+        },
+    )
+    assert added.status_code == 200 and "was added" in added.text
+    laptop = office.laptop(ours)  # another adviser's laptop, for the revoke below
+    ws, _ = Workspace.create(
+        office.folder / "robin",
+        "a long passphrase here",
+        adviser="Robin Newcomer",
+        team=ours,
+        params=FAST_KEYS,
+    )
+    try:
+        register_device(
+            ws.store,
+            "https://testserver",
+            "Robin Newcomer",
+            "a first password for Robin",
+            transport=laptop.transport,
+        )
+        adviser_page = re.search(
+            r'href="(/console/advisers/\d+)">Robin Newcomer<', client.get("/console/advisers").text
+        )
+        assert adviser_page
+        path = adviser_page.group(1)
+
+        changed = client.post(
+            f"{path}/password",
+            data={
+                "csrf": csrf,
+                "password": "a second password, longer",
+                "password_again": "a second password, longer",
+            },
+        )
+        assert "password was changed" in changed.text
+        with pytest.raises(NotRegistered), SyncClient(ws.store, transport=laptop.transport) as c:
+            c.sync_once()
+
+        elsewhere_id = str(int(ours_id) + 2)
+        refused = client.post(f"{path}/move", data={"csrf": csrf, "team": elsewhere_id})
+        assert refused.status_code == 400 and "Choose one of your teams" in refused.text
+        theirs_id = next(i for i, name in team_ids.items() if name == theirs)
+        moved = client.post(f"{path}/move", data={"csrf": csrf, "team": theirs_id})
+        assert "was moved" in moved.text
+        with office.engine.connect() as conn:
+            team_of = conn.execute(
+                select(teams.c.name)
+                .join(advisers, advisers.c.team_id == teams.c.id)
+                .where(advisers.c.name == "Robin Newcomer")
+            ).scalar_one()
+        assert team_of == theirs and elsewhere not in moved.text
+    finally:
+        ws.close()
+
+    laptop.sync()
+    device = re.search(
+        r'href="(/console/devices/[^"]+)">[^<]*</a></th>\s*<td>' + re.escape(laptop.adviser),
+        client.get("/console/devices").text,
+    )
+    assert device
+    retired = client.post(f"{device.group(1)}/revoke", data={"csrf": csrf, "kind": "retired"})
+    assert "was retired" in retired.text
+    with pytest.raises(DeviceRevoked) as wiped:
+        laptop.sync()
+    assert wiped.value.retired
+    for action in (
+        "added an adviser",
+        "adviser password",
+        "adviser move",
+        "laptop revoked (retired)",
+    ):
+        assert office.audit_count(action) == 1, action
