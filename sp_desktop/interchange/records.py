@@ -12,6 +12,7 @@ import enum
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -312,3 +313,20 @@ def _area_titles() -> dict[str, str]:
 def area_title(key: str) -> str:
     """A concern's life area as the conversation guide names it ("Loneliness and connection")."""
     return _area_titles().get(key) or key.replace("_", " ").capitalize()
+
+
+def concern_facts(
+    concern_id: str, area_key: str, words: str, severity: int | None, ratings: Sequence[int]
+) -> ConcernFacts:
+    """A concern with how much it bothered them first and at the latest rating (oldest first).
+
+    A concern rated only once has no "latest": repeating the first number would read as
+    "no change" when it was simply never asked again.
+    """
+    return ConcernFacts(
+        id=concern_id,
+        area=area_title(area_key),
+        words=words,
+        severity_first=ratings[0] if ratings else severity,
+        severity_latest=ratings[-1] if len(ratings) > 1 else None,
+    )

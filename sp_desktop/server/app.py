@@ -30,7 +30,7 @@ from sp_desktop.server import accounts
 from sp_desktop.server import audit as office_audit
 from sp_desktop.server import erasure as office_erasure
 from sp_desktop.server.accounts import DeviceContext, RevokeKind, Role
-from sp_desktop.server.console.web import ConsoleSettings
+from sp_desktop.server.console.web import DEFAULT_IDLE_SECONDS, ConsoleSettings
 from sp_desktop.server.db import (
     DATABASE_URL_ENV,
     devices,
@@ -102,6 +102,7 @@ OPENAPI_PATH = "/openapi.json"  # served only when asked for (tests): production
 LEASE_ENV = "SP_SERVER_OFFLINE_LEASE_SECONDS"
 DEFAULT_LEASE_SECONDS = 30 * 86_400  # a laptop unseen this long refuses to open until it syncs
 TOKEN_LIFETIME_ENV = "SP_SERVER_TOKEN_LIFETIME_SECONDS"
+CONSOLE_IDLE_ENV = "SP_SERVER_CONSOLE_IDLE_SECONDS"  # the console's idle timeout
 DEFAULT_TOKEN_LIFETIME = accounts.DEFAULT_TOKEN_DAYS * 86_400
 # The address of the TLS proxy in front of the server: only its X-Forwarded-For is believed.
 TRUSTED_PROXY_ENV = "SP_SERVER_TRUSTED_PROXY"
@@ -648,4 +649,8 @@ def app_from_environment() -> FastAPI:
         token_lifetime=_int_env(TOKEN_LIFETIME_ENV, DEFAULT_TOKEN_LIFETIME),
         trusted_proxy=os.environ.get(TRUSTED_PROXY_ENV) or None,
     )
-    return create_app(make_engine(url), settings=settings)
+    console = ConsoleSettings(
+        idle_seconds=_int_env(CONSOLE_IDLE_ENV, DEFAULT_IDLE_SECONDS),
+        trusted_proxy=settings.trusted_proxy,
+    )
+    return create_app(make_engine(url), settings=settings, console=console)

@@ -20,6 +20,7 @@ from sp_desktop.domain.errors import ValidationError
 from sp_desktop.server import accounts, migrations
 from sp_desktop.server.accounts import AccountError, RevokeKind, Role
 from sp_desktop.server.app import (
+    CONSOLE_IDLE_ENV,
     DEFAULT_LEASE_SECONDS,
     LEASE_ENV,
     TOKEN_LIFETIME_ENV,
@@ -192,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="how long a laptop may go without syncing and still open "
                             f"(default ${LEASE_ENV} seconds, else "
                             f"{DEFAULT_LEASE_SECONDS // 86_400})")
+    serve.add_argument("--console-idle-minutes", type=float,
+                       help="how long an office console session may sit idle before it "
+                            "ends (default 15)")
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"])
@@ -360,6 +364,10 @@ def _serve(args: argparse.Namespace, url: str) -> int:
     for name, days in ((TOKEN_LIFETIME_ENV, args.token_days), (LEASE_ENV, args.lease_days)):
         if days is not None:
             os.environ[name] = str(max(1, round(days * 86_400)))
+    if args.console_idle_minutes is not None:
+        if args.console_idle_minutes <= 0:
+            raise CliError("--console-idle-minutes must be more than 0.")
+        os.environ[CONSOLE_IDLE_ENV] = str(max(1, round(args.console_idle_minutes * 60)))
     if proxy is not None:
         os.environ[TRUSTED_PROXY_ENV] = proxy
     else:

@@ -27,7 +27,9 @@ from sp_desktop.interchange.records import (
     PersonRecord,
     ReferralFacts,
     StepFacts,
+    activity_standing,
     answers_of,
+    concern_facts,
     export_file_name,
 )
 from sp_desktop.interchange.records import measure_definitions as shipped_definitions
@@ -75,11 +77,6 @@ def measure_answers(ws: Workspace, person_id: str) -> tuple[MeasureAnswers, ...]
 
 def person_record(ws: Workspace, person_id: str) -> PersonRecord:
     """Everything the exports say about one person, read from the store as it is now."""
-    # Here, not at the top: the printouts' modules (reportlab) are loaded when first used,
-    # not with the person page before unlock.
-    from sp_desktop.services.documents.letter import support_status
-    from sp_desktop.services.documents.shared import stripped
-
     person = ws.people.get(person_id)
     closing = ws.closing.closing_review_of(person_id)
     history = {c.id: c for c in concerns_with_ids(ws, person_id)}
@@ -125,10 +122,10 @@ def person_record(ws: Workspace, person_id: str) -> PersonRecord:
         activities=tuple(
             ActivityFacts(
                 id=p.id,
-                name=stripped(service.name) or "Activity",
-                provider=stripped(service.organisation),
+                name=service.name.strip() or "Activity",
+                provider=service.organisation.strip(),
                 status=p.status.value,
-                status_words=support_status(p),
+                status_words=activity_standing(p),
                 start_date=p.start_date,
                 weeks=p.weeks,
                 ended_on=p.ended_on,
@@ -151,19 +148,16 @@ def person_record(ws: Workspace, person_id: str) -> PersonRecord:
 
 
 def concerns_with_ids(ws: Workspace, person_id: str) -> list[ConcernFacts]:
-    """The concerns as the letter words them (area title, first and latest rating), with ids."""
-    from sp_desktop.services.documents.letter import concerns_for
-
-    worded = concerns_for(ws, person_id)
+    """The concerns with their area's title and first and latest rating, as the letter has them."""
     return [
-        ConcernFacts(
-            id=concern.id,
-            area=line.domain,
-            words=line.words,
-            severity_first=line.severity_first,
-            severity_latest=line.severity_latest,
+        concern_facts(
+            c.id,
+            c.domain,
+            c.words,
+            c.severity,
+            [r.value for r in ws.visits.concern_history(c.id)],
         )
-        for concern, line in zip(ws.visits.concerns_of(person_id), worded, strict=True)
+        for c in ws.visits.concerns_of(person_id)
     ]
 
 

@@ -11,7 +11,7 @@ from sp_desktop.domain.choices import VisitStatus
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.measures import Measure, Sitting
 from sp_desktop.domain.people import Concern, Person, Step
-from sp_desktop.domain.wellbeing import Assessment, AssessmentContext, ItemChange, change
+from sp_desktop.domain.wellbeing import ONS4, Assessment, AssessmentContext, ItemChange, change
 from sp_desktop.services.visits import VisitRecord
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def visit_summary(ws: Workspace, visit_id: str, *, audited: bool = True) -> Visi
         record=record,
         concerns=tuple(ws.visits.concerns_of(person_id)),
         steps=tuple(ws.visits.steps_of(person_id)),
-        assessments=tuple(Assessment.from_sitting(s) for s in sittings if s.measure == "ons4"),
+        assessments=tuple(Assessment.from_sitting(s) for s in sittings if s.measure == ONS4),
         draft=ws.drafts.load(visit_draft_key(visit_id)),
         sittings=sittings,
         context=context,

@@ -171,9 +171,10 @@ class WellbeingService:
         scores: Ons4Scores,
         *,
         on: date,
-        context: AssessmentContext = AssessmentContext.BASELINE,
+        context: AssessmentContext | None = None,
     ) -> Changes:
-        """ONS4 answers (the typed form the older screens use)."""
+        """ONS4 answers (the typed form the older screens use); the context as for
+        `record_answers` (decided here when not given)."""
         return self.record_answers(person_id, ONS4, scores.answers(), on=on, context=context)
 
     def record_in(

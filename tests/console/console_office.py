@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,10 +34,20 @@ PASSWORD = "a long console password for tests"
 
 
 class Clock:
-    """The console's clock, moved by the test (idle timeouts without waiting)."""
+    """The console's clock: the wall clock moved forward by the test (idle timeouts without
+    waiting). It follows the wall clock because the login throttle it shares with laptop
+    registration reads the wall clock there, and must not see attempts from its future."""
 
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    @property
+    def now(self) -> float:
+        return time.time() + self.ahead
+
+    @now.setter
+    def now(self, value: float) -> None:
+        self.ahead = value - time.time()
 
     def __call__(self) -> float:
         return self.now
@@ -52,8 +63,10 @@ class ConsoleUser:
         return pyotp.TOTP(self.secret).at(at)
 
 
-def make_user(engine: Engine, role: ConsoleRole, teams: list[str]) -> ConsoleUser:
-    name = f"{role.value} {secrets.token_hex(3)}"
+def make_user(
+    engine: Engine, role: ConsoleRole, teams: list[str], name: str | None = None
+) -> ConsoleUser:
+    name = name or f"{role.value} {secrets.token_hex(3)}"
     with write_transaction(engine) as conn:
         made = add_user(conn, name, role, PASSWORD, teams)
     return ConsoleUser(name, PASSWORD, made.secret)

@@ -4,6 +4,8 @@ that end, CSRF, roles and team scope, the audit log, what laptops report, the re
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from html import escape
 
 from console_office import Office, csrf_of, demo_names, sign_in
 from sqlalchemy import select
@@ -212,13 +214,15 @@ def test_laptops_page_shows_each_laptops_last_sync_and_report(office: Office) ->
         headers={
             "Authorization": f"Bearer {token}",
             "X-SP-Waiting": "5",
-            "X-SP-Oldest-Waiting": "2026-11-28T09:00:00.000+00:00",
+            "X-SP-Oldest-Waiting": datetime.fromtimestamp(
+                office.clock() - 3 * 86_400 - 60, UTC
+            ).isoformat(timespec="milliseconds"),
             "User-Agent": "sp-desktop/0.2.0 sync/3",
         },
     )
     assert answer.status_code == 200
     row = client.get("/console/devices").text
-    assert re.search(r'<td class="num">5</td>\s*<td>\d+ days?</td>\s*<td>0\.2\.0</td>', row), row
+    assert re.search(r'<td class="num">5</td>\s*<td>3 days</td>\s*<td>0\.2\.0</td>', row), row
 
 
 def test_the_report_table_follows_every_change(office: Office) -> None:
@@ -292,3 +296,237 @@ def test_the_directory_exports_what_was_published(office: Office) -> None:
     assert as_csv.text.lstrip("\ufeff").startswith("id,name,")
     assert "Knit and natter" in as_csv.text
     assert office.audit_count("exported the directory") == 2
+
+
+def test_the_directory_shows_where_each_service_is_prescribed_and_who_stopped(
+    office: Office,
+) -> None:
+    from datetime import date, timedelta
+
+    from sp_desktop.domain.choices import AttendanceStatus
+    from sp_desktop.server.sync import publish_directory
+    from sp_desktop.store.schema import prescriptions, services
+
+    team = office.team()
+    laptop = office.laptop(team, people=20, seed=5)
+    with laptop.ws.store.read() as conn:
+        held = [
+            dict(r)
+            for r in conn.execute(
+                select(services.c.id, services.c.name, services.c.category)
+            ).mappings()
+        ]
+        given = [
+            (r.id, r.service_id)
+            for r in conn.execute(
+                select(prescriptions.c.id, prescriptions.c.service_id).where(
+                    prescriptions.c.status == "active"
+                )
+            )
+        ]
+    assert given
+    # The office's directory is the one laptops prescribe from.
+    published = publish_directory(
+        office.engine,
+        [
+            {"id": s["id"], "name": s["name"], "category": s["category"], "active": True}
+            for s in held
+        ],
+    )
+    assert published.rejected == 0
+    first, service_id = given[0]
+    day = date.today() - timedelta(days=1)
+    laptop.ws.prescribing.record_attendance(
+        first, day - timedelta(days=7), AttendanceStatus.ATTENDED
+    )
+    laptop.ws.prescribing.record_attendance(
+        first, day, AttendanceStatus.STOPPED, "The bus no longer runs"
+    )
+    laptop.sync()
+    user = office.user(ConsoleRole.MANAGER, team)
+    sign_in(office.client, user, office.clock())
+    listing = office.client.get("/console/directory").text
+    name = next(s["name"] for s in held if s["id"] == service_id)
+    with laptop.ws.store.read() as conn:
+        prescribed = len(
+            conn.execute(
+                select(prescriptions.c.id).where(prescriptions.c.service_id == service_id)
+            ).all()
+        )
+    row = listing[listing.index(f">{escape(name)}</a>") :]
+    row = row[: row.index("</tr>")]
+    numbers = re.findall(r'<td class="num">(?:<span class="tag warn">)?(\d+)', row)
+    assert [int(n) for n in numbers] == [prescribed, 1, 1], row
+    page = office.client.get(f"/console/directory/{service_id}").text
+    assert f"{team}: prescribed" in page and "1 people stopped going" in page
+
+
+def test_guessing_codes_is_slowed_down(office: Office) -> None:
+    """Six digits fall to fast guessing: after a few wrong codes each try must wait."""
+    user = office.user(ConsoleRole.LEAD)
+    client = office.client
+    page = client.get("/console/login")
+    answer = client.post(
+        "/console/login",
+        data={"csrf": csrf_of(page.text), "name": user.name, "password": user.password},
+    )
+    csrf = csrf_of(answer.text)
+    right = user.code(office.clock())
+    wrong = [f"{(int(right) + n) % 1_000_000:06d}" for n in range(1, 7)]
+    statuses = [
+        client.post("/console/login/code", data={"csrf": csrf, "code": c}).status_code
+        for c in wrong
+    ]
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+    # Even the right code waits its turn; after the wait it signs in.
+    held = client.post("/console/login/code", data={"csrf": csrf, "code": right})
+    assert held.status_code == 429 and "wait" in held.text
+    office.clock.now += 10
+    done = client.post(
+        "/console/login/code", data={"csrf": csrf, "code": user.code(office.clock())}
+    )
+    assert done.status_code == 200 and "Sign out" in done.text
+
+
+def test_one_unreadable_row_never_stops_a_page(office: Office) -> None:
+    """A row an older server let in (fields not a JSON object) is read as empty."""
+    from sqlalchemy import insert, update
+
+    from sp_desktop.server.db import SEQ_COUNTER, counters, person_scope, rows, teams
+
+    team = office.team()
+    laptop = office.laptop(team, people=3)
+    laptop.sync()
+    with office.engine.begin() as conn:
+        team_id = conn.execute(select(teams.c.id).where(teams.c.name == team)).scalar_one()
+        seq = conn.execute(
+            update(counters)
+            .where(counters.c.name == SEQ_COUNTER)
+            .values(value=counters.c.value + 2)
+            .returning(counters.c.value)
+        ).scalar_one()
+        for n, (table, fields) in enumerate((("people", "not json"), ("visits", "[1, 2]"))):
+            conn.execute(
+                insert(rows).values(
+                    table_name=table,
+                    row_id=f"odd{n}",
+                    person_id="odd0",
+                    team_id=team_id,
+                    fields=fields,
+                    versions="{}",
+                    deleted=False,
+                    hlc="000000000000001-0000-dev",
+                    origin_device="dev",
+                    created_hlc="000000000000001-0000-dev",
+                    seq=seq - 1 + n,
+                )
+            )
+        conn.execute(insert(person_scope).values(person_id="odd0", team_id=team_id))
+    user = office.user(ConsoleRole.MANAGER, team)
+    sign_in(office.client, user, office.clock())
+    page = office.client.get(f"/console/teams/{team_id}")
+    assert page.status_code == 200 and laptop.adviser in page.text
+    assert office.client.get(f"/console/teams/{team_id}/people").status_code == 200
+    assert office.client.get("/console/people/odd0").status_code == 200
+
+
+def test_adviser_and_laptop_buttons_reach_the_laptops(office: Office) -> None:
+    """Add, new password, move and revoke from the console, as a laptop then finds them."""
+    import pytest
+    from console_office import FAST_KEYS
+
+    from sp_desktop.server.db import teams
+    from sp_desktop.services.workspace import Workspace
+    from sp_desktop.sync.client import DeviceRevoked, NotRegistered, SyncClient, register_device
+
+    ours, theirs, elsewhere = office.team(), office.team(), office.team()
+    manager = office.user(ConsoleRole.MANAGER, ours, theirs)
+    client = office.client
+    csrf = sign_in(client, manager, office.clock())
+    team_ids = dict(
+        re.findall(
+            r'<option value="(\d+)"[^>]*>([^<]+)</option>', client.get("/console/advisers/new").text
+        )
+    )
+    ours_id = next(i for i, name in team_ids.items() if name == ours)
+    assert set(team_ids.values()) == {ours, theirs}  # not a team this manager does not run
+
+    added = client.post(
+        "/console/advisers/new",
+        data={
+            "csrf": csrf,
+            "name": "Robin Newcomer",
+            "team": ours_id,
+            "password": "a first password for Robin",
+            "password_again": "a first password for Robin",
+        },
+    )
+    assert added.status_code == 200 and "was added" in added.text
+    laptop = office.laptop(ours)  # another adviser's laptop, for the revoke below
+    ws, _ = Workspace.create(
+        office.folder / "robin",
+        "a long passphrase here",
+        adviser="Robin Newcomer",
+        team=ours,
+        params=FAST_KEYS,
+    )
+    try:
+        register_device(
+            ws.store,
+            "https://testserver",
+            "Robin Newcomer",
+            "a first password for Robin",
+            transport=laptop.transport,
+        )
+        adviser_page = re.search(
+            r'href="(/console/advisers/\d+)">Robin Newcomer<', client.get("/console/advisers").text
+        )
+        assert adviser_page
+        path = adviser_page.group(1)
+
+        changed = client.post(
+            f"{path}/password",
+            data={
+                "csrf": csrf,
+                "password": "a second password, longer",
+                "password_again": "a second password, longer",
+            },
+        )
+        assert "password was changed" in changed.text
+        with pytest.raises(NotRegistered), SyncClient(ws.store, transport=laptop.transport) as c:
+            c.sync_once()
+
+        elsewhere_id = str(int(ours_id) + 2)
+        refused = client.post(f"{path}/move", data={"csrf": csrf, "team": elsewhere_id})
+        assert refused.status_code == 400 and "Choose one of your teams" in refused.text
+        theirs_id = next(i for i, name in team_ids.items() if name == theirs)
+        moved = client.post(f"{path}/move", data={"csrf": csrf, "team": theirs_id})
+        assert "was moved" in moved.text
+        with office.engine.connect() as conn:
+            team_of = conn.execute(
+                select(teams.c.name)
+                .join(advisers, advisers.c.team_id == teams.c.id)
+                .where(advisers.c.name == "Robin Newcomer")
+            ).scalar_one()
+        assert team_of == theirs and elsewhere not in moved.text
+    finally:
+        ws.close()
+
+    laptop.sync()
+    device = re.search(
+        r'href="(/console/devices/[^"]+)">[^<]*</a></th>\s*<td>' + re.escape(laptop.adviser),
+        client.get("/console/devices").text,
+    )
+    assert device
+    retired = client.post(f"{device.group(1)}/revoke", data={"csrf": csrf, "kind": "retired"})
+    assert "was retired" in retired.text
+    with pytest.raises(DeviceRevoked) as wiped:
+        laptop.sync()
+    assert wiped.value.retired
+    for action in (
+        "added an adviser",
+        "adviser password",
+        "adviser move",
+        "laptop revoked (retired)",
+    ):
+        assert office.audit_count(action) == 1, action

@@ -122,9 +122,7 @@ def test_the_sync_table_list_matches_the_schema() -> None:
     from sp_desktop.domain.rows import ROWS
 
     synced = {t.name for t in SYNCED_TABLES}
-    legacy = {"assessments"}  # the previous schema's pushes, still accepted by the office
-    assert synced == set(TABLES) - legacy
-    assert synced == set(ROWS) - legacy
+    assert synced == set(TABLES) == set(ROWS)
     for table in SYNCED_TABLES:
         rules = ROWS[table.name]
         columns = {c.name for c in table.columns} - {
@@ -138,3 +136,43 @@ def test_the_sync_table_list_matches_the_schema() -> None:
             "search_key",
         }
         assert columns == set(rules.fields), table.name
+
+
+def test_a_change_from_a_laptop_not_yet_updated_is_taken_as_answers() -> None:
+    """The office takes the previous schema's ONS4 change as the answers row it is, with the
+    same fields and stamps the laptops' migration gives their own copies."""
+    from sp_desktop.domain.changes import OpKind
+    from sp_desktop.sync.protocol import ChangeOp
+
+    stamp = "001767600000000-0000-dev1"
+    old = ChangeOp(
+        "op1",
+        "assessments",
+        "a1",
+        "p1",
+        OpKind.APPEND,
+        {
+            "person_id": "p1",
+            "assessed_on": "2026-01-05",
+            "context": "review",
+            "life_satisfaction": 6,
+            "worthwhile": None,
+            "happiness": 5,
+            "anxiety": 1,
+        },
+        {},
+        stamp,
+    )
+    new = old.upgraded()
+    assert (new.table, new.row_id, new.hlc, new.kind) == ("answers", "a1", stamp, OpKind.APPEND)
+    assert new.fields == {
+        "person_id": "p1",
+        "taken_on": "2026-01-05",
+        "context": "review",
+        "measure": "ons4",
+        "answers": '{"life_satisfaction":6,"worthwhile":null,"happiness":5,"anxiety":1}',
+    }
+    catalogue()["ons4"].check(json.loads(new.fields["answers"]))
+    assert ChangeOp("op2", "people", "p1", "p1", OpKind.UPSERT, {}, {}, stamp).upgraded().table == (
+        "people"
+    )

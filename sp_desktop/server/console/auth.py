@@ -140,6 +140,11 @@ def throttle_name(name: str) -> str:
     return "console\n" + name
 
 
+def code_throttle_name(user_id: int) -> str:
+    """The name the login throttle counts a user's TOTP codes under."""
+    return f"console-code\n{user_id}"
+
+
 def check_code(conn: Connection, user_id: int, code: str, now: float) -> bool:
     """Whether `code` is the user's TOTP code now (a step either side allowed for clock
     drift), not used before; an accepted code's step is recorded so it works once only."""
@@ -224,13 +229,20 @@ class FoundSession:
     stage: str
     csrf: str
     last_seen_at: float
+    live: bool = True
 
 
 def find_session(
-    conn: Connection, token: str | None, now: float, limits: SessionLimits
+    conn: Connection,
+    token: str | None,
+    now: float,
+    limits: SessionLimits,
+    *,
+    end_expired: bool = True,
 ) -> FoundSession | None:
-    """The live session holding this token; an idle, too old, or switched-off user's session
-    is ended here and None returned."""
+    """The session holding this token, None for none. An idle, too old, or switched-off
+    user's session is ended here (`end_expired`) and None returned; without `end_expired`
+    (in a read) it comes back with `live` False for the caller to end."""
     if not token or len(token) > 200:
         return None
     hashed = accounts.token_hash(token)
@@ -242,15 +254,21 @@ def find_session(
     if row is None:
         return None
     idle = PASSWORD_STAGE_SECONDS if row.stage == STAGE_PASSWORD else limits.idle_seconds
-    if (
-        not row.active
-        or now - row.last_seen_at > idle
-        or now - row.created_at > limits.max_age_seconds
-    ):
+    live = (
+        row.active
+        and now - row.last_seen_at <= idle
+        and now - row.created_at <= limits.max_age_seconds
+    )
+    if not live and end_expired:
         conn.execute(delete(console_sessions).where(console_sessions.c.token_hash == hashed))
         return None
     return FoundSession(
-        hashed, int(row.user_id), str(row.stage), str(row.csrf), float(row.last_seen_at)
+        hashed,
+        int(row.user_id),
+        str(row.stage),
+        str(row.csrf),
+        float(row.last_seen_at),
+        live=bool(live),
     )
 
 

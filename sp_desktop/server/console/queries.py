@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -26,6 +25,7 @@ from sqlalchemy import (
 )
 
 from sp_desktop.domain.measures import catalogue
+from sp_desktop.server.console.reports import read_fields
 from sp_desktop.server.db import (
     advisers,
     console_people,
@@ -263,11 +263,10 @@ def _entry(table: str, fields: dict[str, Any], services: dict[str, str]) -> Time
         )
     if table == "answers":
         found = catalogue().get(str(get("measure")))
-        name = "Wellbeing scores" if get("measure") == "ons4" or found is None else (
-            found.short_title)
-        return TimelineEntry(
-            str(get("taken_on") or ""), name, f"Taken {_words(get('context'))}."
+        name = (
+            "Wellbeing scores" if get("measure") == "ons4" or found is None else (found.short_title)
         )
+        return TimelineEntry(str(get("taken_on") or ""), name, f"Taken {_words(get('context'))}.")
     if table == "prescriptions":
         name = services.get(str(get("service_id")), "an activity")
         return TimelineEntry(
@@ -302,7 +301,7 @@ def person_record(conn: Connection, person_id: str) -> PersonRecord | None:
     team_id = 0
     others: list[tuple[str, dict[str, Any]]] = []
     for table, row_team, fields in found:
-        parsed = orjson.loads(fields)
+        parsed = read_fields(fields)
         if table == "people":
             details, team_id = parsed, int(row_team or 0)
         else:
@@ -324,7 +323,7 @@ def service_names(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
             rows.c.table_name == "services", rows.c.row_id.in_(list(ids))
         )
     )
-    return {r.row_id: str(orjson.loads(r.fields).get("name") or "") for r in found}
+    return {r.row_id: str(read_fields(r.fields).get("name") or "") for r in found}
 
 
 # --- advisers and devices -----------------------------------------------------------------
@@ -549,7 +548,7 @@ def directory(
     listed = []
     needle = query.strip().casefold()
     for row_id, fields in found:
-        parsed = orjson.loads(fields)
+        parsed = read_fields(fields)
         if needle and needle not in str(parsed.get("name") or "").casefold():
             continue
         checked = parsed.get("last_checked")
@@ -569,7 +568,7 @@ def service(conn: Connection, service_id: str) -> dict[str, Any] | None:
             rows.c.table_name == "services", rows.c.row_id == service_id, rows.c.deleted.is_(False)
         )
     ).scalar_one_or_none()
-    return None if found is None else dict(orjson.loads(found))
+    return None if found is None else read_fields(found)
 
 
 def service_teams(

@@ -64,6 +64,16 @@ class PersonLine:
         }
 
 
+def read_fields(text: str) -> dict[str, Any]:
+    """A stored row's fields; an unreadable one (let in by an older server) reads as empty,
+    so one bad row never stops a page or the report table."""
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
 def _text(value: Any, limit: int = 200) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
@@ -153,7 +163,7 @@ def rebuild(conn: Connection, person_ids: Sequence[str]) -> int:
             )
         )
         for person_id, table, team_id, fields in found:
-            held[person_id].append((table, team_id, orjson.loads(fields)))
+            held[person_id].append((table, team_id, read_fields(fields)))
         lines = [line for p in chunk if (line := person_line(p, held[p])) is not None]
         conn.execute(delete(console_people).where(console_people.c.person_id.in_(chunk)))
         if lines:

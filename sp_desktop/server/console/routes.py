@@ -91,6 +91,7 @@ SERVICE_FORM_FIELDS = (
     "last_checked",
 )
 TEAM_ROLES = (ConsoleRole.MANAGER, ConsoleRole.LEAD)
+OVERSTRETCHED_WEEKS = 4  # a wait this long marks a service as possibly overstretched
 
 
 def mount_console(app: FastAPI, engine: Engine, settings: ConsoleSettings | None = None) -> None:
@@ -209,22 +210,20 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
         form = await request.form()
         if not auth.csrf_matches(found.csrf, form.get("csrf")):
             raise stale_form()
-        result = await console.run(
+        result: _Attempt = await console.run(
             _check_code, console, request, found, field_text(form, "code", 20)
         )
-        if result is None:
+        if result.token is None:
             return console.render(
                 request,
                 "code.html",
                 None,
-                status=401,
+                status=result.status,
                 csrf=found.csrf,
-                error="That code was not right, or was used already. "
-                "Enter the 6-digit code your authenticator app shows "
-                "now.",
+                error=result.error,
             )
         response = _redirect("/")
-        console.set_cookie(response, request, COOKIE, result)
+        console.set_cookie(response, request, COOKIE, result.token)
         return response
 
     @router.post("/logout")
@@ -581,6 +580,7 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
             stale=stale,
             only_stale=only_stale,
             stale_days=console.settings.stale_days,
+            overstretched_weeks=OVERSTRETCHED_WEEKS,
             done=DONE.get(request.query_params.get("done", "")),
         )
 
@@ -858,26 +858,43 @@ def _check_password(console: Console, name: str, password: str, address: str) ->
 
 def _check_code(
     console: Console, request: Request, found: auth.FoundSession, code: str
-) -> str | None:
+) -> _Attempt:
+    """A full session's token for the right code, or why not. Codes are counted per user
+    before they are checked, as passwords are: six digits cannot be guessed by trying fast."""
     now = console.settings.clock()
+    address = console.address(request)
+    throttle = auth.code_throttle_name(found.user_id)
+    try:
+        with write_transaction(console.engine) as conn:
+            accounts.begin_login(conn, throttle, address, now)
+    except accounts.LoginThrottled as exc:
+        return _Attempt(
+            None,
+            "Too many codes were tried. Please wait a little and try again "
+            f"(about {exc.retry_after} seconds).",
+            429,
+        )
+    except IntegrityError:
+        return _Attempt(None, "Too many attempts at once. Please try again.", 429)
     with write_transaction(console.engine) as conn:
-        if not auth.check_code(conn, found.user_id, code, now):
-            name = conn.execute(
-                select(console_users.c.name).where(console_users.c.id == found.user_id)
-            ).scalar_one()
-            audit(conn, console, request, str(name), "", "sign-in code refused")
-            return None
-        token = auth.promote_session(conn, _token_of(request), now)
         user = conn.execute(
             select(console_users.c.name, console_users.c.role).where(
                 console_users.c.id == found.user_id
             )
         ).one()
-        accounts.login_succeeded(
-            conn, auth.throttle_name(str(user.name)), console.address(request), now
-        )
+        if not auth.check_code(conn, found.user_id, code, now):
+            audit(conn, console, request, str(user.name), "", "sign-in code refused")
+            return _Attempt(
+                None,
+                "That code was not right, or was used already. Enter the "
+                "6-digit code your authenticator app shows now.",
+                401,
+            )
+        token = auth.promote_session(conn, _token_of(request), now)
+        accounts.login_succeeded(conn, auth.throttle_name(str(user.name)), address, now)
+        accounts.login_succeeded(conn, throttle, address, now)
         audit(conn, console, request, str(user.name), str(user.role), "signed in")
-        return token
+        return _Attempt(token)
 
 
 def _token_of(request: Request) -> str:

@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 
 from sp_desktop.server.console import auth
 from sp_desktop.server.console.auth import ROLE_WORDS, ConsoleRole, Viewer
-from sp_desktop.server.db import office_audit, write_transaction
+from sp_desktop.server.db import office_audit, read_transaction, write_transaction
 from sp_desktop.sync.protocol import is_loopback
 
 PREFIX = "/console"
@@ -33,6 +33,7 @@ DEFAULT_IDLE_SECONDS = 15 * 60
 DEFAULT_MAX_AGE_SECONDS = 10 * 60 * 60  # a working day: then sign in again
 DEFAULT_STALE_DAYS = 365  # a service not checked for a year is flagged
 MAX_FORM_BYTES = 5 * 1024 * 1024  # a directory file upload
+TOUCH_SECONDS = 30  # how often a session's last activity is written (idle timeout precision)
 _HERE = Path(__file__).parent
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -203,13 +204,23 @@ def signed_in(console: Console) -> Callable[[Request], Awaitable[Viewer]]:
     """The dependency every page uses: the live, fully signed-in session's viewer."""
 
     def look_up(token: str | None) -> Viewer | None:
+        # A read; a write only to end an expired session or to note activity (at most
+        # every TOUCH_SECONDS), so page views do not queue behind syncs for the write lock.
         now = console.settings.clock()
-        with write_transaction(console.engine) as conn:
-            found = auth.find_session(conn, token, now, console.settings.limits)
-            if found is None or found.stage != auth.STAGE_FULL:
-                return None
-            auth.touch_session(conn, found.token_hash, now)
-            return auth.viewer_for(conn, found)
+        with read_transaction(console.engine) as conn:
+            found = auth.find_session(conn, token, now, console.settings.limits, end_expired=False)
+            viewer = None
+            if found is not None and found.live and found.stage == auth.STAGE_FULL:
+                viewer = auth.viewer_for(conn, found)
+        if found is not None and (
+            not found.live or (viewer is not None and now - found.last_seen_at >= TOUCH_SECONDS)
+        ):
+            with write_transaction(console.engine) as conn:
+                if found.live:
+                    auth.touch_session(conn, found.token_hash, now)
+                else:
+                    auth.end_session(conn, found.token_hash)
+        return viewer
 
     async def dependency(request: Request) -> Viewer:
         viewer = await run_in_threadpool(look_up, request.cookies.get(COOKIE))

@@ -84,7 +84,11 @@ class VisitScreen(QWidget):
         self.sections.setAccessibleName("Parts of the visit")
         self.pages = QStackedWidget()
         self.opening = self._opening_page()
-        self.domain_pages = [DomainPage(d) for d in self.guide.domains]
+        # The conversation's pages are built one per turn of the event loop once the screen
+        # exists (each a few milliseconds), or all at once when something needs them first:
+        # building all ten in one go stalled the first visit's opening (issue 15).
+        self._domain_pages: list[DomainPage] = []
+        self._domain_scrolls: list[QScrollArea] = []
         self.what_matters = _notes_box("What matters to them", lines=8)
         self.what_matters.setPlaceholderText("In their words: what matters most to them now?")
         self.what_matters_field = FieldWithError(self.what_matters)
@@ -108,8 +112,8 @@ class VisitScreen(QWidget):
         )
 
         self._add_page("Opening", self.opening)
-        for page in self.domain_pages:
-            self._add_page(page.domain.title, page)
+        for domain in self.guide.domains:
+            self._domain_scrolls.append(self._add_page(domain.title, None))
         self._add_page("What matters to them", self._what_matters_page())
         self._add_page("Steps", self.steps)
         self._add_page("Wellbeing questions", self._wellbeing_page())
@@ -157,10 +161,7 @@ class VisitScreen(QWidget):
         self.close_button.clicked.connect(self.close_visit)
         self.sign_button.clicked.connect(self.sign)
         self.correct_button.clicked.connect(self._correct)
-        for page in self.domain_pages:
-            page.changed.connect(self._typed)
-            page.add_concern.connect(self._add_concern)
-            page.rate_concern.connect(self._rate_concern)
+        QTimer.singleShot(0, self, self._build_next_page)
         self.what_matters.textChanged.connect(self._typed)
         self.steps.changed.connect(self._typed)
         self.steps.add_step.connect(self._add_step)
@@ -172,9 +173,31 @@ class VisitScreen(QWidget):
 
     # --- building ------------------------------------------------------------------------------
 
-    def _add_page(self, title: str, page: QWidget) -> None:
+    @property
+    def domain_pages(self) -> list[DomainPage]:
+        """Every conversation page, building any not built yet."""
+        while len(self._domain_pages) < len(self.guide.domains):
+            self._build_domain_page()
+        return self._domain_pages
+
+    def _build_next_page(self) -> None:
+        if len(self._domain_pages) < len(self.guide.domains):
+            self._build_domain_page()
+            QTimer.singleShot(0, self, self._build_next_page)
+
+    def _build_domain_page(self) -> None:
+        index = len(self._domain_pages)
+        page = DomainPage(self.guide.domains[index])
+        page.changed.connect(self._typed)
+        page.add_concern.connect(self._add_concern)
+        page.rate_concern.connect(self._rate_concern)
+        self._domain_scrolls[index].setWidget(page)
+        self._domain_pages.append(page)
+
+    def _add_page(self, title: str, page: QWidget | None) -> QScrollArea:
         scroll = QScrollArea()
-        scroll.setWidget(page)
+        if page is not None:
+            scroll.setWidget(page)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.pages.addWidget(scroll)
@@ -182,6 +205,7 @@ class VisitScreen(QWidget):
         item.setData(Qt.ItemDataRole.UserRole, title)
         item.setSizeHint(QSize(0, int(self.fontMetrics().height() * 1.9)))
         self.sections.addItem(item)
+        return scroll
 
     def _mark_sections(self) -> None:
         """A tick beside each part that has something in it, so gaps are easy to see."""
