@@ -8,7 +8,6 @@ the first time it is shown, so nobody waits for a screen they have not asked for
 from __future__ import annotations
 
 import gc
-import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt
@@ -36,7 +35,7 @@ from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.idle import IdleWatcher
 from sp_desktop.ui.keys import EnterPressesButtons
 from sp_desktop.ui.screens.locked import LockedScreen
-from sp_desktop.ui.session import Session
+from sp_desktop.ui.session import Session, return_freed_memory
 from sp_desktop.ui.style import label, plain
 
 if TYPE_CHECKING:
@@ -68,19 +67,6 @@ DAMAGE_LOCKED = (
 # Said on every screen of a training store; the words live with the demo (services.demo),
 # which is only loaded once a store is open.
 _TRAINING_BANNER_NAME = "Training copy"
-
-
-def return_freed_memory() -> None:
-    """Hands memory the app has freed back to the system (glibc keeps it otherwise: ~14 MiB
-    after an unlock at 10,000 people). Elsewhere (Windows, macOS, musl) there is nothing to
-    do, and nothing is done."""
-    if not sys.platform.startswith("linux"):
-        return
-    import contextlib
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _prepare_modules() -> None:
@@ -402,15 +388,15 @@ class MainWindow(QMainWindow):
         # Freezing it out of the collector's view stops full collections from rescanning it,
         # which otherwise stalled the UI thread by ~65 ms at random moments (signing a visit).
         gc.freeze()
-        # The unlock's passing work (key derivation, the page check, the caseload's read) is
-        # freed by now, but glibc keeps freed heap mapped: handed back off the UI thread.
-        self.session.tasks.run(return_freed_memory, name="return freed memory")
         if self._is_showing(self._caseload):
             self.caseload.search.setFocus(Qt.FocusReason.OtherFocusReason)
         self.office_sync  # noqa: B018  # built now that the caseload's read is done
         # The page an adviser opens next (~15 ms to build), so the first person opens as fast
         # as the rest. The visit screen (~0.2 s) is built when a visit is first started.
         self.person  # noqa: B018
+        # The unlock's passing work (key derivation, the caseload's read, the builds above)
+        # is freed by now, but glibc keeps freed heap mapped: handed back off the UI thread.
+        self.session.tasks.run(return_freed_memory, name="return freed memory")
 
     def _offer_drafts(self, drafts: list[ResumableVisit]) -> None:
         if not drafts or not self.session.is_unlocked:
