@@ -231,7 +231,10 @@ def _check_fhir() -> str:
             Recipient("Self-test", "GP", "Practice"), "Practice", DATE_OF_BIRTH,
         )
     )
-    return f"FHIR R4: {len(bundle.entry or [])} + {len(message.entry or [])} resources validated"
+    return (
+        f"FHIR R4: {len(bundle.model.entry or [])} + {len(message.model.entry or [])} "
+        "resources validated"
+    )
 
 
 def _check_pdf() -> str:

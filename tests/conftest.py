@@ -28,3 +28,16 @@ def workspace(store_dir: Path) -> Iterator[Workspace]:
     yield ws
     if ws.store.is_open:
         ws.close()
+
+
+def give_consent(ws: Workspace, person_id: str, *, share_gp: bool = True) -> None:
+    """Consent first: the person agreed, in person, to notes being kept and to sharing with
+    their GP and the services they are referred to (what every journey test starts from)."""
+    ws.consent.record(
+        person_id,
+        "given",
+        method="in_person",
+        recording=True,
+        share_gp=share_gp,
+        share_services=True,
+    )

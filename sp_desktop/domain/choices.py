@@ -72,6 +72,23 @@ class Consent(Choice):
     DECLINED = "declined"
 
 
+class ConsentDecision(Choice):
+    """What the person said when asked about their records (consents table)."""
+
+    GIVEN = "given"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class ConsentMethod(Choice):
+    """How consent was asked for and answered."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+    IN_WRITING = "in_writing"
+
+
 class ReferralStatus(Choice):
     NEW = "new"
     ACTIVE = "active"
@@ -154,6 +171,12 @@ _LABELS: dict[enum.Enum, str] = {
     Ethnicity.OTHER_ANY: "Other ethnic group: any other",
     Ethnicity.PREFER_NOT_TO_SAY: "Prefers not to say",
     PreferredContact.VIA_CARER: "Through their carer",
+    ConsentDecision.GIVEN: "Agreed",
+    ConsentDecision.WITHDRAWN: "Withdrew consent",
+    ConsentMethod.IN_PERSON: "In person",
+    ConsentMethod.PHONE: "By phone",
+    ConsentMethod.VIDEO: "By video call",
+    ConsentMethod.IN_WRITING: "In writing",
     ReferralSource.GP: "GP",
     ReferralSource.COMMUNITY_MENTAL_HEALTH: "Community mental health team",
     ReferralSource.RISK_STRATIFICATION: "Risk stratification list",

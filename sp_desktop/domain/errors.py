@@ -12,3 +12,12 @@ class ValidationError(SpDesktopError, ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class ConsentNeeded(ValidationError):
+    """Something personal was about to be written for a person whose consent does not allow it
+    (never asked, declined or withdrawn): nothing is written, and the app asks for consent."""
+
+    def __init__(self, person_id: str, message: str) -> None:
+        super().__init__("consent", message)
+        self.person_id = person_id

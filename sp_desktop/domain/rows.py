@@ -36,6 +36,8 @@ from sp_desktop.domain.choices import (
     AttendanceStatus,
     ClosingOutcome,
     Consent,
+    ConsentDecision,
+    ConsentMethod,
     Ethnicity,
     Gender,
     PreferredContact,
@@ -440,6 +442,11 @@ class RowRules:
     says when a held row is final: no field of it may change and it may not be deleted (a
     signed visit; corrections are addenda). `authors` names the fields that say who signed or
     wrote a row, each with the words refusing any name but the writing adviser's own.
+
+    Consent first: a table whose rows belong to a person records personal content, and needs
+    the person's consent to recording, unless `consent_exempt` says in words why it is the
+    referral itself (who was referred, the referral, the consent). `personal_fields`, when
+    set, narrows it to those fields holding something (a follow-up's notes, not its date).
     """
 
     table: str
@@ -449,11 +456,29 @@ class RowRules:
     checks: tuple[RowCheck, ...] = ()
     sealing: Sealing | None = None
     authors: Mapping[str, str] = field(default_factory=dict)
+    consent_exempt: str = ""
+    personal_fields: frozenset[str] = frozenset()
     refs: Mapping[str, Ref] = field(init=False)
 
     def __post_init__(self) -> None:
         refs = {name: rule for name, rule in self.fields.items() if isinstance(rule, Ref)}
         object.__setattr__(self, "refs", refs)
+
+    @property
+    def about_a_person(self) -> bool:
+        """Rows of this table belong to one person (they carry `person_id`)."""
+        return "person_id" in self.fields
+
+    def records_personal(self, fields: Mapping[str, Any]) -> bool:
+        """Whether writing these fields records personal content beyond the referral itself,
+        so the person's consent to recording must be held first."""
+        if not self.about_a_person or self.consent_exempt:
+            return False
+        if not self.personal_fields:
+            return True
+        return any(
+            fields.get(name) not in (None, "", "{}", "[]") for name in self.personal_fields
+        )
 
     def check_value(self, name: str, value: Any, today: date) -> None:
         """One field: a known name, and a value its rule accepts (None only where allowed)."""
@@ -546,11 +571,14 @@ def _table(
     *checks: RowCheck,
     sealing: Sealing | None = None,
     authors: Mapping[str, str] | None = None,
+    consent_exempt: str = "",
+    personal_fields: Iterable[str] = (),
 ) -> RowRules:
     required = frozenset(
         name for name, rule in rules.items() if not rule.nullable and not rule.defaulted
     )
-    return RowRules(table, what, dict(rules), required, checks, sealing, dict(authors or {}))
+    return RowRules(table, what, dict(rules), required, checks, sealing, dict(authors or {}),
+                    consent_exempt, frozenset(personal_fields))
 
 
 def _default(rule: Rule) -> Rule:
@@ -571,6 +599,22 @@ def check_consent(consent: Any, consent_on: Any, status: Any) -> None:
         raise ValidationError("consent_on", "Please give the date consent was recorded.")
     if consent == Consent.DECLINED and status != ReferralStatus.DECLINED:
         raise ValidationError("status", "A referral where consent was declined is closed.")
+
+
+def check_consent_decision(
+    decision: Any, recording: Any, share_gp: Any, share_services: Any
+) -> None:
+    """Agreeing means agreeing to records being kept (sharing is chosen on top of it);
+    declining or withdrawing agrees to nothing."""
+    if decision == ConsentDecision.GIVEN and recording is not True:
+        raise ValidationError(
+            "recording", "Taking part means agreeing to notes being kept: if they do not "
+            "agree to that, record that they declined.")
+    if decision in (ConsentDecision.DECLINED, ConsentDecision.WITHDRAWN) and (
+        recording is True or share_gp is True or share_services is True
+    ):
+        raise ValidationError(
+            "decision", "A person who declined or withdrew consent has agreed to nothing.")
 
 
 def check_signed(status: Any, signed_by: Any) -> None:
@@ -608,6 +652,11 @@ def _referral_row(row: Mapping[str, Any]) -> None:
                   row.get("status", ReferralStatus.NEW))
 
 
+def _consent_row(row: Mapping[str, Any]) -> None:
+    check_consent_decision(row.get("decision"), row.get("recording"), row.get("share_gp"),
+                           row.get("share_services"))
+
+
 def _visit_row(row: Mapping[str, Any]) -> None:
     check_signed(row.get("status"), row.get("signed_by"))
 
@@ -629,6 +678,9 @@ def _signed_visit_words(row: Mapping[str, Any]) -> str:
             "was. Add a correction to it instead.")
 
 
+CONSENT_FINAL = (
+    "A consent record cannot be changed once written: record their new answer instead.")
+
 CORRECTION_FINAL = (
     "A correction cannot be changed or removed once it is written: add another correction "
     "instead.")
@@ -649,13 +701,7 @@ def _closing_row(row: Mapping[str, Any]) -> None:
                        row.get("reason"), "Please say where they were re-referred to.")
 
 
-# ONS4 items as the previous schema's `assessments` table named them (see ASSESSMENTS).
-ONS4_LABELS = {
-    "life_satisfaction": "Life satisfaction",
-    "worthwhile": "Feeling things are worthwhile",
-    "happiness": "Happiness yesterday",
-    "anxiety": "Anxiety yesterday",
-}
+REFERRAL_ITSELF = "who was referred and why: the referral itself, recorded before consent is asked"
 
 PEOPLE = _table("people", "a person", {
     "given_name": Text("The first name", NAME_CHARS, blank_ok=False,
@@ -681,7 +727,7 @@ PEOPLE = _table("people", "a person", {
     "sight_needs": Text("The sight needs", LONG_CHARS, nullable=True),
     "team": _default(Text("The team", 64)),
     "adviser": _default(Text("The adviser", SHORT_CHARS)),
-})
+}, consent_exempt=REFERRAL_ITSELF)
 
 REFERRALS = _table("referrals", "a referral", {
     "person_id": _person(),
@@ -693,7 +739,24 @@ REFERRALS = _table("referrals", "a referral", {
     "consent": _default(OneOf("Consent", Consent)),
     "consent_on": Day("The date of consent", ahead=0, nullable=True),
     "status": _default(OneOf("The referral's status", ReferralStatus)),
-}, _referral_row)
+}, _referral_row, consent_exempt=REFERRAL_ITSELF)
+
+# Consent (consent first): one append-only record per answer; the newest is what holds now.
+CONSENTS = _table("consents", "a consent record", {
+    "person_id": _person(),
+    "decision": OneOf("The answer", ConsentDecision),
+    "recording": YesNo("Agreeing to notes being kept"),
+    "share_gp": YesNo("Agreeing to sharing with their GP"),
+    "share_services": YesNo("Agreeing to sharing with the services they are referred to"),
+    "method": OneOf("How consent was asked", ConsentMethod),
+    "given_on": Day("The date of the answer", ahead=0),
+    "recorded_by": Text("Who asked", SHORT_CHARS, blank_ok=False),
+    "notes": _default(Text("The notes on consent", REASON_CHARS)),
+}, _consent_row,
+    sealing=Sealing(lambda _row: True, lambda _row: CONSENT_FINAL),
+    authors={"recorded_by": "Consent can only be recorded in your own name ({adviser})."},
+    consent_exempt="the consent itself",
+)
 
 VISITS = _table("visits", "a visit", {
     "person_id": _person(),
@@ -771,15 +834,6 @@ ANSWERS = _table("answers", "a questionnaire's answers", {
                     missing="Please give the answers."),
 }, _answers_row)
 
-# Before schema 0007 ONS4 had a table of its own; a laptop not yet updated may still send one.
-# The office keeps accepting it (the previous schema's pushes); laptops move theirs to answers.
-ASSESSMENTS = _table("assessments", "an assessment", {
-    "person_id": _person(),
-    "assessed_on": Day("The date of the assessment", ahead=0),
-    "context": OneOf("When in the journey it was taken", AssessmentContext),
-    **{item: Whole(label, 0, 10, nullable=True) for item, label in ONS4_LABELS.items()},
-})
-
 SERVICES = _table("services", "a directory entry", {
     "name": Text("The name of the service", SHORT_CHARS, blank_ok=False,
                  missing="Please give the name of the service."),
@@ -836,7 +890,7 @@ FOLLOW_UPS = _table("follow_ups", "a follow-up", {
     "kind": _default(Key("The kind of follow-up")),
     "done_on": Day("The date it was done", ahead=0, nullable=True),
     "notes": _default(Text("The follow-up notes", LONG_CHARS)),
-})
+}, personal_fields=("notes",))  # the date of a first contact is the referral's own workflow
 
 ATTENDANCE = _table("attendance", "an attendance", {
     "person_id": _person(),
@@ -864,11 +918,24 @@ CLOSING_REVIEWS = _table("closing_reviews", "a closing review", {
 ROWS: dict[str, RowRules] = {
     rules.table: rules
     for rules in (
-        PEOPLE, REFERRALS, VISITS, CONCERNS, CONCERN_RATINGS, STEPS, STEP_PROGRESS, ASSESSMENTS,
+        PEOPLE, REFERRALS, VISITS, CONCERNS, CONCERN_RATINGS, STEPS, STEP_PROGRESS, ANSWERS,
         SERVICES, PRESCRIPTIONS, FOLLOW_UPS, ATTENDANCE, VOLUNTEER_HOURS, CLOSING_REVIEWS,
-        VISIT_ADDENDA, ANSWERS,
+        VISIT_ADDENDA, CONSENTS,
     )
 }
+
+
+# A change that passes a person's details to the provider of an activity: only with their
+# consent to sharing with the services they are referred to.
+_SHARED_WITH_PROVIDER = frozenset({
+    ProviderReferral.SENT, ProviderReferral.ACCEPTED, ProviderReferral.WAITING_LIST,
+    ProviderReferral.DECLINED,
+})
+
+
+def shares_with_services(table: str, fields: Mapping[str, Any]) -> bool:
+    """Whether this change records that the person's details went to a service provider."""
+    return table == "prescriptions" and fields.get("provider_referral") in _SHARED_WITH_PROVIDER
 
 
 def office_today(utc_today: date) -> date:

@@ -18,17 +18,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from fhir.resources.R4B.bundle import Bundle
-
 from sp_desktop.interchange.fhir_record import (
     COMPOSITION_PROFILE,
-    CONDITION_PROFILE,
     REFERRAL_TO_SOCIAL_PRESCRIBING,
     SNOMED,
+    CheckedBundle,
     Code,
+    condition,
     full_url,
     instant,
     patient,
+    rating_words,
     reference,
     resource_id,
     service_request,
@@ -126,7 +126,7 @@ class MessageBack:
     written_on: date
 
 
-def message_bundle(message: MessageBack, *, made_at: datetime | None = None) -> Bundle:
+def message_bundle(message: MessageBack, *, made_at: datetime | None = None) -> CheckedBundle:
     """The message back as a validated FHIR document Bundle (Composition first)."""
     person = message.person
     author_id = f"{message.id}-author"
@@ -141,7 +141,9 @@ def message_bundle(message: MessageBack, *, made_at: datetime | None = None) -> 
     for number, concern in enumerate(message.concerns, 1):
         concern_id = concern.id or f"{message.id}-concern-{number}"
         concern_ids.append(concern_id)
-        resources.append(("Condition", concern_id, _condition(concern, person, message)))
+        resources.append(
+            ("Condition", concern_id, condition(concern, person, message.referral.received_on))
+        )
     coded_ids = []
     for code in message.codes:
         if code.code == REFERRAL_TO_SOCIAL_PRESCRIBING.code:
@@ -231,27 +233,6 @@ def _practitioner(author: Author) -> dict[str, Any]:
     return found
 
 
-def _condition(concern: ConcernFacts, person: PersonFacts, message: MessageBack) -> dict[str, Any]:
-    """A need or concern in the person's words, under its conversation-guide area."""
-    severity = _rating_words(concern.severity_first, concern.severity_latest)
-    return {
-        "meta": {"profile": [CONDITION_PROFILE]},
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": "active",
-                }
-            ]
-        },
-        "category": [{"text": f"Social prescribing need or concern: {concern.area}"}],
-        "code": {"text": concern.words},
-        "subject": reference("Patient", person.id),
-        "recordedDate": message.referral.received_on.isoformat(),
-        **({"note": [{"text": severity}]} if severity else {}),
-    }
-
-
 def _coded_finding(code: Code, person: PersonFacts, message: MessageBack) -> dict[str, Any]:
     """A SNOMED CT finding for the GP to file (social prescribing offered or declined)."""
     when = message.referral.consent_on or message.written_on
@@ -307,7 +288,7 @@ def _referral_text(message: MessageBack) -> list[str]:
 def _concerns_text(message: MessageBack) -> list[str]:
     return [
         f"{c.area}: {c.words}"
-        + (f" ({words})" if (words := _rating_words(c.severity_first, c.severity_latest)) else "")
+        + (f" ({words})" if (words := rating_words(c.severity_first, c.severity_latest)) else "")
         for c in message.concerns
     ]
 
@@ -351,11 +332,3 @@ def _codes_text(message: MessageBack) -> list[str]:
         f"{c.code} | {c.display} | ({'SNOMED CT' if c.system == SNOMED else c.system})"
         for c in message.codes
     ]
-
-
-def _rating_words(first: int | None, latest: int | None) -> str:
-    if first is None and latest is None:
-        return ""
-    if latest is None:
-        return f"how much it bothered them: {first} out of 10"
-    return f"how much it bothered them: {first} out of 10 at first, {latest} at the latest"

@@ -1,9 +1,11 @@
-"""People's records as a FHIR R4 Bundle: Patient, referral, steps as goals, measures answered.
+"""People's records as a FHIR R4 Bundle: Patient, referral, steps as goals, needs and concerns,
+activities, and every measure answered with its questionnaire.
 
 Built from plain data (:mod:`.records`), so the laptop and the office make the same bundle.
 Every bundle is checked by parsing it into fhir.resources models before it is handed back: a
 file that leaves the app is one a FHIR system can read. UK Core profiles are claimed where UK
-Core has one (Patient, ServiceRequest, Questionnaire, QuestionnaireResponse); Goal has none.
+Core has one (Patient, ServiceRequest, Condition, Questionnaire, QuestionnaireResponse); Goal
+has none.
 
 fhir.resources has no plain-R4 package in its pydantic-2 releases; its ``R4B`` models are used.
 Every resource here (Patient, ServiceRequest, Goal, Questionnaire, QuestionnaireResponse,
@@ -16,15 +18,18 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError as ModelError
 
 from sp_desktop.domain.errors import SpDesktopError
 from sp_desktop.interchange.records import (
+    ActivityFacts,
+    ConcernFacts,
     MeasureAnswers,
     MeasureDefinition,
     PersonFacts,
@@ -285,6 +290,64 @@ def goal(step: StepFacts, person: PersonFacts) -> dict[str, Any]:
     return found
 
 
+def condition(
+    concern: ConcernFacts, person: PersonFacts, recorded_on: date | None
+) -> dict[str, Any]:
+    """A need or concern in the person's words, under its conversation-guide area (UK Core)."""
+    severity = rating_words(concern.severity_first, concern.severity_latest)
+    found: dict[str, Any] = {
+        "meta": {"profile": [CONDITION_PROFILE]},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "category": [{"text": f"Social prescribing need or concern: {concern.area}"}],
+        "code": {"text": concern.words},
+        "subject": reference("Patient", person.id),
+    }
+    if recorded_on is not None:
+        found["recordedDate"] = recorded_on.isoformat()
+    if severity:
+        found["note"] = [{"text": severity}]
+    return found
+
+
+def rating_words(first: int | None, latest: int | None) -> str:
+    """How much a concern bothered them, first and latest, out of 10."""
+    if first is None and latest is None:
+        return ""
+    if latest is None:
+        return f"how much it bothered them: {first} out of 10"
+    return f"how much it bothered them: {first} out of 10 at first, {latest} at the latest"
+
+
+_ACTIVITY_STATUS = {"active": "active", "ended": "completed", "cancelled": "revoked"}
+
+
+def activity_request(activity: ActivityFacts, person: PersonFacts) -> dict[str, Any]:
+    """An activity the link worker referred them to, as a ServiceRequest to its provider."""
+    period: dict[str, str] = {"start": activity.start_date.isoformat()}
+    if activity.ended_on is not None:
+        period["end"] = activity.ended_on.isoformat()
+    found: dict[str, Any] = {
+        "meta": {"profile": [SERVICE_REQUEST_PROFILE]},
+        "status": _ACTIVITY_STATUS.get(activity.status, "unknown"),
+        "intent": "order",
+        "category": [{"text": "Social prescribing activity"}],
+        "code": {"text": activity.name},
+        "subject": reference("Patient", person.id),
+        "occurrencePeriod": period,
+        "note": [{"text": f"{activity.status_words}; planned for {activity.weeks} weeks."}],
+    }
+    if activity.provider:
+        found["performer"] = [{"display": activity.provider}]
+    return found
+
+
 def questionnaire(definition: MeasureDefinition) -> dict[str, Any]:
     """The measure's questions, wording exactly as published, so the answers carry their meaning."""
     items = []
@@ -394,6 +457,13 @@ def record_entries(
         _entry("ServiceRequest", r.id, service_request(r, person)) for r in record.referrals
     ]
     entries += [_entry("Goal", s.id, goal(s, person)) for s in record.steps]
+    first_referral = min((r.received_on for r in record.referrals), default=None)
+    entries += [
+        _entry("Condition", c.id, condition(c, person, first_referral)) for c in record.concerns
+    ]
+    entries += [
+        _entry("ServiceRequest", a.id, activity_request(a, person)) for a in record.activities
+    ]
     for answers in record.measures:
         definition = definitions.get(answers.measure)
         if definition is None:
@@ -416,7 +486,7 @@ def record_bundle(
     definitions: Mapping[str, MeasureDefinition],
     *,
     made_at: datetime | None = None,
-) -> Bundle:
+) -> CheckedBundle:
     """A collection Bundle of everyone in `records`, with each measure's Questionnaire once.
 
     Raises ExportFailed (in words) if the bundle does not validate.
@@ -441,10 +511,24 @@ def record_bundle(
     )
 
 
-def validated(raw: dict[str, Any]) -> Bundle:
+@dataclass(frozen=True, slots=True)
+class CheckedBundle:
+    """A bundle that fhir.resources has parsed: its models, and the JSON that was checked.
+
+    Attributes:
+        model: the parsed Bundle (fhir.resources R4B models).
+        raw: the JSON-ready data it was parsed from; written out as it is, because dumping the
+            models again costs twice as long as checking them.
+    """
+
+    model: Bundle
+    raw: dict[str, Any] = field(repr=False)
+
+
+def validated(raw: dict[str, Any]) -> CheckedBundle:
     """The bundle parsed into fhir.resources models: proof that it is well-formed FHIR."""
     try:
-        return Bundle.model_validate(raw)
+        return CheckedBundle(Bundle.model_validate(raw), raw)
     except ModelError as exc:
         where = ", ".join(".".join(str(p) for p in error["loc"]) for error in exc.errors()[:3])
         raise ExportFailed(
@@ -453,9 +537,9 @@ def validated(raw: dict[str, Any]) -> Bundle:
         ) from None
 
 
-def bundle_json(bundle: Bundle) -> bytes:
+def bundle_json(bundle: CheckedBundle) -> bytes:
     """The bundle as UTF-8 JSON, as FHIR systems expect to read it."""
-    return bundle.model_dump_json(exclude_none=True).encode("utf-8")
+    return orjson.dumps(bundle.raw)
 
 
 def instant(made_at: datetime | None) -> str:

@@ -8,8 +8,11 @@ Values are as recorded; the words and codes of each output format are the export
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -18,6 +21,28 @@ from sp_desktop.domain.choices import PrescriptionStatus, ProviderReferral
 from sp_desktop.domain.measures import AnswerKind, Measure, Sitting, catalogue, measure
 from sp_desktop.domain.prescribing import Prescription
 from sp_desktop.resource_files import load_json
+
+
+class ExportKind(enum.StrEnum):
+    """What a record is exported as; also the entity named in the audit trail."""
+
+    FHIR = "fhir_record"
+    CSV = "analyst_csv"
+
+
+# What the save box offers for each: the start of the name and the file type.
+_EXPORT_NAMES = {
+    ExportKind.FHIR: ("Record", ".json"),
+    ExportKind.CSV: ("Record for analysts", ".zip"),
+}
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+
+
+def export_file_name(kind: ExportKind, name: str, day: date) -> str:
+    """The name offered in the save box ("Record - Zoë Dvořák - 2026-03-02.json")."""
+    what, suffix = _EXPORT_NAMES[kind]
+    stem = " - ".join(p for p in (what, name.strip(), day.isoformat()) if p)
+    return _UNSAFE_IN_FILE_NAMES.sub(" ", stem).strip(" .") + suffix
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,3 +313,20 @@ def _area_titles() -> dict[str, str]:
 def area_title(key: str) -> str:
     """A concern's life area as the conversation guide names it ("Loneliness and connection")."""
     return _area_titles().get(key) or key.replace("_", " ").capitalize()
+
+
+def concern_facts(
+    concern_id: str, area_key: str, words: str, severity: int | None, ratings: Sequence[int]
+) -> ConcernFacts:
+    """A concern with how much it bothered them first and at the latest rating (oldest first).
+
+    A concern rated only once has no "latest": repeating the first number would read as
+    "no change" when it was simply never asked again.
+    """
+    return ConcernFacts(
+        id=concern_id,
+        area=area_title(area_key),
+        words=words,
+        severity_first=ratings[0] if ratings else severity,
+        severity_latest=ratings[-1] if len(ratings) > 1 else None,
+    )

@@ -72,8 +72,9 @@ class OpIn(BaseModel):
         return fields
 
     def to_change(self) -> ChangeOp:
+        """The change as today's tables take it (a previous schema's ONS4 becomes answers)."""
         return ChangeOp(self.op, self.table, self.row, self.person, self.kind, dict(self.fields),
-                        dict(self.base), self.hlc)
+                        dict(self.base), self.hlc).upgraded()
 
 
 _OP_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -40,7 +40,7 @@ from sp_desktop.interchange.records import (
     StepFacts,
     activity_standing,
     answers_of,
-    area_title,
+    concern_facts,
     measure_definitions,
 )
 from sp_desktop.server.db import read_transaction, rows
@@ -267,13 +267,12 @@ def _referral(row_id: str, f: Fields) -> ReferralFacts | None:
 
 
 def _concern(row_id: str, f: Fields, history: list[tuple[date, int]]) -> ConcernFacts:
-    first = history[0][1] if history else _whole(f, "severity")
-    return ConcernFacts(
-        id=row_id,
-        area=area_title(_text(f, "domain")),
-        words=_text(f, "words"),
-        severity_first=first,
-        severity_latest=history[-1][1] if len(history) > 1 else None,
+    return concern_facts(
+        row_id,
+        _text(f, "domain"),
+        _text(f, "words"),
+        _whole(f, "severity"),
+        [v for _d, v in history],
     )
 
 

@@ -45,6 +45,7 @@ from sp_desktop.store.schema import (
     closing_reviews,
     concern_ratings,
     concerns,
+    consents,
     follow_ups,
     people,
     prescriptions,
@@ -65,7 +66,9 @@ DEMO_PASSPHRASE = "demo store only - not for real people"
 DEMO_WORK_PHONE = "0115 496 0000"
 DEMO_WORK_EMAIL = "link.workers@example.org"
 DEMO_ORGANISATION = "Demo Link Workers"
-_FACT_TABLES = {"concern_ratings", "step_progress", "answers", "closing_reviews"}
+_FACT_TABLES = {
+    "concern_ratings", "step_progress", "answers", "closing_reviews", "consents",
+}
 _ETHNICITY_WEIGHTS = {
     Ethnicity.WHITE_BRITISH: 70,
     Ethnicity.WHITE_IRISH: 4,
@@ -219,6 +222,22 @@ class _Generator:
                 "status": status,
             },
         )
+        if consent != "pending":
+            # Consent first: what they agreed to, when, how and asked by whom.
+            given = consent == "given"
+            self.batch.add(
+                consents,
+                {
+                    "person_id": person_id,
+                    "decision": consent,
+                    "recording": given,
+                    "share_gp": given and rng.random() < 0.9,
+                    "share_services": given,
+                    "method": rng.choice(["in_person", "in_person", "phone"]),
+                    "given_on": min(received + timedelta(days=3), today),
+                    "recorded_by": self.signer,
+                },
+            )
         if consent != "given":
             if consent == "pending":
                 self.batch.add(
@@ -420,6 +439,7 @@ def _write(ws: Workspace, batch: _Batch) -> None:
     order = [
         people,
         referrals,
+        consents,
         visits,
         concerns,
         concern_ratings,

@@ -117,7 +117,7 @@ class PrescriptionDetails:
 
 
 class PrescribingService:
-    """Prescriptions, follow-ups, attendance, volunteering hours, carers and closing reviews."""
+    """Prescriptions, follow-ups, attendance and volunteering hours (carers: people.py)."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws

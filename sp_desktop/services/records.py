@@ -11,8 +11,6 @@ QuestionnaireResponse, the definition as its Questionnaire; nothing here names o
 from __future__ import annotations
 
 import contextlib
-import enum
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,31 +20,22 @@ from sp_desktop.interchange.records import (
     ActivityFacts,
     CaseClosed,
     ConcernFacts,
+    ExportKind,
     MeasureAnswers,
     MeasureDefinition,
     PersonFacts,
     PersonRecord,
     ReferralFacts,
     StepFacts,
+    activity_standing,
     answers_of,
+    concern_facts,
+    export_file_name,
 )
 from sp_desktop.interchange.records import measure_definitions as shipped_definitions
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
-
-_UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
-
-
-class ExportKind(enum.StrEnum):
-    """What was exported; also the entity named in the audit trail."""
-
-    FHIR = "fhir_record"
-    CSV = "analyst_csv"
-
-
-# What the save box offers for each: the start of the name and the file type.
-_NAMES = {ExportKind.FHIR: ("Record", ".json"), ExportKind.CSV: ("Record for analysts", ".zip")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +77,6 @@ def measure_answers(ws: Workspace, person_id: str) -> tuple[MeasureAnswers, ...]
 
 def person_record(ws: Workspace, person_id: str) -> PersonRecord:
     """Everything the exports say about one person, read from the store as it is now."""
-    # Here, not at the top: the printouts' modules (reportlab) are loaded when first used,
-    # not with the person page before unlock.
-    from sp_desktop.services.documents.letter import support_status
-    from sp_desktop.services.documents.shared import stripped
-
     person = ws.people.get(person_id)
     closing = ws.closing.closing_review_of(person_id)
     history = {c.id: c for c in concerns_with_ids(ws, person_id)}
@@ -138,10 +122,10 @@ def person_record(ws: Workspace, person_id: str) -> PersonRecord:
         activities=tuple(
             ActivityFacts(
                 id=p.id,
-                name=stripped(service.name) or "Activity",
-                provider=stripped(service.organisation),
+                name=service.name.strip() or "Activity",
+                provider=service.organisation.strip(),
                 status=p.status.value,
-                status_words=support_status(p),
+                status_words=activity_standing(p),
                 start_date=p.start_date,
                 weeks=p.weeks,
                 ended_on=p.ended_on,
@@ -164,19 +148,16 @@ def person_record(ws: Workspace, person_id: str) -> PersonRecord:
 
 
 def concerns_with_ids(ws: Workspace, person_id: str) -> list[ConcernFacts]:
-    """The concerns as the letter words them (area title, first and latest rating), with ids."""
-    from sp_desktop.services.documents.letter import concerns_for
-
-    worded = concerns_for(ws, person_id)
+    """The concerns with their area's title and first and latest rating, as the letter has them."""
     return [
-        ConcernFacts(
-            id=concern.id,
-            area=line.domain,
-            words=line.words,
-            severity_first=line.severity_first,
-            severity_latest=line.severity_latest,
+        concern_facts(
+            c.id,
+            c.domain,
+            c.words,
+            c.severity,
+            [r.value for r in ws.visits.concern_history(c.id)],
         )
-        for concern, line in zip(ws.visits.concerns_of(person_id), worded, strict=True)
+        for c in ws.visits.concerns_of(person_id)
     ]
 
 
@@ -223,10 +204,8 @@ def record_exported(ws: Workspace, export: ExportedRecord) -> None:
 
 
 def file_name_for(kind: ExportKind, name: str, day: date) -> str:
-    """The name offered in the save box ("Record - Zoë Dvořák - 2026-03-02.json")."""
-    what, suffix = _NAMES[kind]
-    stem = " - ".join(p for p in (what, name.strip(), day.isoformat()) if p)
-    return _UNSAFE_IN_FILE_NAMES.sub(" ", stem).strip(" .") + suffix
+    """The name offered in the save box (see :func:`export_file_name`)."""
+    return export_file_name(kind, name, day)
 
 
 def save_export(ws: Workspace, person_id: str, kind: ExportKind, path: Path) -> ExportedRecord:

@@ -79,6 +79,7 @@ class Workspace:
         # Imported here: the service modules import Workspace for typing.
         from sp_desktop.services.caseload import CaseloadService
         from sp_desktop.services.closing import ClosingService
+        from sp_desktop.services.consent import ConsentService
         from sp_desktop.services.directory import DirectoryService
         from sp_desktop.services.drafts import DraftService
         from sp_desktop.services.people import PeopleService
@@ -87,6 +88,7 @@ class Workspace:
         from sp_desktop.services.wellbeing import WellbeingService
 
         self.people = PeopleService(self)
+        self.consent = ConsentService(self)
         self.visits = VisitService(self)
         self.wellbeing = WellbeingService(self)
         self.prescribing = PrescribingService(self)

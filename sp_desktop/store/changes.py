@@ -26,6 +26,7 @@ from sp_desktop.domain.changes import ROW_FIELD, OpKind
 from sp_desktop.domain.hlc import HlcStamp, HybridClock
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.rows import ROWS, RowRules
+from sp_desktop.store.consent import check_may_record
 from sp_desktop.store.schema import LOCAL_ONLY_COLUMNS, SYNC_COLUMNS, outbox, store_meta
 
 HLC_META_KEY = "hlc_last"
@@ -132,6 +133,7 @@ class ChangeWriter:
         rules = ROWS.get(table_name) if queue else None
         adviser = writing_adviser(conn) if rules is not None and rules.authors else ""
         today = date.today()
+        consent_asks: list[tuple[str | None, dict[str, Any]]] = []
         for values, person_id in zip(rows, person_ids, strict=True):
             # Every column present: a new row syncs whole.
             fields = {**base_row, **values}
@@ -143,10 +145,14 @@ class ChangeWriter:
                 rules.check_new(travelling, today)
                 if adviser:
                     rules.check_authors(None, travelling, adviser)
+                if rules.about_a_person:
+                    consent_asks.append((travelling.get("person_id"), travelling))
             synced = dumps(travelling).decode()
             queued.append(
                 (new_id(), table_name, row_id, person_id, kind_value, synced, "{}", stamp, created)
             )
+        if consent_asks and rules is not None:
+            check_may_record(conn, rules, consent_asks)  # consent first: before any write
         if table_rows:
             conn.exec_driver_sql(insert_sql, table_rows)
         if queued and queue:
@@ -267,6 +273,8 @@ def _check_change(
     if rules is None:
         return None
     synced = {k: v for k, v in changed.items() if k not in LOCAL_ONLY_COLUMNS}
+    if rules.about_a_person:  # consent first: before anything else is said about the change
+        check_may_record(conn, rules, [(current["person_id"], synced)])
     held = {name: current[name] for name in _synced_columns(table)}
     rules.check_edit(held, synced)
     rules.check_fields(synced, date.today())

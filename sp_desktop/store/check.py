@@ -258,7 +258,7 @@ def _check_tables(connect: Connect, report: CheckReport) -> list[str] | None:
 
 # Tables a later migration adds: a store at an older released schema lacks them until it is
 # brought up to date, which is not a fault.
-TABLES_ADDED_IN = {"visit_addenda": "0005", "answers": "0007"}
+TABLES_ADDED_IN = {"visit_addenda": "0005", "answers": "0007", "consents": "0008"}
 
 
 def _not_added_yet(connect: Connect, missing: list[str]) -> list[str]:

@@ -123,6 +123,23 @@ visit_addenda = Table(
     Column("written_on", Date, nullable=False),
 )
 
+# Consent first (migration 0008): one append-only record per answer the person gave; the
+# newest decides what may be written about them (see `store.consent`).
+consents = Table(
+    "consents",
+    metadata,
+    *_sync_columns(),
+    _person_fk(),
+    Column("decision", String(16), nullable=False),
+    Column("recording", Boolean, nullable=False),
+    Column("share_gp", Boolean, nullable=False),
+    Column("share_services", Boolean, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("given_on", Date, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+)
+
 concerns = Table(
     "concerns",
     metadata,
@@ -364,6 +381,7 @@ SYNCED_TABLES: tuple[Table, ...] = (
     volunteer_hours,
     closing_reviews,
     visit_addenda,
+    consents,
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in SYNCED_TABLES}
 SYNC_COLUMNS = frozenset(c.name for c in _sync_columns())

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from typing import Any
 
 # The protocol sends changes in the outbox's own words (defined below the store and this module).
@@ -140,14 +141,45 @@ TABLES: dict[str, TableSpec] = {
     "concern_ratings": TableSpec(TableKind.FACT),
     "step_progress": TableSpec(TableKind.FACT),
     "answers": TableSpec(TableKind.FACT),  # every measure's answers (schema 0007 on)
-    # ONS4 before schema 0007: accepted from laptops not yet updated (laptops hold answers).
-    "assessments": TableSpec(TableKind.FACT),
     "attendance": TableSpec(TableKind.FACT),
     "volunteer_hours": TableSpec(TableKind.FACT),
     "closing_reviews": TableSpec(TableKind.FACT),
     "visit_addenda": TableSpec(TableKind.FACT),  # corrections of signed visits
+    "consents": TableSpec(TableKind.FACT),  # consent first: each answer a person gave (0008)
     "services": TableSpec(TableKind.DIRECTORY, person_scoped=False),
 }
+
+
+# Before schema 0007 a laptop sent ONS4 as table "assessments", one field per item. The office
+# still takes such a change from a laptop not yet updated, as the answers it is (`upgraded`).
+LEGACY_ONS4_TABLE = "assessments"
+LEGACY_ONS4_ITEMS = ("life_satisfaction", "worthwhile", "happiness", "anxiety")
+
+
+def legacy_ons4_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """An "assessments" change's fields as an "answers" change carries them."""
+    moved = {
+        ("taken_on" if k == "assessed_on" else k): v
+        for k, v in fields.items()
+        if k not in LEGACY_ONS4_ITEMS
+    }
+    moved["measure"] = "ons4"
+    moved["answers"] = json.dumps(
+        {item: fields.get(item) for item in LEGACY_ONS4_ITEMS}, separators=(",", ":")
+    )
+    return moved
+
+
+def legacy_ons4_stamps(stamps: dict[str, Any]) -> dict[str, Any]:
+    """Per-field stamps under the answers table's names (the items' newest is `answers`')."""
+    moved: dict[str, Any] = {}
+    items = [s for k, s in stamps.items() if k in LEGACY_ONS4_ITEMS and s is not None]
+    for name, stamp in stamps.items():
+        if name not in LEGACY_ONS4_ITEMS:
+            moved["taken_on" if name == "assessed_on" else name] = stamp
+    if any(k in LEGACY_ONS4_ITEMS for k in stamps):
+        moved["answers"] = moved["measure"] = max(items) if items else None
+    return moved
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +194,17 @@ class ChangeOp:
     fields: dict[str, Any]
     base: dict[str, str | None]
     hlc: str
+
+    def upgraded(self) -> ChangeOp:
+        """A change from the previous schema as today's tables take it (see LEGACY_ONS4_TABLE)."""
+        if self.table != LEGACY_ONS4_TABLE:
+            return self
+        return replace(
+            self,
+            table="answers",
+            fields=legacy_ons4_fields(self.fields) if self.kind is not OpKind.DELETE else {},
+            base=legacy_ons4_stamps(self.base),
+        )
 
     def to_wire(self) -> dict[str, Any]:
         return {

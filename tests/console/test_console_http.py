@@ -237,3 +237,58 @@ def test_the_report_table_follows_every_change(office: Office) -> None:
     assert all(lines[p].family_name == held[p].family_name for p in held)
     assert all(line.adviser == laptop.adviser for line in lines.values())
     assert reports.catch_up(office.engine) == 0  # nothing new: nothing read
+
+
+def test_bad_input_is_refused_in_words_and_changes_nothing(office: Office) -> None:
+    team = office.team()
+    user = office.user(ConsoleRole.MANAGER, team)
+    client = office.client
+    csrf = sign_in(client, user, office.clock())
+    page = client.get("/console/advisers/new")
+    team_id = re.search(r'<option value="(\d+)"', page.text)
+    assert team_id
+    short = client.post(
+        "/console/advisers/new",
+        data={
+            "csrf": csrf,
+            "name": "Pat Newcomer",
+            "team": team_id.group(1),
+            "password": "short",
+            "password_again": "short",
+        },
+    )
+    assert short.status_code == 400 and "There is a problem" in short.text
+    assert 'value="Pat Newcomer"' in short.text  # nothing typed is lost
+    assert "Traceback" not in short.text
+    with office.engine.connect() as conn:
+        assert conn.execute(select(advisers).where(advisers.c.name == "Pat Newcomer")).all() == []
+    bad_date = client.post(
+        "/console/directory/new",
+        data={"csrf": csrf, "name": "Knit and natter", "last_checked": "next Tuesday"},
+    )
+    assert bad_date.status_code == 400 and "Knit and natter" in bad_date.text
+    assert "date" in bad_date.text.lower()
+
+
+def test_the_directory_exports_what_was_published(office: Office) -> None:
+    user = office.user(ConsoleRole.LEAD)
+    client = office.client
+    csrf = sign_in(client, user, office.clock())
+    saved = client.post(
+        "/console/directory/new",
+        data={
+            "csrf": csrf,
+            "name": "Knit and natter",
+            "category": "social_activity",
+            "organisation": "Age UK Riverside",
+            "last_checked": "2026-11-02",
+        },
+    )
+    assert saved.status_code == 200 and "published" in saved.text
+    as_json = client.get("/console/directory/export.json")
+    assert as_json.headers["content-type"].startswith("application/json")
+    assert "Knit and natter" in as_json.text and "Age UK Riverside" in as_json.text
+    as_csv = client.get("/console/directory/export.csv")
+    assert as_csv.text.lstrip("\ufeff").startswith("id,name,")
+    assert "Knit and natter" in as_csv.text
+    assert office.audit_count("exported the directory") == 2

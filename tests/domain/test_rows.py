@@ -13,10 +13,9 @@ from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.nhs_number import NhsNumber
 from sp_desktop.domain.people import Concern, Person, Step, Visit
 from sp_desktop.domain.rows import (
-    ASSESSMENTS,
+    ANSWERS,
     NAME_CHARS,
     NOTE_CHARS,
-    ONS4_LABELS,
     PEOPLE,
     ROWS,
     office_today,
@@ -37,12 +36,10 @@ def person(**fields: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("table", "fields", "field", "words"),
     [
-        ("assessments", {"happiness": 99}, "happiness", "Happiness yesterday is a whole number"),
-        ("assessments", {"anxiety": -5}, "anxiety", "Anxiety yesterday is a whole number"),
-        ("assessments", {"worthwhile": True}, "worthwhile", "0 to 10"),
-        ("assessments", {"assessed_on": (TODAY + timedelta(days=400)).isoformat()},
-         "assessed_on", "cannot be in the future"),
-        ("assessments", {"context": "whenever"}, "context", "not one of the choices"),
+        ("answers", {"taken_on": (TODAY + timedelta(days=400)).isoformat()},
+         "taken_on", "cannot be in the future"),
+        ("answers", {"context": "whenever"}, "context", "not one of the choices"),
+        ("answers", {"answers": "x" * 4_001}, "answers", "longer than 4,000 characters"),
         ("people", {"given_name": 2**64}, "given_name", "The first name must be text"),
         ("people", {"given_name": "A" * 101}, "given_name",
          "The first name is longer than 100 characters"),
@@ -93,8 +90,10 @@ def test_a_wrong_value_is_refused_naming_the_field_in_words(
     [
         ("people", person(nhs_number="9434765919", gender="female", preferred_name=None)),
         ("people", person(given_name="Zoë", family_name="Łukasz-Öztürk 🙂")),
-        ("assessments", {"person_id": "p1", "assessed_on": TODAY, "context": "baseline",
-                         "happiness": None, "anxiety": 0}),
+        ("answers", {"person_id": "p1", "measure": "ons4", "taken_on": TODAY,
+                     "context": "baseline", "answers": json.dumps({
+                         "life_satisfaction": 5, "worthwhile": None, "happiness": None,
+                         "anxiety": 0})}),
         ("visits", {"person_id": "p1", "visit_date": TODAY.isoformat(), "place": "home",
                     "notes": json.dumps({"connection": "x" * NOTE_CHARS})}),
         ("steps", {"person_id": "p1", "words": "Phone my brother",
@@ -113,7 +112,8 @@ def test_valid_rows_pass(table: str, fields: dict[str, Any]) -> None:
     ("table", "fields", "field"),
     [
         ("people", {"given_name": "Ada", "family_name": "Lovelace"}, "date_of_birth"),
-        ("assessments", {"person_id": "p1", "assessed_on": TODAY}, "context"),
+        ("answers", {"person_id": "p1", "taken_on": TODAY, "measure": "ons4",
+                     "answers": "{}"}, "context"),
         ("visits", {"person_id": "p1", "place": "home"}, "visit_date"),
         ("referrals", {"person_id": "p1", "source": "gp", "received_on": TODAY,
                        "consent": "given"}, "consent_on"),
@@ -140,10 +140,9 @@ def test_a_new_row_needs_its_required_fields_and_consistent_values(
 
 def test_the_office_allows_a_laptop_a_day_ahead_of_its_utc_date() -> None:
     laptop_today = TODAY + timedelta(days=1)  # just after midnight in summer time
-    ASSESSMENTS.check_value("assessed_on", laptop_today, office_today(TODAY))
+    ANSWERS.check_value("taken_on", laptop_today, office_today(TODAY))
     with pytest.raises(ValidationError):
-        ASSESSMENTS.check_value("assessed_on", laptop_today + timedelta(days=1),
-                                office_today(TODAY))
+        ANSWERS.check_value("taken_on", laptop_today + timedelta(days=1), office_today(TODAY))
 
 
 def test_ons4_labels_name_the_items_as_the_questions_ask_them() -> None:
@@ -151,12 +150,34 @@ def test_ons4_labels_name_the_items_as_the_questions_ask_them() -> None:
         resources.files("resources").joinpath("measures", "ons4.json").read_text("utf-8")
     )
     questions = {item["key"]: item["question"].lower() for item in raw["items"]}
-    assert set(ONS4_LABELS) == set(questions) == {i.value for i in Ons4Item}
-    for key, label in ONS4_LABELS.items():
+    labels = {item["key"]: item["label"] for item in raw["items"]}
+    assert set(labels) == set(questions) == {i.value for i in Ons4Item}
+    for key, label in labels.items():
         stem = label.split()[0].lower().rstrip("s")[:5]  # "happi", "anxie", "life", "feeli"
         assert stem[:4] in questions[key] or key == "worthwhile"
-    assert "worthwhile" in ONS4_LABELS["worthwhile"].lower()
-    assert "yesterday" in questions["happiness"] and "yesterday" in ONS4_LABELS["happiness"]
+    assert "worthwhile" in labels["worthwhile"].lower()
+    assert "yesterday" in questions["happiness"] and "yesterday" in labels["happiness"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "words"),
+    [
+        ({"life_satisfaction": 5, "worthwhile": 5, "happiness": 99, "anxiety": 5}, "happiness",
+         "Happiness yesterday is a whole number from 0 to 10"),
+        ({"life_satisfaction": 5, "worthwhile": 5, "happiness": 5, "anxiety": -5}, "anxiety",
+         "Anxiety yesterday is a whole number"),
+        ({"life_satisfaction": 5, "worthwhile": True, "happiness": 5, "anxiety": 5}, "answers",
+         "could not be read"),
+        ({"life_satisfaction": 5, "happiness": 5, "anxiety": 5}, "worthwhile",
+         "please give an answer or mark it declined"),
+    ],
+)
+def test_answers_must_fit_their_measure(answers: dict[str, Any], field: str, words: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ANSWERS.check_new({"person_id": "p1", "measure": "ons4", "taken_on": TODAY,
+                           "context": "baseline", "answers": json.dumps(answers)}, TODAY)
+    assert caught.value.field == field
+    assert words in caught.value.message
 
 
 # --- the domain entities use the same rules (issue 17's findings) -----------------------------

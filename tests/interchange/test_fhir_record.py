@@ -54,7 +54,9 @@ def test_every_demo_person_exports_a_bundle_that_parses_back(ws: Workspace) -> N
         assert kinds.count("QuestionnaireResponse") == len(sittings)
         assert kinds.count("Questionnaire") == len({s.measure for s in sittings})
         assert kinds.count("Goal") == len(ws.visits.steps_of(person_id))
-        assert kinds.count("ServiceRequest") == len(ws.people.referrals_of(person_id))
+        activities = len(ws.prescribing.of_person(person_id))
+        assert kinds.count("ServiceRequest") == len(ws.people.referrals_of(person_id)) + activities
+        assert kinds.count("Condition") == len(ws.visits.concerns_of(person_id))
 
 
 def test_patient_carries_the_nhs_number_with_its_system_and_uk_core_profile(
@@ -75,7 +77,12 @@ def test_patient_carries_the_nhs_number_with_its_system_and_uk_core_profile(
 
 def test_referral_is_coded_for_the_gp_record(ws: Workspace, known: Known) -> None:
     export = records.fhir_export(ws, known.person_id, made_at=MADE_AT)
-    (referral,) = _resources(export.data, "ServiceRequest")
+    referral, activity = _resources(export.data, "ServiceRequest")
+    assert activity["code"]["text"] == "Tuesday tea and chat"
+    assert activity["performer"][0]["display"] == "St Anne's Community Centre"
+    assert activity["status"] == "active"
+    (concern,) = _resources(export.data, "Condition")
+    assert concern["code"]["text"] == known.concern_words
     assert referral["code"]["coding"][0] == {
         "system": SNOMED,
         "code": "871731000000106",
@@ -140,7 +147,7 @@ def test_the_office_bundles_several_people_with_one_questionnaire(
     ws: Workspace, known: Known
 ) -> None:
     both = [records.person_record(ws, pid) for pid in (known.person_id, known.declined_id)]
-    bundle = record_bundle(both, records.measure_definitions(), made_at=MADE_AT)
+    bundle = record_bundle(both, records.measure_definitions(), made_at=MADE_AT).model
     kinds = [e.resource.get_resource_type() for e in bundle.entry or []]
     assert kinds.count("Patient") == 2 and kinds.count("Questionnaire") == 2  # ONS4, UCLA-3
 
@@ -205,7 +212,7 @@ def test_a_record_that_does_not_fit_fhir_is_refused_in_words_not_library_text() 
         )
     assert "did not fit the FHIR format" in str(caught.value)
     assert "pydantic" not in str(caught.value).lower()
-    assert record_bundle([plain], {}, made_at=MADE_AT).entry  # a plain record is fine
+    assert record_bundle([plain], {}, made_at=MADE_AT).model.entry  # a plain record is fine
 
 
 @pytest.mark.parametrize("ethnicity", list(Ethnicity))

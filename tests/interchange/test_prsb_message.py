@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from export_fixture import Known
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.composition import Composition
 
+from sp_desktop.domain.choices import Ethnicity, Gender, ReferralSource
 from sp_desktop.interchange.fhir_prsb import SECTIONS
 from sp_desktop.interchange.fhir_record import NHS_NUMBER_SYSTEM, SNOMED
 from sp_desktop.services import documents
@@ -74,3 +76,25 @@ def test_sections_say_the_letters_facts_and_escape_what_people_typed(
     outcomes = sections["Outcomes"]["text"]["div"]
     assert "Happiness: first preferred not to say; latest 6" in outcomes
     assert "still working with their link worker" in outcomes
+
+
+def test_without_gp_sharing_the_message_says_no_more_than_the_letter(ws: Workspace) -> None:
+    """Consent first: only the referral, the demographics the letter prints, and its codes."""
+    person_id = ws.people.create(
+        given_name="Olu",
+        family_name="Adeyemi",
+        date_of_birth=date(1950, 3, 3),
+        gender=Gender.MALE,
+        ethnicity=Ethnicity.BLACK_AFRICAN,
+    ).id
+    ws.people.record_referral(person_id, source=ReferralSource.GP, received_on=date.today())
+    ws.consent.record(person_id, "given", method="in_person", recording=True, share_gp=False)
+    visit_id = ws.visits.start(person_id, date.today()).id
+    ws.visits.add_concern(visit_id, "connection", "Lonely since the move", 7)
+    message = _message(ws, person_id)
+    (patient,) = _of(message, "Patient")
+    assert "gender" not in patient and "extension" not in patient
+    assert _of(message, "Condition") == []
+    sections = {s["title"]: s for s in message["entry"][0]["resource"]["section"]}
+    assert "not to share" in sections["Outcomes"]["text"]["div"]
+    assert "Lonely" not in json.dumps(message)

@@ -14,6 +14,7 @@ from sp_desktop.domain.directory import Category, Service
 from sp_desktop.services.directory import DirectoryService, ImportMode
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.keyfile import Argon2Params
+from tests.conftest import give_consent
 
 FAST = Argon2Params(memory_kib=8192, iterations=1, lanes=1)
 TODAY = date.today()
@@ -32,9 +33,12 @@ class Caseload:
     directory: DirectoryService
 
     def add_person(self, given: str = "Ada", family: str = "Lovelace") -> str:
-        return self.ws.people.create(
+        """Another person, who agreed to notes being kept (consent first)."""
+        person_id = self.ws.people.create(
             given_name=given, family_name=family, date_of_birth=date(1940, 3, 1)
         ).id
+        give_consent(self.ws, person_id)
+        return person_id
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.wellbeing import AssessmentContext, Ons4Scores
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.schema import answers, outbox, visits
+from tests.conftest import give_consent
 
 
 def _waiting(ws: Workspace) -> int:
@@ -22,8 +23,10 @@ def _waiting(ws: Workspace) -> int:
 
 
 def _person(ws: Workspace) -> str:
-    return ws.people.create(given_name="Ada", family_name="Lovelace",
-                            date_of_birth=date(1941, 2, 3)).id
+    person_id = ws.people.create(given_name="Ada", family_name="Lovelace",
+                                 date_of_birth=date(1941, 2, 3)).id
+    give_consent(ws, person_id)
+    return person_id
 
 
 def test_a_200443_character_note_is_refused_in_words_and_never_queued(

@@ -16,14 +16,17 @@ from sp_desktop.services.timeline import person_overview
 from sp_desktop.services.visit_summary import visit_draft_key, visit_summary
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.schema import answers, outbox, visits
+from tests.conftest import give_consent
 
 TODAY = date.today()
 
 
 def _person(ws: Workspace) -> str:
-    return ws.people.create(
+    person_id = ws.people.create(
         given_name="Ada", family_name="Lovelace", date_of_birth=date(1941, 2, 3)
     ).id
+    give_consent(ws, person_id)
+    return person_id
 
 
 def _count(ws: Workspace, table: object) -> int:

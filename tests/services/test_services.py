@@ -16,6 +16,7 @@ from sp_desktop.services.caseload import CaseloadFilter, Stage
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store import audit
 from sp_desktop.store.schema import audit_events, outbox
+from tests.conftest import give_consent
 
 TODAY = date(2026, 11, 24)
 
@@ -30,13 +31,17 @@ def _count(ws: Workspace, table: object) -> int:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
 
 
-def _person(ws: Workspace, **extra: object) -> str:
+def _person(ws: Workspace, *, consent: bool = True, **extra: object) -> str:
+    """A person on the caseload, by default having agreed to notes being kept."""
     fields: dict[str, object] = {
         "given_name": "Łukasz",
         "family_name": "Nowak",
         "date_of_birth": date(1941, 6, 2),
     }
-    return ws.people.create(**{**fields, **extra}).id
+    person_id = ws.people.create(**{**fields, **extra}).id
+    if consent:
+        give_consent(ws, person_id)
+    return person_id
 
 
 def test_person_round_trips_every_field(workspace: Workspace) -> None:
@@ -66,7 +71,7 @@ def test_person_round_trips_every_field(workspace: Workspace) -> None:
 
 
 def test_every_change_is_queued_for_sync_in_the_same_transaction(workspace: Workspace) -> None:
-    person_id = _person(workspace)
+    person_id = _person(workspace, consent=False)
     workspace.people.update(person_id, phone="07700 900999")
     workspace.people.update(person_id, phone="07700 900999")  # no change: nothing queued
     entries = _outbox(workspace)
@@ -176,7 +181,7 @@ def test_ons4_history_and_change_since_first(workspace: Workspace) -> None:
 
 
 def test_audit_trail_records_views_and_detects_tampering(workspace: Workspace) -> None:
-    person_id = _person(workspace)
+    person_id = _person(workspace, consent=False)
     workspace.people.view(person_id)
     workspace.people.update(person_id, phone="07700 900111")
     with workspace.store.read() as conn:

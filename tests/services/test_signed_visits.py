@@ -20,6 +20,7 @@ from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.changes import ADVISER_META_KEY
 from sp_desktop.store.keyfile import Argon2Params
 from sp_desktop.store.schema import outbox, store_meta, visit_addenda, visits
+from tests.conftest import give_consent
 
 FAST = Argon2Params(memory_kib=1024, iterations=1, lanes=1)
 
@@ -35,6 +36,7 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 def _visit(ws: Workspace, *, sign: bool = True) -> tuple[str, str]:
     person = ws.people.create(given_name="Edith", family_name="Jones",
                               date_of_birth=date(1938, 5, 1)).id
+    give_consent(ws, person)
     visit = ws.visits.start(person, date.today()).id
     ws.visits.save_notes(visit, what_matters="Her garden")
     if sign:

@@ -12,6 +12,7 @@ from sp_desktop.domain.choices import VisitStatus
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store import migrations
 from sp_desktop.store.schema import outbox, visit_addenda
+from tests.conftest import give_consent
 
 FIXTURE = Path(__file__).parent.parent / "data" / "stores" / "schema-0004"
 PASSPHRASE = "schema 0004 fixture"
@@ -30,6 +31,7 @@ def test_a_store_of_schema_0004_takes_corrections_of_its_signed_visits(tmp_path:
             assert conn.execute(select(func.count()).select_from(visit_addenda)).scalar() == 0
         person = ws.caseload.rows()[0].person_id
         signed = next(v for v in ws.visits.of_person(person) if v.status is VisitStatus.SIGNED)
+        give_consent(ws, person)  # consent first: asked before the first new note
         ws.visits.add_addendum(signed.id, "Her daughter's name is Maria, not Marie.")
 
         record = ws.visits.get(signed.id)

@@ -25,6 +25,7 @@ CHILD = textwrap.dedent(
         n += 1
         pid = ws.people.create(given_name=f"Person{n}", family_name="Crashtest",
                                date_of_birth=date(1940, 1, 1)).id
+        ws.consent.record(pid, "given", method="in_person", recording=True)
         ws.wellbeing.record(pid, Ons4Scores(n % 11, 5, 5, None), on=date(2026, 11, 1))
         print(pid, flush=True)  # printed only after both commits
     """

@@ -24,7 +24,7 @@ from sp_desktop.store.database import (
     list_backups,
 )
 from sp_desktop.store.errors import DamagedStore, NewerStore
-from tests.conftest import FAST_KDF, PASSPHRASE
+from tests.conftest import FAST_KDF, PASSPHRASE, give_consent
 
 PAGE = 16384  # new stores' SQLCipher page size
 
@@ -36,6 +36,7 @@ def fill(ws: Workspace, people: int = 3) -> list[str]:
         person = ws.people.create(
             given_name=f"Person{n}", family_name="Damagetest", date_of_birth=date(1950, 1, 1)
         ).id
+        give_consent(ws, person)
         visit = ws.visits.start(person, date(2026, 11, 2)).id
         ws.visits.add_concern(visit, "connection", "Lonely since the move", 6)
         ids.append(person)

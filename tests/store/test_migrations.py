@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store import migrations
+from tests.conftest import give_consent
 
 FIXTURE = Path(__file__).parent.parent / "data" / "stores" / "schema-0001"
 FIXTURE_PASSPHRASE = "first schema fixture"
@@ -64,6 +65,7 @@ def test_stores_written_by_later_releases_open_and_upgrade(tmp_path: Path, revis
         person = rows[0].person_id
         assert ws.people.get(person).family_name
         steps = len(ws.visits.steps_of(person))
+        give_consent(ws, person)  # consent first: asked before the first new note
         ws.visits.add_step(person, "Ring the choir leader")
         assert len(ws.visits.steps_of(person)) == steps + 1
         assert ws.store.integrity_report().ok

@@ -108,13 +108,13 @@ def test_other_fields_of_a_concurrent_edit_merge_independently() -> None:
 
 
 def test_facts_first_write_wins_and_a_repeat_is_a_no_op() -> None:
-    fact = op(OpKind.APPEND, table="assessments", row="f1", fields={"happiness": 7},
+    fact = op(OpKind.APPEND, table="answers", row="f1", fields={"answers": '{"lonely":1}'},
               hlc=stamp(5000, "a"))
     first = merge(None, fact)
-    again = merge(first.row, op(OpKind.APPEND, table="assessments", row="f1",
-                                fields={"happiness": 2}, hlc=stamp(6000, "b")))
+    again = merge(first.row, op(OpKind.APPEND, table="answers", row="f1",
+                                fields={"answers": '{"lonely":2}'}, hlc=stamp(6000, "b")))
     assert again.status is AckStatus.APPLIED and not again.changed and not again.conflicts
-    assert again.row is not None and again.row.fields == {"happiness": 7}
+    assert again.row is not None and again.row.fields == {"answers": '{"lonely":1}'}
 
 
 def test_delete_wins_over_older_edit_and_logs_the_unseen_edit() -> None:

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from PySide6.QtWidgets import QFileDialog
 
-from sp_desktop.services.records import ExportKind
+from sp_desktop.interchange.records import ExportKind
 
 from sp_desktop.ui.main_window import MainWindow
 from sp_desktop.ui.screens.person import EXPORT_TYPES

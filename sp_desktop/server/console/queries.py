@@ -25,6 +25,7 @@ from sqlalchemy import (
     true,
 )
 
+from sp_desktop.domain.measures import catalogue
 from sp_desktop.server.db import (
     advisers,
     console_people,
@@ -260,9 +261,12 @@ def _entry(table: str, fields: dict[str, Any], services: dict[str, str]) -> Time
             f"{_words(get('status') or 'draft')}. "
             f"{get('what_matters') or ''}".strip(),
         )
-    if table == "assessments":
+    if table == "answers":
+        found = catalogue().get(str(get("measure")))
+        name = "Wellbeing scores" if get("measure") == "ons4" or found is None else (
+            found.short_title)
         return TimelineEntry(
-            str(get("assessed_on") or ""), "Wellbeing scores", f"Taken {_words(get('context'))}."
+            str(get("taken_on") or ""), name, f"Taken {_words(get('context'))}."
         )
     if table == "prescriptions":
         name = services.get(str(get("service_id")), "an activity")

@@ -626,7 +626,10 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
                 )
             services = []
             for item in listing:
-                row: dict[str, Any] = {name: None for name in row_rules.SERVICES.fields}
+                row: dict[str, Any] = {
+                    name: None if rule.nullable else _blank(rule)
+                    for name, rule in row_rules.SERVICES.fields.items()
+                }
                 row.update(item.fields, id=item.service_id)
                 try:
                     services.append(service_from_row(row))
@@ -788,6 +791,11 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
         raise NOT_FOUND  # a page in words, not the API's JSON
 
     return router
+
+
+def _blank(rule: row_rules.Rule) -> Any:
+    """What a field the office never set holds for a laptop: no, or empty text."""
+    return False if isinstance(rule, row_rules.YesNo) else ""
 
 
 def _publish(

@@ -29,7 +29,7 @@ from sp_desktop.interchange.records import (
     PersonFacts,
     ReferralFacts,
     activity_standing,
-    area_title,
+    concern_facts,
 )
 from sp_desktop.pdf import wording
 from sp_desktop.pdf.letter import build_letter
@@ -91,6 +91,16 @@ def letter_for(
     ons4 = next((m for m in measures if m.measure.key == ONS4), None)
     closing = _closing_review(ws, person_id, since=referral.received_on)
     support = tuple(_support(p, service, day) for p, service in prescribed(ws, person_id))
+    withheld = ws.consent.gp_sharing_withheld(person_id)
+    if withheld:
+        # Consent first: without their agreement to share with the GP, the letter (and the
+        # structured message made from it) says only that, and the referral's codes.
+        name = person.preferred_name or person.given_name
+        measures, ons4, closing, support = (), None, None, ()
+        outcome_text = (
+            f"{name} has asked us not to share the details of their support with their GP "
+            "practice, so this letter only confirms that we received the referral."
+        )
     return LetterDocument(
         referrer=_referrer(referral, person),
         practice=Practice(person.gp_practice.strip()),
@@ -102,7 +112,7 @@ def letter_for(
         ),
         referral_date=referral.received_on,
         referral_reason=referral.reason.strip() or "Not given.",
-        concerns=concerns_for(ws, person_id),
+        concerns=() if withheld else concerns_for(ws, person_id),
         support=support,
         wellbeing=_outcomes(ons4),
         wellbeing_baseline_date=_first(ons4).taken_on if ons4 else None,
@@ -166,22 +176,18 @@ def _address_lines(person: Person) -> tuple[str, ...]:
 
 
 def concerns_for(ws: Workspace, person_id: str) -> tuple[Concern, ...]:
-    """Needs and concerns with how much each bothered them at first and at the latest rating.
-
-    A concern rated only once has no "latest": repeating the first number would read as
-    "no change" when it was simply never asked again.
-    """
+    """Needs and concerns with how much each bothered them at first and at the latest rating
+    (see :func:`concern_facts`)."""
     found = []
     for concern in ws.visits.concerns_of(person_id):
-        history = ws.visits.concern_history(concern.id)
-        found.append(
-            Concern(
-                domain=area_title(concern.domain),
-                words=concern.words,
-                severity_first=history[0].value if history else concern.severity,
-                severity_latest=history[-1].value if len(history) > 1 else None,
-            )
+        facts = concern_facts(
+            concern.id,
+            concern.domain,
+            concern.words,
+            concern.severity,
+            [r.value for r in ws.visits.concern_history(concern.id)],
         )
+        found.append(Concern(facts.area, facts.words, facts.severity_first, facts.severity_latest))
     return tuple(found)
 
 
@@ -283,6 +289,9 @@ def message_back_for(
     """The letter's facts as the PRSB message back (plain data for :mod:`fhir_prsb`)."""
     person = ws.people.get(person_id)
     referral = _referral(ws, person_id, referral_id)
+    # Without their agreement to share with the GP, the message says no more than the letter:
+    # the demographics it prints, and not gender or ethnicity.
+    sharing = not ws.consent.gp_sharing_withheld(person_id)
     return MessageBack(
         id=new_message_id(),
         person=PersonFacts(
@@ -292,8 +301,8 @@ def message_back_for(
             preferred_name=person.preferred_name or "",
             date_of_birth=person.date_of_birth,
             nhs_number=letter.person.nhs_number,
-            gender=person.gender.value if person.gender else None,
-            ethnicity=person.ethnicity.value if person.ethnicity else None,
+            gender=person.gender.value if person.gender and sharing else None,
+            ethnicity=person.ethnicity.value if person.ethnicity and sharing else None,
             address_lines=tuple(
                 line.strip() for line in person.address.splitlines() if line.strip()
             ),

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from sp_desktop.domain.choices import VisitPlace
 from sp_desktop.domain.people import Person
-from sp_desktop.services.records import ExportedRecord, ExportKind, file_name_for, save_export
+from sp_desktop.interchange.records import ExportKind, export_file_name
 from sp_desktop.services.timeline import (
     PersonLink,
     PersonOverview,
@@ -420,7 +420,7 @@ class PersonScreen(QWidget):
             return
         person = self.overview.person
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        suggested = file_name_for(ExportKind.FHIR, person.display_name, date.today())
+        suggested = export_file_name(ExportKind.FHIR, person.display_name, date.today())
         chosen, chosen_type = QFileDialog.getSaveFileName(
             self,
             "Export record",
@@ -439,10 +439,13 @@ class PersonScreen(QWidget):
         self.export_button.setEnabled(False)
         self._say_export("Exporting…")
 
-        def export(ws: Workspace) -> ExportedRecord:
+        def export(ws: Workspace) -> object:
+            # Imported here, on the writer thread: FHIR's models are for when someone exports.
+            from sp_desktop.services.records import save_export
+
             return save_export(ws, person_id, kind, path)
 
-        def done(_export: ExportedRecord) -> None:
+        def done(_export: object) -> None:
             self.export_button.setEnabled(self.overview is not None)
             self._say_export(f"Saved to {path}")
 

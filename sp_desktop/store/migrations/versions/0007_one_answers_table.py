@@ -39,7 +39,8 @@ def _stamps(stamps: dict[str, Any]) -> dict[str, Any]:
             moved[_RENAMED.get(name, name)] = stamp
     if item_stamps:
         known = [s for s in item_stamps if s is not None]
-        moved["answers"] = max(known) if known else None
+        # The office's copy (server migration 0004) names the same stamp for both.
+        moved["answers"] = moved["measure"] = max(known) if known else None
     return moved
 
 
