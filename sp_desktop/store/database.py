@@ -171,7 +171,7 @@ def _engine(
         module=sqlcipher,
         poolclass=QueuePool,
         # One writer connection serialises every write across threads; readers share a few.
-        pool_size=1 if writer else 2,
+        pool_size=1 if writer else 4,
         max_overflow=0 if writer else 4,
         pool_timeout=60,
     )
