@@ -130,6 +130,9 @@ def days_work(server: RunningServer, folder: Path, team: str, runs: int) -> None
                                       address=f"{n} High Street").id
             ws.people.record_referral(person, source=ReferralSource.GP, received_on=today,
                                       reason="Feeling isolated since moving")
+            # Consent first, as the office's rules now ask before any note is kept.
+            ws.consent.record(person, "given", method="in_person", recording=True,
+                              share_gp=True, share_services=True)
             visit = ws.visits.start(person, today).id
             ws.visits.add_concern(visit, domain, "Not seeing anyone most days", 7)
             ws.visits.add_step(person, "Phone the allotment society", visit_id=visit, on=today)

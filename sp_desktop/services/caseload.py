@@ -74,13 +74,17 @@ class CaseloadRow(NamedTuple):
 
 
 # caseload_summary is kept current by triggers, so this is one pass with no subqueries.
+# People are read in the order they are stored (CROSS JOIN keeps them the outer loop, and
+# `+` keeps the name index out of the ORDER BY), then sorted in memory: walking the name index
+# visited the people's pages in name order, each page decrypted again whenever it had left
+# the reader's cache (50,000 people: 8 s instead of 1 s, growing faster than the caseload).
 _CASELOAD_SQL = """
 SELECT p.id, p.given_name, p.preferred_name, p.family_name, p.date_of_birth, p.gp_practice,
        p.search_key, p.nhs_number, s.referral_status, s.last_contact, s.next_due,
        s.prescribed, s.closed
-FROM people p JOIN caseload_summary s ON s.person_id = p.id
+FROM people p CROSS JOIN caseload_summary s ON s.person_id = p.id
 WHERE p.deleted = 0 {where}
-ORDER BY p.family_name, p.given_name
+ORDER BY +p.family_name, p.given_name
 """
 
 

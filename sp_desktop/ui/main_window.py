@@ -35,7 +35,7 @@ from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.idle import IdleWatcher
 from sp_desktop.ui.keys import EnterPressesButtons
 from sp_desktop.ui.screens.locked import LockedScreen
-from sp_desktop.ui.session import Session
+from sp_desktop.ui.session import Session, return_freed_memory
 from sp_desktop.ui.style import label, plain
 
 if TYPE_CHECKING:
@@ -394,6 +394,9 @@ class MainWindow(QMainWindow):
         # The page an adviser opens next (~15 ms to build), so the first person opens as fast
         # as the rest. The visit screen (~0.2 s) is built when a visit is first started.
         self.person  # noqa: B018
+        # The unlock's passing work (key derivation, the caseload's read, the builds above)
+        # is freed by now, but glibc keeps freed heap mapped: handed back off the UI thread.
+        self.session.tasks.run(return_freed_memory, name="return freed memory")
 
     def _offer_drafts(self, drafts: list[ResumableVisit]) -> None:
         if not drafts or not self.session.is_unlocked:

@@ -3,6 +3,8 @@ announcing what each write changed so every screen redraws only that."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -149,6 +151,19 @@ class Session(QObject):
             on_error=lambda _e: None,
         )
         self.locked.emit()
+
+
+def return_freed_memory() -> None:
+    """Hands memory the app has freed back to the system (run in the background after the
+    unlock's passing work: key derivation, the page check, the caseload's read). glibc keeps
+    freed heap mapped otherwise (~14 MiB after an unlock at 10,000 people); elsewhere
+    (Windows, macOS, musl) there is nothing to do, and nothing is done."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _name(fn: Callable[..., object]) -> str:
