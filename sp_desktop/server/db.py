@@ -226,6 +226,41 @@ console_people = Table(
 )
 CONSOLE_SEQ_COUNTER = "console_seq"  # how far `console_people` has read `rows`
 
+# The outcomes report (issue 13): one line per person (who they are in groups, never a name)
+# and one line per questionnaire result, kept current from `rows` by `seq`
+# (`console.outcomes.catch_up`), so the outcomes page is computed by SQL with indexes.
+outcome_people = Table(
+    "outcome_people",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("team_id", Integer, nullable=False, index=True),
+    Column("gp_practice", String(200), nullable=False),
+    Column("gender", String(32), nullable=False),
+    Column("ethnicity", String(64), nullable=False),
+    Column("age", Integer),  # at referral, in whole years
+    Column("source", String(32), nullable=False),
+    Column("received_on", String(10)),  # the first referral (ISO date)
+    Column("status", String(16), nullable=False),  # the latest referral's status
+    Column("wait_days", Integer),  # referral to first visit
+    Column("closed_outcome", String(32)),
+    Index("ix_outcome_people_received", "received_on"),
+)
+outcome_scores = Table(
+    "outcome_scores",
+    metadata,
+    Column("row_id", String(64), primary_key=True),  # the answers row
+    Column("result", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False),
+    Column("measure", String(64), nullable=False),
+    Column("context", String(16), nullable=False),
+    Column("taken_on", String(10), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("band", Integer),  # the band's place from the lowest; None without bands
+    Index("ix_outcome_scores_person", "person_id"),
+    Index("ix_outcome_scores_result", "measure", "result", "context"),
+)
+OUTCOMES_SEQ_COUNTER = "outcomes_seq"  # how far the outcomes tables have read `rows`
+
 
 # --- the laptops' audit trails, held at the office (issue 14) ----------------------------------
 

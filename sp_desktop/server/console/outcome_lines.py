@@ -1,0 +1,232 @@
+"""The outcomes report tables (`outcome_people`, `outcome_scores`), kept current from `rows`.
+
+The office holds every record as JSON text in one `rows` table; an outcomes page that parsed
+it on every view would read 400,000 questionnaires. As `console.reports` does for caseloads,
+the people whose rows changed since the last catch-up (by the server's sequence number) get
+their lines rebuilt: one line per person holding only what groups are counted by (practice,
+gender, ethnicity, age at referral, source, dates, status; never a name, note, NHS number or
+date of birth), and one line per questionnaire result, scored by the measure's own definition
+(`domain.measures`), so the page is plain SQL aggregates over indexed columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.measures import Measure, answers_from_text, catalogue
+from sp_desktop.server.console.reports import read_fields
+from sp_desktop.server.db import (
+    OUTCOMES_SEQ_COUNTER,
+    SEQ_COUNTER,
+    counters,
+    outcome_people,
+    outcome_scores,
+    rows,
+    write_transaction,
+)
+
+# The tables whose rows change a person's outcome lines.
+OUTCOME_TABLES = ("people", "referrals", "visits", "answers", "closing_reviews")
+SEQ_SPAN = 20_000
+_CHUNK = 500
+UNKNOWN = "not recorded"
+
+
+def _day(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _word(value: Any, limit: int = 64) -> str:
+    return value[:limit] if isinstance(value, str) and value.strip() else UNKNOWN
+
+
+def _age(born: str | None, on: str | None) -> int | None:
+    if born is None or on is None:
+        return None
+    b, o = date.fromisoformat(born), date.fromisoformat(on)
+    return o.year - b.year - ((o.month, o.day) < (b.month, b.day))
+
+
+def band_place(measure: Measure, result_key: str, score: float) -> int | None:
+    """Which band a score falls in, counted from the lowest (None for a result without bands)."""
+    for result in measure.results:
+        if result.key == result_key and result.bands:
+            return sum(1 for band in result.bands if score >= band.start) - 1
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Lines:
+    person: dict[str, Any] | None
+    scores: list[dict[str, Any]]
+
+
+def person_lines(
+    person_id: str, held: Iterable[tuple[str, str, int | None, dict[str, Any]]]
+) -> Lines:
+    """One person's outcome lines from their live rows (table, row id, team id, fields)."""
+    person: tuple[int | None, dict[str, Any]] | None = None
+    referrals: list[dict[str, Any]] = []
+    visits: list[str] = []
+    closings: list[tuple[str, str]] = []
+    scores: list[dict[str, Any]] = []
+    measures = catalogue()
+    for table, row_id, team_id, fields in held:
+        if table == "people":
+            person = (team_id, fields)
+        elif table == "referrals":
+            referrals.append(fields)
+        elif table == "visits":
+            day = _day(fields.get("visit_date"))
+            if day:
+                visits.append(day)
+        elif table == "closing_reviews":
+            day = _day(fields.get("closed_on"))
+            if day:
+                closings.append((day, _word(fields.get("outcome"), 32)))
+        elif table == "answers":
+            scores.extend(_scores(measures, person_id, row_id, fields))
+    if person is None or person[0] is None:
+        return Lines(None, [])
+    team_id, fields = person
+    dated = sorted((d, r) for r in referrals if (d := _day(r.get("received_on"))) is not None)
+    first = dated[0] if dated else None
+    received = first[0] if first else None
+    latest = dated[-1][1] if dated else {}
+    contact = min((v for v in visits if received is None or v >= received), default=None)
+    wait = (
+        (date.fromisoformat(contact) - date.fromisoformat(received)).days
+        if contact and received
+        else None
+    )
+    line = {
+        "person_id": person_id,
+        "team_id": team_id,
+        "gp_practice": _word(fields.get("gp_practice"), 200),
+        "gender": _word(fields.get("gender"), 32),
+        "ethnicity": _word(fields.get("ethnicity")),
+        "age": _age(_day(fields.get("date_of_birth")), received),
+        "source": _word(first[1].get("source"), 32) if first else UNKNOWN,
+        "received_on": received,
+        "status": _word(latest.get("status") or "new", 16),
+        "wait_days": wait,
+        "closed_outcome": max(closings)[1] if closings else None,
+    }
+    return Lines(line, scores)
+
+
+def _scores(
+    measures: Any, person_id: str, row_id: str, fields: dict[str, Any]
+) -> list[dict[str, Any]]:
+    measure = measures.get(fields.get("measure"))
+    taken = _day(fields.get("taken_on"))
+    context = fields.get("context")
+    if measure is None or taken is None or context not in ("baseline", "review", "exit"):
+        return []
+    try:
+        scored = measure.scores(answers_from_text(fields.get("answers") or ""))
+    except (ValidationError, KeyError):
+        return []  # unreadable answers (let in by an older server) are left out
+    return [
+        {
+            "row_id": row_id,
+            "result": key,
+            "person_id": person_id,
+            "measure": measure.key,
+            "context": context,
+            "taken_on": taken,
+            "score": float(score),
+            "band": band_place(measure, key, score),
+        }
+        for key, score in scored.items()
+        if score is not None
+    ]
+
+
+def rebuild(conn: Connection, person_ids: Sequence[str]) -> None:
+    """Rebuilds these people's outcome lines from their live rows."""
+    for start in range(0, len(person_ids), _CHUNK):
+        chunk = list(person_ids[start : start + _CHUNK])
+        held: dict[str, list[tuple[str, str, int | None, dict[str, Any]]]] = {p: [] for p in chunk}
+        found = conn.execute(
+            select(
+                rows.c.person_id, rows.c.table_name, rows.c.row_id, rows.c.team_id, rows.c.fields
+            ).where(
+                rows.c.person_id.in_(chunk),
+                rows.c.table_name.in_(OUTCOME_TABLES),
+                rows.c.deleted.is_(False),
+            )
+        )
+        for person_id, table, row_id, team_id, fields in found:
+            held[person_id].append((table, row_id, team_id, read_fields(fields)))
+        people: list[dict[str, Any]] = []
+        scores: list[dict[str, Any]] = []
+        for p in chunk:
+            lines = person_lines(p, held[p])
+            if lines.person is not None:
+                people.append(lines.person)
+                scores.extend(lines.scores)
+        conn.execute(delete(outcome_people).where(outcome_people.c.person_id.in_(chunk)))
+        conn.execute(delete(outcome_scores).where(outcome_scores.c.person_id.in_(chunk)))
+        if people:
+            conn.execute(outcome_people.insert(), people)
+        if scores:
+            conn.execute(outcome_scores.insert(), scores)
+
+
+def _mark(conn: Connection) -> int | None:
+    found = conn.execute(
+        select(counters.c.value).where(counters.c.name == OUTCOMES_SEQ_COUNTER).with_for_update()
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def catch_up(engine: Engine, *, span: int = SEQ_SPAN, max_steps: int | None = None) -> int:
+    """Brings the outcome tables up to the last committed change; returns people rebuilt."""
+    try:
+        with write_transaction(engine) as conn:
+            if _mark(conn) is None:
+                conn.execute(counters.insert().values(name=OUTCOMES_SEQ_COUNTER, value=0))
+    except IntegrityError:
+        pass  # another worker made it first
+    rebuilt = steps = 0
+    while max_steps is None or steps < max_steps:
+        steps += 1
+        with write_transaction(engine) as conn:
+            mark = _mark(conn)
+            top = conn.execute(
+                select(counters.c.value).where(counters.c.name == SEQ_COUNTER)
+            ).scalar_one_or_none()
+            if mark is None or top is None or mark >= int(top):
+                break
+            upto = min(int(top), mark + span)
+            changed = sorted(
+                set(
+                    conn.execute(
+                        select(rows.c.person_id).where(
+                            rows.c.seq > mark,
+                            rows.c.seq <= upto,
+                            rows.c.table_name.in_(OUTCOME_TABLES),
+                            rows.c.person_id.is_not(None),
+                        )
+                    ).scalars()
+                )
+            )
+            rebuild(conn, changed)
+            rebuilt += len(changed)
+            conn.execute(
+                counters.update().where(counters.c.name == OUTCOMES_SEQ_COUNTER).values(value=upto)
+            )
+    return rebuilt

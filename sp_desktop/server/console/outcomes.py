@@ -1,0 +1,547 @@
+"""The outcomes report: SQL over the outcome tables (`outcome_lines`), filtered and scoped to
+the viewer's teams, turned into tables a commissioner may see (suppressed below 5 people).
+
+Every figure is an aggregate computed by the database (counts, sums, sums of squares, the two
+neighbours of a percentile); Python only turns sums into means and intervals
+(`console.statistics`). Erased people are never counted, even before the report tables catch
+up: every query leaves out anyone in the erasure register.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    select,
+    true,
+)
+
+from sp_desktop.domain.measures import Better, Direction, Measure, catalogue, compare
+from sp_desktop.server.console import statistics as st
+from sp_desktop.server.db import erasures, outcome_people, outcome_scores
+
+P = outcome_people.c
+S = outcome_scores.c
+AGE_BANDS: dict[str, tuple[int, int]] = {
+    "under 65": (0, 64),
+    "65 to 79": (65, 79),
+    "80 and over": (80, 200),
+}
+SUPPORTED = ("active", "closed")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What the page was asked for; blank means everyone."""
+
+    start: str = ""  # referrals received from (ISO date)
+    end: str = ""  # up to and including
+    team_id: int | None = None
+    practice: str = ""
+    source: str = ""
+    age_band: str = ""
+    gender: str = ""
+    ethnicity: str = ""
+
+    @classmethod
+    def read(cls, query: Any) -> Filters:
+        """Filters from the page's query string; anything unreadable is ignored (not an error),
+        so a hand-edited address still shows a report."""
+
+        def day(key: str) -> str:
+            raw = str(query.get(key) or "")[:10]
+            try:
+                return date.fromisoformat(raw).isoformat()
+            except ValueError:
+                return ""
+
+        team = str(query.get("team") or "")
+        band = str(query.get("age_band") or "")
+        return cls(
+            start=day("start"),
+            end=day("end"),
+            team_id=int(team) if team.isdigit() else None,
+            practice=str(query.get("practice") or "")[:200],
+            source=str(query.get("source") or "")[:32],
+            age_band=band if band in AGE_BANDS else "",
+            gender=str(query.get("gender") or "")[:32],
+            ethnicity=str(query.get("ethnicity") or "")[:64],
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filters as query-string values (to carry into export links)."""
+        out = {
+            "start": self.start,
+            "end": self.end,
+            "team": "" if self.team_id is None else str(self.team_id),
+            "practice": self.practice,
+            "source": self.source,
+            "age_band": self.age_band,
+            "gender": self.gender,
+            "ethnicity": self.ethnicity,
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+def people_where(
+    team_ids: frozenset[int] | None, filters: Filters, *, age: tuple[int, int] | None = None
+) -> ColumnElement[bool]:
+    """Which report lines count: the viewer's teams, the filters, never an erased person."""
+    conditions: list[ColumnElement[bool]] = [~exists().where(erasures.c.person_id == P.person_id)]
+    if team_ids is not None:
+        conditions.append(P.team_id.in_(sorted(team_ids)) if team_ids else false())
+    if filters.team_id is not None:
+        conditions.append(P.team_id == filters.team_id)
+    if filters.start:
+        conditions.append(P.received_on >= filters.start)
+    if filters.end:
+        conditions.append(P.received_on <= filters.end)
+    for column, wanted in (
+        (P.gp_practice, filters.practice),
+        (P.source, filters.source),
+        (P.gender, filters.gender),
+        (P.ethnicity, filters.ethnicity),
+    ):
+        if wanted:
+            conditions.append(column == wanted)
+    low_high = AGE_BANDS.get(filters.age_band) if filters.age_band else None
+    for bounds in (low_high, age):
+        if bounds is not None:
+            conditions.append(P.age.between(*bounds))
+    return and_(true(), *conditions)
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """One table of the report: a title, what it means, its columns and rows (text cells)."""
+
+    key: str
+    title: str
+    explain: str
+    columns: list[str]
+    rows: list[list[str]]
+    chart: list[tuple[str, float]] = field(default_factory=list)  # label, value (shown only)
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.columns)
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+def _count_table(
+    key: str,
+    title: str,
+    explain: str,
+    label: str,
+    counted: Sequence[tuple[str, int]],
+    suppress: bool,
+) -> Table:
+    """A table of counts with a total; small cells (and a complementary one) hidden when asked."""
+    hidden = st.suppress_row([c for _, c in counted]) if suppress else [False] * len(counted)
+    rows = [
+        [name, st.FEWER if hide else str(count)]
+        for (name, count), hide in zip(counted, hidden, strict=True)
+    ]
+    total = sum(c for _, c in counted)
+    rows.append(["Total", st.shown(total, suppress)])
+    chart = [(name, float(c)) for (name, c), hide in zip(counted, hidden, strict=True) if not hide]
+    return Table(key, title, explain, [label, "People"], rows, chart)
+
+
+def _grouped(conn: Connection, column: Any, where: ColumnElement[bool]) -> list[tuple[str, int]]:
+    query = select(column, func.count()).where(where).group_by(column).order_by(column)
+    return [(str(name), int(n)) for name, n in conn.execute(query)]
+
+
+def referrals_by_month(conn: Connection, where: ColumnElement[bool]) -> list[tuple[str, int]]:
+    month = func.substr(P.received_on, 1, 7)
+    query = (
+        select(month, func.count())
+        .where(where, P.received_on.is_not(None))
+        .group_by(month)
+        .order_by(month)
+    )
+    return [(str(m), int(n)) for m, n in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class Waits:
+    n: int
+    median: float | None
+    p90: float | None
+
+
+def _value_at(conn: Connection, where: ColumnElement[bool], n: int, share: float) -> float:
+    position = share * (n - 1)
+    pair = [
+        float(v)
+        for v in conn.execute(
+            select(P.wait_days)
+            .where(where, P.wait_days.is_not(None))
+            .order_by(P.wait_days)
+            .offset(math.floor(position))
+            .limit(2)
+        ).scalars()
+    ]
+    return st.percentile(pair, position)
+
+
+def waits(conn: Connection, where: ColumnElement[bool]) -> Waits:
+    """Days from referral to first contact: median and 90th percentile, read by the database
+    as the two neighbours of each position (no list of waits is loaded)."""
+    n = int(conn.execute(select(func.count()).where(where, P.wait_days.is_not(None))).scalar_one())
+    if n == 0:
+        return Waits(0, None, None)
+    return Waits(n, _value_at(conn, where, n, 0.5), _value_at(conn, where, n, 0.9))
+
+
+@dataclass(frozen=True, slots=True)
+class ResultFigures:
+    measure: Measure
+    result_key: str
+    label: str
+    better: Better
+    figures: st.Paired | None
+    unpaired: int  # a baseline but no later score
+
+
+def _first_or_last(
+    where: ColumnElement[bool], context: ColumnElement[bool], *, latest: bool
+) -> Any:
+    order = (S.taken_on.desc(), S.row_id.desc()) if latest else (S.taken_on, S.row_id)
+    return (
+        select(
+            S.person_id,
+            S.measure,
+            S.result,
+            S.score,
+            S.band,
+            S.taken_on,
+            func.row_number()
+            .over(partition_by=(S.person_id, S.measure, S.result), order_by=order)
+            .label("rn"),
+        )
+        .join(outcome_people, P.person_id == S.person_id)
+        .where(where, context)
+        .subquery()
+    )
+
+
+def paired_results(conn: Connection, where: ColumnElement[bool]) -> list[ResultFigures]:
+    """Every measure's results, baseline against the latest review or exit, paired only: a
+    person counts where they have both; those with a baseline only are counted apart."""
+    base = _first_or_last(where, S.context == "baseline", latest=False)
+    later = _first_or_last(where, S.context != "baseline", latest=True)
+    change = later.c.score - base.c.score
+    joined = and_(
+        later.c.person_id == base.c.person_id,
+        later.c.measure == base.c.measure,
+        later.c.result == base.c.result,
+        later.c.rn == 1,
+        later.c.taken_on >= base.c.taken_on,
+    )
+    sums = (
+        select(
+            base.c.measure,
+            base.c.result,
+            func.count(),
+            func.sum(base.c.score),
+            func.sum(later.c.score),
+            func.sum(change),
+            func.sum(change * change),
+            func.sum(case((later.c.band > base.c.band, 1), else_=0)),
+            func.sum(case((later.c.band < base.c.band, 1), else_=0)),
+        )
+        .select_from(base.join(later, joined))
+        .where(base.c.rn == 1)
+        .group_by(base.c.measure, base.c.result)
+    )
+    found = {(m, r): rest for m, r, *rest in conn.execute(sums)}
+    baselines = {
+        (m, r): int(n)
+        for m, r, n in conn.execute(
+            select(base.c.measure, base.c.result, func.count())
+            .where(base.c.rn == 1)
+            .group_by(base.c.measure, base.c.result)
+        )
+    }
+    out: list[ResultFigures] = []
+    for measure in catalogue().values():
+        for result in measure.results:
+            key = (measure.key, result.key)
+            if key not in baselines:
+                continue
+            got = found.get(key)
+            figures = None
+            if got is not None:
+                n, sb, sa, sc, sq, up, down = got
+                moved = up if compare(0, 1, result.better) is Direction.BETTER else down
+                if result.better == Better.NEITHER or not result.bands:
+                    moved = 0
+                figures = st.paired(
+                    int(n), float(sb), float(sa), float(sc), float(sq), int(moved or 0)
+                )
+            paired_n = figures.n if figures else 0
+            out.append(
+                ResultFigures(
+                    measure,
+                    result.key,
+                    result.label,
+                    result.better,
+                    figures,
+                    baselines[key] - paired_n,
+                )
+            )
+    return out
+
+
+def _number(value: float | None, places: int = 1) -> str:
+    return "-" if value is None else f"{value:.{places}f}"
+
+
+def results_table(
+    key: str, title: str, explain: str, results: Sequence[ResultFigures], suppress: bool
+) -> Table:
+    columns = [
+        "Measure",
+        "Result",
+        "People paired",
+        "Baseline only",
+        "Mean before",
+        "Mean after",
+        "Mean change",
+        "95% interval",
+        "Effect size",
+        "Moved up a band (better)",
+    ]
+    rows: list[list[str]] = []
+    chart: list[tuple[str, float]] = []
+    for r in results:
+        f = r.figures
+        n = f.n if f else 0
+        hide = suppress and n < st.SMALL
+        unpaired = st.shown(r.unpaired, suppress)
+        if f is None or hide:
+            rows.append(
+                [r.measure.short_title, r.label, st.shown(n, suppress), unpaired] + ["-"] * 6
+            )
+            continue
+        interval = "-" if f.low is None else f"{f.low:.2f} to {f.high:.2f}"
+        banded = any(res.key == r.result_key and res.bands for res in r.measure.results)
+        moved = (
+            f"{st.shown(f.moved_better, suppress)} ({100 * f.moved_better / n:.0f}%)"
+            if banded
+            and r.better != Better.NEITHER
+            and not (suppress and 0 < f.moved_better < st.SMALL)
+            else ("-" if not banded or r.better == Better.NEITHER else st.FEWER)
+        )
+        rows.append(
+            [
+                r.measure.short_title,
+                r.label,
+                str(n),
+                unpaired,
+                _number(f.mean_before, 2),
+                _number(f.mean_after, 2),
+                _number(f.mean_change, 2),
+                interval,
+                _number(f.effect_size, 2),
+                moved,
+            ]
+        )
+        chart.append((f"{r.measure.short_title}: {r.label}", f.mean_change))
+    return Table(key, title, explain, columns, rows, chart)
+
+
+@dataclass
+class Report:
+    tables: list[Table]
+    waits: Waits
+    people: int
+
+
+def _supported(where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return and_(where, P.status.in_(SUPPORTED))
+
+
+def build(
+    conn: Connection, team_ids: frozenset[int] | None, filters: Filters, *, suppress: bool
+) -> Report:
+    """The whole outcomes report for these filters."""
+    where = people_where(team_ids, filters)
+    people = int(
+        conn.execute(select(func.count()).select_from(outcome_people).where(where)).scalar_one()
+    )
+    tables = [
+        _count_table(
+            "sources",
+            "Referrals by where they came from",
+            "Everyone referred in the period, by who referred them.",
+            "Referred by",
+            _grouped(conn, P.source, where),
+            suppress,
+        ),
+        _count_table(
+            "months",
+            "Referrals by month",
+            "Referrals received each month (the month of the first referral).",
+            "Month",
+            referrals_by_month(conn, where),
+            suppress,
+        ),
+        _count_table(
+            "status",
+            "Where people are now",
+            "Each person's latest referral: waiting (new), being supported (active), "
+            "closed, or declined.",
+            "Status",
+            _grouped(conn, P.status, where),
+            suppress,
+        ),
+        _count_table(
+            "closed",
+            "Why support ended",
+            "For people whose support has closed, the outcome their adviser recorded.",
+            "Outcome",
+            _grouped(conn, P.closed_outcome, and_(where, P.closed_outcome.is_not(None))),
+            suppress,
+        ),
+    ]
+    results = paired_results(conn, where)
+    tables.append(
+        results_table(
+            "measures",
+            "Wellbeing and other measures, before and after",
+            "For each questionnaire result: the people who answered at the start (baseline) "
+            "and again at a review or at the end, the average then and now, the average change "
+            "with its 95% confidence interval, and the effect size (the change measured against "
+            "how much people's changes varied). People with only a baseline are not in these "
+            "figures; how many they are is shown. A change before and after support is not "
+            "proof that the support caused it. For anxiety and loneliness, lower is better.",
+            [r for r in results if r.measure.key != "health_use"],
+            suppress,
+        )
+    )
+    for band, bounds in (("all ages", None), ("under 80", (0, 79)), ("80 and over", (80, 200))):
+        scoped = where if bounds is None else people_where(team_ids, filters, age=bounds)
+        health = [r for r in paired_results(conn, scoped) if r.measure.key == "health_use"]
+        tables.append(
+            results_table(
+                f"health_{band.replace(' ', '_')}",
+                f"Health-service use before and after ({band})",
+                "Appointments and admissions people told us about at the start (in the months "
+                "before referral) and later (since). These are counts people recall, not "
+                "hospital records; fewer is not a target.",
+                health,
+                suppress,
+            )
+        )
+    for key, title, column in (
+        ("ethnicity", "Who is referred and supported, by ethnicity", P.ethnicity),
+        ("gender", "Who is referred and supported, by gender", P.gender),
+        ("practice", "Who is referred and supported, by GP practice", P.gp_practice),
+    ):
+        tables.append(_equity(conn, key, title, column, where, suppress))
+    tables.append(_equity_age(conn, where, suppress))
+    return Report(tables, waits(conn, where), people)
+
+
+def _equity(
+    conn: Connection,
+    key: str,
+    title: str,
+    column: Any,
+    where: ColumnElement[bool],
+    suppress: bool,
+) -> Table:
+    query: Select[Any] = (
+        select(
+            column,
+            func.count(),
+            func.sum(case((P.status.in_(SUPPORTED), 1), else_=0)),
+        )
+        .where(where)
+        .group_by(column)
+        .order_by(column)
+    )
+    counted = [(str(name), int(n), int(s or 0)) for name, n, s in conn.execute(query)]
+    return _equity_table(key, title, counted, suppress)
+
+
+def _equity_age(conn: Connection, where: ColumnElement[bool], suppress: bool) -> Table:
+    counted = []
+    for band, (low, high) in AGE_BANDS.items():
+        n, s = conn.execute(
+            select(func.count(), func.sum(case((P.status.in_(SUPPORTED), 1), else_=0))).where(
+                where, P.age.between(low, high)
+            )
+        ).one()
+        counted.append((band, int(n), int(s or 0)))
+    return _equity_table(
+        "age", "Who is referred and supported, by age at referral", counted, suppress
+    )
+
+
+def _equity_table(
+    key: str, title: str, counted: list[tuple[str, int, int]], suppress: bool
+) -> Table:
+    referred_hidden = (
+        st.suppress_row([n for _, n, _ in counted]) if suppress else [False] * len(counted)
+    )
+    supported_hidden = (
+        st.suppress_row([s for _, _, s in counted]) if suppress else [False] * len(counted)
+    )
+    rows = []
+    for (name, n, s), hide_n, hide_s in zip(
+        counted, referred_hidden, supported_hidden, strict=True
+    ):
+        rows.append([name, st.FEWER if hide_n else str(n), st.FEWER if hide_s else str(s)])
+    chart = [
+        (name, float(n)) for (name, n, _), h in zip(counted, referred_hidden, strict=True) if not h
+    ]
+    return Table(
+        key,
+        title,
+        "People referred, and of them those who went on to be supported (active or closed).",
+        ["Group", "Referred", "Supported"],
+        rows,
+        chart,
+    )
+
+
+def filter_choices(conn: Connection, team_ids: frozenset[int] | None) -> dict[str, list[str]]:
+    """The values each filter can take, from the viewer's own lines."""
+    where = people_where(team_ids, Filters())
+    return {
+        name: [
+            str(v)
+            for v in conn.execute(
+                select(column).where(where).group_by(column).order_by(column)
+            ).scalars()
+        ]
+        for name, column in (
+            ("practice", P.gp_practice),
+            ("source", P.source),
+            ("gender", P.gender),
+            ("ethnicity", P.ethnicity),
+        )
+    }

@@ -1,0 +1,53 @@
+"""The outcomes report tables (issue 13): one line per person in groups (no names) and one
+line per questionnaire result, kept current from `rows` by sequence number.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "outcome_people",
+        sa.Column("person_id", sa.String(length=64), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("gp_practice", sa.String(length=200), nullable=False),
+        sa.Column("gender", sa.String(length=32), nullable=False),
+        sa.Column("ethnicity", sa.String(length=64), nullable=False),
+        sa.Column("age", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("received_on", sa.String(length=10), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("wait_days", sa.Integer(), nullable=True),
+        sa.Column("closed_outcome", sa.String(length=32), nullable=True),
+        sa.PrimaryKeyConstraint("person_id"),
+    )
+    op.create_index("ix_outcome_people_team_id", "outcome_people", ["team_id"])
+    op.create_index("ix_outcome_people_received", "outcome_people", ["received_on"])
+    op.create_table(
+        "outcome_scores",
+        sa.Column("row_id", sa.String(length=64), nullable=False),
+        sa.Column("result", sa.String(length=64), nullable=False),
+        sa.Column("person_id", sa.String(length=64), nullable=False),
+        sa.Column("measure", sa.String(length=64), nullable=False),
+        sa.Column("context", sa.String(length=16), nullable=False),
+        sa.Column("taken_on", sa.String(length=10), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("band", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("row_id", "result"),
+    )
+    op.create_index("ix_outcome_scores_person", "outcome_scores", ["person_id"])
+    op.create_index("ix_outcome_scores_result", "outcome_scores", ["measure", "result", "context"])
+
+
+def downgrade() -> None:
+    op.drop_table("outcome_scores")
+    op.drop_table("outcome_people")
