@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -356,6 +357,10 @@ def test_outcomes_page_and_exports_for_a_commissioner(office: Office) -> None:
     assert "text/csv" in exported.headers["content-type"]
     read = list(csv.reader(io.StringIO(exported.text)))
     assert read[0] == ["Referred by", "People"]
+    assert read[-1] == ["Total", str(len(made.people))]
+    cells = re.findall(r"<td>([^<]*)</td>", page.text)
+    assert cells and not any(c.isdigit() and 0 < int(c) < st.SMALL for c in cells)
+    assert st.FEWER in cells
     for row in read[1:]:
         assert not (row[1].isdigit() and 0 < int(row[1]) < st.SMALL)
     xlsx = client.get("/console/outcomes/export/practice.xlsx")

@@ -31,6 +31,7 @@ from sp_desktop.server.accounts import AccountError, RevokeKind, Role
 from sp_desktop.server.console import auth, queries, reports
 from sp_desktop.server.console.auth import ConsoleRole, Viewer
 from sp_desktop.server.console.governance import add_governance_pages
+from sp_desktop.server.console.outcome_pages import add_outcome_pages
 from sp_desktop.server.console.web import (
     _HERE,
     COOKIE,
@@ -788,6 +789,7 @@ def _router(console: Console) -> APIRouter:  # noqa: C901 - one place lists ever
         )
 
     add_governance_pages(router, console, people_pages)  # issue 14: audit, access, erasure
+    add_outcome_pages(router, console, any_role)  # issue 13: outcomes and exports
 
     @router.get("/{anything:path}")
     async def unknown(anything: str) -> Response:

@@ -189,9 +189,10 @@ def _nav(viewer: Viewer | None) -> list[NavItem]:
     if viewer is None:
         return []
     if viewer.role is ConsoleRole.COMMISSIONER:
-        return [NavItem(f"{PREFIX}/reports", "Reports")]
+        return [NavItem(f"{PREFIX}/reports", "Reports"), NavItem(f"{PREFIX}/outcomes", "Outcomes")]
     return [
         NavItem(f"{PREFIX}/teams", "Teams"),
+        NavItem(f"{PREFIX}/outcomes", "Outcomes"),
         NavItem(f"{PREFIX}/advisers", "Advisers"),
         NavItem(f"{PREFIX}/devices", "Laptops"),
         NavItem(f"{PREFIX}/directory", "Directory"),

@@ -1,0 +1,138 @@
+"""The console's outcomes page and its exports (issue 13), for managers, service leads and
+commissioners: charts drawn by the server as SVG (each with a title, a description and the
+table beside it), every table as CSV or XLSX. Commissioners see counts under 5 as "fewer than
+5" everywhere, in the page and in every export; nobody sees a name, note, NHS number or date
+of birth, because the report tables do not hold them.
+"""
+
+from __future__ import annotations
+
+import io
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from markupsafe import Markup
+from openpyxl import Workbook
+
+from sp_desktop.server.console import outcome_lines, outcomes, statistics
+from sp_desktop.server.console.auth import ConsoleRole, Viewer
+from sp_desktop.server.console.web import NOT_FOUND, Console, audit_viewer
+from sp_desktop.server.db import read_transaction, write_transaction
+
+CHART_WIDTH = 640
+BAR = 22
+
+
+def bar_chart(table: outcomes.Table) -> Markup:
+    """A horizontal bar chart of a table's shown values, as accessible SVG: `role="img"`
+    with a title and a description naming every bar, so a screen reader hears the figures
+    (the table beside it has them too)."""
+    values = table.chart
+    if not values:
+        return Markup("")
+    ident = f"chart-{table.key}"
+    label_width = 230
+    top = max(abs(v) for _, v in values) or 1.0
+    span = CHART_WIDTH - label_width - 70
+    zero = label_width + (span // 2 if any(v < 0 for _, v in values) else 0)
+    scale = (span // 2 if any(v < 0 for _, v in values) else span) / top
+    height = BAR * len(values) + 10
+    desc = "; ".join(f"{name}: {value:g}" for name, value in values)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
+        f'viewBox="0 0 {CHART_WIDTH} {height}" width="{CHART_WIDTH}" height="{height}" '
+        f'aria-labelledby="{ident}-t {ident}-d">',
+        f'<title id="{ident}-t">{escape(table.title)}</title>',
+        f'<desc id="{ident}-d">{escape(desc)}</desc>',
+    ]
+    for i, (name, value) in enumerate(values):
+        y = 5 + i * BAR
+        width = abs(value) * scale
+        x = zero if value >= 0 else zero - width
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" '
+            f'font-size="13" fill="#0b0c0c">{escape(name[:34])}</text>'
+            f'<rect x="{x:.1f}" y="{y + 3}" width="{max(width, 1):.1f}" height="{BAR - 6}" '
+            f'fill="#1d70b8"/>'
+            f'<text x="{x + width + 4 if value >= 0 else x - 4:.1f}" y="{y + 15}" '
+            f'text-anchor="{"start" if value >= 0 else "end"}" font-size="13" '
+            f'fill="#0b0c0c">{value:g}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _suppress(viewer: Viewer) -> bool:
+    return viewer.role is ConsoleRole.COMMISSIONER
+
+
+def _scope(viewer: Viewer) -> frozenset[int] | None:
+    """Whose figures: a commissioner pays for the whole service and sees it all (as groups
+    only); a manager their own teams; a service lead every team."""
+    return None if viewer.role is ConsoleRole.COMMISSIONER else viewer.team_ids
+
+
+def xlsx_of(table: outcomes.Table) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = table.key[:31]
+    sheet.append(table.columns)
+    for row in table.rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> None:
+    """Registers the outcomes page and its exports on the console's router."""
+    engine = console.engine
+
+    def read(viewer: Viewer, filters: outcomes.Filters) -> tuple[outcomes.Report, dict[str, Any]]:
+        outcome_lines.catch_up(engine, max_steps=3)
+        with read_transaction(engine) as conn:
+            made = outcomes.build(conn, _scope(viewer), filters, suppress=_suppress(viewer))
+            choices = outcomes.filter_choices(conn, _scope(viewer))
+        return made, choices
+
+    @router.get("/outcomes")
+    async def outcomes_page(request: Request, viewer: Viewer = any_role) -> Response:
+        filters = outcomes.Filters.read(request.query_params)
+        made, choices = await console.run(read, viewer, filters)
+        return console.render(
+            request,
+            "outcomes.html",
+            viewer,
+            report=made,
+            filters=filters,
+            choices=choices,
+            age_bands=list(outcomes.AGE_BANDS),
+            charts={t.key: bar_chart(t) for t in made.tables},
+            query=urlencode(filters.query()),
+            suppressed=_suppress(viewer),
+            shown=lambda n: statistics.shown(n, _suppress(viewer)),
+        )
+
+    @router.get("/outcomes/export/{name}")
+    async def export(request: Request, name: str, viewer: Viewer = any_role) -> Response:
+        key, _, kind = name.rpartition(".")
+        if kind not in ("csv", "xlsx"):
+            raise NOT_FOUND
+        filters = outcomes.Filters.read(request.query_params)
+        made, _ = await console.run(read, viewer, filters)
+        table = next((t for t in made.tables if t.key == key), None)
+        if table is None:
+            raise NOT_FOUND
+        with write_transaction(engine) as conn:
+            audit_viewer(conn, console, request, viewer, "exported outcomes", name)
+        disposition = {"Content-Disposition": f'attachment; filename="outcomes-{key}.{kind}"'}
+        if kind == "csv":
+            return Response(table.csv(), media_type="text/csv; charset=utf-8", headers=disposition)
+        return Response(
+            xlsx_of(table),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers=disposition,
+        )
