@@ -373,3 +373,40 @@ def test_outcomes_page_and_exports_for_a_commissioner(office: Office) -> None:
     assert ["Tiny Practice", st.FEWER, st.FEWER] in [list(r) for r in cells] or any(
         r[0] == "Tiny Practice" and r[1] == st.FEWER for r in cells
     )
+
+
+def pdf_text(body: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def test_report_pdf_and_practice_pack(office: Office) -> None:
+    team = office.team()
+    made = load(office.engine, team)
+    user = office.user(ConsoleRole.COMMISSIONER, team)
+    sign_in(office.client, user, office.clock.now)
+    whole = office.client.get("/console/outcomes/report.pdf")
+    assert whole.status_code == 200 and whole.content.startswith(b"%PDF")
+    text = pdf_text(whole.content)
+    assert "not proof" in text and "Referrals by where they came from" in text
+    assert "Synthetic" not in text
+    pack = office.client.get(
+        "/console/outcomes/practice-pack.pdf",
+        params={"practice": "Oak Surgery", "month": "2026-03"},
+    )
+    assert pack.status_code == 200, pack.text
+    text = pdf_text(pack.content)
+    march = sum(
+        1 for p in made.people if p["practice"] == "Oak Surgery" and p["received"].month == 3
+    )
+    assert "Oak Surgery: social prescribing, March 2026" in text
+    expected = str(march) if march >= st.SMALL else st.FEWER
+    assert f"Referrals received in March 2026: {march}" in text or expected in text
+    assert "The practice against the whole service" in text
+    assert (
+        office.client.get(
+            "/console/outcomes/practice-pack.pdf", params={"practice": "Oak Surgery", "month": "x"}
+        ).status_code
+        == 404
+    )

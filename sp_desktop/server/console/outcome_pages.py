@@ -8,6 +8,7 @@ of birth, because the report tables do not hold them.
 from __future__ import annotations
 
 import io
+from datetime import date
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from markupsafe import Markup
 from openpyxl import Workbook
 
-from sp_desktop.server.console import outcome_lines, outcomes, statistics
+from sp_desktop.server.console import outcome_lines, outcome_pdf, outcomes, statistics
 from sp_desktop.server.console.auth import ConsoleRole, Viewer
 from sp_desktop.server.console.web import NOT_FOUND, Console, audit_viewer
 from sp_desktop.server.db import read_transaction, write_transaction
@@ -113,6 +114,7 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
             charts={t.key: bar_chart(t) for t in made.tables},
             query=urlencode(filters.query()),
             suppressed=_suppress(viewer),
+            this_month=console.settings.today().isoformat()[:7],
             shown=lambda n: statistics.shown(n, _suppress(viewer)),
         )
 
@@ -136,3 +138,56 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers=disposition,
         )
+
+    def pdf_response(made: bytes, name: str) -> Response:
+        return Response(
+            made,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
+
+    @router.get("/outcomes/report.pdf")
+    async def report_pdf(request: Request, viewer: Viewer = any_role) -> Response:
+        filters = outcomes.Filters.read(request.query_params)
+        made, _ = await console.run(read, viewer, filters)
+        scope = "The whole service" if _scope(viewer) is None else "Your teams"
+        with write_transaction(engine) as conn:
+            audit_viewer(conn, console, request, viewer, "printed outcomes report")
+        body = await console.run(outcome_pdf.report_pdf, made, console.settings.today(), scope)
+        return pdf_response(body, "outcomes.pdf")
+
+    def read_pack(viewer: Viewer, practice: str, month: str) -> outcome_pdf.PracticePack:
+        bounds = outcomes.month_bounds(month)
+        if bounds is None or not practice:
+            raise NOT_FOUND
+        outcome_lines.catch_up(engine, max_steps=3)
+        scope, suppress = _scope(viewer), _suppress(viewer)
+        at_practice = outcomes.Filters(practice=practice)
+        with read_transaction(engine) as conn:
+            month_end = date.fromisoformat(bounds[1])
+            return outcome_pdf.PracticePack(
+                practice=practice,
+                month=month[:7],
+                made_on=console.settings.today(),
+                referred=outcomes.build(
+                    conn,
+                    scope,
+                    outcomes.Filters(start=bounds[0], end=bounds[1], practice=practice),
+                    suppress=suppress,
+                ),
+                practice_all=outcomes.build(conn, scope, at_practice, suppress=suppress),
+                service=outcomes.build(conn, scope, outcomes.Filters(), suppress=suppress),
+                waiting=outcomes.waiting(
+                    conn, outcomes.people_where(scope, at_practice), month_end, suppress
+                ),
+            )
+
+    @router.get("/outcomes/practice-pack.pdf")
+    async def practice_pack(request: Request, viewer: Viewer = any_role) -> Response:
+        practice = str(request.query_params.get("practice") or "")[:200]
+        month = str(request.query_params.get("month") or "")[:7]
+        pack = await console.run(read_pack, viewer, practice, month)
+        with write_transaction(engine) as conn:
+            audit_viewer(conn, console, request, viewer, "printed practice pack", practice, month)
+        body = await console.run(outcome_pdf.practice_pack_pdf, pack)
+        return pdf_response(body, f"practice-pack-{month}.pdf")

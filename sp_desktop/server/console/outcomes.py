@@ -14,7 +14,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -545,3 +545,41 @@ def filter_choices(conn: Connection, team_ids: frozenset[int] | None) -> dict[st
             ("ethnicity", P.ethnicity),
         )
     }
+
+
+WAIT_BANDS = (("under 2 weeks", 0, 13), ("2 to 4 weeks", 14, 27), ("4 weeks or more", 28, 100_000))
+
+
+def waiting(
+    conn: Connection, where: ColumnElement[bool], as_of: date, suppress: bool
+) -> list[tuple[str, str]]:
+    """People whose referral is still waiting (new), by how long they have waited on a day;
+    counted by the database over ISO dates (a later received date is a shorter wait)."""
+    counted = []
+    for words, low, high in WAIT_BANDS:
+        latest = (as_of - timedelta(days=low)).isoformat()
+        earliest = (as_of - timedelta(days=high)).isoformat()
+        n = conn.execute(
+            select(func.count()).where(
+                where,
+                P.status == "new",
+                P.received_on <= latest,
+                P.received_on >= earliest,
+            )
+        ).scalar_one()
+        counted.append((words, int(n)))
+    hidden = st.suppress_row([n for _, n in counted]) if suppress else [False] * len(counted)
+    return [
+        (words, st.FEWER if hide else str(n))
+        for (words, n), hide in zip(counted, hidden, strict=True)
+    ]
+
+
+def month_bounds(month: str) -> tuple[str, str] | None:
+    """The first and last day of a month given as YYYY-MM; None if it is not one."""
+    try:
+        first = date.fromisoformat(f"{month[:7]}-01")
+    except ValueError:
+        return None
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first.isoformat(), (following - timedelta(days=1)).isoformat()
