@@ -227,7 +227,7 @@ console_people = Table(
 CONSOLE_SEQ_COUNTER = "console_seq"  # how far `console_people` has read `rows`
 
 # The outcomes report (issue 13): one line per person (who they are in groups, never a name)
-# and one line per questionnaire result, kept current from `rows` by `seq`
+# and one line per person and questionnaire result (baseline and latest), kept current from `rows` by `seq`
 # (`console.outcomes.catch_up`), so the outcomes page is computed by SQL with indexes.
 outcome_people = Table(
     "outcome_people",
@@ -245,19 +245,16 @@ outcome_people = Table(
     Column("closed_outcome", String(32)),
     Index("ix_outcome_people_received", "received_on"),
 )
-outcome_scores = Table(
-    "outcome_scores",
+outcome_pairs = Table(
+    "outcome_pairs",
     metadata,
-    Column("row_id", String(64), primary_key=True),  # the answers row
+    Column("person_id", String(64), primary_key=True),
+    Column("measure", String(64), primary_key=True),
     Column("result", String(64), primary_key=True),
-    Column("person_id", String(64), nullable=False),
-    Column("measure", String(64), nullable=False),
-    Column("context", String(16), nullable=False),
-    Column("taken_on", String(10), nullable=False),
-    Column("score", Float, nullable=False),
-    Column("band", Integer),  # the band's place from the lowest; None without bands
-    Index("ix_outcome_scores_person", "person_id"),
-    Index("ix_outcome_scores_result", "measure", "result", "context"),
+    Column("before", Float, nullable=False),  # the first baseline score
+    Column("after", Float),  # the latest review or exit score since; None: baseline only
+    Column("band_before", Integer),  # the band's place from the lowest; None without bands
+    Column("band_after", Integer),
 )
 OUTCOMES_SEQ_COUNTER = "outcomes_seq"  # how far the outcomes tables have read `rows`
 

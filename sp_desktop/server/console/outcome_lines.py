@@ -1,12 +1,13 @@
-"""The outcomes report tables (`outcome_people`, `outcome_scores`), kept current from `rows`.
+"""The outcomes report tables (`outcome_people`, `outcome_pairs`), kept current from `rows`.
 
 The office holds every record as JSON text in one `rows` table; an outcomes page that parsed
 it on every view would read 400,000 questionnaires. As `console.reports` does for caseloads,
 the people whose rows changed since the last catch-up (by the server's sequence number) get
 their lines rebuilt: one line per person holding only what groups are counted by (practice,
 gender, ethnicity, age at referral, source, dates, status; never a name, note, NHS number or
-date of birth), and one line per questionnaire result, scored by the measure's own definition
-(`domain.measures`), so the page is plain SQL aggregates over indexed columns.
+date of birth), and one line per person and questionnaire result (the first baseline and the
+latest review or exit since), scored by the measure's own definition (`domain.measures`), so
+the page is a few GROUP BY queries over two narrow tables.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from sp_desktop.server.db import (
     OUTCOMES_SEQ_COUNTER,
     SEQ_COUNTER,
     counters,
+    outcome_pairs,
     outcome_people,
-    outcome_scores,
     rows,
     write_transaction,
 )
@@ -124,7 +125,40 @@ def person_lines(
         "wait_days": wait,
         "closed_outcome": max(closings)[1] if closings else None,
     }
-    return Lines(line, scores)
+    return Lines(line, pairs(person_id, scores))
+
+
+def pairs(person_id: str, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each result's first baseline against the latest review or exit on or after it (the
+    paired rule); a baseline without a later score is kept with no `after`, to be counted."""
+    out = []
+    keys = sorted({(s["measure"], s["result"]) for s in scores})
+    for measure, result in keys:
+        mine = [s for s in scores if s["measure"] == measure and s["result"] == result]
+        baselines = sorted(
+            (s for s in mine if s["context"] == "baseline"),
+            key=lambda s: (s["taken_on"], s["row_id"]),
+        )
+        if not baselines:
+            continue
+        first = baselines[0]
+        later = sorted(
+            (s for s in mine if s["context"] != "baseline" and s["taken_on"] >= first["taken_on"]),
+            key=lambda s: (s["taken_on"], s["row_id"]),
+        )
+        last = later[-1] if later else None
+        out.append(
+            {
+                "person_id": person_id,
+                "measure": measure,
+                "result": result,
+                "before": first["score"],
+                "after": None if last is None else last["score"],
+                "band_before": first["band"],
+                "band_after": None if last is None else last["band"],
+            }
+        )
+    return out
 
 
 def _scores(
@@ -179,11 +213,11 @@ def rebuild(conn: Connection, person_ids: Sequence[str]) -> None:
                 people.append(lines.person)
                 scores.extend(lines.scores)
         conn.execute(delete(outcome_people).where(outcome_people.c.person_id.in_(chunk)))
-        conn.execute(delete(outcome_scores).where(outcome_scores.c.person_id.in_(chunk)))
+        conn.execute(delete(outcome_pairs).where(outcome_pairs.c.person_id.in_(chunk)))
         if people:
             conn.execute(outcome_people.insert(), people)
         if scores:
-            conn.execute(outcome_scores.insert(), scores)
+            conn.execute(outcome_pairs.insert(), scores)
 
 
 def _mark(conn: Connection) -> int | None:

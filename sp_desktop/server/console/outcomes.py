@@ -32,10 +32,10 @@ from sqlalchemy import (
 
 from sp_desktop.domain.measures import Better, Direction, Measure, catalogue, compare
 from sp_desktop.server.console import statistics as st
-from sp_desktop.server.db import erasures, outcome_people, outcome_scores
+from sp_desktop.server.db import erasures, outcome_pairs, outcome_people
 
 P = outcome_people.c
-S = outcome_scores.c
+Q = outcome_pairs.c
 AGE_BANDS: dict[str, tuple[int, int]] = {
     "under 65": (0, 64),
     "65 to 79": (65, 79),
@@ -224,82 +224,54 @@ class ResultFigures:
     unpaired: int  # a baseline but no later score
 
 
-def _first_or_last(
-    where: ColumnElement[bool], context: ColumnElement[bool], *, latest: bool
-) -> Any:
-    order = (S.taken_on.desc(), S.row_id.desc()) if latest else (S.taken_on, S.row_id)
-    return (
-        select(
-            S.person_id,
-            S.measure,
-            S.result,
-            S.score,
-            S.band,
-            S.taken_on,
-            func.row_number()
-            .over(partition_by=(S.person_id, S.measure, S.result), order_by=order)
-            .label("rn"),
-        )
-        .join(outcome_people, P.person_id == S.person_id)
-        .where(where, context)
-        .subquery()
-    )
-
-
-def paired_results(conn: Connection, where: ColumnElement[bool]) -> list[ResultFigures]:
+def paired_results(
+    conn: Connection, where: ColumnElement[bool], measures: Sequence[str] | None = None
+) -> list[ResultFigures]:
     """Every measure's results, baseline against the latest review or exit, paired only: a
-    person counts where they have both; those with a baseline only are counted apart."""
-    base = _first_or_last(where, S.context == "baseline", latest=False)
-    later = _first_or_last(where, S.context != "baseline", latest=True)
-    change = later.c.score - base.c.score
-    joined = and_(
-        later.c.person_id == base.c.person_id,
-        later.c.measure == base.c.measure,
-        later.c.result == base.c.result,
-        later.c.rn == 1,
-        later.c.taken_on >= base.c.taken_on,
-    )
-    sums = (
+    person counts where they have both; those with a baseline only are counted apart. One
+    GROUP BY over the pairs table (its lines hold each person's baseline and latest)."""
+    change = Q.after - Q.before
+    has_after = Q.after.is_not(None)
+
+    def when_paired(value: Any) -> Any:
+        return func.sum(case((has_after, value), else_=0))
+
+    query = (
         select(
-            base.c.measure,
-            base.c.result,
+            Q.measure,
+            Q.result,
             func.count(),
-            func.sum(base.c.score),
-            func.sum(later.c.score),
-            func.sum(change),
-            func.sum(change * change),
-            func.sum(case((later.c.band > base.c.band, 1), else_=0)),
-            func.sum(case((later.c.band < base.c.band, 1), else_=0)),
+            when_paired(1),
+            when_paired(Q.before),
+            when_paired(Q.after),
+            when_paired(change),
+            when_paired(change * change),
+            func.sum(case((Q.band_after > Q.band_before, 1), else_=0)),
+            func.sum(case((Q.band_after < Q.band_before, 1), else_=0)),
         )
-        .select_from(base.join(later, joined))
-        .where(base.c.rn == 1)
-        .group_by(base.c.measure, base.c.result)
+        .join(outcome_people, P.person_id == Q.person_id)
+        .where(where, true() if measures is None else Q.measure.in_(list(measures)))
+        .group_by(Q.measure, Q.result)
     )
-    found = {(m, r): rest for m, r, *rest in conn.execute(sums)}
-    baselines = {
-        (m, r): int(n)
-        for m, r, n in conn.execute(
-            select(base.c.measure, base.c.result, func.count())
-            .where(base.c.rn == 1)
-            .group_by(base.c.measure, base.c.result)
-        )
-    }
+    found = {(m, r): rest for m, r, *rest in conn.execute(query)}
     out: list[ResultFigures] = []
     for measure in catalogue().values():
         for result in measure.results:
-            key = (measure.key, result.key)
-            if key not in baselines:
+            got = found.get((measure.key, result.key))
+            if got is None:
                 continue
-            got = found.get(key)
-            figures = None
-            if got is not None:
-                n, sb, sa, sc, sq, up, down = got
-                moved = up if compare(0, 1, result.better) is Direction.BETTER else down
-                if result.better == Better.NEITHER or not result.bands:
-                    moved = 0
-                figures = st.paired(
-                    int(n), float(sb), float(sa), float(sc), float(sq), int(moved or 0)
-                )
+            everyone, n, sb, sa, sc, sq, up, down = got
+            moved = up if compare(0, 1, result.better) is Direction.BETTER else down
+            if result.better == Better.NEITHER or not result.bands:
+                moved = 0
+            figures = st.paired(
+                int(n or 0),
+                float(sb or 0),
+                float(sa or 0),
+                float(sc or 0),
+                float(sq or 0),
+                int(moved or 0),
+            )
             paired_n = figures.n if figures else 0
             out.append(
                 ResultFigures(
@@ -308,7 +280,7 @@ def paired_results(conn: Connection, where: ColumnElement[bool]) -> list[ResultF
                     result.label,
                     result.better,
                     figures,
-                    baselines[key] - paired_n,
+                    int(everyone) - paired_n,
                 )
             )
     return out
@@ -426,7 +398,7 @@ def build(
             suppress,
         ),
     ]
-    results = paired_results(conn, where)
+    results = paired_results(conn, where, [k for k in catalogue() if k != "health_use"])
     tables.append(
         results_table(
             "measures",
@@ -443,7 +415,7 @@ def build(
     )
     for band, bounds in (("all ages", None), ("under 80", (0, 79)), ("80 and over", (80, 200))):
         scoped = where if bounds is None else people_where(team_ids, filters, age=bounds)
-        health = [r for r in paired_results(conn, scoped) if r.measure.key == "health_use"]
+        health = paired_results(conn, scoped, ["health_use"])
         tables.append(
             results_table(
                 f"health_{band.replace(' ', '_')}",

@@ -1,5 +1,5 @@
 """The outcomes report tables (issue 13): one line per person in groups (no names) and one
-line per questionnaire result, kept current from `rows` by sequence number.
+line per person and questionnaire result (baseline and latest), kept current from `rows` by sequence number.
 
 Revision ID: 0006
 Revises: 0005
@@ -33,21 +33,18 @@ def upgrade() -> None:
     op.create_index("ix_outcome_people_team_id", "outcome_people", ["team_id"])
     op.create_index("ix_outcome_people_received", "outcome_people", ["received_on"])
     op.create_table(
-        "outcome_scores",
-        sa.Column("row_id", sa.String(length=64), nullable=False),
-        sa.Column("result", sa.String(length=64), nullable=False),
+        "outcome_pairs",
         sa.Column("person_id", sa.String(length=64), nullable=False),
         sa.Column("measure", sa.String(length=64), nullable=False),
-        sa.Column("context", sa.String(length=16), nullable=False),
-        sa.Column("taken_on", sa.String(length=10), nullable=False),
-        sa.Column("score", sa.Float(), nullable=False),
-        sa.Column("band", sa.Integer(), nullable=True),
-        sa.PrimaryKeyConstraint("row_id", "result"),
+        sa.Column("result", sa.String(length=64), nullable=False),
+        sa.Column("before", sa.Float(), nullable=False),
+        sa.Column("after", sa.Float(), nullable=True),
+        sa.Column("band_before", sa.Integer(), nullable=True),
+        sa.Column("band_after", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("person_id", "measure", "result"),
     )
-    op.create_index("ix_outcome_scores_person", "outcome_scores", ["person_id"])
-    op.create_index("ix_outcome_scores_result", "outcome_scores", ["measure", "result", "context"])
 
 
 def downgrade() -> None:
-    op.drop_table("outcome_scores")
+    op.drop_table("outcome_pairs")
     op.drop_table("outcome_people")
