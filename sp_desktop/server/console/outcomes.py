@@ -224,14 +224,19 @@ class ResultFigures:
     unpaired: int  # a baseline but no later score
 
 
-def paired_results(
-    conn: Connection, where: ColumnElement[bool], measures: Sequence[str] | None = None
-) -> list[ResultFigures]:
-    """Every measure's results, baseline against the latest review or exit, paired only: a
-    person counts where they have both; those with a baseline only are counted apart. One
-    GROUP BY over the pairs table (its lines hold each person's baseline and latest)."""
+AGE_GROUPS = ("under 80", "80 and over", "age not known")
+Sums = dict[tuple[str, str, str], tuple[float, ...]]
+
+
+def paired_sums(conn: Connection, where: ColumnElement[bool]) -> Sums:
+    """The sums every paired figure is made from, per measure, result and age group (under or
+    over 80, the Rotherham split), in one GROUP BY over the pairs table (its lines hold each
+    person's baseline and latest); sums over groups add up, so all ages need no second query."""
     change = Q.after - Q.before
     has_after = Q.after.is_not(None)
+    group = case(
+        (P.age >= 80, AGE_GROUPS[1]), (P.age.is_not(None), AGE_GROUPS[0]), else_=AGE_GROUPS[2]
+    )
 
     def when_paired(value: Any) -> Any:
         return func.sum(case((has_after, value), else_=0))
@@ -240,6 +245,7 @@ def paired_results(
         select(
             Q.measure,
             Q.result,
+            group,
             func.count(),
             when_paired(1),
             when_paired(Q.before),
@@ -250,28 +256,33 @@ def paired_results(
             func.sum(case((Q.band_after < Q.band_before, 1), else_=0)),
         )
         .join(outcome_people, P.person_id == Q.person_id)
-        .where(where, true() if measures is None else Q.measure.in_(list(measures)))
-        .group_by(Q.measure, Q.result)
+        .where(where)
+        .group_by(Q.measure, Q.result, group)
     )
-    found = {(m, r): rest for m, r, *rest in conn.execute(query)}
+    return {
+        (str(m), str(r), str(g)): tuple(float(v or 0) for v in rest)
+        for m, r, g, *rest in conn.execute(query)
+    }
+
+
+def paired_results(
+    sums: Sums, measures: Sequence[str], groups: Sequence[str] = AGE_GROUPS
+) -> list[ResultFigures]:
+    """Every result of these measures, baseline against the latest review or exit, paired
+    only: a person counts where they have both; those with a baseline only are counted apart."""
     out: list[ResultFigures] = []
     for measure in catalogue().values():
+        if measure.key not in measures:
+            continue
         for result in measure.results:
-            got = found.get((measure.key, result.key))
-            if got is None:
+            parts = [sums[k] for g in groups if (k := (measure.key, result.key, g)) in sums]
+            if not parts:
                 continue
-            everyone, n, sb, sa, sc, sq, up, down = got
+            everyone, n, sb, sa, sc, sq, up, down = (sum(col) for col in zip(*parts, strict=True))
             moved = up if compare(0, 1, result.better) is Direction.BETTER else down
             if result.better == Better.NEITHER or not result.bands:
                 moved = 0
-            figures = st.paired(
-                int(n or 0),
-                float(sb or 0),
-                float(sa or 0),
-                float(sc or 0),
-                float(sq or 0),
-                int(moved or 0),
-            )
+            figures = st.paired(int(n), sb, sa, sc, sq, int(moved))
             paired_n = figures.n if figures else 0
             out.append(
                 ResultFigures(
@@ -398,7 +409,8 @@ def build(
             suppress,
         ),
     ]
-    results = paired_results(conn, where, [k for k in catalogue() if k != "health_use"])
+    sums = paired_sums(conn, where)
+    results = paired_results(sums, [k for k in catalogue() if k != "health_use"])
     tables.append(
         results_table(
             "measures",
@@ -413,9 +425,12 @@ def build(
             suppress,
         )
     )
-    for band, bounds in (("all ages", None), ("under 80", (0, 79)), ("80 and over", (80, 200))):
-        scoped = where if bounds is None else people_where(team_ids, filters, age=bounds)
-        health = paired_results(conn, scoped, ["health_use"])
+    for band, groups in (
+        ("all ages", AGE_GROUPS),
+        ("under 80", AGE_GROUPS[:1]),
+        ("80 and over", AGE_GROUPS[1:2]),
+    ):
+        health = paired_results(sums, ["health_use"], groups)
         tables.append(
             results_table(
                 f"health_{band.replace(' ', '_')}",
