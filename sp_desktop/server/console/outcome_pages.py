@@ -8,7 +8,7 @@ of birth, because the report tables do not hold them.
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
@@ -114,7 +114,9 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
             charts={t.key: bar_chart(t) for t in made.tables},
             query=urlencode(filters.query()),
             suppressed=_suppress(viewer),
-            this_month=console.settings.today().isoformat()[:7],
+            last_month=(console.settings.today().replace(day=1) - timedelta(days=1)).isoformat()[
+                :7
+            ],
             shown=lambda n: statistics.shown(n, _suppress(viewer)),
         )
 
