@@ -256,6 +256,18 @@ outcome_pairs = Table(
     Column("band_before", Integer),  # the band's place from the lowest; None without bands
     Column("band_after", Integer),
 )
+outcome_activity = Table(
+    "outcome_activity",
+    metadata,
+    Column("prescription_id", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False, index=True),
+    Column("service_id", String(64), nullable=False),
+    Column("start_date", String(10)),
+    Column("attended", Integer, nullable=False),
+    Column("missed", Integer, nullable=False),
+    Column("stopped", Integer, nullable=False),
+    Column("volunteer_hours", Float, nullable=False),
+)
 OUTCOMES_SEQ_COUNTER = "outcomes_seq"  # how far the outcomes tables have read `rows`
 
 

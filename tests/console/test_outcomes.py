@@ -36,6 +36,11 @@ from sp_desktop.server.db import (
 
 ONS = ("life_satisfaction", "worthwhile", "happiness", "anxiety")
 PRACTICES = ("Oak Surgery", "Elm Practice", "Tiny Practice")
+SERVICES = (
+    ("svc-walk", "Walking group", "Ramblers"),
+    ("svc-choir", "Community choir", "Arts Trust"),
+    ("svc-garden", "Garden club", "Arts Trust"),
+)
 
 
 @dataclass
@@ -47,7 +52,7 @@ class Synthetic:
     seq: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, table: str, row_id: str, person_id: str, fields: dict[str, Any]) -> None:
+    def add(self, table: str, row_id: str, person_id: str | None, fields: dict[str, Any]) -> None:
         self.seq += 1
         self.rows.append(
             {
@@ -69,6 +74,8 @@ class Synthetic:
 def make_people(team_id: int, count: int, seed: int) -> Synthetic:
     draw = random.Random(seed)
     made = Synthetic(team_id)
+    for service, name, org in SERVICES:
+        made.add("services", service, None, {"name": name, "organisation": org})
     for i in range(count):
         pid = f"p{seed}-{i}"
         practice = PRACTICES[2] if i < 3 else PRACTICES[i % 2]  # 3 people at a tiny practice
@@ -182,6 +189,42 @@ def make_people(team_id: int, count: int, seed: int) -> Synthetic:
             },
         )
         person["health"] = {"before": use_before, "after": use_after}
+        person["activity"] = []
+        if draw.random() < 0.7:
+            service = draw.choice(SERVICES)[0]
+            went, missed = draw.randrange(0, 6), draw.randrange(0, 3)
+            hours = float(draw.randrange(1, 5)) if draw.random() < 0.3 else 0.0
+            made.add(
+                "prescriptions",
+                f"rx-{pid}",
+                pid,
+                {"person_id": pid, "service_id": service, "start_date": received.isoformat()},
+            )
+            for n, status in enumerate(["attended"] * went + ["missed"] * missed):
+                made.add(
+                    "attendance",
+                    f"at-{pid}-{n}",
+                    pid,
+                    {
+                        "person_id": pid,
+                        "prescription_id": f"rx-{pid}",
+                        "status": status,
+                        "session_on": received.isoformat(),
+                    },
+                )
+            if hours:
+                made.add(
+                    "volunteer_hours",
+                    f"vh-{pid}",
+                    pid,
+                    {
+                        "person_id": pid,
+                        "prescription_id": f"rx-{pid}",
+                        "hours": hours,
+                        "logged_on": received.isoformat(),
+                    },
+                )
+            person["activity"] = [(service, went, missed, hours)]
         made.people.append(person)
     return made
 
@@ -410,3 +453,27 @@ def test_report_pdf_and_practice_pack(office: Office) -> None:
         ).status_code
         == 404
     )
+
+
+def test_attendance_per_activity_and_provider_and_volunteering(office: Office) -> None:
+    team = office.team()
+    made = load(office.engine, team)
+    got = report(office, outcomes.Filters(), suppress=False)
+    activities = {r[0]: r for r in table(got, "activities").rows}
+    for service, name, _org in SERVICES:
+        mine = [a for p in made.people for a in p["activity"] if a[0] == service]
+        if not mine:
+            continue
+        assert activities[name][1:] == [
+            str(len(mine)),
+            str(sum(a[1] for a in mine)),
+            str(sum(a[2] for a in mine)),
+            "0",
+        ]
+    providers = {r[0]: r for r in table(got, "providers").rows}
+    arts = [a for p in made.people for a in p["activity"] if a[0] != "svc-walk"]
+    assert providers["Arts Trust"][1] == str(len(arts))
+    volunteers = [a for p in made.people for a in p["activity"] if a[3] > 0]
+    figures = dict(table(got, "volunteering").rows)
+    assert figures["People who volunteered"] == str(len(volunteers))
+    assert figures["Hours volunteered"] == f"{sum(a[3] for a in volunteers):.1f}"

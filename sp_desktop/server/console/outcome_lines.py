@@ -13,7 +13,7 @@ the page is a few GROUP BY queries over two narrow tables.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -27,6 +27,7 @@ from sp_desktop.server.db import (
     OUTCOMES_SEQ_COUNTER,
     SEQ_COUNTER,
     counters,
+    outcome_activity,
     outcome_pairs,
     outcome_people,
     rows,
@@ -34,7 +35,16 @@ from sp_desktop.server.db import (
 )
 
 # The tables whose rows change a person's outcome lines.
-OUTCOME_TABLES = ("people", "referrals", "visits", "answers", "closing_reviews")
+OUTCOME_TABLES = (
+    "people",
+    "referrals",
+    "visits",
+    "answers",
+    "closing_reviews",
+    "prescriptions",
+    "attendance",
+    "volunteer_hours",
+)
 SEQ_SPAN = 20_000
 _CHUNK = 500
 UNKNOWN = "not recorded"
@@ -72,6 +82,7 @@ def band_place(measure: Measure, result_key: str, score: float) -> int | None:
 class Lines:
     person: dict[str, Any] | None
     scores: list[dict[str, Any]]
+    activity: list[dict[str, Any]] = field(default_factory=list)
 
 
 def person_lines(
@@ -83,7 +94,26 @@ def person_lines(
     visits: list[str] = []
     closings: list[tuple[str, str]] = []
     scores: list[dict[str, Any]] = []
+    activity: dict[str, dict[str, Any]] = {}
     measures = catalogue()
+
+    def prescription(row_id: Any) -> dict[str, Any] | None:
+        if not isinstance(row_id, str):
+            return None
+        return activity.setdefault(
+            row_id,
+            {
+                "prescription_id": row_id[:64],
+                "person_id": person_id,
+                "service_id": "",
+                "start_date": None,
+                "attended": 0,
+                "missed": 0,
+                "stopped": 0,
+                "volunteer_hours": 0.0,
+            },
+        )
+
     for table, row_id, team_id, fields in held:
         if table == "people":
             person = (team_id, fields)
@@ -99,8 +129,20 @@ def person_lines(
                 closings.append((day, _word(fields.get("outcome"), 32)))
         elif table == "answers":
             scores.extend(_scores(measures, person_id, row_id, fields))
+        elif table == "prescriptions" and (line := prescription(row_id)) is not None:
+            line["service_id"] = _word(fields.get("service_id"))
+            line["start_date"] = _day(fields.get("start_date"))
+        elif table == "attendance" and (line := prescription(fields.get("prescription_id"))):
+            status = fields.get("status")
+            if status in ("attended", "missed", "stopped"):
+                line[status] += 1
+        elif table == "volunteer_hours" and (line := prescription(fields.get("prescription_id"))):
+            hours = fields.get("hours")
+            if isinstance(hours, int | float) and not isinstance(hours, bool):
+                line["volunteer_hours"] += float(hours)
     if person is None or person[0] is None:
         return Lines(None, [])
+    prescribed = [a for a in activity.values() if a["service_id"]]
     team_id, fields = person
     dated = sorted((d, r) for r in referrals if (d := _day(r.get("received_on"))) is not None)
     first = dated[0] if dated else None
@@ -125,7 +167,7 @@ def person_lines(
         "wait_days": wait,
         "closed_outcome": max(closings)[1] if closings else None,
     }
-    return Lines(line, pairs(person_id, scores))
+    return Lines(line, pairs(person_id, scores), prescribed)
 
 
 def pairs(person_id: str, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -207,17 +249,22 @@ def rebuild(conn: Connection, person_ids: Sequence[str]) -> None:
             held[person_id].append((table, row_id, team_id, read_fields(fields)))
         people: list[dict[str, Any]] = []
         scores: list[dict[str, Any]] = []
+        activity: list[dict[str, Any]] = []
         for p in chunk:
             lines = person_lines(p, held[p])
             if lines.person is not None:
                 people.append(lines.person)
                 scores.extend(lines.scores)
+                activity.extend(lines.activity)
         conn.execute(delete(outcome_people).where(outcome_people.c.person_id.in_(chunk)))
         conn.execute(delete(outcome_pairs).where(outcome_pairs.c.person_id.in_(chunk)))
         if people:
             conn.execute(outcome_people.insert(), people)
+        conn.execute(delete(outcome_activity).where(outcome_activity.c.person_id.in_(chunk)))
         if scores:
             conn.execute(outcome_pairs.insert(), scores)
+        if activity:
+            conn.execute(outcome_activity.insert(), activity)
 
 
 def _mark(conn: Connection) -> int | None:

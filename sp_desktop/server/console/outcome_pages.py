@@ -182,6 +182,9 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
                 waiting=outcomes.waiting(
                     conn, outcomes.people_where(scope, at_practice), month_end, suppress
                 ),
+                prescribed=outcomes.activity_tables(
+                    conn, outcomes.people_where(scope, at_practice), suppress, started=bounds
+                )[0],
             )
 
     @router.get("/outcomes/practice-pack.pdf")

@@ -121,6 +121,7 @@ class PracticePack:
     practice_all: outcomes.Report  # everyone ever referred at the practice
     service: outcomes.Report  # the whole service
     waiting: Sequence[tuple[str, str]]  # how long, people (as text)
+    prescribed: outcomes.Table  # activities prescribed (started) in the month
 
 
 def practice_pack_pdf(pack: PracticePack) -> bytes:
@@ -153,6 +154,7 @@ def practice_pack_pdf(pack: PracticePack) -> bytes:
         )
     )
     story.append(Spacer(1, styles.gap))
+    story.extend(_table_flowables(pack.prescribed, width))
     story.extend(_table_flowables(_find(pack.practice_all, "closed"), width))
     story.append(para("The practice against the whole service", styles.heading))
     story.append(para(CAVEATS, styles.small))

@@ -32,10 +32,12 @@ from sqlalchemy import (
 
 from sp_desktop.domain.measures import Better, Direction, Measure, catalogue, compare
 from sp_desktop.server.console import statistics as st
-from sp_desktop.server.db import erasures, outcome_pairs, outcome_people
+from sp_desktop.server.console.reports import read_fields
+from sp_desktop.server.db import erasures, outcome_activity, outcome_pairs, outcome_people, rows
 
 P = outcome_people.c
 Q = outcome_pairs.c
+A = outcome_activity.c
 AGE_BANDS: dict[str, tuple[int, int]] = {
     "under 65": (0, 64),
     "65 to 79": (65, 79),
@@ -449,6 +451,7 @@ def build(
     ):
         tables.append(_equity(conn, key, title, column, where, suppress))
     tables.append(_equity_age(conn, where, suppress))
+    tables.extend(activity_tables(conn, where, suppress))
     return Report(tables, waits(conn, where), people)
 
 
@@ -570,3 +573,114 @@ def month_bounds(month: str) -> tuple[str, str] | None:
         return None
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first.isoformat(), (following - timedelta(days=1)).isoformat()
+
+
+def _directory_names(conn: Connection, service_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Activity and provider names from the office's directory rows (a few hundred at most)."""
+    names: dict[str, tuple[str, str]] = {}
+    wanted = sorted(set(service_ids))
+    for start in range(0, len(wanted), 500):
+        for row_id, fields in conn.execute(
+            select(rows.c.row_id, rows.c.fields).where(
+                rows.c.table_name == "services", rows.c.row_id.in_(wanted[start : start + 500])
+            )
+        ):
+            read = read_fields(fields)
+            name = read.get("name") if isinstance(read.get("name"), str) else ""
+            org = read.get("organisation") if isinstance(read.get("organisation"), str) else ""
+            names[str(row_id)] = (name or "an activity no longer listed", org or "not recorded")
+    return names
+
+
+def activity_tables(
+    conn: Connection,
+    where: ColumnElement[bool],
+    suppress: bool,
+    *,
+    started: tuple[str, str] | None = None,
+) -> list[Table]:
+    """Attendance per activity and per provider (people prescribed; sessions went, missed,
+    stopped), and volunteering (people who gave hours, and the hours), by the database."""
+    conditions = [where]
+    if started is not None:
+        conditions += [A.start_date >= started[0], A.start_date <= started[1]]
+    query = (
+        select(
+            A.service_id,
+            func.count(func.distinct(A.person_id)),
+            func.sum(A.attended),
+            func.sum(A.missed),
+            func.sum(A.stopped),
+        )
+        .join(outcome_people, P.person_id == A.person_id)
+        .where(*conditions)
+        .group_by(A.service_id)
+    )
+    per_service = [
+        (str(s), int(n), int(a or 0), int(m or 0), int(x or 0))
+        for s, n, a, m, x in conn.execute(query)
+    ]
+    names = _directory_names(conn, [s for s, *_ in per_service])
+    by_activity: dict[str, list[int]] = {}
+    by_provider: dict[str, list[int]] = {}
+    for service, n, went, missed, stopped in per_service:
+        name, org = names.get(service, ("an activity no longer listed", "not recorded"))
+        for grouped, key in ((by_activity, name), (by_provider, org)):
+            line = grouped.setdefault(key, [0, 0, 0, 0])
+            for i, v in enumerate((n, went, missed, stopped)):
+                line[i] += v
+    tables = []
+    for key, title, label, grouped in (
+        ("activities", "What was prescribed, and attendance per activity", "Activity", by_activity),
+        ("providers", "Attendance per provider", "Provider", by_provider),
+    ):
+        ordered_lines = sorted(grouped.items())
+        hidden = (
+            st.suppress_row([v[0] for _, v in ordered_lines])
+            if suppress
+            else [False] * len(ordered_lines)
+        )
+        table_rows = []
+        chart = []
+        for (name, (n, went, missed, stopped)), hide in zip(ordered_lines, hidden, strict=True):
+            if hide:
+                table_rows.append([name, st.FEWER, "-", "-", "-"])
+            else:
+                table_rows.append([name, str(n), str(went), str(missed), str(stopped)])
+                chart.append((name, float(n)))
+        tables.append(
+            Table(
+                key,
+                title,
+                "People prescribed each activity, and the sessions they went to, missed, or "
+                "stopped going to (the reasons are in each person's record). No activity has a "
+                "target.",
+                [label, "People prescribed", "Sessions went", "Sessions missed", "Stopped"],
+                table_rows,
+                chart,
+            )
+        )
+    volunteers, hours = conn.execute(
+        select(
+            func.count(func.distinct(case((A.volunteer_hours > 0, A.person_id)))),
+            func.coalesce(func.sum(A.volunteer_hours), 0),
+        )
+        .join(outcome_people, P.person_id == A.person_id)
+        .where(*conditions)
+    ).one()
+    volunteers = int(volunteers or 0)
+    hidden_volunteers = suppress and 0 < volunteers < st.SMALL
+    tables.append(
+        Table(
+            "volunteering",
+            "Volunteering",
+            "People who gave their time as volunteers through an activity, and the hours "
+            "they logged.",
+            ["Figure", "Value"],
+            [
+                ["People who volunteered", st.FEWER if hidden_volunteers else str(volunteers)],
+                ["Hours volunteered", "-" if hidden_volunteers else f"{float(hours):.1f}"],
+            ],
+        )
+    )
+    return tables

@@ -43,8 +43,22 @@ def upgrade() -> None:
         sa.Column("band_after", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("person_id", "measure", "result"),
     )
+    op.create_table(
+        "outcome_activity",
+        sa.Column("prescription_id", sa.String(length=64), nullable=False),
+        sa.Column("person_id", sa.String(length=64), nullable=False),
+        sa.Column("service_id", sa.String(length=64), nullable=False),
+        sa.Column("start_date", sa.String(length=10), nullable=True),
+        sa.Column("attended", sa.Integer(), nullable=False),
+        sa.Column("missed", sa.Integer(), nullable=False),
+        sa.Column("stopped", sa.Integer(), nullable=False),
+        sa.Column("volunteer_hours", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("prescription_id"),
+    )
+    op.create_index("ix_outcome_activity_person_id", "outcome_activity", ["person_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("outcome_activity")
     op.drop_table("outcome_pairs")
     op.drop_table("outcome_people")
