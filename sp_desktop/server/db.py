@@ -255,6 +255,15 @@ outcome_pairs = Table(
     Column("after", Float),  # the latest review or exit score since; None: baseline only
     Column("band_before", Integer),  # the band's place from the lowest; None without bands
     Column("band_after", Integer),
+    # The person's groups, copied from their `outcome_people` line when both are rebuilt, so
+    # the paired figures are one pass over this table with no join (the page's largest query).
+    Column("team_id", Integer, nullable=False),
+    Column("gp_practice", String(200), nullable=False),
+    Column("gender", String(32), nullable=False),
+    Column("ethnicity", String(64), nullable=False),
+    Column("age", Integer),
+    Column("source", String(32), nullable=False),
+    Column("received_on", String(10)),
 )
 outcome_activity = Table(
     "outcome_activity",

@@ -45,6 +45,8 @@ OUTCOME_TABLES = (
     "attendance",
     "volunteer_hours",
 )
+# The person's groups copied onto each of their pairs lines (filters without a join).
+GROUP_COLUMNS = ("team_id", "gp_practice", "gender", "ethnicity", "age", "source", "received_on")
 SEQ_SPAN = 20_000
 _CHUNK = 500
 UNKNOWN = "not recorded"
@@ -167,7 +169,8 @@ def person_lines(
         "wait_days": wait,
         "closed_outcome": max(closings)[1] if closings else None,
     }
-    return Lines(line, pairs(person_id, scores), prescribed)
+    groups = {key: line[key] for key in GROUP_COLUMNS}
+    return Lines(line, [{**pair, **groups} for pair in pairs(person_id, scores)], prescribed)
 
 
 def pairs(person_id: str, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:

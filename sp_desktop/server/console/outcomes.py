@@ -100,30 +100,32 @@ class Filters:
 
 
 def people_where(
-    team_ids: frozenset[int] | None, filters: Filters, *, age: tuple[int, int] | None = None
+    team_ids: frozenset[int] | None, filters: Filters, *, lines: Any = P
 ) -> ColumnElement[bool]:
-    """Which report lines count: the viewer's teams, the filters, never an erased person."""
-    conditions: list[ColumnElement[bool]] = [~exists().where(erasures.c.person_id == P.person_id)]
+    """Which report lines count: the viewer's teams, the filters, never an erased person.
+    `lines`: the columns filtered, `outcome_people`'s or the pairs table's copy of them."""
+    conditions: list[ColumnElement[bool]] = [
+        ~exists().where(erasures.c.person_id == lines.person_id)
+    ]
     if team_ids is not None:
-        conditions.append(P.team_id.in_(sorted(team_ids)) if team_ids else false())
+        conditions.append(lines.team_id.in_(sorted(team_ids)) if team_ids else false())
     if filters.team_id is not None:
-        conditions.append(P.team_id == filters.team_id)
+        conditions.append(lines.team_id == filters.team_id)
     if filters.start:
-        conditions.append(P.received_on >= filters.start)
+        conditions.append(lines.received_on >= filters.start)
     if filters.end:
-        conditions.append(P.received_on <= filters.end)
+        conditions.append(lines.received_on <= filters.end)
     for column, wanted in (
-        (P.gp_practice, filters.practice),
-        (P.source, filters.source),
-        (P.gender, filters.gender),
-        (P.ethnicity, filters.ethnicity),
+        (lines.gp_practice, filters.practice),
+        (lines.source, filters.source),
+        (lines.gender, filters.gender),
+        (lines.ethnicity, filters.ethnicity),
     ):
         if wanted:
             conditions.append(column == wanted)
-    low_high = AGE_BANDS.get(filters.age_band) if filters.age_band else None
-    for bounds in (low_high, age):
-        if bounds is not None:
-            conditions.append(P.age.between(*bounds))
+    bounds = AGE_BANDS.get(filters.age_band) if filters.age_band else None
+    if bounds is not None:
+        conditions.append(lines.age.between(*bounds))
     return and_(true(), *conditions)
 
 
@@ -243,14 +245,14 @@ AGE_GROUPS = ("under 80", "80 and over", "age not known")
 Sums = dict[tuple[str, str, str], tuple[float, ...]]
 
 
-def paired_sums(conn: Connection, where: ColumnElement[bool]) -> Sums:
+def paired_sums(conn: Connection, team_ids: frozenset[int] | None, filters: Filters) -> Sums:
     """The sums every paired figure is made from, per measure, result and age group (under or
     over 80, the Rotherham split), in one GROUP BY over the pairs table (its lines hold each
     person's baseline and latest); sums over groups add up, so all ages need no second query."""
     change = Q.after - Q.before
     has_after = Q.after.is_not(None)
     group = case(
-        (P.age >= 80, AGE_GROUPS[1]), (P.age.is_not(None), AGE_GROUPS[0]), else_=AGE_GROUPS[2]
+        (Q.age >= 80, AGE_GROUPS[1]), (Q.age.is_not(None), AGE_GROUPS[0]), else_=AGE_GROUPS[2]
     )
 
     def when_paired(value: Any) -> Any:
@@ -270,8 +272,7 @@ def paired_sums(conn: Connection, where: ColumnElement[bool]) -> Sums:
             func.sum(case((Q.band_after > Q.band_before, 1), else_=0)),
             func.sum(case((Q.band_after < Q.band_before, 1), else_=0)),
         )
-        .join(outcome_people, P.person_id == Q.person_id)
-        .where(where)
+        .where(people_where(team_ids, filters, lines=Q))
         .group_by(Q.measure, Q.result, group)
     )
     return {
@@ -423,7 +424,7 @@ def build(
             suppress,
         ),
     ]
-    sums = paired_sums(conn, where)
+    sums = paired_sums(conn, team_ids, filters)
     results = paired_results(sums, [k for k in catalogue() if k != "health_use"])
     tables.append(
         results_table(

@@ -41,6 +41,13 @@ def upgrade() -> None:
         sa.Column("after", sa.Float(), nullable=True),
         sa.Column("band_before", sa.Integer(), nullable=True),
         sa.Column("band_after", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("gp_practice", sa.String(length=200), nullable=False),
+        sa.Column("gender", sa.String(length=32), nullable=False),
+        sa.Column("ethnicity", sa.String(length=64), nullable=False),
+        sa.Column("age", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("received_on", sa.String(length=10), nullable=True),
         sa.PrimaryKeyConstraint("person_id", "measure", "result"),
     )
     op.create_table(
