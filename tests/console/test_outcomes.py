@@ -28,6 +28,9 @@ from sp_desktop.server.console.auth import ConsoleRole
 from sp_desktop.server.db import (
     SEQ_COUNTER,
     counters,
+    outcome_activity,
+    outcome_pairs,
+    outcome_people,
     read_transaction,
     rows,
     teams,
@@ -378,6 +381,13 @@ def test_erased_people_are_never_counted(office: Office) -> None:
     erasure.erase_person(office.engine, made.people[5]["id"], reason="asked", by="test")
     got = report(office, outcomes.Filters(), suppress=False)
     assert got.people == 19
+    outcome_lines.catch_up(office.engine)
+    with read_transaction(office.engine) as conn:
+        for lines in (outcome_people, outcome_pairs, outcome_activity):
+            held = conn.execute(
+                select(lines.c.person_id).where(lines.c.person_id == made.people[5]["id"])
+            ).all()
+            assert held == [], f"{lines.name} still holds the erased person"
 
 
 def test_outcomes_page_and_exports_for_a_commissioner(office: Office) -> None:

@@ -27,9 +27,11 @@ from sp_desktop.server.db import (
     OUTCOMES_SEQ_COUNTER,
     SEQ_COUNTER,
     counters,
+    erasures,
     outcome_activity,
     outcome_pairs,
     outcome_people,
+    read_transaction,
     rows,
     write_transaction,
 )
@@ -277,6 +279,24 @@ def _mark(conn: Connection) -> int | None:
     return None if found is None else int(found)
 
 
+def forget_erased(engine: Engine) -> None:
+    """Erasure removes a person's rows without a new sequence number, so their report lines
+    would never be rebuilt: they are deleted here instead (the report queries also leave out
+    anyone in the erasure register, so nothing shows in between)."""
+    erased = select(erasures.c.person_id)
+    with read_transaction(engine) as conn:
+        held = conn.execute(
+            select(outcome_people.c.person_id)
+            .where(outcome_people.c.person_id.in_(erased))
+            .limit(1)
+        ).first()
+    if held is None:
+        return  # the usual case: no write on a page view
+    with write_transaction(engine) as conn:
+        for table in (outcome_people, outcome_pairs, outcome_activity):
+            conn.execute(delete(table).where(table.c.person_id.in_(erased)))
+
+
 def catch_up(engine: Engine, *, span: int = SEQ_SPAN, max_steps: int | None = None) -> int:
     """Brings the outcome tables up to the last committed change; returns people rebuilt."""
     try:
@@ -285,6 +305,7 @@ def catch_up(engine: Engine, *, span: int = SEQ_SPAN, max_steps: int | None = No
                 conn.execute(counters.insert().values(name=OUTCOMES_SEQ_COUNTER, value=0))
     except IntegrityError:
         pass  # another worker made it first
+    forget_erased(engine)
     rebuilt = steps = 0
     while max_steps is None or steps < max_steps:
         steps += 1
