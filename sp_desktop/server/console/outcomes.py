@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Select,
     and_,
     case,
     exists,
@@ -28,6 +27,7 @@ from sqlalchemy import (
     func,
     select,
     true,
+    tuple_,
 )
 
 from sp_desktop.domain.measures import Better, Direction, Measure, catalogue, compare
@@ -169,22 +169,6 @@ def _count_table(
     rows.append(["Total", st.shown(total, suppress)])
     chart = [(name, float(c)) for (name, c), hide in zip(counted, hidden, strict=True) if not hide]
     return Table(key, title, explain, [label, "People"], rows, chart)
-
-
-def _grouped(conn: Connection, column: Any, where: ColumnElement[bool]) -> list[tuple[str, int]]:
-    query = select(column, func.count()).where(where).group_by(column).order_by(column)
-    return [(str(name), int(n)) for name, n in conn.execute(query)]
-
-
-def referrals_by_month(conn: Connection, where: ColumnElement[bool]) -> list[tuple[str, int]]:
-    month = func.substr(P.received_on, 1, 7)
-    query = (
-        select(month, func.count())
-        .where(where, P.received_on.is_not(None))
-        .group_by(month)
-        .order_by(month)
-    )
-    return [(str(m), int(n)) for m, n in conn.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,12 +366,76 @@ def _supported(where: ColumnElement[bool]) -> ColumnElement[bool]:
     return and_(where, P.status.in_(SUPPORTED))
 
 
+def _dimensions() -> dict[str, Any]:
+    """What the report counts people by (one column or expression each)."""
+    age_band = case(
+        *[(P.age.between(low, high), name) for name, (low, high) in AGE_BANDS.items()],
+        else_=None,
+    )
+    return {
+        "source": P.source,
+        "month": func.substr(P.received_on, 1, 7),
+        "status": P.status,
+        "closed": P.closed_outcome,
+        "ethnicity": P.ethnicity,
+        "gender": P.gender,
+        "practice": P.gp_practice,
+        "age": age_band,
+    }
+
+
+Counted = dict[str, list[tuple[str, int, int]]]
+
+
+def group_counts(conn: Connection, where: ColumnElement[bool]) -> Counted:
+    """People and those supported, per value of every dimension, sorted by value (a line
+    without a value, such as no closing outcome yet, is not listed). PostgreSQL counts them all
+    in one pass with GROUPING SETS; SQLite, which has none, with one GROUP BY each."""
+    dims = _dimensions()
+    supported = func.sum(case((P.status.in_(SUPPORTED), 1), else_=0))
+    found: Counted = {name: [] for name in dims}
+    if conn.dialect.name == "postgresql":
+        exprs = [d.label(f"d_{name}") for name, d in dims.items()]
+        mask = func.grouping(*dims.values())
+        query = (
+            select(*exprs, func.count(), supported, mask)
+            .where(where)
+            .group_by(func.grouping_sets(*[tuple_(d) for d in dims.values()]))
+        )
+        everything = (1 << len(dims)) - 1
+        for line in conn.execute(query):
+            *values, n, s, bits = line
+            for i, name in enumerate(dims):
+                # GROUPING sets a bit for each column not grouped; the leftmost is the highest.
+                grouped_here = int(bits) == everything ^ (1 << (len(dims) - 1 - i))
+                if grouped_here and values[i] is not None:
+                    found[name].append((str(values[i]), int(n), int(s or 0)))
+    else:
+        for name, d in dims.items():
+            for value, n, s in conn.execute(
+                select(d, func.count(), supported).where(where).group_by(d)
+            ):
+                if value is not None:
+                    found[name].append((str(value), int(n), int(s or 0)))
+    for name in found:
+        found[name].sort()
+    if found["age"]:
+        order = list(AGE_BANDS)
+        found["age"].sort(key=lambda line: order.index(line[0]))
+    return found
+
+
 def build(
     conn: Connection, team_ids: frozenset[int] | None, filters: Filters, *, suppress: bool
 ) -> Report:
     """The whole outcomes report for these filters."""
     where = people_where(team_ids, filters)
-    statuses = _grouped(conn, P.status, where)
+    counted = group_counts(conn, where)
+
+    def counts(name: str) -> list[tuple[str, int]]:
+        return [(value, n) for value, n, _ in counted[name]]
+
+    statuses = counts("status")
     people = sum(n for _, n in statuses)  # every line has a status: no count of its own
     tables = [
         _count_table(
@@ -395,7 +443,7 @@ def build(
             "Referrals by where they came from",
             "Everyone referred in the period, by who referred them.",
             "Referred by",
-            _grouped(conn, P.source, where),
+            counts("source"),
             suppress,
         ),
         _count_table(
@@ -403,7 +451,7 @@ def build(
             "Referrals by month",
             "Referrals received each month (the month of the first referral).",
             "Month",
-            referrals_by_month(conn, where),
+            counts("month"),
             suppress,
         ),
         _count_table(
@@ -420,7 +468,7 @@ def build(
             "Why support ended",
             "For people whose support has closed, the outcome their adviser recorded.",
             "Outcome",
-            _grouped(conn, P.closed_outcome, and_(where, P.closed_outcome.is_not(None))),
+            counts("closed"),
             suppress,
         ),
     ]
@@ -457,57 +505,19 @@ def build(
                 suppress,
             )
         )
-    for key, title, column in (
-        ("ethnicity", "Who is referred and supported, by ethnicity", P.ethnicity),
-        ("gender", "Who is referred and supported, by gender", P.gender),
-        ("practice", "Who is referred and supported, by GP practice", P.gp_practice),
+    for key, title in (
+        ("ethnicity", "Who is referred and supported, by ethnicity"),
+        ("gender", "Who is referred and supported, by gender"),
+        ("practice", "Who is referred and supported, by GP practice"),
+        ("age", "Who is referred and supported, by age at referral"),
     ):
-        tables.append(_equity(conn, key, title, column, where, suppress))
-    tables.append(_equity_age(conn, where, suppress))
+        lines = counted[key]
+        if key == "age":
+            held = {value: (n, sup) for value, n, sup in lines}
+            lines = [(band, *held.get(band, (0, 0))) for band in AGE_BANDS]
+        tables.append(_equity_table(key, title, lines, suppress))
     tables.extend(activity_tables(conn, where, suppress))
     return Report(tables, waits(conn, where), people)
-
-
-def _equity(
-    conn: Connection,
-    key: str,
-    title: str,
-    column: Any,
-    where: ColumnElement[bool],
-    suppress: bool,
-) -> Table:
-    query: Select[Any] = (
-        select(
-            column,
-            func.count(),
-            func.sum(case((P.status.in_(SUPPORTED), 1), else_=0)),
-        )
-        .where(where)
-        .group_by(column)
-        .order_by(column)
-    )
-    counted = [(str(name), int(n), int(s or 0)) for name, n, s in conn.execute(query)]
-    return _equity_table(key, title, counted, suppress)
-
-
-def _equity_age(conn: Connection, where: ColumnElement[bool], suppress: bool) -> Table:
-    band = case(
-        *[(P.age.between(low, high), name) for name, (low, high) in AGE_BANDS.items()],
-        else_=None,
-    )
-    found = {
-        str(name): (int(n), int(s or 0))
-        for name, n, s in conn.execute(
-            select(band, func.count(), func.sum(case((P.status.in_(SUPPORTED), 1), else_=0)))
-            .where(where)
-            .group_by(band)
-        )
-        if name is not None
-    }
-    counted = [(name, *found.get(name, (0, 0))) for name in AGE_BANDS]
-    return _equity_table(
-        "age", "Who is referred and supported, by age at referral", counted, suppress
-    )
 
 
 def _equity_table(
