@@ -11,8 +11,10 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -285,6 +287,7 @@ def create_app(
     console's pages are served under /console (`console` settings: idle timeout, clock).
     """
     settings = settings or Settings(lease_seconds=lease_seconds)
+    catch_up_timer = _Every(CONSOLE_CATCH_UP_EVERY_S)
     app = FastAPI(title="SP Desktop server", version=str(PROTOCOL_VERSION), docs_url=None,
                   redoc_url=None, openapi_url=OPENAPI_PATH if serve_schema else None)
 
@@ -346,9 +349,11 @@ def create_app(
         log.info("sync device=%s ops=%d pulled=%d ms=%.0f", ctx.device_id, len(wanted.ops),
                  len(answer.changes), (time.perf_counter() - started) * 1000)
         response = _json(request, answer.to_wire())
-        if wanted.ops:
+        if wanted.ops and catch_up_timer.due():
             # The console's report table follows the rows as they arrive, once the laptop has
-            # its answer (so its page views rarely pay for it).
+            # its answer (so its page views rarely pay for it), at most once a few seconds per
+            # worker: one catch-up after many pushes is one pass over their people, where one
+            # after every push cost ingest most of its throughput. Page views catch up the rest.
             response.background = BackgroundTask(_console_catch_up, engine)
         return response
 
@@ -418,6 +423,27 @@ def create_app(
 
     mount_console(app, engine, console or ConsoleSettings(trusted_proxy=settings.trusted_proxy))
     return app
+
+
+class _Every:
+    """Says "due" at most once per `seconds` (per worker process), whatever the threads."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            if now < self._next:
+                return False
+            self._next = now + self._seconds
+            return True
+
+
+CONSOLE_CATCH_UP_EVERY_S = 2.0
 
 
 def _console_catch_up(engine: Engine) -> None:
