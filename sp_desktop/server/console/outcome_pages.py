@@ -26,6 +26,10 @@ CHART_WIDTH = 640
 BAR = 22
 
 
+def _figure(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
 def bar_chart(table: outcomes.Table) -> Markup:
     """A horizontal bar chart of a table's shown values, as accessible SVG: `role="img"`
     with a title and a description naming every bar, so a screen reader hears the figures
@@ -40,7 +44,7 @@ def bar_chart(table: outcomes.Table) -> Markup:
     zero = label_width + (span // 2 if any(v < 0 for _, v in values) else 0)
     scale = (span // 2 if any(v < 0 for _, v in values) else span) / top
     height = BAR * len(values) + 10
-    desc = "; ".join(f"{name}: {value:g}" for name, value in values)
+    desc = "; ".join(f"{name}: {_figure(value)}" for name, value in values)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
         f'viewBox="0 0 {CHART_WIDTH} {height}" width="{CHART_WIDTH}" height="{height}" '
@@ -59,7 +63,7 @@ def bar_chart(table: outcomes.Table) -> Markup:
             f'fill="#1d70b8"/>'
             f'<text x="{x + width + 4 if value >= 0 else x - 4:.1f}" y="{y + 15}" '
             f'text-anchor="{"start" if value >= 0 else "end"}" font-size="13" '
-            f'fill="#0b0c0c">{value:g}</text>'
+            f'fill="#0b0c0c">{_figure(value)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -129,6 +129,11 @@ def people_where(
     return and_(true(), *conditions)
 
 
+def words(code: str) -> str:
+    """A stored choice as words ("hospital_discharge" -> "hospital discharge")."""
+    return code.replace("_", " ")
+
+
 # --- tables -------------------------------------------------------------------------------
 
 
@@ -161,6 +166,7 @@ def _count_table(
 ) -> Table:
     """A table of counts with a total; small cells (and a complementary one) hidden when asked."""
     hidden = st.suppress_row([c for _, c in counted]) if suppress else [False] * len(counted)
+    counted = [(words(name), count) for name, count in counted]
     rows = [
         [name, st.FEWER if hide else str(count)]
         for (name, count), hide in zip(counted, hidden, strict=True)
@@ -533,9 +539,11 @@ def _equity_table(
     for (name, n, s), hide_n, hide_s in zip(
         counted, referred_hidden, supported_hidden, strict=True
     ):
-        rows.append([name, st.FEWER if hide_n else str(n), st.FEWER if hide_s else str(s)])
+        rows.append([words(name), st.FEWER if hide_n else str(n), st.FEWER if hide_s else str(s)])
     chart = [
-        (name, float(n)) for (name, n, _), h in zip(counted, referred_hidden, strict=True) if not h
+        (words(name), float(n))
+        for (name, n, _), h in zip(counted, referred_hidden, strict=True)
+        if not h
     ]
     return Table(
         key,
