@@ -227,8 +227,9 @@ console_people = Table(
 CONSOLE_SEQ_COUNTER = "console_seq"  # how far `console_people` has read `rows`
 
 # The outcomes report (issue 13): one line per person (who they are in groups, never a name)
-# and one line per person and questionnaire result (baseline and latest), kept current from `rows` by `seq`
-# (`console.outcomes.catch_up`), so the outcomes page is computed by SQL with indexes.
+# and one line per person and questionnaire result (baseline and latest), kept current from
+# `rows` by `seq` (`console.outcomes.catch_up`), so the outcomes page is computed by SQL with
+# indexes.
 outcome_people = Table(
     "outcome_people",
     metadata,

@@ -1,5 +1,6 @@
 """The outcomes report tables (issue 13): one line per person in groups (no names) and one
-line per person and questionnaire result (baseline and latest), kept current from `rows` by sequence number.
+line per person and questionnaire result (baseline and latest), kept current from `rows` by
+sequence number.
 
 Revision ID: 0006
 Revises: 0005
