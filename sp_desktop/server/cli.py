@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -29,6 +30,7 @@ from sp_desktop.server.app import (
 from sp_desktop.server.db import (
     DATABASE_URL_ENV,
     make_engine,
+    office_audit,
     read_transaction,
     resolve_database_url,
     write_transaction,
@@ -140,6 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_argument("--closed-years", type=int, required=True)
     retention.add_argument("--by", default="retention job")
     retention.add_argument("--team", help="apply it to one team only (default: every team)")
+    export = commands.add_parser(
+        "export", parents=[common],
+        help="everyone referred in a period, as a FHIR R4 Bundle (identifiable: for other "
+             "health systems) or as the analysts' CSV tables (a zip naming nobody)")
+    export.add_argument("--from", dest="start", type=_day, required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="end", type=_day, required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--format", choices=["fhir", "csv"], required=True)
+    export.add_argument("--out", type=Path, required=True, help="a new file (never overwritten)")
+    export.add_argument("--team", action="append", default=[],
+                        help="only this team's people (repeat for several; default: every team)")
+    export.add_argument("--by", required=True, help="who asked for it (kept in the audit log)")
     erasures_cmd = commands.add_parser("erasures", help="erasures done").add_subparsers(
         dest="action", required=True)
     erasures_cmd.add_parser("list", parents=[common], help="every erasure, newest first")
@@ -200,6 +213,53 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"])
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-01") from None
+
+
+def _export(args: argparse.Namespace, engine: Engine) -> None:
+    """Writes the period's records to a new file and notes who took them in the audit log."""
+    from sp_desktop.server.record_export import csv_for_period, fhir_for_period
+
+    out: Path = args.out
+    if out.exists():
+        raise CliError(f"{out} already exists; nothing was written.")
+    if args.end < args.start:
+        raise CliError("The end of the period is before its start; nothing was written.")
+    team_ids: list[int] | None = None
+    if args.team:
+        with read_transaction(engine) as conn:
+            known = {name: team_id for team_id, name in accounts.list_teams(conn)}
+        missing = [name for name in args.team if name not in known]
+        if missing:
+            raise CliError(f"No team called {missing[0]!r}; nothing was written.")
+        team_ids = [known[name] for name in args.team]
+    made = (fhir_for_period if args.format == "fhir" else csv_for_period)(
+        engine, args.start, args.end, team_ids=team_ids
+    )
+    try:
+        with out.open("xb") as file:
+            file.write(made)
+    except OSError as exc:
+        raise CliError(f"Could not write {out}: {exc.strerror or 'not possible'}.") from None
+    with write_transaction(engine) as conn:
+        conn.execute(
+            office_audit.insert().values(
+                at=datetime.now(UTC).isoformat(timespec="seconds"),
+                actor=args.by[:200],
+                role="command line",
+                action=f"export {args.format}",
+                target=f"referred {args.start.isoformat()} to {args.end.isoformat()}",
+                detail=f"teams: {', '.join(args.team) or 'every team'}",
+                address="",
+            )
+        )
+    print(f"Written {out} ({len(made):,} bytes).")
 
 
 def _password(path: Path | None) -> str:
@@ -296,6 +356,8 @@ def run(args: argparse.Namespace) -> int:
                   f"{ran.cutoff.isoformat()}): {len(ran.erased)} person(s) erased.")
             for person in ran.erased:
                 print(f"erased\t{person}")
+        elif args.command == "export":
+            _export(args, engine)
         elif args.command in ("erase", "erasures"):
             _erasure(args, engine)
         elif args.command == "directory":

@@ -8,6 +8,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -16,7 +17,8 @@ from sqlalchemy import Engine, select
 
 from sp_desktop.domain.choices import Consent, ReferralSource
 from sp_desktop.domain.wellbeing import AssessmentContext, Ons4Scores
-from sp_desktop.server.db import make_engine, read_transaction, teams
+from sp_desktop.server import cli as server_cli
+from sp_desktop.server.db import make_engine, office_audit, read_transaction, teams
 from sp_desktop.server.record_export import csv_for_period, fhir_for_period, referred_between
 from sp_desktop.server.testing import RunningServer
 from sp_desktop.services import records
@@ -110,3 +112,38 @@ def test_the_office_exports_a_period_as_the_laptop_would(
 def test_a_period_that_ends_before_it_starts_is_refused(office: Engine) -> None:
     with read_transaction(office) as conn, pytest.raises(ValueError, match="before its start"):
         referred_between(conn, TODAY, TODAY - timedelta(days=1))
+
+
+def test_sp_server_export_writes_a_new_file_and_notes_who_took_it(
+    make_laptop: LaptopFactory,
+    office: Engine,
+    server: RunningServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    laptop = make_laptop()
+    person_id = _referred_person(laptop.ws, "9434765919")
+    laptop.sync()
+    out = tmp_path / "period.json"
+    period = ["--from", REFERRED.isoformat(), "--to", REFERRED.isoformat()]
+    common = ["export", "--database-url", server.database_url, *period, "--by", "Sam Okafor"]
+
+    assert server_cli.main([*common, "--format", "fhir", "--out", str(out)]) == 0
+    bundle = Bundle.model_validate_json(out.read_bytes())
+    assert person_id in {e.resource.id for e in bundle.entry or []}
+    with read_transaction(office) as conn:
+        logged = conn.execute(
+            select(office_audit.c.actor, office_audit.c.action).where(
+                office_audit.c.action == "export fhir"
+            )
+        ).all()
+    assert ("Sam Okafor", "export fhir") in [tuple(r) for r in logged]
+
+    written = out.read_bytes()
+    assert server_cli.main([*common, "--format", "csv", "--out", str(out)]) != 0
+    assert out.read_bytes() == written  # never overwritten
+    assert "already exists" in capsys.readouterr().err
+    elsewhere = tmp_path / "none.zip"
+    no_team = [*common, "--format", "csv", "--out", str(elsewhere), "--team", "Nowhere"]
+    assert server_cli.main(no_team) != 0
+    assert not elsewhere.exists()
