@@ -39,6 +39,7 @@ from sp_desktop.domain.hlc import (
 from sp_desktop.domain.ids import new_id
 from sp_desktop.domain.rows import ROWS, office_today
 from sp_desktop.server.accounts import DeviceContext, Role, now_text
+from sp_desktop.server.consent import HeldConsents, asks_consent
 from sp_desktop.server.db import (
     SEQ_COUNTER,
     advisers,
@@ -307,6 +308,7 @@ def _push(
     new_conflicts: dict[str, tuple[ConflictCopy, int | None]] = {}
     signatures = _Signatures(conn, ctx)
     erased = erased_among(conn, (_person_of(op) or "" for op in fresh))
+    consents = HeldConsents(conn, (_person_of(op) or "" for op in fresh if asks_consent(op)))
     for op in fresh:
         key = (op.table, op.row_id)
         person = _person_of(op)
@@ -317,6 +319,8 @@ def _push(
         else:
             refusal = (_parent_refusal(ctx, op, teams, parents)
                        or signatures.refusal(op, current.get(key)))
+        if refusal is None and (words := consents.refusal(op, person)) is not None:
+            refusal = (RejectCode.NO_CONSENT, words)  # the laptop's own gate, applied again
         outcome = None
         if refusal is None:
             outcome = merge(current.get(key), op)
@@ -331,6 +335,7 @@ def _push(
         if outcome.status is not AckStatus.APPLIED or outcome.conflicts:
             not_as_sent.add(key)
         current[key] = outcome.row
+        consents.applied(person, outcome.row)
         if person is not None and person not in teams and _person_scoped(op.table):
             teams[person] = ctx.team_id  # a new person, claimed for this team below
             claims.append(person)

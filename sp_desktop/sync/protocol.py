@@ -75,6 +75,7 @@ class RejectCode(enum.StrEnum):
     UNKNOWN_PARENT = "unknown_parent"  # the person or record it belongs to is not at the office
     OTHER_TEAM = "other_team"  # the person is in another team's caseload
     NOT_ALLOWED = "not_allowed"  # this device may not make this change
+    NO_CONSENT = "no_consent"  # personal content for a person whose consent does not allow it
 
 
 class ConflictKind(enum.StrEnum):
