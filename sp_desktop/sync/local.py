@@ -48,8 +48,10 @@ from sp_desktop.store.schema import (
     conflicts,
     outbox,
     people,
+    referrals,
     store_meta,
 )
+from sp_desktop.sync import retention
 from sp_desktop.sync.divergence import ContentRow, canonical_row, digest
 from sp_desktop.sync.protocol import (
     TABLES,
@@ -441,6 +443,24 @@ def _apply_rows(
     *,
     rewrite_same: bool = False,
 ) -> None:
+    away = retention.retired(conn)
+    if away:
+        # People this laptop retired stay away; a new referral at the office reopens them,
+        # and the consistency check due now brings all their rows back (this answer has
+        # only the changes since).
+        referred = [
+            (r.person_id, date.fromisoformat(str(r.fields["received_on"])[:10]))
+            for r in pulled
+            if r.table == referrals.name
+            and r.person_id
+            and not r.deleted
+            and r.fields.get("received_on")
+        ]
+        if retention.reopened(conn, referred):
+            set_meta(conn, META_CHECK_DUE, "1")
+        pulled = [
+            r for r in pulled if (r.row_id if r.table == people.name else r.person_id) not in away
+        ]
     # A row can come twice in one answer (a replayed op's row, then the page): the later is
     # the newer, and the only one applied.
     by_table: dict[str, dict[str, PulledRow]] = defaultdict(dict)
