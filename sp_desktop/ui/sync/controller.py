@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from sp_desktop.domain.errors import SpDesktopError
+from sp_desktop.services.retention import retire_closed
 from sp_desktop.services.settings import OFFICE_CERTIFICATE, SYNC_AUTOMATIC, SYNC_CHECK_MINUTES
 from sp_desktop.services.sync_status import (
     AutoSync,
@@ -274,6 +275,7 @@ class SyncController(QObject):
         latest = self._latest
         latest.value = None
         options = self.options()
+        settings = self.session.settings
 
         def work(control: Progress) -> tuple[SyncResult, SyncOverview]:
             def report(progress: SyncProgress) -> None:
@@ -285,6 +287,8 @@ class SyncController(QObject):
             # the two never touch it at once.
             with SyncClient(ws.store, clock=ws.changes.clock, **options) as client:
                 result = client.sync_once(progress=report, cancel=cancel)
+            # The office now holds every change: people closed beyond the laptop's window go.
+            retire_closed(ws, settings)
             return result, read_overview(ws.store)
 
         self._cancel = cancel
