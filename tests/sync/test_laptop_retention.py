@@ -7,7 +7,9 @@ still waiting to be sent is not purged."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
+import pytest
 from laptops import Laptop, LaptopFactory
 
 from sp_desktop.domain.choices import ClosingOutcome, ReferralSource
@@ -38,14 +40,14 @@ def _held(laptop: Laptop) -> set[str]:
         return set(conn.execute(people.select().with_only_columns(people.c.id)).scalars())
 
 
-def _check_now(laptop: Laptop) -> None:
+def _check_now(laptop: Laptop, **options: Any) -> None:
     with laptop.store.write() as conn:
         local.set_meta(conn, local.META_CHECK_DUE, "1")
-    laptop.sync()
+    laptop.sync(**options)
 
 
 def test_a_laptop_keeps_the_recently_closed_and_drops_the_long_closed(
-    server: RunningServer, make_laptop: LaptopFactory
+    server: RunningServer, make_laptop: LaptopFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     eve = make_laptop()
     settings = Settings.in_folder(eve.folder)
@@ -64,8 +66,12 @@ def test_a_laptop_keeps_the_recently_closed_and_drops_the_long_closed(
     assert old in {row for _table, row in stored_rows(server.database_url)}  # not erased
 
     eve.sync()
-    _check_now(eve)
-    _check_now(eve)
+    _check_now(eve)  # a check without the window: a difference, re-pulled, they stay away
+    assert "divergence check found" in caplog.text
+    assert old not in _held(eve) and recent in _held(eve)
+    caplog.clear()
+    _check_now(eve, keep_closed_days=90)  # with it, both sides leave them out: no difference
+    assert "divergence check found" not in caplog.text
     assert old not in _held(eve) and recent in _held(eve)
 
     # A new referral at the office (another laptop of the team) reopens them here.

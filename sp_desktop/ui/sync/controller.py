@@ -13,7 +13,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from sp_desktop.domain.errors import SpDesktopError
 from sp_desktop.services.retention import retire_closed
-from sp_desktop.services.settings import OFFICE_CERTIFICATE, SYNC_AUTOMATIC, SYNC_CHECK_MINUTES
+from sp_desktop.services.settings import (
+    KEEP_CLOSED_DAYS,
+    OFFICE_CERTIFICATE,
+    SYNC_AUTOMATIC,
+    SYNC_CHECK_MINUTES,
+)
 from sp_desktop.services.sync_status import (
     AutoSync,
     StatusWords,
@@ -152,6 +157,7 @@ class SyncController(QObject):
         """What the sync client is given: `client_options`, plus the office's certificate
         file as `verify` when the adviser set one (a self-signed office server)."""
         options = dict(self.client_options)
+        options.setdefault("keep_closed_days", self.session.settings.get(KEEP_CLOSED_DAYS))
         certificate = self.session.settings.get(OFFICE_CERTIFICATE).strip()
         if certificate:
             options["verify"] = str(Path(certificate).expanduser())
