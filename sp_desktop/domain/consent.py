@@ -2,11 +2,94 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sp_desktop.domain.choices import ConsentDecision, ConsentMethod, coerce
-from sp_desktop.domain.rows import CONSENTS, check_consent_decision, check_entity
+from sp_desktop.domain.rows import (
+    CONSENTS,
+    RowRules,
+    check_consent_decision,
+    check_entity,
+    shares_with_services,
+)
+
+NEVER_ASKED = (
+    "Their consent to keeping notes has not been recorded yet: please ask them and record "
+    "their answer first."
+)
+DECLINED = (
+    "They did not agree to notes being kept, so nothing more can be recorded about them. If "
+    "they have changed their mind, record their new answer first."
+)
+WITHDRAWN = (
+    "They withdrew their consent to notes being kept, so nothing more can be recorded about "
+    "them. If they have changed their mind, record their new answer first."
+)
+NOT_SHARED = (
+    "They have not agreed to their details being shared with the services they are referred "
+    "to, so the referral to the provider cannot be sent."
+)
+
+# A referral marked "they agreed to take part" before consent records existed (or by the quick
+# answer in the referral form): taken as agreement to everything that form implied, until the
+# adviser records the details. A consent record, once there, always wins.
+REFERRAL_AGREED: Mapping[str, Any] = {
+    "decision": ConsentDecision.GIVEN.value,
+    "recording": True,
+    "share_gp": True,
+    "share_services": True,
+    "method": None,
+    "given_on": None,
+    "recorded_by": "",
+    "from_referral": True,
+}
+
+
+def refusal(consent: Mapping[Any, Any] | None) -> str | None:
+    """Why nothing personal may be recorded under this consent (None: it may)."""
+    if consent is None:
+        return NEVER_ASKED
+    if consent["recording"]:
+        return None
+    if consent["decision"] == ConsentDecision.WITHDRAWN:
+        return WITHDRAWN
+    return DECLINED
+
+
+def needs_consent(rules: RowRules, fields: Mapping[str, Any]) -> bool:
+    """Whether writing these fields of `rules.table` depends on the person's consent at all."""
+    return rules.about_a_person and (
+        rules.records_personal(fields) or shares_with_services(rules.table, fields)
+    )
+
+
+def change_refusal(
+    rules: RowRules, fields: Mapping[str, Any], consent: Mapping[Any, Any] | None
+) -> str | None:
+    """The one decision both the laptop's gate and the office apply: why this change of
+    `rules.table` may not be written under the person's consent held now (None: it may)."""
+    if not needs_consent(rules, fields):
+        return None
+    words = refusal(consent) if rules.records_personal(fields) else None
+    if (
+        words is None
+        and shares_with_services(rules.table, fields)
+        and not (consent is not None and consent["share_services"])
+    ):
+        words = NOT_SHARED
+    return words
+
+
+def supersedes(new: Mapping[Any, Any], held: Mapping[Any, Any] | None) -> bool:
+    """Whether consent record `new` is what holds now over `held`: the newest answer (by its
+    date, then clock stamp) wins, and any record wins over a referral's quick answer."""
+    if held is None or held.get("from_referral"):
+        return True
+    return (str(new["given_on"]), str(new["hlc"])) >= (str(held["given_on"]), str(held["hlc"]))
+
 
 # How it was asked, as the sentence on the person's page says it.
 HOW = {

@@ -608,7 +608,8 @@ def _sync(
             page.rows = [r for r in page.rows if not is_echo(r, result.own, wanted.cursor)]
     check = None
     if wanted.check is not None and version == PROTOCOL_VERSION and not ops:
-        verdict = check_scope(engine, ctx, wanted.cursor, dict(wanted.check))
+        verdict = check_scope(engine, ctx, wanted.cursor, dict(wanted.check),
+                              keep_closed_days=wanted.keep_closed_days)
         check = Verdict.from_wire(verdict)
         if check.status == CHECK_MISMATCH:
             log.warning("divergence check: device=%s tables=%s", ctx.device_id,

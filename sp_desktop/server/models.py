@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from sp_desktop.domain import rows as row_rules
+from sp_desktop.domain.retention import MAX_KEEP_CLOSED_DAYS, MIN_KEEP_CLOSED_DAYS
 from sp_desktop.sync.protocol import (
     MAX_AUDIT_EVENTS,
     MAX_BATCH_OPS,
@@ -146,6 +147,9 @@ class SyncIn(BaseModel):
     team: Annotated[str, StringConstraints(max_length=100)] | None = None
     # Sent by a training store (made-up people): the office refuses it.
     training: bool = False
+    # The laptop's retention window: people closed beyond it are out of its check's scope.
+    keep_closed_days: int | None = Field(
+        default=None, ge=MIN_KEEP_CLOSED_DAYS, le=MAX_KEEP_CLOSED_DAYS)
 
     @field_validator("ops")
     @classmethod
@@ -170,6 +174,7 @@ class SyncIn(BaseModel):
             tables=None if self.tables is None else tuple(self.tables),
             team=self.team,
             training=self.training,
+            keep_closed_days=self.keep_closed_days,
         )
 
 

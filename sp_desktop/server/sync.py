@@ -21,7 +21,7 @@ import random
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeAlias
 
 import orjson
@@ -37,8 +37,10 @@ from sp_desktop.domain.hlc import (
     wall_now_ms,
 )
 from sp_desktop.domain.ids import new_id
+from sp_desktop.domain.retention import closed_beyond, latest_by_person
 from sp_desktop.domain.rows import ROWS, office_today
 from sp_desktop.server.accounts import DeviceContext, Role, now_text
+from sp_desktop.server.consent import HeldConsents, asks_consent
 from sp_desktop.server.db import (
     SEQ_COUNTER,
     advisers,
@@ -307,6 +309,7 @@ def _push(
     new_conflicts: dict[str, tuple[ConflictCopy, int | None]] = {}
     signatures = _Signatures(conn, ctx)
     erased = erased_among(conn, (_person_of(op) or "" for op in fresh))
+    consents = HeldConsents(conn, (_person_of(op) or "" for op in fresh if asks_consent(op)))
     for op in fresh:
         key = (op.table, op.row_id)
         person = _person_of(op)
@@ -317,6 +320,8 @@ def _push(
         else:
             refusal = (_parent_refusal(ctx, op, teams, parents)
                        or signatures.refusal(op, current.get(key)))
+        if refusal is None and (words := consents.refusal(op, person)) is not None:
+            refusal = (RejectCode.NO_CONSENT, words)  # the laptop's own gate, applied again
         outcome = None
         if refusal is None:
             outcome = merge(current.get(key), op)
@@ -331,6 +336,7 @@ def _push(
         if outcome.status is not AckStatus.APPLIED or outcome.conflicts:
             not_as_sent.add(key)
         current[key] = outcome.row
+        consents.applied(person, outcome.row)
         if person is not None and person not in teams and _person_scoped(op.table):
             teams[person] = ctx.team_id  # a new person, claimed for this team below
             claims.append(person)
@@ -814,9 +820,13 @@ def _json_object(text: Any) -> bool:
 
 
 def check_scope(
-    engine: Engine, ctx: DeviceContext, cursor: int, sent: dict[str, tuple[int, str]]
+    engine: Engine, ctx: DeviceContext, cursor: int, sent: dict[str, tuple[int, str]],
+    *, keep_closed_days: int | None = None,
 ) -> dict[str, Any]:
     """Compares a laptop's per-table digests with the team's scope at the laptop's cursor.
+
+    With the laptop's retention window, people whose case closed beyond it (and their rows)
+    are out of scope, as the laptop leaves them out (`domain.retention`, the same rule).
 
     The verdict is "busy" when the scope holds a change after the cursor (the two sides would
     not describe the same moment), else "ok" or "mismatch" with the tables to re-pull.
@@ -831,21 +841,45 @@ def check_scope(
         if newer is not None:
             return {"status": CHECK_BUSY}
         held: dict[str, list[tuple[str, str, str, str]]] = {name: [] for name in TABLES}
+        owners: dict[tuple[str, str], str | None] = {}
         latest = wall_now_ms() + MAX_CLOCK_AHEAD_MS
-        for table_name, row_id, hlc, fields, versions in conn.execute(
-            select(rows.c.table_name, rows.c.row_id, rows.c.hlc, rows.c.fields,
+        for table_name, row_id, person_id, hlc, fields, versions in conn.execute(
+            select(rows.c.table_name, rows.c.row_id, rows.c.person_id, rows.c.hlc, rows.c.fields,
                    rows.c.versions).where(scope, rows.c.deleted.is_(False))
         ):
             # A quarantined row (see `_serve`) is on no laptop: not counted.
             if (table_name in held and _servable(hlc, latest) and _json_object(fields)
                     and _json_object(versions)):
                 held[table_name].append((row_id, hlc, fields, versions))
+                owners[(table_name, row_id)] = row_id if table_name == PEOPLE else person_id
+    if keep_closed_days is not None:
+        away = _closed_beyond(held, owners, keep_closed_days)
+        held = {name: [r for r in found if owners[(name, r[0])] not in away]
+                for name, found in held.items()}
     wrong = sorted(
         name for name in set(held) | set(sent)
         if name in TABLES and not _agrees(name, held.get(name, []),
                                           tuple(sent.get(name, (0, EMPTY))))
     )
     return {"status": CHECK_MISMATCH if wrong else CHECK_OK, "tables": wrong}
+
+
+def _closed_beyond(
+    held: dict[str, list[tuple[str, str, str, str]]],
+    owners: dict[tuple[str, str], str | None],
+    keep_days: int,
+) -> set[str]:
+    """People out of a laptop's retention window, by the rule the laptop applies."""
+    def dated(table: str, field_name: str) -> dict[str, date]:
+        pairs = []
+        for row_id, _hlc, fields, _versions in held.get(table, []):
+            value = orjson.loads(fields).get(field_name)
+            if isinstance(value, str):
+                pairs.append((owners[(table, row_id)], value))
+        return latest_by_person(pairs)
+
+    return closed_beyond(dated("closing_reviews", "closed_on"), dated("referrals", "received_on"),
+                         datetime.now(UTC).date(), keep_days)
 
 
 def _agrees(table: str, held: Sequence[tuple[str, str, str, str]], sent: tuple[Any, ...]) -> bool:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -373,3 +374,33 @@ def team_rows(database_url: str, team: str) -> dict[tuple[str, str], dict[str, o
         engine.dispose()
     return {key: row for key, row in stored_rows(database_url).items()
             if row["team_id"] == team_id}
+
+
+def with_consent(who: Enrolled, ops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A forged batch as a laptop would send it: after each new person (a people op carrying
+    a name), the record that they agreed to notes being kept, or the office's consent gate
+    refuses every note about them (tests of other office rules need consent held)."""
+    from datetime import date
+
+    from sp_desktop.domain.hlc import HlcStamp
+    from sp_desktop.domain.ids import new_id
+
+    sent: list[dict[str, Any]] = []
+    for op in ops:
+        sent.append(op)
+        fields = op.get("fields") or {}
+        if op.get("table") != "people" or "given_name" not in fields:
+            continue
+        try:
+            made = HlcStamp.parse(str(op["hlc"]))
+        except ValueError:
+            continue  # an unreadable person is refused anyway
+        stamp = HlcStamp(made.wall_ms, made.counter + 1, who.device_id)
+        sent.append({
+            "op": new_id(), "table": "consents", "row": new_id(), "person": op["row"],
+            "kind": "append", "hlc": str(stamp), "base": {},
+            "fields": {"person_id": op["row"], "decision": "given", "recording": True,
+                       "share_gp": True, "share_services": True, "method": "in_person",
+                       "given_on": date.today().isoformat(), "recorded_by": who.name},
+        })
+    return sent

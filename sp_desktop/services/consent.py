@@ -19,7 +19,7 @@ from sp_desktop.domain.choices import (
     ConsentMethod,
     ReferralStatus,
 )
-from sp_desktop.domain.consent import ConsentRecord
+from sp_desktop.domain.consent import ConsentRecord, refusal
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.ids import new_id
 from sp_desktop.services.workspace import Changes
@@ -156,7 +156,7 @@ class ConsentService:
         """Why nothing personal may be recorded for this person now, in words; None if it may.
         Screens ask this before starting a visit or a write, and ask for consent if needed."""
         with self.ws.store.read() as conn:
-            return gate.refusal(gate.latest_consents(conn, [person_id]).get(person_id))
+            return refusal(gate.latest_consents(conn, [person_id]).get(person_id))
 
     def gp_sharing_withheld(self, person_id: str) -> bool:
         """Whether the person's recorded consent rules out telling their GP how it went (no

@@ -19,6 +19,11 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sp_desktop.domain.errors import ValidationError
+from sp_desktop.domain.retention import (
+    DEFAULT_KEEP_CLOSED_DAYS,
+    MAX_KEEP_CLOSED_DAYS,
+    MIN_KEEP_CLOSED_DAYS,
+)
 
 T = TypeVar("T", int, str, bool)
 
@@ -224,6 +229,16 @@ SYNC_WARN_HOURS: Setting[int] = Setting(
     maximum=24 * 14,
 )
 
+KEEP_CLOSED_DAYS: Setting[int] = Setting(
+    "keep_closed_days",
+    int,
+    DEFAULT_KEEP_CLOSED_DAYS,
+    "Days this laptop keeps a person after their case closes (the office keeps them; a new "
+    "referral brings them back), so a lost laptop holds as little as possible.",
+    minimum=MIN_KEEP_CLOSED_DAYS,
+    maximum=MAX_KEEP_CLOSED_DAYS,
+)
+
 # Which questionnaires the visit offers at each point of the journey (keys of the definition
 # files in resources/measures/, in the order asked). ONS4 alone until a scheme chooses more; a
 # measure whose licence asks for registration is offered only once a scheme turns it on here.
@@ -265,6 +280,7 @@ ALL: tuple[Setting[Any], ...] = (
     SYNC_CHECK_MINUTES,
     OFFICE_CERTIFICATE,
     SYNC_WARN_HOURS,
+    KEEP_CLOSED_DAYS,
     *MEASURES,
 )
 WORK_CONTACT: tuple[Setting[str], ...] = (

@@ -4,7 +4,9 @@ decides whether anything personal may be written about them.
 `ChangeWriter` calls `check_may_record` for every insert and every edit of a synced table, so
 no write path (a service, a bulk load, a restore) can record personal content for a person who
 has not agreed to it, or has declined or withdrawn. Which tables and fields are personal
-content is said once, in `domain.rows` (`RowRules.records_personal`).
+content is said once, in `domain.rows` (`RowRules.records_personal`); the decision itself is
+`domain.consent.change_refusal`, which the office applies to every pushed change too. This
+module keeps only the SQL that finds the consent held now.
 """
 
 from __future__ import annotations
@@ -14,45 +16,17 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from sp_desktop.domain.choices import ConsentDecision
+from sp_desktop.domain.consent import (
+    REFERRAL_AGREED,
+    change_refusal,
+    needs_consent,
+)
 from sp_desktop.domain.errors import ConsentNeeded
-from sp_desktop.domain.rows import RowRules, shares_with_services
+from sp_desktop.domain.rows import RowRules
 from sp_desktop.store.schema import consents, referrals
 
 # SQLite allows 32,766 bound parameters; bulk loads ask about people in chunks well below it.
 _CHUNK = 900
-
-NEVER_ASKED = (
-    "Their consent to keeping notes has not been recorded yet: please ask them and record "
-    "their answer first."
-)
-DECLINED = (
-    "They did not agree to notes being kept, so nothing more can be recorded about them. If "
-    "they have changed their mind, record their new answer first."
-)
-WITHDRAWN = (
-    "They withdrew their consent to notes being kept, so nothing more can be recorded about "
-    "them. If they have changed their mind, record their new answer first."
-)
-NOT_SHARED = (
-    "They have not agreed to their details being shared with the services they are referred "
-    "to, so the referral to the provider cannot be sent."
-)
-
-
-# A referral marked "they agreed to take part" before consent records existed (or by the quick
-# answer in the referral form): taken as agreement to everything that form implied, until the
-# adviser records the details. A consent record, once there, always wins.
-REFERRAL_AGREED: Mapping[str, Any] = {
-    "decision": ConsentDecision.GIVEN.value,
-    "recording": True,
-    "share_gp": True,
-    "share_services": True,
-    "method": None,
-    "given_on": None,
-    "recorded_by": "",
-    "from_referral": True,
-}
 
 
 def latest_consents(
@@ -85,39 +59,20 @@ def latest_consents(
     return newest
 
 
-def refusal(consent: Mapping[Any, Any] | None) -> str | None:
-    """Why nothing personal may be recorded under this consent (None: it may)."""
-    if consent is None:
-        return NEVER_ASKED
-    if consent["recording"]:
-        return None
-    if consent["decision"] == ConsentDecision.WITHDRAWN:
-        return WITHDRAWN
-    return DECLINED
-
-
 def check_may_record(
     conn: Connection, rules: RowRules, changes: Sequence[tuple[str | None, Mapping[str, Any]]]
 ) -> None:
     """Raises ConsentNeeded when any (person id, fields) change of `rules.table` records
     personal content, or shares with a provider, without the person's consent to it."""
-    if not rules.about_a_person:
-        return
     personal = [
         (person_id, fields)
         for person_id, fields in changes
-        if person_id is not None
-        and (rules.records_personal(fields) or shares_with_services(rules.table, fields))
+        if person_id is not None and needs_consent(rules, fields)
     ]
     if not personal:
         return
     held = latest_consents(conn, (person_id for person_id, _fields in personal))
     for person_id, fields in personal:
-        consent = held.get(str(person_id))
-        words = refusal(consent) if rules.records_personal(fields) else None
-        if words is None and shares_with_services(rules.table, fields) and not (
-            consent is not None and consent["share_services"]
-        ):
-            words = NOT_SHARED
+        words = change_refusal(rules, fields, held.get(str(person_id)))
         if words is not None:
             raise ConsentNeeded(str(person_id), words)

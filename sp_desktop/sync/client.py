@@ -651,8 +651,12 @@ class SyncClient:
         timeout: float = 60.0,
         verify: bool | str | ssl.SSLContext = True,
         transport: httpx.BaseTransport | None = None,
+        keep_closed_days: int | None = None,
     ) -> None:
         self.store = store
+        # The laptop's retention window, so both sides' consistency check leave out the same
+        # people (None: the check covers everyone, as before laptop retention).
+        self.keep_closed_days = keep_closed_days
         self.clock = clock
         self.batch_size = batch_size
         self.page_limit = page_limit
@@ -792,7 +796,7 @@ class SyncClient:
                 # Digests are computed only when a verdict is possible: not while pages of a
                 # first sync are still coming (each would be answered "busy").
                 check = (
-                    local.scope_digests(conn)
+                    local.scope_digests(conn, self.keep_closed_days)
                     if not batch and not verdict and not behind and self._check_due()
                     else None
                 )
@@ -804,6 +808,7 @@ class SyncClient:
                 team=team,
                 check=check,
                 training=self.training,
+                keep_closed_days=self.keep_closed_days if check is not None else None,
             )
             fetched = ahead.take(request)  # None: not asked ahead, or not for this request
             if fetched is None:

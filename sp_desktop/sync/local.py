@@ -48,8 +48,10 @@ from sp_desktop.store.schema import (
     conflicts,
     outbox,
     people,
+    referrals,
     store_meta,
 )
+from sp_desktop.sync import retention
 from sp_desktop.sync.divergence import ContentRow, canonical_row, digest
 from sp_desktop.sync.protocol import (
     TABLES,
@@ -239,10 +241,19 @@ def forget_copy(conn: Connection, team: str) -> None:
     set_meta(conn, META_CHECK_DUE, "1")
 
 
-def scope_digests(conn: Connection) -> dict[str, tuple[int, str]]:
+def scope_digests(
+    conn: Connection, keep_closed_days: int | None = None
+) -> dict[str, tuple[int, str]]:
     """Per synced table: count and digest of the content of the live rows held (see
     `sync.divergence`). Read raw (no per-value type processing: this is 170,000 rows for a
-    caseload of 10,000), with the laptop's own column types saying which values to fix."""
+    caseload of 10,000), with the laptop's own column types saying which values to fix.
+    With a retention window, people closed beyond it are left out, as the office leaves them
+    out when told the window (`domain.retention`)."""
+    away = (
+        set(retention.out_of_scope(conn, date.today(), keep_closed_days))
+        if keep_closed_days is not None
+        else set()
+    )
     found: dict[str, tuple[int, str]] = {}
     for name, table in TABLES_BY_NAME.items():
         if name not in TABLES:
@@ -260,9 +271,12 @@ def scope_digests(conn: Connection) -> dict[str, tuple[int, str]]:
         listed = ", ".join(f'"{c}"' for c in columns)
         rows: list[ContentRow] = []
         raw: Any = conn.connection.driver_connection
+        owner_at = 0 if name == people.name else at.get("person_id")
         for row in raw.execute(
             f'SELECT id, hlc, versions, {listed} FROM "{name}" WHERE deleted = 0'
         ).fetchall():
+            if away and owner_at is not None and row[owner_at] in away:
+                continue  # out of this laptop's retention window
             versions = orjson.loads(row[2] or "{}")
             if not isinstance(versions, dict):
                 versions = {}
@@ -441,6 +455,24 @@ def _apply_rows(
     *,
     rewrite_same: bool = False,
 ) -> None:
+    away = retention.retired(conn)
+    if away:
+        # People this laptop retired stay away; a new referral at the office reopens them,
+        # and the consistency check due now brings all their rows back (this answer has
+        # only the changes since).
+        referred = [
+            (r.person_id, date.fromisoformat(str(r.fields["received_on"])[:10]))
+            for r in pulled
+            if r.table == referrals.name
+            and r.person_id
+            and not r.deleted
+            and r.fields.get("received_on")
+        ]
+        if retention.reopened(conn, referred):
+            set_meta(conn, META_CHECK_DUE, "1")
+        pulled = [
+            r for r in pulled if (r.row_id if r.table == people.name else r.person_id) not in away
+        ]
     # A row can come twice in one answer (a replayed op's row, then the page): the later is
     # the newer, and the only one applied.
     by_table: dict[str, dict[str, PulledRow]] = defaultdict(dict)

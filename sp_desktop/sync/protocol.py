@@ -75,6 +75,7 @@ class RejectCode(enum.StrEnum):
     UNKNOWN_PARENT = "unknown_parent"  # the person or record it belongs to is not at the office
     OTHER_TEAM = "other_team"  # the person is in another team's caseload
     NOT_ALLOWED = "not_allowed"  # this device may not make this change
+    NO_CONSENT = "no_consent"  # personal content for a person whose consent does not allow it
 
 
 class ConflictKind(enum.StrEnum):
@@ -411,7 +412,9 @@ class SyncRequest:
 
     `check`: per table the count and digest of what the laptop holds (a divergence check);
     `tables`: pull only these (a targeted resync); `team`: the team the laptop believes it
-    serves; `training`: the store is a training copy (the office refuses it).
+    serves; `training`: the store is a training copy (the office refuses it);
+    `keep_closed_days`: the laptop's retention window, so the office leaves people closed
+    beyond it out of its side of the check (`domain.retention`).
     """
 
     cursor: int
@@ -423,6 +426,7 @@ class SyncRequest:
     tables: tuple[str, ...] | None = None
     team: str | None = None
     training: bool = False
+    keep_closed_days: int | None = None
     protocol: int = PROTOCOL_VERSION
     # Filled by the office's reader, never sent: ops it could not read, each refused alone.
     unreadable: tuple[UnreadableOp, ...] = ()
@@ -446,6 +450,8 @@ class SyncRequest:
             wire["team"] = self.team
         if self.training:
             wire["training"] = True
+        if self.keep_closed_days is not None:
+            wire["keep_closed_days"] = self.keep_closed_days
         return wire
 
 

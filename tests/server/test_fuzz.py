@@ -155,11 +155,15 @@ def _seed(office: Office) -> None:
     assert answer.status_code == 200 and answer.json()["rejected"] == 0, answer.text
     office.held = {name: [] for name in TABLES}
     office.held["services"].append(service)
-    for who in (office.adviser, office.outsider):
+    for who, name in ((office.adviser, "ann"), (office.outsider, "sid")):
         person, visit, concern, step, prescription = (new_id() for _ in range(5))
         _sync(office, who, [
             _op(who, "people", person, person, {"given_name": "Ada", "family_name": "Lovelace",
                                                 "date_of_birth": "1941-02-03"}),
+            _op(who, "consents", new_id(), person, {  # consent first, at the office too
+                "person_id": person, "decision": "given", "recording": True, "share_gp": True,
+                "share_services": True, "method": "in_person", "given_on": TODAY,
+                "recorded_by": name}, kind="append"),
             _op(who, "visits", visit, person, {"person_id": person, "visit_date": TODAY,
                                                "place": "home"}),
             _op(who, "concerns", concern, person, {"person_id": person, "visit_id": visit,

@@ -17,7 +17,7 @@ from sp_desktop.domain.hlc import MAX_CLOCK_AHEAD_MS, HlcStamp, wall_now_ms
 from sp_desktop.domain.ids import new_id
 from sp_desktop.server import db
 from sp_desktop.server.sync import stamp_time
-from sp_desktop.server.testing import Enrolled, RunningServer, enrol, stored_rows
+from sp_desktop.server.testing import Enrolled, RunningServer, enrol, stored_rows, with_consent
 from sp_desktop.sync.protocol import PROTOCOL_VERSION, SYNC_PATH
 
 TODAY = date.today().isoformat()
@@ -65,7 +65,8 @@ def answers_op(who: Enrolled, person: str, measure: str, given: Any) -> dict[str
 def sync(server: RunningServer, who: Enrolled, ops: list[dict[str, Any]] | None = None,
          cursor: int = 0) -> httpx.Response:
     return httpx.post(server.url + SYNC_PATH, headers=who.headers, timeout=30,
-                      json={"protocol": PROTOCOL_VERSION, "cursor": cursor, "ops": ops or []})
+                      json={"protocol": PROTOCOL_VERSION, "cursor": cursor,
+                            "ops": with_consent(who, ops or [])})
 
 
 def acks_of(answer: httpx.Response) -> dict[str, dict[str, Any]]:

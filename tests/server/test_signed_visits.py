@@ -13,7 +13,7 @@ import pytest
 
 from sp_desktop.domain.hlc import HlcStamp, wall_now_ms
 from sp_desktop.domain.ids import new_id
-from sp_desktop.server.testing import Enrolled, RunningServer, enrol, stored_rows
+from sp_desktop.server.testing import Enrolled, RunningServer, enrol, stored_rows, with_consent
 from sp_desktop.sync.protocol import PROTOCOL_VERSION, SYNC_PATH
 
 TODAY = date.today().isoformat()
@@ -52,7 +52,8 @@ def signing(who: Enrolled, visit: dict[str, Any], name: str | None = None) -> di
 
 def push(server: RunningServer, who: Enrolled, *ops: dict[str, Any]) -> dict[str, dict[str, Any]]:
     answer = httpx.post(server.url + SYNC_PATH, headers=who.headers, timeout=30,
-                        json={"protocol": PROTOCOL_VERSION, "cursor": 0, "ops": list(ops)})
+                        json={"protocol": PROTOCOL_VERSION, "cursor": 0,
+                              "ops": with_consent(who, ops)})
     assert answer.status_code == 200, answer.text
     return {a["op"]: a for a in answer.json()["acks"]}
 

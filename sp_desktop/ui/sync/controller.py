@@ -12,7 +12,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from sp_desktop.domain.errors import SpDesktopError
-from sp_desktop.services.settings import OFFICE_CERTIFICATE, SYNC_AUTOMATIC, SYNC_CHECK_MINUTES
+from sp_desktop.services.retention import retire_closed
+from sp_desktop.services.settings import (
+    KEEP_CLOSED_DAYS,
+    OFFICE_CERTIFICATE,
+    SYNC_AUTOMATIC,
+    SYNC_CHECK_MINUTES,
+)
 from sp_desktop.services.sync_status import (
     AutoSync,
     StatusWords,
@@ -151,6 +157,7 @@ class SyncController(QObject):
         """What the sync client is given: `client_options`, plus the office's certificate
         file as `verify` when the adviser set one (a self-signed office server)."""
         options = dict(self.client_options)
+        options.setdefault("keep_closed_days", self.session.settings.get(KEEP_CLOSED_DAYS))
         certificate = self.session.settings.get(OFFICE_CERTIFICATE).strip()
         if certificate:
             options["verify"] = str(Path(certificate).expanduser())
@@ -274,6 +281,7 @@ class SyncController(QObject):
         latest = self._latest
         latest.value = None
         options = self.options()
+        settings = self.session.settings
 
         def work(control: Progress) -> tuple[SyncResult, SyncOverview]:
             def report(progress: SyncProgress) -> None:
@@ -285,6 +293,8 @@ class SyncController(QObject):
             # the two never touch it at once.
             with SyncClient(ws.store, clock=ws.changes.clock, **options) as client:
                 result = client.sync_once(progress=report, cancel=cancel)
+            # The office now holds every change: people closed beyond the laptop's window go.
+            retire_closed(ws, settings)
             return result, read_overview(ws.store)
 
         self._cancel = cancel
