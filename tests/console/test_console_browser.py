@@ -8,17 +8,21 @@ violations). Set SP_CONSOLE_SCREENSHOTS=<folder> to save a 1366x768 screenshot o
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import shutil
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pyotp
 import pytest
 from console_office import FAST_KEYS, ConsoleUser, demo_names, make_user
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from sp_desktop.server.console.auth import ConsoleRole
@@ -334,26 +338,48 @@ def test_importing_a_directory_file_publishes_its_services(office: Office, brows
 
 
 def _crawl(page: Any, start: str) -> dict[str, str]:
-    """Every console page reachable by links from `start` (GET only), by path."""
+    """Every console page and download reachable by links from `start` (GET only), by URL:
+    pages as their HTML, downloads (CSV, XLSX, PDF, JSON, zip) as the text a person would read
+    in them, so a name that only appears in an export is caught too."""
     seen: dict[str, str] = {}
     queue = [start]
     while queue and len(seen) < 200:
         url = queue.pop(0)
         if url in seen:
             continue
+        answer = page.request.get(url)
+        kind = answer.headers.get("content-type", "")
+        if "text/html" not in kind:
+            seen[url] = _readable(answer.body(), kind)
+            continue
         page.goto(url)
         seen[url] = page.content()
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
             href = href.split("#")[0]
-            if (
-                "/console/" in href
-                and "/export." not in href
-                and "/subject-access." not in href  # downloads, not pages
-                and "/static/" not in href
-                and href not in seen
-            ):
+            if "/console/" in href and "/static/" not in href and href not in seen:
                 queue.append(href)
     return seen
+
+
+def _readable(body: bytes, content_type: str) -> str:
+    """The words in a downloaded file."""
+    if "pdf" in content_type:
+        return "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(body)).pages)
+    if "spreadsheet" in content_type:
+        book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        return "\n".join(
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if cell is not None
+        )
+    if "zip" in content_type:
+        archive = zipfile.ZipFile(io.BytesIO(body))
+        return "\n".join(
+            archive.read(name).decode("utf-8", errors="replace") for name in archive.namelist()
+        )
+    return body.decode("utf-8", errors="replace")
 
 
 def test_a_manager_never_sees_another_teams_people(office: Office, browser: Any) -> None:
