@@ -160,6 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
         "show", parents=[common], help="which laptops have confirmed one erasure")
     erasure_show.add_argument("erasure_id")
 
+    outcomes_cmd = commands.add_parser("outcomes", help="the outcomes report").add_subparsers(
+        dest="action", required=True)
+    outcomes_cmd.add_parser(
+        "build", parents=[common],
+        help="bring the report tables up to date now, with progress (a large office's first "
+             "build takes minutes; run it before opening the outcomes page)")
+    population = outcomes_cmd.add_parser(
+        "population", parents=[common],
+        help="load practices' registered populations for the equity tables: NHS Digital's "
+             "quinary-age CSV (ORG_CODE, SEX, AGE_GROUP_5, NUMBER_OF_PATIENTS) or "
+             "practice,dimension,group,count; a file with problems changes nothing")
+    population.add_argument("file", type=Path)
+    population.add_argument("--by", required=True, help="who loaded it (kept in the audit log)")
+
     directory = commands.add_parser("directory", help="directory of services").add_subparsers(
         dest="action", required=True)
     publish = directory.add_parser(
@@ -362,11 +376,49 @@ def run(args: argparse.Namespace) -> int:
             _erasure(args, engine)
         elif args.command == "directory":
             return _directory(args, engine)
+        elif args.command == "outcomes":
+            _outcomes(args, engine)
         elif args.command == "console-user":
             _console_user(args, engine)
         return 0
     finally:
         engine.dispose()
+
+
+def _outcomes(args: argparse.Namespace, engine: Engine) -> None:
+    from sp_desktop.server.console import outcome_lines, outcome_population
+
+    if args.action == "build":
+        start = outcome_lines.backlog(engine)
+        if start == 0:
+            print("The outcomes report tables are up to date.")
+            return
+
+        def progress(upto: int, top: int, rebuilt: int) -> None:
+            done = 100 * (1 - (top - upto) / start) if start else 100.0
+            print(f"{min(100.0, done):5.1f}% read (change {upto:,} of {top:,}); "
+                  f"{rebuilt:,} people's lines made", flush=True)
+
+        rebuilt = outcome_lines.catch_up(engine, progress=progress)
+        print(f"The outcomes report tables are up to date ({rebuilt:,} people's lines made).")
+        return
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise CliError(f"Cannot read {args.file}: {exc.strerror or exc}.") from exc
+    reading = outcome_population.read_population(data)
+    if reading.problems:
+        more = f"\n  and {reading.more_problems} more" if reading.more_problems else ""
+        raise CliError("Nothing was loaded: the file has problems:\n  "
+                       + "\n  ".join(reading.problems) + more)
+    with write_transaction(engine) as conn:
+        kept = outcome_population.store(conn, reading, date.today())
+        conn.execute(office_audit.insert().values(
+            at=datetime.now(UTC).isoformat(timespec="seconds"), actor=args.by[:200],
+            role="command line", action="loaded registered populations",
+            target=args.file.name[:200], detail=f"{len(reading.practices())} practices, {kept} lines", address=""))
+    print(f"Registered populations loaded for {len(reading.practices())} practice(s) "
+          f"({kept} lines); what was held for them before is replaced.")
 
 
 def _console_user(args: argparse.Namespace, engine: Engine) -> None:

@@ -244,6 +244,19 @@ outcome_people = Table(
     Column("status", String(16), nullable=False),  # the latest referral's status
     Column("wait_days", Integer),  # referral to first visit
     Column("closed_outcome", String(32)),
+    # Long-term conditions as "|copd|diabetes|" (a LIKE finds one), "" for none, NULL where
+    # the person's row has no such field (recorded before it existed): not recorded.
+    Column("conditions", String(400)),
+    Column("condition_count", Integer),
+    # Concerns, averaged per person first (one person's nine concerns weigh as one person):
+    # concerns set, those rated again later, the mean first and latest of those, and how many
+    # of them eased (a lower latest rating: lower is better).
+    Column("concerns_set", Integer),
+    Column("concerns_paired", Integer),
+    Column("concern_first", Float),
+    Column("concern_latest", Float),
+    Column("concerns_eased", Integer),
+    Column("first_volunteered", String(10)),  # the first day they logged volunteering hours
     Index("ix_outcome_people_received", "received_on"),
 )
 outcome_pairs = Table(
@@ -265,6 +278,13 @@ outcome_pairs = Table(
     Column("age", Integer),
     Column("source", String(32), nullable=False),
     Column("received_on", String(10)),
+    Column("conditions", String(400)),
+    Column("condition_count", Integer),
+    # The months each score looks back over, for measures counted over a period (health-service
+    # use: six months before referral; later, the time since referral), so rates per
+    # person-month are one division in SQL. None for measures that are not counts over time.
+    Column("months_before", Float),
+    Column("months_after", Float),
 )
 outcome_activity = Table(
     "outcome_activity",
@@ -277,6 +297,27 @@ outcome_activity = Table(
     Column("missed", Integer, nullable=False),
     Column("stopped", Integer, nullable=False),
     Column("volunteer_hours", Float, nullable=False),
+    Column("stopped_because", String(64)),  # the latest stop's coded reason (never free text)
+)
+# One line per step: its latest progress (0 to 10) and whether any progress was recorded.
+outcome_steps = Table(
+    "outcome_steps",
+    metadata,
+    Column("step_id", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False, index=True),
+    Column("latest", Integer, nullable=False),
+    Column("progressed", Integer, nullable=False),  # 1: a rating above 0 was recorded
+)
+# Practices' registered populations (NHS Digital's "Patients Registered at a GP Practice", or
+# a simple file for ethnicity), loaded by a service lead, for the equity tables.
+registered_population = Table(
+    "registered_population",
+    metadata,
+    Column("practice", String(200), primary_key=True),
+    Column("dimension", String(16), primary_key=True),  # age, gender or ethnicity
+    Column("grp", String(64), primary_key=True),  # the report's own group (an age band, ...)
+    Column("patients", Integer, nullable=False),
+    Column("loaded_on", String(10), nullable=False),
 )
 OUTCOMES_SEQ_COUNTER = "outcomes_seq"  # how far the outcomes tables have read `rows`
 

@@ -12,7 +12,9 @@ the page is a few GROUP BY queries over two narrow tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,6 +33,7 @@ from sp_desktop.server.db import (
     outcome_activity,
     outcome_pairs,
     outcome_people,
+    outcome_steps,
     read_transaction,
     rows,
     write_transaction,
@@ -46,9 +49,46 @@ OUTCOME_TABLES = (
     "prescriptions",
     "attendance",
     "volunteer_hours",
+    "concerns",
+    "concern_ratings",
+    "steps",
+    "step_progress",
 )
 # The person's groups copied onto each of their pairs lines (filters without a join).
-GROUP_COLUMNS = ("team_id", "gp_practice", "gender", "ethnicity", "age", "source", "received_on")
+GROUP_COLUMNS = (
+    "team_id",
+    "gp_practice",
+    "gender",
+    "ethnicity",
+    "age",
+    "source",
+    "received_on",
+    "conditions",
+    "condition_count",
+)
+DAYS_A_MONTH = 365.25 / 12
+MIN_MONTHS = 1.0  # a later count over less than a month is not turned into a rate
+_KEY = re.compile(r"^[a-z0-9_]{1,64}$")
+_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+}
 SEQ_SPAN = 20_000
 _CHUNK = 500
 UNKNOWN = "not recorded"
@@ -82,11 +122,57 @@ def band_place(measure: Measure, result_key: str, score: float) -> int | None:
     return None
 
 
+def baseline_months(measure: Measure) -> float | None:
+    """How many months a measure's baseline counts look back over, read from its definition's
+    own words ("In the six months before you were referred"); None for a measure that is not a
+    count over a period (its later answers count "since you were referred")."""
+    if measure.look_back is None:
+        return None
+    found = re.search(r"\b(\w+) months?\b", measure.look_back.baseline.lower())
+    if found is None:
+        return None
+    word = found.group(1)
+    number = int(word) if word.isdigit() else _NUMBERS.get(word)
+    return float(number) if number else None
+
+
+def conditions_of(value: Any) -> tuple[str | None, int]:
+    """A person's long-term conditions field (a JSON array text of keys, or the array) as
+    "|copd|diabetes|" and a count; (None, 0) when the row has no such field (not recorded)."""
+    if value is None:
+        return None, 0
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError:
+            return None, 0
+    if not isinstance(value, list):
+        return None, 0
+    keys = sorted({k for k in value if isinstance(k, str) and _KEY.match(k)})
+    text = "|" + "|".join(keys) + "|" if keys else ""
+    while len(text) > 400:  # never cut a key in half
+        keys.pop()
+        text = "|" + "|".join(keys) + "|"
+    return text, len(keys)
+
+
+def _rated(ratings: list[tuple[str, str, int]]) -> list[int]:
+    """Ratings' values in the order they were given (date, then the time-ordered row id)."""
+    return [value for _, _, value in sorted(ratings)]
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10:
+        return value
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Lines:
     person: dict[str, Any] | None
     scores: list[dict[str, Any]]
     activity: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
 
 
 def person_lines(
@@ -99,6 +185,12 @@ def person_lines(
     closings: list[tuple[str, str]] = []
     scores: list[dict[str, Any]] = []
     activity: dict[str, dict[str, Any]] = {}
+    stops: dict[str, tuple[str, str, str]] = {}  # prescription: (day, row id, reason key)
+    volunteered: list[str] = []
+    concern_severity: dict[str, int | None] = {}
+    concern_ratings: dict[str, list[tuple[str, str, int]]] = {}
+    step_set: dict[str, int | None] = {}
+    step_ratings: dict[str, list[tuple[str, str, int]]] = {}
     measures = catalogue()
 
     def prescription(row_id: Any) -> dict[str, Any] | None:
@@ -140,13 +232,32 @@ def person_lines(
             status = fields.get("status")
             if status in ("attended", "missed", "stopped"):
                 line[status] += 1
+            if status == "stopped":
+                because = fields.get("stopped_because")
+                key = because if isinstance(because, str) and _KEY.match(because) else UNKNOWN
+                stop = (_day(fields.get("session_on")) or "", row_id, key)
+                stops[line["prescription_id"]] = max(stops.get(line["prescription_id"], stop), stop)
         elif table == "volunteer_hours" and (line := prescription(fields.get("prescription_id"))):
             hours = fields.get("hours")
             if isinstance(hours, int | float) and not isinstance(hours, bool):
                 line["volunteer_hours"] += float(hours)
+                if hours > 0 and (day := _day(fields.get("logged_on"))):
+                    volunteered.append(day)
+        elif table == "concerns":
+            concern_severity[row_id] = _whole(fields.get("severity"))
+        elif table == "steps":
+            step_set[row_id] = _whole(fields.get("progress"))
+        elif table in ("concern_ratings", "step_progress"):
+            parent = fields.get("concern_id" if table == "concern_ratings" else "step_id")
+            value, day = _whole(fields.get("value")), _day(fields.get("rated_on"))
+            if isinstance(parent, str) and value is not None and day is not None:
+                held_by = concern_ratings if table == "concern_ratings" else step_ratings
+                held_by.setdefault(parent, []).append((day, row_id, value))
     if person is None or person[0] is None:
         return Lines(None, [])
-    prescribed = [a for a in activity.values() if a["service_id"]]
+    for prescription_id, (_, _, key) in stops.items():
+        activity[prescription_id]["stopped_because"] = key
+    prescribed = [{"stopped_because": None, **a} for a in activity.values() if a["service_id"]]
     team_id, fields = person
     dated = sorted((d, r) for r in referrals if (d := _day(r.get("received_on"))) is not None)
     first = dated[0] if dated else None
@@ -170,9 +281,66 @@ def person_lines(
         "status": _word(latest.get("status") or "new", 16),
         "wait_days": wait,
         "closed_outcome": max(closings)[1] if closings else None,
+        "first_volunteered": min(volunteered) if volunteered else None,
     }
+    line["conditions"], line["condition_count"] = conditions_of(fields.get("conditions"))
+    line.update(concern_figures(concern_severity, concern_ratings))
     groups = {key: line[key] for key in GROUP_COLUMNS}
-    return Lines(line, [{**pair, **groups} for pair in pairs(person_id, scores)], prescribed)
+    paired = [{**pair, **groups} for pair in pairs(person_id, scores)]
+    for pair in paired:
+        _periods(measures, pair, received)
+    steps = [
+        {
+            "step_id": step_id[:64],
+            "person_id": person_id,
+            "latest": (_rated(step_ratings[step_id])[-1] if step_id in step_ratings else set_to)
+            or 0,
+            "progressed": int(
+                any(v > 0 for v in _rated(step_ratings.get(step_id, []))) or bool(set_to)
+            ),
+        }
+        for step_id, set_to in step_set.items()
+    ]
+    return Lines(line, paired, prescribed, steps)
+
+
+def concern_figures(
+    severity: dict[str, int | None], ratings: dict[str, list[tuple[str, str, int]]]
+) -> dict[str, Any]:
+    """A person's concerns: each one's first rating (the severity given when it was raised; the
+    laptop overwrites `severity` at every re-rating, so the first rating is read, and the
+    severity only for a concern with no rating at all) against its latest; a concern counts as
+    paired once it has been rated again. The person's means are over their paired concerns."""
+    firsts: list[int] = []
+    latests: list[int] = []
+    for concern_id in severity:
+        given = _rated(ratings.get(concern_id, []))
+        if len(given) >= 2:
+            firsts.append(given[0])
+            latests.append(given[-1])
+    n = len(firsts)
+    return {
+        "concerns_set": len(severity),
+        "concerns_paired": n,
+        "concern_first": sum(firsts) / n if n else None,
+        "concern_latest": sum(latests) / n if n else None,
+        "concerns_eased": sum(1 for f, a in zip(firsts, latests, strict=True) if a < f),
+    }
+
+
+def _periods(measures: Any, pair: dict[str, Any], received: str | None) -> None:
+    """The months a counted measure's baseline and later answers cover (see `baseline_months`);
+    the later period runs from the referral to the later answer."""
+    after_on = pair.pop("after_on", None)
+    pair["months_before"] = pair["months_after"] = None
+    measure = measures.get(pair["measure"])
+    months = baseline_months(measure) if measure is not None else None
+    if months is None:
+        return
+    pair["months_before"] = months
+    if after_on and received:
+        since = (date.fromisoformat(after_on) - date.fromisoformat(received)).days / DAYS_A_MONTH
+        pair["months_after"] = round(since, 4) if since >= MIN_MONTHS else None
 
 
 def pairs(person_id: str, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -203,6 +371,7 @@ def pairs(person_id: str, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "after": None if last is None else last["score"],
                 "band_before": first["band"],
                 "band_after": None if last is None else last["band"],
+                "after_on": None if last is None else last["taken_on"],
             }
         )
     return out
@@ -255,12 +424,14 @@ def rebuild(conn: Connection, person_ids: Sequence[str]) -> None:
         people: list[dict[str, Any]] = []
         scores: list[dict[str, Any]] = []
         activity: list[dict[str, Any]] = []
+        steps: list[dict[str, Any]] = []
         for p in chunk:
             lines = person_lines(p, held[p])
             if lines.person is not None:
                 people.append(lines.person)
                 scores.extend(lines.scores)
                 activity.extend(lines.activity)
+                steps.extend(lines.steps)
         conn.execute(delete(outcome_people).where(outcome_people.c.person_id.in_(chunk)))
         conn.execute(delete(outcome_pairs).where(outcome_pairs.c.person_id.in_(chunk)))
         if people:
@@ -270,6 +441,9 @@ def rebuild(conn: Connection, person_ids: Sequence[str]) -> None:
             conn.execute(outcome_pairs.insert(), scores)
         if activity:
             conn.execute(outcome_activity.insert(), activity)
+        conn.execute(delete(outcome_steps).where(outcome_steps.c.person_id.in_(chunk)))
+        if steps:
+            conn.execute(outcome_steps.insert(), steps)
 
 
 def _mark(conn: Connection) -> int | None:
@@ -293,12 +467,33 @@ def forget_erased(engine: Engine) -> None:
     if held is None:
         return  # the usual case: no write on a page view
     with write_transaction(engine) as conn:
-        for table in (outcome_people, outcome_pairs, outcome_activity):
+        for table in (outcome_people, outcome_pairs, outcome_activity, outcome_steps):
             conn.execute(delete(table).where(table.c.person_id.in_(erased)))
 
 
-def catch_up(engine: Engine, *, span: int = SEQ_SPAN, max_steps: int | None = None) -> int:
-    """Brings the outcome tables up to the last committed change; returns people rebuilt."""
+def backlog(engine: Engine) -> int:
+    """How many sequence numbers of changes the report tables have still to read (all of them
+    before the first catch-up)."""
+    with read_transaction(engine) as conn:
+        held = dict(
+            conn.execute(
+                select(counters.c.name, counters.c.value).where(
+                    counters.c.name.in_((SEQ_COUNTER, OUTCOMES_SEQ_COUNTER))
+                )
+            ).all()
+        )
+    return max(0, int(held.get(SEQ_COUNTER) or 0) - int(held.get(OUTCOMES_SEQ_COUNTER) or 0))
+
+
+def catch_up(
+    engine: Engine,
+    *,
+    span: int = SEQ_SPAN,
+    max_steps: int | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> int:
+    """Brings the outcome tables up to the last committed change; returns people rebuilt.
+    `progress(read up to, last change, people rebuilt so far)` is called after each step."""
     try:
         with write_transaction(engine) as conn:
             if _mark(conn) is None:
@@ -334,4 +529,6 @@ def catch_up(engine: Engine, *, span: int = SEQ_SPAN, max_steps: int | None = No
             conn.execute(
                 counters.update().where(counters.c.name == OUTCOMES_SEQ_COUNTER).values(value=upto)
             )
+        if progress is not None:
+            progress(upto, int(top), rebuilt)
     return rebuilt

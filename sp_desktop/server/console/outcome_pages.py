@@ -16,11 +16,23 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from markupsafe import Markup
 from openpyxl import Workbook
+from starlette.datastructures import UploadFile
 
-from sp_desktop.server.console import outcome_lines, outcome_pdf, outcomes, statistics
+from sp_desktop.server.console import (
+    outcome_lines,
+    outcome_pdf,
+    outcome_population,
+    outcomes,
+    statistics,
+)
 from sp_desktop.server.console.auth import ConsoleRole, Viewer
-from sp_desktop.server.console.web import NOT_FOUND, Console, audit_viewer
+from sp_desktop.server.console.web import NOT_FOUND, Console, audit_viewer, form_of, guard
 from sp_desktop.server.db import read_transaction, write_transaction
+
+# Past this many changes still to read after a page's share of the catch-up, the page says
+# the report is being prepared (a first catch-up at 100,000 people takes minutes; `sp-server
+# outcomes build` does it ahead of time) rather than showing half-made figures or timing out.
+PREPARING_BACKLOG = outcome_lines.SEQ_SPAN
 
 CHART_WIDTH = 640
 BAR = 22
@@ -96,17 +108,28 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
     """Registers the outcomes page and its exports on the console's router."""
     engine = console.engine
 
-    def read(viewer: Viewer, filters: outcomes.Filters) -> tuple[outcomes.Report, dict[str, Any]]:
+    def preparing() -> bool:
         outcome_lines.catch_up(engine, max_steps=3)
+        return outcome_lines.backlog(engine) > PREPARING_BACKLOG
+
+    def read(viewer: Viewer, filters: outcomes.Filters) -> tuple[outcomes.Report, dict[str, Any]]:
+        if preparing():
+            raise Preparing()
         with read_transaction(engine) as conn:
             made = outcomes.build(conn, _scope(viewer), filters, suppress=_suppress(viewer))
             choices = outcomes.filter_choices(conn, _scope(viewer))
         return made, choices
 
+    def preparing_page(request: Request, viewer: Viewer) -> Response:
+        return console.render(request, "outcomes.html", viewer, preparing=True, report=None)
+
     @router.get("/outcomes")
     async def outcomes_page(request: Request, viewer: Viewer = any_role) -> Response:
         filters = outcomes.Filters.read(request.query_params)
-        made, choices = await console.run(read, viewer, filters)
+        try:
+            made, choices = await console.run(read, viewer, filters)
+        except Preparing:
+            return preparing_page(request, viewer)
         return console.render(
             request,
             "outcomes.html",
@@ -115,6 +138,7 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
             filters=filters,
             choices=choices,
             age_bands=list(outcomes.AGE_BANDS),
+            condition_choices=outcomes.condition_choices(),
             charts={t.key: bar_chart(t) for t in made.tables},
             query=urlencode(filters.query()),
             suppressed=_suppress(viewer),
@@ -130,8 +154,13 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
         if kind not in ("csv", "xlsx"):
             raise NOT_FOUND
         filters = outcomes.Filters.read(request.query_params)
-        made, _ = await console.run(read, viewer, filters)
+        try:
+            made, _ = await console.run(read, viewer, filters)
+        except Preparing:
+            return preparing_page(request, viewer)
         table = next((t for t in made.tables if t.key == key), None)
+        if made.withheld:
+            table = outcomes.Table(key, "", "", ["Note"], [[made.withheld_words]])
         if table is None:
             raise NOT_FOUND
         with write_transaction(engine) as conn:
@@ -155,7 +184,10 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
     @router.get("/outcomes/report.pdf")
     async def report_pdf(request: Request, viewer: Viewer = any_role) -> Response:
         filters = outcomes.Filters.read(request.query_params)
-        made, _ = await console.run(read, viewer, filters)
+        try:
+            made, _ = await console.run(read, viewer, filters)
+        except Preparing:
+            return preparing_page(request, viewer)
         scope = "The whole service" if _scope(viewer) is None else "Your teams"
         with write_transaction(engine) as conn:
             audit_viewer(conn, console, request, viewer, "printed outcomes report")
@@ -166,7 +198,8 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
         bounds = outcomes.month_bounds(month)
         if bounds is None or not practice:
             raise NOT_FOUND
-        outcome_lines.catch_up(engine, max_steps=3)
+        if preparing():
+            raise Preparing()
         scope, suppress = _scope(viewer), _suppress(viewer)
         at_practice = outcomes.Filters(practice=practice)
         with read_transaction(engine) as conn:
@@ -175,6 +208,7 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
                 practice=practice,
                 month=month[:7],
                 made_on=console.settings.today(),
+                suppress=suppress,
                 referred=outcomes.build(
                     conn,
                     scope,
@@ -195,8 +229,67 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
     async def practice_pack(request: Request, viewer: Viewer = any_role) -> Response:
         practice = str(request.query_params.get("practice") or "")[:200]
         month = str(request.query_params.get("month") or "")[:7]
-        pack = await console.run(read_pack, viewer, practice, month)
+        try:
+            pack = await console.run(read_pack, viewer, practice, month)
+        except Preparing:
+            return preparing_page(request, viewer)
         with write_transaction(engine) as conn:
             audit_viewer(conn, console, request, viewer, "printed practice pack", practice, month)
         body = await console.run(outcome_pdf.practice_pack_pdf, pack)
         return pdf_response(body, f"practice-pack-{month}.pdf")
+
+    lead_only = guard(console, ConsoleRole.LEAD)
+
+    def population_context() -> dict[str, Any]:
+        with read_transaction(engine) as conn:
+            return {"practices": outcome_population.loaded_practices(conn)}
+
+    @router.get("/outcomes/population")
+    async def population_page(request: Request, viewer: Viewer = lead_only) -> Response:
+        held = await console.run(population_context)
+        return console.render(request, "outcomes_population.html", viewer, **held)
+
+    @router.post("/outcomes/population")
+    async def population_upload(request: Request, viewer: Viewer = lead_only) -> Response:
+        form = await form_of(request, viewer)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            held = await console.run(population_context)
+            return console.render(
+                request,
+                "outcomes_population.html",
+                viewer,
+                status=400,
+                problems=["Choose a CSV file of registered populations to load."],
+                **held,
+            )
+        data = await upload.read()
+        name = upload.filename[-100:]
+
+        def load() -> dict[str, Any]:
+            reading = outcome_population.read_population(data)
+            if reading.problems:
+                return {"problems": reading.problems, "more_problems": reading.more_problems}
+            with write_transaction(engine) as conn:
+                kept = outcome_population.store(conn, reading, console.settings.today())
+                audit_viewer(
+                    conn,
+                    console,
+                    request,
+                    viewer,
+                    "loaded registered populations",
+                    name,
+                    f"{len(reading.practices())} practices, {kept} lines",
+                )
+            return {"loaded": len(reading.practices())}
+
+        outcome = await console.run(load)
+        held = await console.run(population_context)
+        status = 400 if outcome.get("problems") else 200
+        return console.render(
+            request, "outcomes_population.html", viewer, status=status, **outcome, **held
+        )
+
+
+class Preparing(Exception):
+    """The report tables are far behind (a first catch-up): the page says so."""

@@ -21,6 +21,7 @@ from sp_desktop.pdf import fonts, pages, wording
 from sp_desktop.pdf.styles import letter_styles, table_style
 from sp_desktop.pdf.styles import text as para
 from sp_desktop.server.console import outcomes
+from sp_desktop.server.console import statistics as st
 
 CAVEATS = (
     "People who have not yet answered a questionnaire a second time are not in the "
@@ -96,8 +97,11 @@ def report_pdf(report: outcomes.Report, made_on: date, scope: str) -> bytes:
         para(title, styles.title),
         para(f"{scope}. Made on {wording.long_date(made_on)}.", styles.body),
         para(CAVEATS, styles.body),
-        para(_waits_words(report.waits), styles.body),
     ]
+    if report.withheld:
+        story.append(para(report.withheld_words, styles.body))
+        return _render(story, title, "Outcomes for a group of people, never a person")
+    story.append(para(_waits_words(report.waits), styles.body))
     for table in report.tables:
         story.extend(_table_flowables(table, _width()))
     return _render(story, title, "Outcomes for a group of people, never a person")
@@ -122,6 +126,7 @@ class PracticePack:
     service: outcomes.Report  # the whole service
     waiting: Sequence[tuple[str, str]]  # how long, people (as text)
     prescribed: outcomes.Table  # activities prescribed (started) in the month
+    suppress: bool = False  # a commissioner's pack: counts as they see them
 
 
 def practice_pack_pdf(pack: PracticePack) -> bytes:
@@ -138,12 +143,15 @@ def practice_pack_pdf(pack: PracticePack) -> bytes:
             styles.body,
         ),
         para(
-            f"Referrals received in {_month_words(pack.month)}: {pack.referred.people}.",
+            f"Referrals received in {_month_words(pack.month)}: "
+            f"{st.shown(pack.referred.people, pack.suppress)}.",
             styles.heading,
         ),
     ]
+    if pack.referred.withheld:
+        story.append(para(pack.referred.withheld_words, styles.small))
     for key in ("sources", "status"):
-        story.extend(_table_flowables(_find(pack.referred, key), width))
+        story.extend(_found(pack.referred, key, width))
     story.append(para("People from the practice waiting to be seen", styles.heading))
     waiting = [["How long they have waited", "People"], *[list(w) for w in pack.waiting]]
     story.append(
@@ -155,11 +163,17 @@ def practice_pack_pdf(pack: PracticePack) -> bytes:
     )
     story.append(Spacer(1, styles.gap))
     story.extend(_table_flowables(pack.prescribed, width))
-    story.extend(_table_flowables(_find(pack.practice_all, "closed"), width))
+    if pack.practice_all.withheld:
+        story.append(para(pack.practice_all.withheld_words, styles.small))
+    for key in ("closed", "concerns", "steps", "stopped", "health_rate_all_ages"):
+        story.extend(_found(pack.practice_all, key, width))
     story.append(para("The practice against the whole service", styles.heading))
     story.append(para(CAVEATS, styles.small))
     for label, made in (("This practice", pack.practice_all), ("Whole service", pack.service)):
         measures = _find(made, "measures")
+        if measures is None:
+            story.append(para(f"{label}: {made.withheld_words}", styles.small))
+            continue
         renamed = outcomes.Table(
             measures.key,
             f"{label}: wellbeing before and after",
@@ -172,8 +186,14 @@ def practice_pack_pdf(pack: PracticePack) -> bytes:
     return _render(story, title, "A GP practice's monthly social prescribing pack")
 
 
-def _find(report: outcomes.Report, key: str) -> outcomes.Table:
-    return next(t for t in report.tables if t.key == key)
+def _find(report: outcomes.Report, key: str) -> outcomes.Table | None:
+    return next((t for t in report.tables if t.key == key), None)
+
+
+def _found(report: outcomes.Report, key: str, width: float) -> list[Flowable]:
+    """A table's flowables, or nothing where the report holds no such table (withheld)."""
+    table = _find(report, key)
+    return [] if table is None else _table_flowables(table, width)
 
 
 def _month_words(month: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -31,13 +32,62 @@ from sqlalchemy import (
 )
 
 from sp_desktop.domain.measures import Better, Direction, Measure, catalogue, compare
+from sp_desktop.resource_files import load_json
+from sp_desktop.server.console import outcome_population
 from sp_desktop.server.console import statistics as st
+from sp_desktop.server.console.outcome_lines import UNKNOWN, baseline_months
 from sp_desktop.server.console.reports import read_fields
-from sp_desktop.server.db import erasures, outcome_activity, outcome_pairs, outcome_people, rows
+from sp_desktop.server.db import (
+    erasures,
+    outcome_activity,
+    outcome_pairs,
+    outcome_people,
+    outcome_steps,
+    registered_population,
+    rows,
+)
 
 P = outcome_people.c
 Q = outcome_pairs.c
 A = outcome_activity.c
+S = outcome_steps.c
+NO_CONDITION = "-none"  # the long-term conditions filter: none recorded
+MULTIMORBIDITY = "-two-or-more"  # two or more recorded
+_KEY = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+def _listed(name: str, top: str) -> dict[str, str]:
+    """Keys and words of a scheme's list in resources/ ({top: [{"key", "words"}]}); empty when
+    the file is not there (yet), so the report still shows everything else."""
+    try:
+        found = load_json(name)
+    except (OSError, ValueError):
+        return {}
+    listed = found.get(top) if isinstance(found, dict) else None
+    return {
+        str(i["key"]): str(i.get("words") or i["key"])
+        for i in (listed if isinstance(listed, list) else [])
+        if isinstance(i, dict) and isinstance(i.get("key"), str)
+    }
+
+
+def stop_reasons() -> dict[str, str]:
+    return _listed("stop_reasons.json", "reasons")
+
+
+def condition_words() -> dict[str, str]:
+    return _listed("conditions.json", "conditions")
+
+
+def condition_choices() -> list[tuple[str, str]]:
+    """The long-term conditions filter's choices: each condition, none, two or more."""
+    return [
+        *sorted(condition_words().items(), key=lambda kv: kv[1].lower()),
+        (NO_CONDITION, "None recorded"),
+        (MULTIMORBIDITY, "Two or more (multimorbidity)"),
+    ]
+
+
 AGE_BANDS: dict[str, tuple[int, int]] = {
     "under 65": (0, 64),
     "65 to 79": (65, 79),
@@ -58,6 +108,7 @@ class Filters:
     age_band: str = ""
     gender: str = ""
     ethnicity: str = ""
+    conditions: str = ""  # a condition's key, NO_CONDITION or MULTIMORBIDITY
 
     @classmethod
     def read(cls, query: Any) -> Filters:
@@ -73,6 +124,9 @@ class Filters:
 
         team = str(query.get("team") or "")
         band = str(query.get("age_band") or "")
+        condition = str(query.get("conditions") or "")[:64]
+        if condition not in (NO_CONDITION, MULTIMORBIDITY) and not _KEY.match(condition):
+            condition = ""
         return cls(
             start=day("start"),
             end=day("end"),
@@ -82,6 +136,7 @@ class Filters:
             age_band=band if band in AGE_BANDS else "",
             gender=str(query.get("gender") or "")[:32],
             ethnicity=str(query.get("ethnicity") or "")[:64],
+            conditions=condition,
         )
 
     def query(self) -> dict[str, str]:
@@ -95,6 +150,7 @@ class Filters:
             "age_band": self.age_band,
             "gender": self.gender,
             "ethnicity": self.ethnicity,
+            "conditions": self.conditions,
         }
         return {k: v for k, v in out.items() if v}
 
@@ -126,6 +182,13 @@ def people_where(
     bounds = AGE_BANDS.get(filters.age_band) if filters.age_band else None
     if bounds is not None:
         conditions.append(lines.age.between(*bounds))
+    if filters.conditions == NO_CONDITION:
+        conditions.append(func.coalesce(lines.condition_count, 0) == 0)
+    elif filters.conditions == MULTIMORBIDITY:
+        conditions.append(lines.condition_count >= 2)
+    elif filters.conditions:
+        escaped = filters.conditions.replace("_", "\\_")
+        conditions.append(lines.conditions.like(f"%|{escaped}|%", escape="\\"))
     return and_(true(), *conditions)
 
 
@@ -168,12 +231,16 @@ def _count_table(
     hidden = st.suppress_row([c for _, c in counted]) if suppress else [False] * len(counted)
     counted = [(words(name), count) for name, count in counted]
     rows = [
-        [name, st.FEWER if hide else str(count)]
+        [name, st.FEWER if hide else st.shown(count, suppress)]
         for (name, count), hide in zip(counted, hidden, strict=True)
     ]
     total = sum(c for _, c in counted)
     rows.append(["Total", st.shown(total, suppress)])
-    chart = [(name, float(c)) for (name, c), hide in zip(counted, hidden, strict=True) if not hide]
+    chart = [
+        (name, float(st.rounded(c) if suppress else c))
+        for (name, c), hide in zip(counted, hidden, strict=True)
+        if not hide
+    ]
     return Table(key, title, explain, [label, "People"], rows, chart)
 
 
@@ -337,7 +404,7 @@ def results_table(
         interval = "-" if f.low is None else f"{f.low:.2f} to {f.high:.2f}"
         banded = any(res.key == r.result_key and res.bands for res in r.measure.results)
         moved = (
-            f"{st.shown(f.moved_better, suppress)} ({100 * f.moved_better / n:.0f}%)"
+            f"{st.shown(f.moved_better, suppress)} ({st.share(f.moved_better, n, suppress)})"
             if banded
             and r.better != Better.NEITHER
             and not (suppress and 0 < f.moved_better < st.SMALL)
@@ -347,7 +414,7 @@ def results_table(
             [
                 r.measure.short_title,
                 r.label,
-                str(n),
+                st.shown(n, suppress),
                 unpaired,
                 _number(f.mean_before, 2),
                 _number(f.mean_after, 2),
@@ -366,6 +433,15 @@ class Report:
     tables: list[Table]
     waits: Waits
     people: int
+    withheld: bool = False  # a commissioner's selection too small to show any figure
+
+    @property
+    def withheld_words(self) -> str:
+        return (
+            f"This selection covers fewer than {st.TOO_FEW} people, so no figures are shown "
+            "for it (small groups could be worked out by comparing selections). Widen the "
+            "filters to see figures."
+        )
 
 
 def _supported(where: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -443,6 +519,8 @@ def build(
 
     statuses = counts("status")
     people = sum(n for _, n in statuses)  # every line has a status: no count of its own
+    if suppress and people < st.TOO_FEW:
+        return Report([], Waits(0, None, None), people, withheld=True)
     tables = [
         _count_table(
             "sources",
@@ -522,7 +600,11 @@ def build(
             held = {value: (n, sup) for value, n, sup in lines}
             lines = [(band, *held.get(band, (0, 0))) for band in AGE_BANDS]
         tables.append(_equity_table(key, title, lines, suppress))
-    tables.extend(activity_tables(conn, where, suppress))
+    tables.extend(health_rate_tables(conn, team_ids, filters, suppress))
+    tables.append(concerns_table(conn, where, suppress))
+    tables.append(steps_table(conn, where, suppress))
+    tables.extend(population_tables(conn, where, filters, suppress))
+    tables.extend(activity_tables(conn, where, suppress, filters=filters))
     return Report(tables, waits(conn, where), people)
 
 
@@ -539,9 +621,15 @@ def _equity_table(
     for (name, n, s), hide_n, hide_s in zip(
         counted, referred_hidden, supported_hidden, strict=True
     ):
-        rows.append([words(name), st.FEWER if hide_n else str(n), st.FEWER if hide_s else str(s)])
+        rows.append(
+            [
+                words(name),
+                st.FEWER if hide_n else st.shown(n, suppress),
+                st.FEWER if hide_s else st.shown(s, suppress),
+            ]
+        )
     chart = [
-        (words(name), float(n))
+        (words(name), float(st.rounded(n) if suppress else n))
         for (name, n, _), h in zip(counted, referred_hidden, strict=True)
         if not h
     ]
@@ -594,7 +682,7 @@ def waiting(
         counted.append((words, int(n)))
     hidden = st.suppress_row([n for _, n in counted]) if suppress else [False] * len(counted)
     return [
-        (words, st.FEWER if hide else str(n))
+        (words, st.FEWER if hide else st.shown(n, suppress))
         for (words, n), hide in zip(counted, hidden, strict=True)
     ]
 
@@ -632,9 +720,11 @@ def activity_tables(
     suppress: bool,
     *,
     started: tuple[str, str] | None = None,
+    filters: Filters | None = None,
 ) -> list[Table]:
     """Attendance per activity and per provider (people prescribed; sessions went, missed,
-    stopped), and volunteering (people who gave hours, and the hours), by the database."""
+    stopped), why people stopped, and volunteering (people who gave hours, the hours, and
+    those who became volunteers), by the database."""
     conditions = [where]
     if started is not None:
         conditions += [A.start_date >= started[0], A.start_date <= started[1]]
@@ -680,15 +770,17 @@ def activity_tables(
             if hide:
                 table_rows.append([name, st.FEWER, "-", "-", "-"])
             else:
-                table_rows.append([name, str(n), str(went), str(missed), str(stopped)])
-                chart.append((name, float(n)))
+                table_rows.append(
+                    [name, *(st.shown(v, suppress) for v in (n, went, missed, stopped))]
+                )
+                chart.append((name, float(st.rounded(n) if suppress else n)))
         tables.append(
             Table(
                 key,
                 title,
                 "People prescribed each activity, and the sessions they went to, missed, or "
-                "stopped going to (the reasons are in each person's record). No activity has a "
-                "target.",
+                "stopped going to (why people stopped is in the next tables). No activity has "
+                "a target.",
                 [label, "People prescribed", "Sessions went", "Sessions missed", "Stopped"],
                 table_rows,
                 chart,
@@ -704,17 +796,422 @@ def activity_tables(
     ).one()
     volunteers = int(volunteers or 0)
     hidden_volunteers = suppress and 0 < volunteers < st.SMALL
+    became_when = [P.first_volunteered >= P.received_on]
+    if filters is not None and filters.start:
+        became_when.append(P.first_volunteered >= filters.start)
+    if filters is not None and filters.end:
+        became_when.append(P.first_volunteered <= filters.end)
+    became = int(
+        conn.execute(
+            select(func.count()).where(where, P.first_volunteered.is_not(None), *became_when)
+        ).scalar_one()
+    )
     tables.append(
         Table(
             "volunteering",
             "Volunteering",
             "People who gave their time as volunteers through an activity, and the hours "
-            "they logged.",
+            "they logged. People who became volunteers: those whose first volunteering hours "
+            "came after their referral (and, when a period is chosen, within it).",
             ["Figure", "Value"],
             [
-                ["People who volunteered", st.FEWER if hidden_volunteers else str(volunteers)],
+                ["People who volunteered", st.shown(volunteers, suppress)],
                 ["Hours volunteered", "-" if hidden_volunteers else f"{float(hours):.1f}"],
+                ["People who became volunteers", st.shown(became, suppress)],
             ],
         )
     )
+    tables.append(stop_table(conn, conditions, suppress))
+    return tables
+
+
+def stop_table(conn: Connection, conditions: list[ColumnElement[bool]], suppress: bool) -> Table:
+    """People who stopped going to an activity, by the reason coded when they stopped
+    (`attendance.stopped_because`, words from resources/stop_reasons.json); the free-text
+    reason is never read. A stop without a known coded reason is "not recorded"."""
+    found = conn.execute(
+        select(A.stopped_because, func.count(func.distinct(A.person_id)))
+        .join(outcome_people, P.person_id == A.person_id)
+        .where(*conditions, A.stopped > 0)
+        .group_by(A.stopped_because)
+    )
+    reasons = stop_reasons()
+    counted: dict[str, int] = {}
+    for key, n in found:
+        said = reasons.get(str(key), UNKNOWN) if key else UNKNOWN
+        counted[said] = counted.get(said, 0) + int(n)
+    ordered = sorted(counted.items(), key=lambda kv: (kv[0] == UNKNOWN, kv[0]))
+    return _count_table(
+        "stopped",
+        "Why people stopped going to an activity",
+        "People who stopped going to an activity they were prescribed, by the reason their "
+        "adviser chose from the scheme's list (a person who stopped two activities for "
+        "different reasons is in both lines; the total counts each line).",
+        "Reason",
+        ordered,
+        suppress,
+    )
+
+
+# --- health-service use per person-month ---------------------------------------------------
+
+
+def rate_sums(conn: Connection, team_ids: frozenset[int] | None, filters: Filters) -> Sums:
+    """Per measure counted over a period (health-service use), result and age group: people
+    with a baseline, then over those paired (a later answer covering at least a month) the
+    sums of their rates per person-month before and after, of the change and its square."""
+    rate_before = Q.before / Q.months_before
+    rate_after = Q.after / Q.months_after
+    change = rate_after - rate_before
+    paired = and_(Q.after.is_not(None), Q.months_after.is_not(None))
+    group = case(
+        (Q.age >= 80, AGE_GROUPS[1]), (Q.age.is_not(None), AGE_GROUPS[0]), else_=AGE_GROUPS[2]
+    )
+
+    def when_paired(value: Any) -> Any:
+        return func.sum(case((paired, value), else_=0))
+
+    query = (
+        select(
+            Q.measure,
+            Q.result,
+            group,
+            func.count(),
+            when_paired(1),
+            when_paired(rate_before),
+            when_paired(rate_after),
+            when_paired(change),
+            when_paired(change * change),
+        )
+        .where(people_where(team_ids, filters, lines=Q), Q.months_before > 0)
+        .group_by(Q.measure, Q.result, group)
+    )
+    return {
+        (str(m), str(r), str(g)): tuple(float(v or 0) for v in rest)
+        for m, r, g, *rest in conn.execute(query)
+    }
+
+
+def health_rate_tables(
+    conn: Connection, team_ids: frozenset[int] | None, filters: Filters, suppress: bool
+) -> list[Table]:
+    """Rates per person-month before and after referral, for all ages, under 80 and 80 and
+    over (the Rotherham evaluation's split), for every measure counted over a period."""
+    sums = rate_sums(conn, team_ids, filters)
+    counted = [m for m in catalogue().values() if baseline_months(m) is not None]
+    columns = [
+        "Result",
+        "People paired",
+        "Not paired",
+        "Per person-month before",
+        "Per person-month after",
+        "Change",
+        "95% interval",
+        "Change in the average rate",
+    ]
+    tables = []
+    for band, groups in (
+        ("all ages", AGE_GROUPS),
+        ("under 80", AGE_GROUPS[:1]),
+        ("80 and over", AGE_GROUPS[1:2]),
+    ):
+        table_rows: list[list[str]] = []
+        chart: list[tuple[str, float]] = []
+        for measure in counted:
+            for result in measure.results:
+                parts = [sums[k] for g in groups if (k := (measure.key, result.key, g)) in sums]
+                if not parts:
+                    continue
+                everyone, n, sb, sa, sc, sq = (sum(col) for col in zip(*parts, strict=True))
+                f = st.paired(int(n), sb, sa, sc, sq)
+                paired_n = f.n if f else 0
+                first = [result.label, st.shown(paired_n, suppress)]
+                first.append(st.shown(int(everyone) - paired_n, suppress))
+                if f is None or (suppress and f.n < st.SMALL):
+                    table_rows.append(first + ["-"] * 5)
+                    continue
+                interval = "-" if f.low is None else f"{f.low:.3f} to {f.high:.3f}"
+                relative = (
+                    f"{100 * (f.mean_after - f.mean_before) / f.mean_before:+.0f}%"
+                    if f.mean_before > 0
+                    else "-"
+                )
+                table_rows.append(
+                    first
+                    + [
+                        _number(f.mean_before, 3),
+                        _number(f.mean_after, 3),
+                        _number(f.mean_change, 3),
+                        interval,
+                        relative,
+                    ]
+                )
+                chart.append((result.label, round(f.mean_change, 3)))
+        months = ", ".join(
+            f"{m.short_title}: {baseline_months(m):.0f} months before referral" for m in counted
+        )
+        tables.append(
+            Table(
+                f"health_rate_{band.replace(' ', '_')}",
+                f"Health-service use per person-month, before and after referral ({band})",
+                "Each person's count divided by the months it covers (" + months + "; later, "
+                "the months from referral to the later answer), so periods of different "
+                "lengths compare: the average rate before and after, the average change per "
+                "person with its 95% confidence interval, and the change in the average rate "
+                "(as the Rotherham evaluation reported it). People whose later answer covers "
+                "less than a month, or who have none, are not paired. These are counts people "
+                "recall, not hospital records; fewer is not a target, and a change is not "
+                "proof that the support caused it.",
+                columns,
+                table_rows,
+                chart,
+            )
+        )
+    return tables
+
+
+# --- concerns and steps ---------------------------------------------------------------------
+
+
+def concerns_table(conn: Connection, where: ColumnElement[bool], suppress: bool) -> Table:
+    """Concerns' ratings (0 to 10, lower is better) from the first to the latest, averaged per
+    person first: a person with nine concerns weighs as one person, not nine."""
+    paired = func.coalesce(P.concerns_paired, 0) > 0
+    change = P.concern_latest - P.concern_first
+
+    def when_paired(value: Any) -> Any:
+        return func.coalesce(func.sum(case((paired, value), else_=0)), 0)
+
+    n, sf, sl, sc, sq, concerns_paired, eased, concerns_set, people_set = conn.execute(
+        select(
+            when_paired(1),
+            when_paired(P.concern_first),
+            when_paired(P.concern_latest),
+            when_paired(change),
+            when_paired(change * change),
+            func.coalesce(func.sum(P.concerns_paired), 0),
+            func.coalesce(func.sum(P.concerns_eased), 0),
+            func.coalesce(func.sum(P.concerns_set), 0),
+            func.coalesce(func.sum(case((P.concerns_set > 0, 1), else_=0)), 0),
+        ).where(where)
+    ).one()
+    f = st.paired(int(n), float(sf), float(sl), float(sc), float(sq))
+    shown_means = f is not None and not (suppress and f.n < st.SMALL)
+
+    def count(v: Any) -> str:
+        return st.shown(int(v), suppress)
+
+    lines = [
+        ["People with a concern recorded", count(people_set)],
+        ["Concerns recorded", count(concerns_set)],
+        ["People with a concern rated again (in the averages)", count(n)],
+        ["People with no concern rated again yet (not in them)", count(people_set - n)],
+        ["Concerns rated again", count(concerns_paired)],
+    ]
+    chart: list[tuple[str, float]] = []
+    if f is not None and shown_means:
+        interval = "-" if f.low is None else f"{f.low:.2f} to {f.high:.2f}"
+        lines += [
+            ["Average first rating (per person, 0 to 10)", _number(f.mean_before, 2)],
+            ["Average latest rating (per person, 0 to 10)", _number(f.mean_after, 2)],
+            ["Average change (lower is better)", _number(f.mean_change, 2)],
+            ["95% interval of the change", interval],
+        ]
+        chart = [("First rating", round(f.mean_before, 2)), ("Latest", round(f.mean_after, 2))]
+    else:
+        lines.append(["Average ratings", "-"])
+    lines.append(
+        [
+            "Concerns that eased (rated lower)",
+            f"{count(eased)} ({st.share(int(eased), int(concerns_paired), suppress)})",
+        ]
+    )
+    return Table(
+        "concerns",
+        "Concerns: how much they worry people, first and latest",
+        "Each concern the person raised is rated from 0 (no worry) to 10 when raised and again "
+        "at later visits; lower is better. The averages are per person: each person's "
+        "concerns that were rated again are averaged first, then people are averaged, so one "
+        "person with many concerns counts once. Concerns rated only once are not in them. "
+        "Concerns are the person's own, in their words, and carry no targets (as the "
+        "Richmond Group's guidance asks); a change is not proof that the support caused it.",
+        ["Figure", "Value"],
+        lines,
+        chart,
+    )
+
+
+STEP_BANDS = (
+    ("Not started (0)", 0, 0),
+    ("Some progress (1 to 4)", 1, 4),
+    ("Well on the way (5 to 9)", 5, 9),
+    ("Done (10)", 10, 10),
+)
+
+
+def median_of(counts: dict[int, int]) -> float | None:
+    """The median of whole values given as value: how many (as `statistics.median`)."""
+    n = sum(counts.values())
+    if n == 0:
+        return None
+    ordered = sorted(counts.items())
+
+    def at(index: int) -> int:
+        seen = 0
+        for value, k in ordered:
+            seen += k
+            if index < seen:
+                return value
+        return ordered[-1][0]
+
+    if n % 2:
+        return float(at(n // 2))
+    return (at(n // 2 - 1) + at(n // 2)) / 2
+
+
+def steps_table(conn: Connection, where: ColumnElement[bool], suppress: bool) -> Table:
+    """Steps set, those with progress recorded, how far the latest progress has got (0 to 10
+    in bands) and its median, by the database (one GROUP BY over the steps' lines)."""
+    by_latest = {
+        int(latest): (int(n), int(moved or 0))
+        for latest, n, moved in conn.execute(
+            select(S.latest, func.count(), func.sum(S.progressed))
+            .join(outcome_people, P.person_id == S.person_id)
+            .where(where)
+            .group_by(S.latest)
+        )
+    }
+    total = sum(n for n, _ in by_latest.values())
+    progressed = sum(m for _, m in by_latest.values())
+    banded = [
+        (name, sum(n for v, (n, _) in by_latest.items() if low <= v <= high))
+        for name, low, high in STEP_BANDS
+    ]
+    hidden = st.suppress_row([n for _, n in banded]) if suppress else [False] * len(banded)
+    median = median_of({v: n for v, (n, _) in by_latest.items()})
+    lines = [
+        ["Steps set", st.shown(total, suppress)],
+        [
+            "Steps with any progress recorded",
+            f"{st.shown(progressed, suppress)} ({st.share(progressed, total, suppress)})",
+        ],
+    ]
+    chart = []
+    for (name, n), hide in zip(banded, hidden, strict=True):
+        lines.append([f"Latest progress: {name}", st.FEWER if hide else st.shown(n, suppress)])
+        if not hide:
+            chart.append((name, float(st.rounded(n) if suppress else n)))
+    small = suppress and total < st.SMALL
+    lines.append(
+        ["Median latest progress (0 to 10)", "-" if median is None or small else f"{median:g}"]
+    )
+    return Table(
+        "steps",
+        "Steps: progress and how far",
+        "The steps people set themselves, how many have any progress recorded, and how far "
+        "each has got at its latest rating (0 not started to 10 done). Steps are the "
+        "person's own and carry no targets.",
+        ["Figure", "Value"],
+        lines,
+        chart,
+    )
+
+
+# --- equity against registered populations --------------------------------------------------
+
+POPULATION_DIMENSIONS = (
+    ("age", "age band"),
+    ("gender", "gender"),
+    ("ethnicity", "ethnicity"),
+)
+
+
+def population_tables(
+    conn: Connection, where: ColumnElement[bool], filters: Filters, suppress: bool
+) -> list[Table]:
+    """Per group, the share of people referred against the share of patients registered at
+    the same practices (those whose registered populations are loaded), and their ratio."""
+    R = registered_population.c
+    tables = []
+    expressions = {"age": _dimensions()["age"], "gender": P.gender, "ethnicity": P.ethnicity}
+    for dimension, label in POPULATION_DIMENSIONS:
+        held = outcome_population.registered(conn, dimension, filters.practice)
+        if not held:
+            continue
+        loaded = select(R.practice).where(R.dimension == dimension).distinct()
+        expr = expressions[dimension]
+        referred = {
+            str(g): int(n)
+            for g, n in conn.execute(
+                select(expr, func.count())
+                .where(where, P.gp_practice.in_(loaded), expr.is_not(None))
+                .group_by(expr)
+            )
+        }
+        groups = sorted(set(held) | set(referred))
+        if dimension == "age":
+            order = list(AGE_BANDS)
+            groups.sort(key=lambda g: order.index(g) if g in order else len(order))
+        counts = [referred.get(g, 0) for g in groups]
+        hidden = st.suppress_row(counts) if suppress else [False] * len(counts)
+        total_referred = sum(counts)
+        total_registered = sum(held.values())
+        table_rows = []
+        chart = []
+        for group, n, hide in zip(groups, counts, hidden, strict=True):
+            patients = held.get(group, 0)
+            registered_share = patients / total_registered if total_registered else 0.0
+            shown_n = st.rounded(n) if suppress else n
+            shown_total = st.rounded(total_referred) if suppress else total_referred
+            referred_share = shown_n / shown_total if shown_total else 0.0
+            ratio = (
+                f"{referred_share / registered_share:.2f}"
+                if not hide and registered_share > 0 and shown_total
+                else "-"
+            )
+            table_rows.append(
+                [
+                    words(group),
+                    st.FEWER if hide else st.shown(n, suppress),
+                    "-" if hide else st.share(n, total_referred, suppress),
+                    str(patients),
+                    f"{100 * registered_share:.1f}%",
+                    ratio,
+                ]
+            )
+            if ratio != "-":
+                chart.append((words(group), float(ratio)))
+        table_rows.append(
+            [
+                "Total",
+                st.shown(total_referred, suppress),
+                "100%" if total_referred else "-",
+                str(total_registered),
+                "100%",
+                "",
+            ]
+        )
+        tables.append(
+            Table(
+                f"population_{dimension}",
+                f"Referred against the registered population, by {label}",
+                "For the GP practices whose registered populations have been loaded: each "
+                "group's share of the people referred beside its share of the patients "
+                "registered there, and the ratio of the two. A ratio of 1 means the group is "
+                "referred in proportion to its numbers; 0.5, half as often; 2, twice as often. "
+                "Registered populations include children and people who would never need "
+                "social prescribing, so a ratio away from 1 is a question to ask, not a "
+                "verdict.",
+                [
+                    "Group",
+                    "Referred",
+                    "Share of referred",
+                    "Registered patients",
+                    "Share of registered",
+                    "Ratio",
+                ],
+                table_rows,
+                chart,
+            )
+        )
     return tables

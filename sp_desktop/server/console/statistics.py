@@ -6,7 +6,10 @@ turns those sums into a mean change with its 95 % confidence interval (Student's
 an effect size (the mean change over the standard deviation of the changes: Cohen's d for
 paired data). Suppression follows the NHS habit: a count of 1 to 4 people is shown as "fewer
 than 5", and where one cell of a row with a shown total is hidden, the next smallest is hidden
-too, so the total cannot be used to work the hidden one back.
+too, so the total cannot be used to work the hidden one back. And because a commissioner can
+combine filters and subtract one view's totals from another's (differencing), every other
+count they see is rounded to the nearest 5, a selection of fewer than 10 people shows no
+figures at all, and means of fewer than 5 people are hidden.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from scipy import stats
 
 SMALL = 5  # counts below this are never shown to commissioners
 FEWER = "fewer than 5"
+ROUND_TO = 5  # commissioners' counts of 5 or more, to the nearest 5
+TOO_FEW = 10  # a commissioner's selection of fewer people shows no figures
 CONFIDENCE = 0.95
 
 
@@ -58,11 +63,29 @@ def paired(
     return Paired(n, sum_before / n, sum_after / n, mean, low, high, effect, moved_better)
 
 
+def rounded(count: int) -> int:
+    """A count of 5 or more to the nearest 5 (halves up, so never below 5)."""
+    return int(ROUND_TO * math.floor(count / ROUND_TO + 0.5))
+
+
 def shown(count: int, suppress: bool) -> str:
-    """A count as a commissioner sees it (suppressed below 5) or as staff see it."""
-    if suppress and 0 < count < SMALL:
+    """A count as a commissioner sees it (below 5 suppressed, else rounded to the nearest 5,
+    so two views' difference is always a multiple of 5) or as staff see it."""
+    if not suppress:
+        return str(count)
+    if 0 < count < SMALL:
         return FEWER
-    return str(count)
+    return str(rounded(count))
+
+
+def share(part: int, whole: int, suppress: bool) -> str:
+    """A percentage; for a commissioner, of the rounded counts (so it gives nothing back the
+    rounded counts do not), and none where the part is suppressed."""
+    if suppress:
+        if 0 < part < SMALL:
+            return "-"
+        part, whole = rounded(part), rounded(whole)
+    return "-" if whole <= 0 else f"{100 * part / whole:.0f}%"
 
 
 def suppress_row(counts: Sequence[int]) -> list[bool]:
