@@ -1,8 +1,9 @@
 """The outcomes page on real volumes: 100,000 people and 400,000 questionnaires on PostgreSQL.
 
-The office database is filled the way syncs leave it (a person, a referral and a visit each,
-and four questionnaires: ONS4 at baseline and review for most, health-service use at baseline
-and exit) with COPY; the outcome report tables catch up once (as after an upgrade); then a
+The office database is filled the way syncs leave it (a person with long-term conditions, a
+referral and a visit each, four questionnaires: ONS4 at baseline and review for most,
+health-service use at baseline and exit, a concern rated twice and a step with its progress)
+with COPY; the outcome report tables catch up once (as after an upgrade); then a
 real `sp-server` process serves the console on loopback and a signed-in service lead and a
 commissioner time the whole outcomes page over HTTP, unfiltered and filtered to one practice.
 
@@ -46,6 +47,7 @@ TARGET_MS = 1000.0
 PRACTICES = [f"Practice {n:02d}" for n in range(30)]
 ONS = ("life_satisfaction", "worthwhile", "happiness", "anxiety")
 USE = ("gp", "ae", "admissions", "outpatient")
+CONDITIONS = ([], ["copd"], ["diabetes"], ["copd", "diabetes"], ["hypertension", "diabetes"])
 
 
 def fill(engine: Engine, people: int, seed: int = 1) -> int:
@@ -80,7 +82,8 @@ def fill(engine: Engine, people: int, seed: int = 1) -> int:
             "given_name": "Bench", "family_name": "Person", "gp_practice": rng.choice(PRACTICES),
             "date_of_birth": f"{rng.randrange(1930, 2000)}-06-15",
             "gender": rng.choice(["female", "male"]),
-            "ethnicity": rng.choice(["white_british", "asian_pakistani", "black_caribbean"])})
+            "ethnicity": rng.choice(["white_british", "asian_pakistani", "black_caribbean"]),
+            "conditions": orjson.dumps(rng.choice(CONDITIONS)).decode()})
         add("referrals", f"r{n:08d}", person, {
             "person_id": person, "source": rng.choice(["gp", "self", "pharmacist"]),
             "received_on": received.isoformat(),
@@ -102,6 +105,16 @@ def fill(engine: Engine, people: int, seed: int = 1) -> int:
                 "person_id": person, "measure": measure, "context": context,
                 "taken_on": (received + timedelta(days=days)).isoformat(),
                 "answers": orjson.dumps(answers).decode()})
+        add("concerns", f"c{n:08d}", person, {
+            "person_id": person, "domain": "money", "words": "bench", "severity": 5})
+        for k, value in enumerate((rng.randrange(3, 11), rng.randrange(11))):
+            add("concern_ratings", f"cr{k}{n:08d}", person, {
+                "person_id": person, "concern_id": f"c{n:08d}", "value": value,
+                "rated_on": (received + timedelta(days=60 * k)).isoformat()})
+        add("steps", f"s{n:08d}", person, {"person_id": person, "words": "bench", "progress": 0})
+        add("step_progress", f"sp{n:08d}", person, {
+            "person_id": person, "step_id": f"s{n:08d}", "value": rng.randrange(11),
+            "rated_on": (received + timedelta(days=30)).isoformat()})
         if len(batch) >= 50_000:
             _copy_rows(engine, batch)
             batch.clear()
@@ -149,7 +162,7 @@ def main() -> int:
         seq = fill(engine, args.people)
         print(f"filled {seq:,} rows in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
-        rebuilt = outcome_lines.catch_up(engine)
+        rebuilt = outcome_lines.catch_up(engine)  # as `sp-server outcomes build` does
         analyze(engine)
         print(f"first catch-up of the outcome tables: {rebuilt:,} people in "
               f"{time.perf_counter() - started:.1f} s (once, after an upgrade)")
@@ -170,6 +183,9 @@ def main() -> int:
                     page(as_commissioner, "/console/outcomes", "Life satisfaction"), args.runs),
                 "outcomes page, one practice (HTTP)": timed(
                     page(as_lead, "/console/outcomes?practice=Practice+07", "Life satisfaction"),
+                    args.runs),
+                "outcomes page, two or more conditions": timed(
+                    page(as_lead, "/console/outcomes?conditions=-two-or-more", "Concerns"),
                     args.runs),
             }
             baseline = timed(plain_aggregate(engine), args.runs)

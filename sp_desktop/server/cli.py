@@ -416,7 +416,8 @@ def _outcomes(args: argparse.Namespace, engine: Engine) -> None:
         conn.execute(office_audit.insert().values(
             at=datetime.now(UTC).isoformat(timespec="seconds"), actor=args.by[:200],
             role="command line", action="loaded registered populations",
-            target=args.file.name[:200], detail=f"{len(reading.practices())} practices, {kept} lines", address=""))
+            target=args.file.name[:200], address="",
+            detail=f"{len(reading.practices())} practices, {kept} lines"))
     print(f"Registered populations loaded for {len(reading.practices())} practice(s) "
           f"({kept} lines); what was held for them before is replaced.")
 

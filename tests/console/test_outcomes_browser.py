@@ -70,6 +70,10 @@ def _no_small_cells(cells: list[str]) -> None:
 
 
 def _people(page: Any) -> str:
+    """The people counted, or the sentence a commissioner sees for a selection too small to
+    show any figure (fewer than 10 people)."""
+    if page.locator("#withheld").count():
+        return str(page.locator("#withheld").inner_text())
     return str(page.locator("#people-count strong").inner_text())
 
 

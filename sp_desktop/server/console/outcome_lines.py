@@ -340,7 +340,7 @@ def _periods(measures: Any, pair: dict[str, Any], received: str | None) -> None:
     pair["months_before"] = months
     if after_on and received:
         since = (date.fromisoformat(after_on) - date.fromisoformat(received)).days / DAYS_A_MONTH
-        pair["months_after"] = round(since, 4) if since >= MIN_MONTHS else None
+        pair["months_after"] = since if since >= MIN_MONTHS else None
 
 
 def pairs(person_id: str, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
