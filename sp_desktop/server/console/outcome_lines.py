@@ -236,7 +236,8 @@ def person_lines(
                 because = fields.get("stopped_because")
                 key = because if isinstance(because, str) and _KEY.match(because) else UNKNOWN
                 stop = (_day(fields.get("session_on")) or "", row_id, key)
-                stops[line["prescription_id"]] = max(stops.get(line["prescription_id"], stop), stop)
+                held_id = str(fields.get("prescription_id"))
+                stops[held_id] = max(stops.get(held_id, stop), stop)
         elif table == "volunteer_hours" and (line := prescription(fields.get("prescription_id"))):
             hours = fields.get("hours")
             if isinstance(hours, int | float) and not isinstance(hours, bool):
@@ -307,10 +308,10 @@ def person_lines(
 def concern_figures(
     severity: dict[str, int | None], ratings: dict[str, list[tuple[str, str, int]]]
 ) -> dict[str, Any]:
-    """A person's concerns: each one's first rating (the severity given when it was raised; the
-    laptop overwrites `severity` at every re-rating, so the first rating is read, and the
-    severity only for a concern with no rating at all) against its latest; a concern counts as
-    paired once it has been rated again. The person's means are over their paired concerns."""
+    """A person's concerns: each one's first rating (given when it was raised) against its
+    latest. The laptop overwrites `concerns.severity` at every re-rating, so it is the latest,
+    not the first: the ratings are read instead. A concern counts as paired once it has been
+    rated again; the person's means are over their paired concerns."""
     firsts: list[int] = []
     latests: list[int] = []
     for concern_id in severity:

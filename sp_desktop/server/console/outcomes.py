@@ -1103,7 +1103,7 @@ def steps_table(conn: Connection, where: ColumnElement[bool], suppress: bool) ->
             chart.append((name, float(st.rounded(n) if suppress else n)))
     small = suppress and total < st.SMALL
     lines.append(
-        ["Median latest progress (0 to 10)", "-" if median is None or small else f"{median:g}"]
+        ["Median latest progress (0 to 10)", "-" if median is None or small else f"{median:g} out of 10"]
     )
     return Table(
         "steps",
