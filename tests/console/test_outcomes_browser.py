@@ -97,6 +97,8 @@ def test_commissioner_filters_downloads_and_prints_the_practice_pack(
         page.screenshot(path=str(Path(SCREENSHOTS) / "outcomes-charts.png"))
         page.locator("#h-measures").scroll_into_view_if_needed()
         page.screenshot(path=str(Path(SCREENSHOTS) / "outcomes-measures.png"))
+        page.locator("#h-concerns").scroll_into_view_if_needed()
+        page.screenshot(path=str(Path(SCREENSHOTS) / "outcomes-concerns-steps.png"))
 
     practices = [o for o in page.locator("#practice option").all_inner_texts() if o and o != "All"]
     assert practices
@@ -128,15 +130,23 @@ def test_commissioner_filters_downloads_and_prints_the_practice_pack(
     assert re.fullmatch(r"\d{4}-\d{2}", page.locator("#pack-month").input_value())
     months = [m for m in page.locator("#table-months tbody th").all_inner_texts() if m != "Total"]
     month = months[-1]  # the latest month with referrals, so the pack has something in it
+    # the practice with the most people referred, so the pack has figures of its own
+    referred = {
+        r[0]: int(r[1]) if r[1].isdigit() else 0
+        for r in (
+            line.split("\t") for line in page.locator("#table-practice tbody tr").all_inner_texts()
+        )
+    }
+    busiest = max(practices, key=lambda p: referred.get(p, 0))
     pack = page.request.get(
         office.server.url + "/console/outcomes/practice-pack.pdf",
-        params={"practice": practices[0], "month": month},
+        params={"practice": busiest, "month": month},
     )
     assert pack.status == 200 and pack.body().startswith(b"%PDF")
     from pypdf import PdfReader
 
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pack.body())).pages)
-    assert f"{practices[0]}: social prescribing" in text
+    assert f"{busiest}: social prescribing" in text
     assert "The practice against the whole service" in text
     assert not [n for n in names if n in text]
     if SCREENSHOTS:

@@ -142,31 +142,34 @@ def practice_pack_pdf(pack: PracticePack) -> bytes:
             f"Made on {wording.long_date(pack.made_on)}. Numbers for groups, never a person.",
             styles.body,
         ),
-        para(
-            f"Referrals received in {_month_words(pack.month)}: "
-            f"{st.shown(pack.referred.people, pack.suppress)}.",
-            styles.heading,
-        ),
     ]
-    if pack.referred.withheld:
-        story.append(para(pack.referred.withheld_words, styles.small))
-    for key in ("sources", "status"):
-        story.extend(_found(pack.referred, key, width))
-    story.append(para("People from the practice waiting to be seen", styles.heading))
-    waiting = [["How long they have waited", "People"], *[list(w) for w in pack.waiting]]
-    story.append(
-        Table(
-            [[para(c, styles.small) for c in row] for row in waiting],
-            colWidths=[width * 0.6, width * 0.4],
-            style=table_style([("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black)]),
-        )
-    )
-    story.append(Spacer(1, styles.gap))
-    story.extend(_table_flowables(pack.prescribed, width))
+    month = _month_words(pack.month)
     if pack.practice_all.withheld:
+        # a commissioner's pack for a practice of fewer than 10 people: no figure of its own
+        story.append(para(f"Referrals received in {month}", styles.heading))
         story.append(para(pack.practice_all.withheld_words, styles.small))
-    for key in ("closed", "concerns", "steps", "stopped", "health_rate_all_ages"):
-        story.extend(_found(pack.practice_all, key, width))
+    else:
+        shown = (
+            "" if pack.referred.withheld else f": {st.shown(pack.referred.people, pack.suppress)}"
+        )
+        story.append(para(f"Referrals received in {month}{shown}.", styles.heading))
+        if pack.referred.withheld:
+            story.append(para(pack.referred.withheld_words, styles.small))
+        for key in ("sources", "status"):
+            story.extend(_found(pack.referred, key, width))
+        story.append(para("People from the practice waiting to be seen", styles.heading))
+        waiting = [["How long they have waited", "People"], *[list(w) for w in pack.waiting]]
+        story.append(
+            Table(
+                [[para(c, styles.small) for c in row] for row in waiting],
+                colWidths=[width * 0.6, width * 0.4],
+                style=table_style([("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black)]),
+            )
+        )
+        story.append(Spacer(1, styles.gap))
+        story.extend(_table_flowables(pack.prescribed, width))
+        for key in ("closed", "concerns", "steps", "stopped", "health_rate_all_ages"):
+            story.extend(_found(pack.practice_all, key, width))
     story.append(para("The practice against the whole service", styles.heading))
     story.append(para(CAVEATS, styles.small))
     for label, made in (("This practice", pack.practice_all), ("Whole service", pack.service)):
