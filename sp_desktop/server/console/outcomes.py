@@ -305,7 +305,9 @@ Sums = dict[tuple[str, str, str], tuple[float, ...]]
 def paired_sums(conn: Connection, team_ids: frozenset[int] | None, filters: Filters) -> Sums:
     """The sums every paired figure is made from, per measure, result and age group (under or
     over 80, the Rotherham split), in one GROUP BY over the pairs table (its lines hold each
-    person's baseline and latest); sums over groups add up, so all ages need no second query."""
+    person's baseline and latest); sums over groups add up, so all ages need no second query.
+    Each line's first 8 sums are the scores'; the last 6 the rates per person-month of the
+    measures counted over a period (`rate_columns`), in the same pass."""
     change = Q.after - Q.before
     has_after = Q.after.is_not(None)
     group = case(
@@ -328,6 +330,7 @@ def paired_sums(conn: Connection, team_ids: frozenset[int] | None, filters: Filt
             when_paired(change * change),
             func.sum(case((Q.band_after > Q.band_before, 1), else_=0)),
             func.sum(case((Q.band_after < Q.band_before, 1), else_=0)),
+            *rate_columns(),
         )
         .where(people_where(team_ids, filters, lines=Q))
         .group_by(Q.measure, Q.result, group)
@@ -348,7 +351,7 @@ def paired_results(
         if measure.key not in measures:
             continue
         for result in measure.results:
-            parts = [sums[k] for g in groups if (k := (measure.key, result.key, g)) in sums]
+            parts = [sums[k][:8] for g in groups if (k := (measure.key, result.key, g)) in sums]
             if not parts:
                 continue
             everyone, n, sb, sa, sc, sq, up, down = (sum(col) for col in zip(*parts, strict=True))
@@ -600,7 +603,7 @@ def build(
             held = {value: (n, sup) for value, n, sup in lines}
             lines = [(band, *held.get(band, (0, 0))) for band in AGE_BANDS]
         tables.append(_equity_table(key, title, lines, suppress))
-    tables.extend(health_rate_tables(conn, team_ids, filters, suppress))
+    tables.extend(health_rate_tables(sums, suppress))
     tables.append(concerns_table(conn, where, suppress))
     tables.append(steps_table(conn, where, suppress))
     tables.extend(population_tables(conn, where, filters, suppress))
@@ -856,48 +859,32 @@ def stop_table(conn: Connection, conditions: list[ColumnElement[bool]], suppress
 # --- health-service use per person-month ---------------------------------------------------
 
 
-def rate_sums(conn: Connection, team_ids: frozenset[int] | None, filters: Filters) -> Sums:
-    """Per measure counted over a period (health-service use), result and age group: people
-    with a baseline, then over those paired (a later answer covering at least a month) the
-    sums of their rates per person-month before and after, of the change and its square."""
+def rate_columns() -> list[Any]:
+    """Per measure counted over a period (health-service use): people with a baseline, then
+    over those paired (a later answer covering at least a month) the sums of their rates per
+    person-month before and after, of the change and its square (summed in `paired_sums`)."""
+    counted = Q.months_before > 0  # NULL for other measures: never counted here
+    paired = and_(counted, Q.after.is_not(None), Q.months_after.is_not(None))
     rate_before = Q.before / Q.months_before
     rate_after = Q.after / Q.months_after
     change = rate_after - rate_before
-    paired = and_(Q.after.is_not(None), Q.months_after.is_not(None))
-    group = case(
-        (Q.age >= 80, AGE_GROUPS[1]), (Q.age.is_not(None), AGE_GROUPS[0]), else_=AGE_GROUPS[2]
-    )
 
-    def when_paired(value: Any) -> Any:
-        return func.sum(case((paired, value), else_=0))
+    def when(condition: ColumnElement[bool], value: Any) -> Any:
+        return func.sum(case((condition, value), else_=0))
 
-    query = (
-        select(
-            Q.measure,
-            Q.result,
-            group,
-            func.count(),
-            when_paired(1),
-            when_paired(rate_before),
-            when_paired(rate_after),
-            when_paired(change),
-            when_paired(change * change),
-        )
-        .where(people_where(team_ids, filters, lines=Q), Q.months_before > 0)
-        .group_by(Q.measure, Q.result, group)
-    )
-    return {
-        (str(m), str(r), str(g)): tuple(float(v or 0) for v in rest)
-        for m, r, g, *rest in conn.execute(query)
-    }
+    return [
+        when(counted, 1),
+        when(paired, 1),
+        when(paired, rate_before),
+        when(paired, rate_after),
+        when(paired, change),
+        when(paired, change * change),
+    ]
 
 
-def health_rate_tables(
-    conn: Connection, team_ids: frozenset[int] | None, filters: Filters, suppress: bool
-) -> list[Table]:
+def health_rate_tables(sums: Sums, suppress: bool) -> list[Table]:
     """Rates per person-month before and after referral, for all ages, under 80 and 80 and
     over (the Rotherham evaluation's split), for every measure counted over a period."""
-    sums = rate_sums(conn, team_ids, filters)
     counted = [m for m in catalogue().values() if baseline_months(m) is not None]
     columns = [
         "Result",
@@ -919,7 +906,7 @@ def health_rate_tables(
         chart: list[tuple[str, float]] = []
         for measure in counted:
             for result in measure.results:
-                parts = [sums[k] for g in groups if (k := (measure.key, result.key, g)) in sums]
+                parts = [sums[k][8:] for g in groups if (k := (measure.key, result.key, g)) in sums]
                 if not parts:
                     continue
                 everyone, n, sb, sa, sc, sq = (sum(col) for col in zip(*parts, strict=True))
@@ -1103,7 +1090,10 @@ def steps_table(conn: Connection, where: ColumnElement[bool], suppress: bool) ->
             chart.append((name, float(st.rounded(n) if suppress else n)))
     small = suppress and total < st.SMALL
     lines.append(
-        ["Median latest progress (0 to 10)", "-" if median is None or small else f"{median:g} out of 10"]
+        [
+            "Median latest progress (0 to 10)",
+            "-" if median is None or small else f"{median:g} out of 10",
+        ]
     )
     return Table(
         "steps",
