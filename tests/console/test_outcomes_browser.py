@@ -163,3 +163,32 @@ def test_a_manager_sees_their_teams_outcomes(office: Office, browser: Any) -> No
     page.get_by_role("link", name="Outcomes").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Outcomes"
     assert _axe(page, "outcomes-manager") == []
+
+
+def test_a_service_lead_loads_registered_populations(office: Office, browser: Any) -> None:
+    user = office.user(ConsoleRole.LEAD)
+    page = new_page(browser, axe=True)
+    sign_in(page, office, user)
+    page.goto(office.server.url + "/console/outcomes")
+    practices = [o for o in page.locator("#practice option").all_inner_texts() if o and o != "All"]
+    page.get_by_role("link", name="Load practices' registered populations").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Practices' registered populations"
+    assert _axe(page, "outcomes-population") == []
+    csv_file = page.get_by_label("CSV file")
+    csv_file.set_input_files(
+        files={"name": "bad.csv", "mimeType": "text/csv", "buffer": b"practice,size\nA,1\n"}
+    )
+    page.get_by_role("button", name="Load").click()
+    assert "Nothing was loaded" in page.get_by_role("alert").inner_text()
+    lines = ["practice,dimension,group,count"] + [
+        f"{p},gender,{g},{n}" for p in practices for g, n in (("female", 600), ("male", 400))
+    ]
+    page.get_by_label("CSV file").set_input_files(
+        files={"name": "pop.csv", "mimeType": "text/csv", "buffer": "\n".join(lines).encode()}
+    )
+    page.get_by_role("button", name="Load").click()
+    assert f"loaded for {len(practices)} practices" in page.get_by_role("status").inner_text()
+    page.goto(office.server.url + "/console/outcomes")
+    table = page.locator("#table-population_gender")
+    assert "Share of registered" in table.inner_text()
+    assert "60.0%" in table.inner_text()
