@@ -432,7 +432,7 @@ class _Generator:
         ended = end < today and rng.random() < 0.7
         # Some who finished early stopped going part-way, and said why.
         stopped_on = None
-        if ended and self.extra.random() < 0.3:
+        if ended and self.extra.random() < 0.5:
             stopped_on = start + timedelta(weeks=self.extra.randrange(1, weeks))
         row: dict[str, Any] = {
             "person_id": person_id,
