@@ -166,7 +166,7 @@ class PersonDetailsDialog(FormDialog):
         half = (len(self.conditions) + 1) // 2
         for n, tick in enumerate(self.conditions.values()):
             grid.addWidget(tick, n % half, n // half)
-        area = QScrollArea()
+        area = self.conditions_area = QScrollArea()
         area.setWidget(ticks)
         area.setWidgetResizable(True)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
