@@ -430,10 +430,6 @@ class _Generator:
         weeks = rng.choice([8, 10, 12, 12, 12, 16])
         end = start + timedelta(weeks=weeks)
         ended = end < today and rng.random() < 0.7
-        # Some who finished early stopped going part-way, and said why.
-        stopped_on = None
-        if ended and self.extra.random() < 0.5:
-            stopped_on = start + timedelta(weeks=self.extra.randrange(1, weeks))
         row: dict[str, Any] = {
             "person_id": person_id,
             "service_id": rng.choice(self.service_ids),
@@ -444,10 +440,14 @@ class _Generator:
             "status": "ended" if ended else "active",
             "adviser": "Demo Adviser",
         }
-        if stopped_on is not None:
+        accepted = row["provider_referral"] == "accepted"
+        # Half of those whose activity has ended stopped going part-way, and said why.
+        stopped_on = None
+        if ended and accepted and self.extra.random() < 0.5:
+            stopped_on = start + timedelta(weeks=self.extra.randrange(1, weeks))
             row["ended_on"] = stopped_on
         prescription_id = self.batch.add(prescriptions, row)
-        if row["provider_referral"] == "accepted":
+        if accepted:
             self.sessions(person_id, prescription_id, start, stopped_on or end,
                           stopped_on is not None)
         for due in [start + timedelta(weeks=w) for w in DEFAULT_REVIEW_WEEKS] + [end]:
