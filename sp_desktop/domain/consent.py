@@ -61,8 +61,8 @@ def refusal(consent: Mapping[Any, Any] | None) -> str | None:
 
 def needs_consent(rules: RowRules, fields: Mapping[str, Any]) -> bool:
     """Whether writing these fields of `rules.table` depends on the person's consent at all."""
-    return rules.about_a_person and (
-        rules.records_personal(fields) or shares_with_services(rules.table, fields)
+    return rules.records_personal(fields) or (
+        rules.about_a_person and shares_with_services(rules.table, fields)
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -69,6 +71,8 @@ class Person:
     access: AccessNeeds = field(default_factory=AccessNeeds)
     team: str = ""
     adviser: str = ""
+    # Long-term conditions: keys from resources/conditions.json, sorted (health: consent first)
+    conditions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         coerce(self, "gender", Gender, optional=True)
@@ -87,6 +91,16 @@ class Person:
                             ("interpreter_language", access.interpreter_language),
                             ("hearing_needs", access.hearing), ("sight_needs", access.sight)):
             PEOPLE.check_value(name, value, date.today())
+        if isinstance(self.conditions, str) or not isinstance(self.conditions, Iterable):
+            raise ValidationError("conditions", "The long-term conditions could not be read.")
+        keys = list(self.conditions)
+        try:
+            text = json.dumps(keys)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                "conditions", "The long-term conditions could not be read.") from None
+        PEOPLE.check_value("conditions", text, date.today())
+        object.__setattr__(self, "conditions", tuple(sorted(keys)))
         if self.carer_of_id is not None and self.carer_of_id == self.id:
             raise ValidationError("carer_of_id", "A person cannot be their own carer.")
 

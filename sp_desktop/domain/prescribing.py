@@ -26,6 +26,7 @@ from sp_desktop.domain.rows import (
     check_entity,
     check_prescription,
     check_reason_given,
+    check_stop_reason,
 )
 
 __all__ = ["DEFAULT_WEEKS", "MAX_HOURS_IN_A_DAY", "MAX_WEEKS", "MIN_WEEKS"]  # long found here
@@ -146,13 +147,16 @@ class Attendance:
     prescription_id: str
     session_on: date
     status: AttendanceStatus
-    reason: str = ""
+    reason: str = ""  # the adviser's words: optional detail
+    # Why they stopped: a key from resources/stop_reasons.json, needed when stopped (a stopped
+    # session stored before reasons were asked is read as "other": choice_lists.stop_reason_of)
+    stopped_because: str | None = None
 
     def __post_init__(self) -> None:
         coerce(self, "status", AttendanceStatus)
-        check_entity(ATTENDANCE, self, ("prescription_id", "session_on", "reason"), date.today())
-        check_reason_given("reason", self.status, AttendanceStatus.STOPPED, self.reason,
-                           "Please say why they stopped.")
+        check_entity(ATTENDANCE, self, ("prescription_id", "session_on", "reason",
+                                        "stopped_because"), date.today())
+        check_stop_reason(self.status, self.stopped_because)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sp_desktop.domain.choice_lists import (
+    STOPPED,
+    condition_keys,
+    stop_reason_keys,
+)
 from sp_desktop.domain.choices import (
     AssessmentContext,
     AttendanceStatus,
@@ -376,14 +381,17 @@ class CategoryOrBlank(OneOf):
 
 class Listed(Rule):
     """JSON text of a list, each item a text (`kind` None) or the fields of a `kind` entry
-    (a directory entry's places or contacts), the whole at most `max_chars` characters."""
+    (a directory entry's places or contacts), the whole at most `max_chars` characters.
 
-    __slots__ = ("kind", "max_chars")
+    `keys`, when given, is a list of keys a scheme keeps as data (a person's long-term
+    conditions): each item must be one of `keys()`, and none twice."""
 
-    def __init__(self, label: str, max_chars: int, kind: type[Place] | type[Contact] | None
-                 ) -> None:
+    __slots__ = ("keys", "kind", "max_chars")
+
+    def __init__(self, label: str, max_chars: int, kind: type[Place] | type[Contact] | None,
+                 *, keys: Callable[[], frozenset[str]] | None = None) -> None:
         super().__init__(label)
-        self.kind, self.max_chars = kind, max_chars
+        self.kind, self.max_chars, self.keys = kind, max_chars, keys
 
     def check(self, name: str, value: Any, today: date) -> None:
         check_text(name, value, self.label, self.max_chars)
@@ -403,6 +411,29 @@ class Listed(Rule):
             raise ValidationError(name, f"{self.label}: {exc.message}") from None
         except (ValueError, TypeError):
             raise ValidationError(name, f"{self.label} could not be read.") from None
+        if self.keys is not None:
+            known = self.keys()
+            for item in items:
+                if item not in known:
+                    raise ValidationError(
+                        name, f"{self.label}: {item[:48]!r} is not one of the choices offered.")
+            if len(set(items)) != len(items):
+                raise ValidationError(name, f"{self.label} names the same one twice.")
+
+
+class Chosen(Rule):
+    """A key from a list a scheme keeps as data (why someone stopped an activity)."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, label: str, keys: Callable[[], frozenset[str]], *,
+                 nullable: bool = False, missing: str = "") -> None:
+        super().__init__(label, nullable=nullable, missing=missing)
+        self.keys = keys
+
+    def check(self, name: str, value: Any, today: date) -> None:
+        if not isinstance(value, str) or value not in self.keys():
+            raise ValidationError(name, f"{self.label} is not one of the choices offered.")
 
 
 class Stamp(Rule):
@@ -446,7 +477,12 @@ class RowRules:
     Consent first: a table whose rows belong to a person records personal content, and needs
     the person's consent to recording, unless `consent_exempt` says in words why it is the
     referral itself (who was referred, the referral, the consent). `personal_fields`, when
-    set, narrows it to those fields holding something (a follow-up's notes, not its date).
+    set, narrows it to those fields holding something (a follow-up's notes, not its date); on
+    a table otherwise exempt (a person's own details) it names the fields that are not the
+    referral itself (their long-term conditions: health, recorded with consent).
+
+    `new_row_checks` run only on a row being created (a rule added after rows were stored: a
+    stopped session's reason), so a row stored before it is never refused for it.
     """
 
     table: str
@@ -458,6 +494,7 @@ class RowRules:
     authors: Mapping[str, str] = field(default_factory=dict)
     consent_exempt: str = ""
     personal_fields: frozenset[str] = frozenset()
+    new_row_checks: tuple[RowCheck, ...] = ()
     refs: Mapping[str, Ref] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -469,16 +506,25 @@ class RowRules:
         """Rows of this table belong to one person (they carry `person_id`)."""
         return "person_id" in self.fields
 
+    @property
+    def is_the_person(self) -> bool:
+        """Each row of this table is a person (their own details; the person is the row)."""
+        return self.table == "people"
+
+    def person_of(self, row_id: Any, fields: Mapping[Any, Any]) -> Any:
+        """Whose record a row is: the person it belongs to, or the person it is."""
+        return row_id if self.is_the_person else fields.get("person_id")
+
     def records_personal(self, fields: Mapping[str, Any]) -> bool:
         """Whether writing these fields records personal content beyond the referral itself,
         so the person's consent to recording must be held first."""
-        if not self.about_a_person or self.consent_exempt:
+        if not (self.about_a_person or self.is_the_person):
             return False
-        if not self.personal_fields:
-            return True
-        return any(
-            fields.get(name) not in (None, "", "{}", "[]") for name in self.personal_fields
-        )
+        if self.personal_fields:
+            return any(
+                fields.get(name) not in (None, "", "{}", "[]") for name in self.personal_fields
+            )
+        return not self.consent_exempt
 
     def check_value(self, name: str, value: Any, today: date) -> None:
         """One field: a known name, and a value its rule accepts (None only where allowed)."""
@@ -517,6 +563,8 @@ class RowRules:
             for name in self.required:
                 if row.get(name) is None:
                     raise ValidationError(name, self.fields[name].missing)
+            for check in self.new_row_checks:
+                check(row)
         for check in self.checks:
             check(row)
 
@@ -573,12 +621,13 @@ def _table(
     authors: Mapping[str, str] | None = None,
     consent_exempt: str = "",
     personal_fields: Iterable[str] = (),
+    new_row_checks: Iterable[RowCheck] = (),
 ) -> RowRules:
     required = frozenset(
         name for name, rule in rules.items() if not rule.nullable and not rule.defaulted
     )
     return RowRules(table, what, dict(rules), required, checks, sealing, dict(authors or {}),
-                    consent_exempt, frozenset(personal_fields))
+                    consent_exempt, frozenset(personal_fields), tuple(new_row_checks))
 
 
 def _default(rule: Rule) -> Rule:
@@ -691,9 +740,35 @@ def _prescription_row(row: Mapping[str, Any]) -> None:
                        row.get("waiting_weeks"), row.get("declined_reason"))
 
 
+STOP_REASON_NEEDED = "Please choose why they stopped."
+STOP_REASON_ONLY_WHEN_STOPPED = (
+    "A reason for stopping is only given when they stopped going: please clear it, or record "
+    "that they stopped.")
+
+
+def check_stop_reason(status: Any, stopped_because: Any, *, new: bool = True) -> None:
+    """A session where they stopped going says why (a key from resources/stop_reasons.json);
+    any other session has no reason for stopping. `new=False` for a session recorded before
+    reasons were asked: its missing reason is read as "other" (`choice_lists.stop_reason_of`).
+    """
+    stopped = str(getattr(status, "value", status)) == STOPPED
+    if not stopped and stopped_because is not None:
+        raise ValidationError("stopped_because", STOP_REASON_ONLY_WHEN_STOPPED)
+    if stopped and new and stopped_because is None:
+        raise ValidationError("stopped_because", STOP_REASON_NEEDED)
+
+
 def _attendance_row(row: Mapping[str, Any]) -> None:
-    check_reason_given("reason", row.get("status"), AttendanceStatus.STOPPED, row.get("reason"),
-                       "Please say why they stopped.")
+    check_stop_reason(row.get("status"), row.get("stopped_because"), new=False)
+
+
+def _new_attendance_row(row: Mapping[str, Any]) -> None:
+    """A new stopped session says why. A row without the field at all comes from a laptop
+    before schema 0009 (which asked for words only; a 0009 laptop sends every field of a new
+    row, the reason as null if none): it is still taken, and read as "other", so changes
+    queued before an update still upload."""
+    if "stopped_because" in row:
+        check_stop_reason(row.get("status"), row.get("stopped_because"))
 
 
 def _closing_row(row: Mapping[str, Any]) -> None:
@@ -727,7 +802,10 @@ PEOPLE = _table("people", "a person", {
     "sight_needs": Text("The sight needs", LONG_CHARS, nullable=True),
     "team": _default(Text("The team", 64)),
     "adviser": _default(Text("The adviser", SHORT_CHARS)),
-}, consent_exempt=REFERRAL_ITSELF)
+    # keys from resources/conditions.json, as JSON text ('["copd","diabetes"]'); schema 0009 on
+    "conditions": _default(Listed("The long-term conditions", REASON_CHARS, None,
+                                  keys=condition_keys)),
+}, consent_exempt=REFERRAL_ITSELF, personal_fields=("conditions",))
 
 REFERRALS = _table("referrals", "a referral", {
     "person_id": _person(),
@@ -897,8 +975,12 @@ ATTENDANCE = _table("attendance", "an attendance", {
     "prescription_id": Ref("The prescription", "prescriptions"),
     "session_on": Day("The date of the session", ahead=0),
     "status": OneOf("Whether they went", AttendanceStatus),
-    "reason": _default(Text("The reason", REASON_CHARS)),
-}, _attendance_row)
+    # a key from resources/stop_reasons.json when they stopped going (schema 0009 on) ...
+    "stopped_because": Chosen("Why they stopped", stop_reason_keys, nullable=True,
+                              missing=STOP_REASON_NEEDED),
+    # ... and the adviser's own words, optional detail (never shown to commissioners)
+    "reason": _default(Text("The detail of why they stopped", REASON_CHARS)),
+}, _attendance_row, new_row_checks=(_new_attendance_row,))
 
 VOLUNTEER_HOURS = _table("volunteer_hours", "volunteering hours", {
     "person_id": _person(),

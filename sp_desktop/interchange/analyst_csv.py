@@ -28,6 +28,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "ethnicity",
         "postcode_district",
         "gp_practice",
+        "conditions",
     ),
     "referrals.csv": (
         "person_key",
@@ -77,6 +78,8 @@ Each person has a pseudonymous person_key, the same in every table and in every 
 this scheme; it means nothing outside the scheme. Nobody is named: there are no names, dates
 of birth, NHS numbers, addresses, phone numbers or free text. Ages are in {band}-year bands at
 the first referral; postcodes are cut to their district (the part before the space).
+"conditions" lists the long-term conditions recorded, as keys separated by ";" (empty where
+none was recorded).
 
 answers.csv has one row per question answered: "declined" is yes where the person preferred
 not to say, and then "value" is empty (a declined question is not a zero). Measures:
@@ -99,6 +102,7 @@ def analyst_tables(records: Iterable[PersonRecord]) -> dict[str, list[tuple[obje
                 record.person.ethnicity or "",
                 postcode_district(record.person.postcode),
                 record.person.gp_practice,
+                ";".join(record.person.conditions),
             )
         )
         for r in record.referrals:

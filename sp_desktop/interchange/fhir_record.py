@@ -26,6 +26,7 @@ import orjson
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError as ModelError
 
+from sp_desktop.domain.choice_lists import conditions
 from sp_desktop.domain.errors import SpDesktopError
 from sp_desktop.interchange.records import (
     ActivityFacts,
@@ -316,6 +317,55 @@ def condition(
     return found
 
 
+def long_term_condition(key: str, person: PersonFacts) -> dict[str, Any]:
+    """A long-term condition the person told their link worker about, on the problem list,
+    coded in SNOMED CT where resources/conditions.json names a concept (else in words)."""
+    known = {c.key: c for c in conditions()}
+    found = known.get(key)
+    words = found.words if found is not None else key.replace("_", " ")
+    code: dict[str, Any] = {"text": words}
+    if found is not None and found.snomed:
+        code["coding"] = [{"system": SNOMED, "code": found.snomed, "display": words}]
+    return {
+        "meta": {"profile": [CONDITION_PROFILE]},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                    "code": "unconfirmed",
+                }
+            ],
+            "text": "As the person told their link worker",
+        },
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                        "code": "problem-list-item",
+                        "display": "Problem List Item",
+                    }
+                ]
+            }
+        ],
+        "code": code,
+        "subject": reference("Patient", person.id),
+    }
+
+
+def long_term_condition_id(person: PersonFacts, key: str) -> str:
+    """A stable id per person and condition (conditions are keys on the person, not rows)."""
+    return str(uuid.uuid5(_ID_NAMESPACE, f"Condition/{person.id}/{key}"))
+
+
 def rating_words(first: int | None, latest: int | None) -> str:
     """How much a concern bothered them, first and latest, out of 10."""
     if first is None and latest is None:
@@ -460,6 +510,10 @@ def record_entries(
     first_referral = min((r.received_on for r in record.referrals), default=None)
     entries += [
         _entry("Condition", c.id, condition(c, person, first_referral)) for c in record.concerns
+    ]
+    entries += [
+        _entry("Condition", long_term_condition_id(person, key), long_term_condition(key, person))
+        for key in person.conditions
     ]
     entries += [
         _entry("ServiceRequest", a.id, activity_request(a, person)) for a in record.activities

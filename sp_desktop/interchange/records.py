@@ -120,6 +120,7 @@ class PersonFacts:
         gender: the app's choice value ("female", "non_binary", ...) or None if not recorded.
         ethnicity: the app's choice value (ONS 2021 categories) or None.
         nhs_number: ten digits, or None when not known.
+        conditions: long-term condition keys (resources/conditions.json), sorted.
     """
 
     id: str
@@ -135,6 +136,7 @@ class PersonFacts:
     phone: str = ""
     email: str = ""
     gp_practice: str = ""
+    conditions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

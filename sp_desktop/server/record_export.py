@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, select
 
+from sp_desktop.domain.choice_lists import conditions_from_text
 from sp_desktop.domain.choices import (
     AssessmentContext,
     ClosingOutcome,
@@ -203,6 +204,7 @@ def _record(
             postcode=_text(person, "postcode"),
             phone=_text(person, "phone"),
             email=_text(person, "email"),
+            conditions=conditions_from_text(_text(person, "conditions")),
             gp_practice=_text(person, "gp_practice"),
         ),
         organisation=team or "Social prescribing",

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from sp_desktop.domain.choice_lists import condition_keys, conditions_text
 from sp_desktop.domain.choices import (
     ClosingOutcome,
     Ethnicity,
@@ -42,6 +43,7 @@ from sp_desktop.services.workspace import Workspace
 from sp_desktop.store.keyfile import Argon2Params
 from sp_desktop.store.schema import (
     answers,
+    attendance,
     closing_reviews,
     concern_ratings,
     concerns,
@@ -67,7 +69,21 @@ DEMO_WORK_PHONE = "0115 496 0000"
 DEMO_WORK_EMAIL = "link.workers@example.org"
 DEMO_ORGANISATION = "Demo Link Workers"
 _FACT_TABLES = {
-    "concern_ratings", "step_progress", "answers", "closing_reviews", "consents",
+    "concern_ratings", "step_progress", "answers", "closing_reviews", "consents", "attendance",
+}
+# How common each long-term condition is among people referred (older, often several at once);
+# a key missing from resources/conditions.json (a scheme's own list) is simply never drawn.
+_CONDITION_WEIGHTS = {
+    "hypertension": 30, "arthritis": 26, "diabetes": 14, "hearing_loss": 14,
+    "chronic_kidney_disease": 10, "depression": 12, "coronary_heart_disease": 9,
+    "atrial_fibrillation": 8, "copd": 8, "frailty": 10, "sight_loss": 8, "asthma": 6,
+    "cancer": 6, "heart_failure": 5, "stroke_or_tia": 5, "dementia": 4,
+    "severe_mental_illness": 1, "learning_disability": 1, "other": 3,
+}
+# Why people stopped going, roughly as advisers hear it.
+_STOP_WEIGHTS = {
+    "health": 30, "transport": 14, "did_not_suit": 14, "cost": 6, "group_ended": 8,
+    "moved_away": 3, "found_something_else": 8, "no_longer_needed": 10, "other": 7,
 }
 _ETHNICITY_WEIGHTS = {
     Ethnicity.WHITE_BRITISH: 70,
@@ -122,11 +138,17 @@ class _Batch:
 
 @dataclass
 class _Generator:
+    """`rng` draws everything the demo drew before conditions and sessions existed; `extra`
+    draws those, so the same seed still gives the same people (tests open them by position)."""
+
     rng: random.Random
     today: date
     service_ids: list[str]
     batch: _Batch = field(default_factory=_Batch)
     signer: str = "Demo Adviser"  # visits are signed in the store's own adviser's name
+    extra: random.Random = field(default_factory=lambda: random.Random(0))
+    # conditions of people who agreed to notes being kept: written after their consent
+    conditions: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.female = _words("given_names_female.txt")
@@ -180,9 +202,25 @@ class _Generator:
                 "search_key": fold(" ".join(filter(None, (given, preferred, family)))),
             },
         )
-        self.journey(person_id)
+        self.journey(person_id, age)
 
-    def journey(self, person_id: str) -> None:
+    def long_term_conditions(self, age: int) -> list[str]:
+        """Plausible conditions for an age: at 80 and over typically two to four."""
+        offered = condition_keys()
+        weights = {k: w for k, w in _CONDITION_WEIGHTS.items() if k in offered}
+        extra = self.extra
+        if age >= 80:
+            count = extra.choices([1, 2, 3, 4, 5], [10, 30, 30, 22, 8])[0]
+        elif age >= 65:
+            count = extra.choices([0, 1, 2, 3], [15, 35, 35, 15])[0]
+        else:
+            count = extra.choices([0, 1, 2], [35, 45, 20])[0]
+        chosen: set[str] = set()
+        while len(chosen) < min(count, len(weights)):
+            chosen.add(extra.choices(list(weights), list(weights.values()))[0])
+        return sorted(chosen)
+
+    def journey(self, person_id: str, age: int = 80) -> None:
         rng, today = self.rng, self.today
         received = today - timedelta(days=rng.randrange(2, 220))
         roll = rng.random()
@@ -240,6 +278,8 @@ class _Generator:
                     "recorded_by": self.signer,
                 },
             )
+        if consent == "given":
+            self.conditions[person_id] = self.long_term_conditions(age)
         if consent != "given":
             if consent == "pending":
                 self.batch.add(
@@ -360,6 +400,28 @@ class _Generator:
             },
         )
 
+    def sessions(
+        self, person_id: str, prescription_id: str, start: date, last: date, stopped: bool
+    ) -> None:
+        """Weekly sessions from the start, mostly went and some missed, up to `last` (the
+        planned end, or the day they stopped going, said why)."""
+        extra, day = self.extra, start
+        while day < last and day < self.today:
+            went = extra.random() < 0.8
+            self.batch.add(attendance, {
+                "person_id": person_id, "prescription_id": prescription_id, "session_on": day,
+                "status": "attended" if went else "missed", "reason": "",
+                "stopped_because": None,
+            })
+            day += timedelta(weeks=1)
+        if stopped and last <= self.today:
+            self.batch.add(attendance, {
+                "person_id": person_id, "prescription_id": prescription_id, "session_on": last,
+                "status": "stopped", "reason": "",
+                "stopped_because": extra.choices(list(_STOP_WEIGHTS),
+                                                 list(_STOP_WEIGHTS.values()))[0],
+            })
+
     def prescribe(self, person_id: str, visit_dates: list[date]) -> None:
         rng, today = self.rng, self.today
         if len(visit_dates) < 2 or not self.service_ids:
@@ -368,19 +430,26 @@ class _Generator:
         weeks = rng.choice([8, 10, 12, 12, 12, 16])
         end = start + timedelta(weeks=weeks)
         ended = end < today and rng.random() < 0.7
-        prescription_id = self.batch.add(
-            prescriptions,
-            {
-                "person_id": person_id,
-                "service_id": rng.choice(self.service_ids),
-                "start_date": start,
-                "weeks": weeks,
-                "accompany_first": rng.random() < 0.4,
-                "provider_referral": rng.choice(["sent", "accepted", "accepted", "accepted"]),
-                "status": "ended" if ended else "active",
-                "adviser": "Demo Adviser",
-            },
-        )
+        row: dict[str, Any] = {
+            "person_id": person_id,
+            "service_id": rng.choice(self.service_ids),
+            "start_date": start,
+            "weeks": weeks,
+            "accompany_first": rng.random() < 0.4,
+            "provider_referral": rng.choice(["sent", "accepted", "accepted", "accepted"]),
+            "status": "ended" if ended else "active",
+            "adviser": "Demo Adviser",
+        }
+        accepted = row["provider_referral"] == "accepted"
+        # Half of those whose activity has ended stopped going part-way, and said why.
+        stopped_on = None
+        if ended and accepted and self.extra.random() < 0.5:
+            stopped_on = start + timedelta(weeks=self.extra.randrange(1, weeks))
+            row["ended_on"] = stopped_on
+        prescription_id = self.batch.add(prescriptions, row)
+        if accepted:
+            self.sessions(person_id, prescription_id, start, stopped_on or end,
+                          stopped_on is not None)
         for due in [start + timedelta(weeks=w) for w in DEFAULT_REVIEW_WEEKS] + [end]:
             self.batch.add(
                 follow_ups,
@@ -420,6 +489,7 @@ def populate(
 ) -> None:
     """Fills a workspace with a synthetic caseload, in batches of one transaction each."""
     rng = random.Random(seed)
+    extra = random.Random(seed * 7919 + 1)  # conditions and sessions (see _Generator)
     day = today or date.today()
     with ws.write() as conn:
         service_rows = demo_services(service_count, rng)
@@ -430,14 +500,15 @@ def populate(
     done = 0
     while done < people_count:
         chunk = min(1000, people_count - done)
-        generator = _Generator(rng, day, service_ids, signer=ws.adviser or "Demo Adviser")
+        generator = _Generator(rng, day, service_ids, signer=ws.adviser or "Demo Adviser",
+                               extra=extra)
         for _ in range(chunk):
             generator.person(ws.team, ws.adviser)
-        _write(ws, generator.batch)
+        _write(ws, generator.batch, generator.conditions)
         done += chunk
 
 
-def _write(ws: Workspace, batch: _Batch) -> None:
+def _write(ws: Workspace, batch: _Batch, conditions: dict[str, list[str]]) -> None:
     order = [
         people,
         referrals,
@@ -450,6 +521,7 @@ def _write(ws: Workspace, batch: _Batch) -> None:
         answers,
         prescriptions,
         follow_ups,
+        attendance,
         closing_reviews,
     ]
     with ws.write() as conn:
@@ -465,6 +537,12 @@ def _write(ws: Workspace, batch: _Batch) -> None:
                 else [r["id"] for r in rows],
                 kind=kind,
             )
+            if table is consents:
+                # Health details after consent: their conditions are recorded once they agreed.
+                for person_id, keys in conditions.items():
+                    if keys:
+                        ws.changes.update(conn, people, person_id,
+                                          {"conditions": conditions_text(keys)}, person_id)
         ws.audit_many(
             conn, (("created", "person", r["id"], r["id"]) for r in batch.rows.get("people", []))
         )

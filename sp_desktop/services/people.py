@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, RowMapping, select
 
+from sp_desktop.domain.choice_lists import conditions_from_text, conditions_text
 from sp_desktop.domain.choices import (
     Consent,
     Ethnicity,
@@ -54,6 +55,7 @@ def person_row(person: Person) -> dict[str, Any]:
         "sight_needs": person.access.sight,
         "team": person.team,
         "adviser": person.adviser,
+        "conditions": conditions_text(person.conditions),
         "search_key": fold(
             " ".join(filter(None, (person.given_name, person.preferred_name, person.family_name)))
         ),
@@ -85,6 +87,7 @@ def person_from_row(row: RowMapping) -> Person:
         ),
         team=row["team"],
         adviser=row["adviser"],
+        conditions=conditions_from_text(row.get("conditions")),
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, RowMapping, select
 
+from sp_desktop.domain.choice_lists import stop_reason_of
 from sp_desktop.domain.choices import (
     AttendanceStatus,
     PrescriptionStatus,
@@ -63,6 +64,12 @@ def prescription_from_row(row: RowMapping) -> Prescription:
         ended_on=row.get("ended_on"),
         carries_on=row.get("carries_on"),
     )
+
+
+def attendance_from_row(row: RowMapping) -> Attendance:
+    """A session as stored; a stopped one from before reasons were asked reads as "other"."""
+    return Attendance(row["id"], row["prescription_id"], row["session_on"], row["status"],
+                      row["reason"], stop_reason_of(row["status"], row.get("stopped_because")))
 
 
 def follow_up_from_row(row: RowMapping) -> FollowUp:
@@ -276,9 +283,7 @@ class PrescribingService:
                 by_service[p.service_id],
                 tuple(f for f in reviews if f.prescription_id == p.id),
                 tuple(
-                    Attendance(
-                        r["id"], r["prescription_id"], r["session_on"], r["status"], r["reason"]
-                    )
+                    attendance_from_row(r)
                     for r in sessions
                     if r["prescription_id"] == p.id
                 ),
@@ -415,14 +420,17 @@ class PrescribingService:
         status: AttendanceStatus,
         reason: str = "",
         *,
+        stopped_because: str | None = None,
         today: date | None = None,
     ) -> Changes:
-        """Whether they went to a session. "Stopped" needs a reason and ends the activity;
-        its follow-ups stay, because that is exactly when a call helps."""
+        """Whether they went to a session. "Stopped" needs why (a key from
+        resources/stop_reasons.json; `reason` is optional detail in words) and ends the
+        activity; its follow-ups stay, because that is exactly when a call helps."""
+        fact = Attendance(new_id(), prescription_id, session_on, status, reason.strip(),
+                          stopped_because or None)
         with self.ws.write() as conn:
             current = _prescription(conn, prescription_id)
             current.check_session(session_on, today or date.today())
-            fact = Attendance(new_id(), current.id, session_on, status, reason.strip())
             self.ws.changes.insert(
                 conn,
                 attendance,
@@ -433,6 +441,7 @@ class PrescribingService:
                     "session_on": session_on,
                     "status": fact.status.value,
                     "reason": fact.reason,
+                    "stopped_because": fact.stopped_because,
                 },
                 current.person_id,
                 kind=OpKind.APPEND,
@@ -454,10 +463,7 @@ class PrescribingService:
                 .where(attendance.c.prescription_id == prescription_id)
                 .order_by(attendance.c.session_on, attendance.c.hlc)
             ).mappings()
-            return [
-                Attendance(r["id"], r["prescription_id"], r["session_on"], r["status"], r["reason"])
-                for r in rows
-            ]
+            return [attendance_from_row(r) for r in rows]
 
     def log_volunteer_hours(
         self, prescription_id: str, on: date, hours: float, *, today: date | None = None

@@ -97,6 +97,7 @@ def person_record(ws: Workspace, person_id: str) -> PersonRecord:
             phone=person.phone.strip(),
             email=person.email.strip(),
             gp_practice=person.gp_practice.strip(),
+            conditions=person.conditions,
         ),
         organisation=ws.team.strip() or "Social prescribing",
         referrals=tuple(

@@ -274,6 +274,7 @@ FIELD_WORDS = {
     "interpreter_language": "Interpreter language",
     "hearing_needs": "Hearing needs",
     "sight_needs": "Sight needs",
+    "conditions": "Long-term conditions",
     "reason": "Reason for referral",
     "referrer_name": "Referrer's name",
     "referrer_organisation": "Referrer's organisation",

@@ -145,8 +145,8 @@ class ChangeWriter:
                 rules.check_new(travelling, today)
                 if adviser:
                     rules.check_authors(None, travelling, adviser)
-                if rules.about_a_person:
-                    consent_asks.append((travelling.get("person_id"), travelling))
+                if rules.about_a_person or rules.is_the_person:
+                    consent_asks.append((rules.person_of(row_id, travelling), travelling))
             synced = dumps(travelling).decode()
             queued.append(
                 (new_id(), table_name, row_id, person_id, kind_value, synced, "{}", stamp, created)
@@ -273,8 +273,8 @@ def _check_change(
     if rules is None:
         return None
     synced = {k: v for k, v in changed.items() if k not in LOCAL_ONLY_COLUMNS}
-    if rules.about_a_person:  # consent first: before anything else is said about the change
-        check_may_record(conn, rules, [(current["person_id"], synced)])
+    if rules.about_a_person or rules.is_the_person:  # consent first: before anything else
+        check_may_record(conn, rules, [(rules.person_of(current["id"], current), synced)])
     held = {name: current[name] for name in _synced_columns(table)}
     rules.check_edit(held, synced)
     rules.check_fields(synced, date.today())

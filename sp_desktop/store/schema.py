@@ -73,6 +73,8 @@ people = Table(
     Column("sight_needs", Text),
     Column("team", String(64), nullable=False, default=""),
     Column("adviser", Text, nullable=False, default=""),
+    # Long-term conditions: JSON text of keys from resources/conditions.json (0009).
+    Column("conditions", Text, nullable=False, default="[]", server_default="[]"),
     # Derived locally (case- and accent-folded names) so "zoe" finds "Zoë"; never synced.
     Column("search_key", Text, nullable=False, default=""),
     Index("ix_people_family_name", "family_name"),
@@ -273,6 +275,9 @@ attendance = Table(
     Column("session_on", Date, nullable=False),
     Column("status", String(16), nullable=False),
     Column("reason", Text, nullable=False, default=""),
+    # Why they stopped: a key from resources/stop_reasons.json (0009); NULL otherwise, and on
+    # a stopped session recorded before 0009 (read as "other").
+    Column("stopped_because", String(48)),
 )
 
 volunteer_hours = Table(

@@ -207,3 +207,27 @@ def test_no_gp_sharing_means_the_letter_says_so_and_holds_nothing_else(
     workspace.consent.record(person, "given", method="in_person", recording=True,
                              share_gp=True)
     assert letter_for(workspace, person, contact=WORK).concerns
+
+
+def test_long_term_conditions_are_health_details_recorded_only_with_consent(
+    workspace: Workspace,
+) -> None:
+    """The person's own row is the referral itself, except their conditions."""
+    before = _waiting(workspace)
+    with pytest.raises(ConsentNeeded) as refused:
+        workspace.people.create(given_name="Nia", family_name="Unasked",
+                                date_of_birth=date(1950, 4, 4), conditions=("copd",))
+    assert "consent" in refused.value.message and _waiting(workspace) == before
+    person = _person(workspace, "Asked later")  # no conditions: the referral itself
+    with pytest.raises(ConsentNeeded):
+        workspace.people.update(person, conditions=("copd",))
+    workspace.people.update(person, phone="0113 496 0002")  # other details need no consent
+    give_consent(workspace, person)
+    workspace.people.update(person, conditions=("copd", "asthma"))
+    assert workspace.people.get(person).conditions == ("asthma", "copd")
+    workspace.consent.record(person, "withdrawn", method="phone", recording=False,
+                             share_gp=False, share_services=False)
+    with pytest.raises(ConsentNeeded):
+        workspace.people.update(person, conditions=("copd", "asthma", "diabetes"))
+    workspace.people.update(person, conditions=())  # taking them away records nothing new
+    assert workspace.people.get(person).conditions == ()

@@ -51,6 +51,7 @@ def test_tables_carry_the_facts_analysts_count(ws: Workspace, known: Known) -> N
     assert person["age_band_at_referral"] == age_band(date(1941, 5, 4), referred.received_on)
     assert "-" in person["age_band_at_referral"]  # a band, never the date of birth
     assert person["ethnicity"] == "white_roma"
+    assert person["conditions"] == ""  # none recorded
     (referral,) = tables["referrals.csv"]
     assert (referral["source"], referral["consent"]) == ("gp", "given")
     assert [s["done"] for s in tables["steps.csv"]] == ["no", "yes"]
@@ -91,3 +92,12 @@ def test_postcode_districts(postcode: str, district: str) -> None:
 def test_a_cell_a_spreadsheet_would_run_is_quoted() -> None:
     text = to_csv(("a", "b", "c"), [("=HYPERLINK(1)", -3, "@SUM")])
     assert text.splitlines()[1] == "'=HYPERLINK(1),-3,'@SUM"
+
+
+def test_conditions_are_keys_joined_by_semicolons() -> None:
+    from sp_desktop.interchange.analyst_csv import analyst_tables
+    from sp_desktop.interchange.records import PersonFacts, PersonRecord
+
+    person = PersonFacts("p-1", "Ann", "Example", conditions=("copd", "diabetes"))
+    (row,) = analyst_tables([PersonRecord(person, "Team")])["people.csv"]
+    assert row[TABLES["people.csv"].index("conditions")] == "copd;diabetes"

@@ -56,7 +56,8 @@ def test_every_demo_person_exports_a_bundle_that_parses_back(ws: Workspace) -> N
         assert kinds.count("Goal") == len(ws.visits.steps_of(person_id))
         activities = len(ws.prescribing.of_person(person_id))
         assert kinds.count("ServiceRequest") == len(ws.people.referrals_of(person_id)) + activities
-        assert kinds.count("Condition") == len(ws.visits.concerns_of(person_id))
+        assert kinds.count("Condition") == len(ws.visits.concerns_of(person_id)) + len(
+            ws.people.get(person_id).conditions)  # needs and concerns, long-term conditions
 
 
 def test_patient_carries_the_nhs_number_with_its_system_and_uk_core_profile(
@@ -192,6 +193,22 @@ def test_a_measure_with_named_answers_exports_them_as_codings() -> None:
     # An id FHIR would refuse ("p-1" is fine; "a 1" is not) becomes a stable one it accepts.
     assert fhir_record.resource_id("Patient", "a 1") == fhir_record.resource_id("Patient", "a 1")
     assert " " not in fhir_record.resource_id("Patient", "a 1")
+
+
+def test_long_term_conditions_go_on_the_problem_list_coded_where_the_scheme_knows_how() -> None:
+    person = PersonFacts("p-1", "Ann", "Example", conditions=("diabetes", "stroke_or_tia"))
+    bundle = record_bundle([PersonRecord(person, "Team")], {}, made_at=MADE_AT)
+    found = {c["code"]["text"]: c for c in _resources(fhir_record.bundle_json(bundle),
+                                                      "Condition")}
+    assert set(found) == {"Diabetes", "Stroke or TIA (mini-stroke)"}
+    diabetes = found["Diabetes"]
+    assert diabetes["code"]["coding"] == [
+        {"system": SNOMED, "code": "73211009", "display": "Diabetes"}]
+    assert diabetes["category"][0]["coding"][0]["code"] == "problem-list-item"
+    assert diabetes["clinicalStatus"]["coding"][0]["code"] == "active"
+    assert "coding" not in found["Stroke or TIA (mini-stroke)"]["code"]  # no one concept: words
+    again = record_bundle([PersonRecord(person, "Team")], {}, made_at=MADE_AT)
+    assert fhir_record.bundle_json(again) == fhir_record.bundle_json(bundle)  # stable ids
 
 
 def test_answers_to_a_measure_not_installed_are_refused_in_words() -> None:

@@ -101,21 +101,24 @@ def test_provider_referral_rules(
 
 
 @pytest.mark.parametrize(
-    ("status", "reason", "ok"),
+    ("status", "reason", "because", "ok"),
     [
-        (AttendanceStatus.ATTENDED, "", True),
-        (AttendanceStatus.MISSED, "", True),
-        (AttendanceStatus.STOPPED, "Too far to walk", True),
-        (AttendanceStatus.STOPPED, "", False),
-        ("went", "", False),
+        (AttendanceStatus.ATTENDED, "", None, True),
+        (AttendanceStatus.MISSED, "", None, True),
+        (AttendanceStatus.STOPPED, "Too far to walk", "transport", True),
+        (AttendanceStatus.STOPPED, "", "health", True),  # the words are optional detail
+        (AttendanceStatus.STOPPED, "Too far to walk", None, False),  # why is a choice
+        (AttendanceStatus.STOPPED, "", "bored", False),
+        (AttendanceStatus.ATTENDED, "", "health", False),
+        ("went", "", None, False),
     ],
 )
-def test_attendance_rules(status: Any, reason: str, ok: bool) -> None:
+def test_attendance_rules(status: Any, reason: str, because: str | None, ok: bool) -> None:
     if ok:
-        Attendance("a", "p", START, status, reason)
+        Attendance("a", "p", START, status, reason, because)
     else:
         with pytest.raises(ValidationError):
-            Attendance("a", "p", START, status, reason)
+            Attendance("a", "p", START, status, reason, because)
 
 
 @pytest.mark.parametrize(
@@ -332,7 +335,8 @@ def test_attendance_is_kept_per_activity_and_stopping_ends_it(caseload: Caseload
     ws.prescribing.record_attendance(lunch, WEEKS_AGO_10 + week, AttendanceStatus.MISSED)
     ws.prescribing.record_attendance(walk, WEEKS_AGO_10, AttendanceStatus.ATTENDED)
     ws.prescribing.record_attendance(
-        walk, WEEKS_AGO_10 + week, AttendanceStatus.STOPPED, "Knees too sore"
+        walk, WEEKS_AGO_10 + week, AttendanceStatus.STOPPED, "Knees too sore",
+        stopped_because="health",
     )
     details = {d.service.name: d for d in ws.prescribing.details(person)}
     assert [a.status for a in details["Lunch club"].attendance] == [

@@ -123,6 +123,8 @@ def _spoiled(who: Enrolled, person: str, case: str) -> dict[str, Any]:
                          what_matters="y" * 50_443)
     if case == "no-date-of-birth":
         return op(who, "people", {"given_name": "Ada", "family_name": "Lovelace"})
+    if case == "condition-gout":  # not in resources/conditions.json: the same rule as the laptop
+        return new_person(who, conditions='["copd","gout"]')
     raise AssertionError(case)
 
 
@@ -130,7 +132,7 @@ def _spoiled(who: Enrolled, person: str, case: str) -> dict[str, Any]:
     "ons4-99", "ons4-minus-5", "name-2**64", "visit-date-not-a-date", "place-moon",
     "progress-lots", "unknown-column", "assessment-400-days-ahead", "note-200443",
     "no-date-of-birth", "answers-happiness-99", "answers-unknown-item", "answers-unknown-measure",
-    "answers-not-json",
+    "answers-not-json", "condition-gout",
 ])
 def test_an_invalid_value_is_refused_on_its_own_and_the_rest_of_the_batch_applies(
     server: RunningServer, ann: Enrolled, person: str, case: str
@@ -315,3 +317,75 @@ def test_answers_to_any_measure_are_checked_by_its_definition(
     acks = acks_of(sync(server, ann, [fine, bad]))
     assert acks[fine["op"]]["status"] == "applied"
     assert acks[bad["op"]]["reason"] == "Feeling left out is a whole number from 1 to 3."
+
+
+# --- long-term conditions and why someone stopped (schema 0009) ----------------------------
+
+
+def test_conditions_are_checked_stored_and_reach_a_teammate(
+    server: RunningServer, ann: Enrolled, person: str
+) -> None:
+    edit = op(ann, "people", {"conditions": '["copd","diabetes"]'}, row=person)
+    gout = op(ann, "people", {"conditions": '["gout"]'}, row=person)
+    acks = acks_of(sync(server, ann, [edit, gout]))
+    assert acks[edit["op"]]["status"] == "applied"
+    assert acks[gout["op"]]["reason"] == (
+        "The long-term conditions: 'gout' is not one of the choices offered.")
+    ben = enrol(server, team=ann.team, new_team=False)
+    pulled = [c for c in sync(server, ben).json()["changes"] if c["row"] == person]
+    assert [c["fields"]["conditions"] for c in pulled] == ['["copd","diabetes"]']
+
+
+def test_conditions_need_the_persons_consent_at_the_office(
+    server: RunningServer, ann: Enrolled
+) -> None:
+    """Health details: the office applies the laptop's consent gate again."""
+    unasked = new_person(ann)
+    answer = httpx.post(server.url + SYNC_PATH, headers=ann.headers, timeout=30, json={
+        "protocol": PROTOCOL_VERSION, "cursor": 0,
+        "ops": [unasked, op(ann, "people", {"conditions": "[]"}, row=unasked["row"]),
+                (told := op(ann, "people", {"conditions": '["asthma"]'}, row=unasked["row"]))]})
+    acks = acks_of(answer)
+    assert acks[unasked["op"]]["status"] == "applied"  # the referral itself needs no consent
+    assert acks[told["op"]]["status"] == "rejected" and acks[told["op"]]["code"] == "no_consent"
+
+
+def _activity(server: RunningServer, ann: Enrolled, person: str) -> str:
+    manager = enrol(server, team=ann.team, new_team=False, role="manager")
+    service = new_id()
+    published = httpx.post(server.url + "/directory", headers=manager.headers, timeout=30,
+                           json={"protocol": PROTOCOL_VERSION,
+                                 "entries": [{"id": service, "name": "Walking group",
+                                              "category": "physical_activity"}]})
+    assert published.status_code == 200 and published.json()["rejected"] == 0, published.text
+    prescription = op(ann, "prescriptions", {"service_id": service, "start_date": TODAY},
+                      person=person)
+    assert acks_of(sync(server, ann, [prescription]))[prescription["op"]]["status"] == "applied"
+    return str(prescription["row"])
+
+
+def test_a_stopped_session_says_why_and_an_older_laptops_stop_is_still_taken(
+    server: RunningServer, ann: Enrolled, person: str
+) -> None:
+    prescription = _activity(server, ann, person)
+
+    def session(**fields: Any) -> dict[str, Any]:
+        return op(ann, "attendance", {"prescription_id": prescription, "session_on": TODAY,
+                                      "status": "stopped", "reason": "", **fields},
+                  person=person, kind="append")
+
+    unsaid = session(stopped_because=None)
+    bored = session(stopped_because="bored")
+    went = session(status="attended", stopped_because="health")
+    said = session(stopped_because="transport", reason="The bus no longer runs")
+    older = session(reason="Too far to walk")  # a laptop before 0009: no such field at all
+    acks = acks_of(sync(server, ann, [unsaid, bored, went, said, older]))
+    assert acks[unsaid["op"]]["reason"] == "Please choose why they stopped."
+    assert acks[bored["op"]]["reason"] == "Why they stopped is not one of the choices offered."
+    assert acks[went["op"]]["reason"].startswith("A reason for stopping is only given when")
+    assert acks[said["op"]]["status"] == acks[older["op"]]["status"] == "applied"
+    assert stored(server, *(o["row"] for o in (unsaid, bored, went, said, older))) == {
+        said["row"], older["row"]}
+    # The older laptop's row sent again (a retry under a new op id) is still fine.
+    again = {**older, "op": new_id(), "hlc": stamp(ann.device_id)}
+    assert acks_of(sync(server, ann, [again]))[again["op"]]["status"] == "applied"

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
 
 from sp_desktop.domain.nhs_number import NhsNumber
 from sp_desktop.services.caseload import Stage
 from sp_desktop.services.demo import create_demo_store
+from sp_desktop.services.workspace import Workspace
+from sp_desktop.store.schema import attendance
 from tests.conftest import FAST_KDF
 
 
@@ -33,8 +39,26 @@ def test_demo_caseload_has_realistic_variety(tmp_path: Path) -> None:
         assert ws.visits.steps_of(someone.person_id)
         assert ws.visits.concerns_of(someone.person_id)
         assert ws.prescribing.of_person(someone.person_id)
+        _conditions_and_stops_are_plausible(ws, rows)
     finally:
         ws.close()
+
+
+def _conditions_and_stops_are_plausible(ws: Workspace, rows: list[Any]) -> None:
+    """Reports have data: older people typically have two to four conditions (only people who
+    agreed to notes being kept have any), and some stopped going, each saying why."""
+    today = date.today()
+    counts = {r.person_id: len(ws.people.get(r.person_id).conditions) for r in rows}
+    over_80 = [counts[r.person_id] for r in rows
+               if today.year - r.date_of_birth.year >= 81 and counts[r.person_id]]
+    assert over_80 and 2 <= statistics.median(over_80) <= 4
+    assert max(counts.values()) <= 5
+    with ws.store.read() as conn:
+        sessions = conn.execute(select(attendance.c.status, attendance.c.stopped_because)).all()
+    assert {status for status, _ in sessions} == {"attended", "missed", "stopped"}
+    reasons = [because for status, because in sessions if status == "stopped"]
+    assert None not in reasons and len(set(reasons)) >= 3
+    assert all(because is None for status, because in sessions if status != "stopped")
 
 
 def _cli(*args: str, passphrase: str | None = None) -> subprocess.CompletedProcess[str]:

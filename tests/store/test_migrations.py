@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
+from sqlalchemy import select
 
 from sp_desktop.services.workspace import Workspace
 from sp_desktop.store import migrations
+from sp_desktop.store.schema import attendance, people
 from tests.conftest import give_consent
 
 FIXTURE = Path(__file__).parent.parent / "data" / "stores" / "schema-0001"
@@ -47,7 +49,7 @@ def test_released_revisions_constant_matches_alembic() -> None:
     assert tuple(reversed(listed)) == migrations.REVISIONS
 
 
-@pytest.mark.parametrize("revision", ["0002", "0003", "0004", "0005", "0006"])
+@pytest.mark.parametrize("revision", ["0002", "0003", "0004", "0005", "0006", "0007", "0008"])
 def test_stores_written_by_later_releases_open_and_upgrade(tmp_path: Path, revision: str) -> None:
     """Made by that release's own code (tests/data/stores/make_old_schema_store.py)."""
     folder = tmp_path / "old"
@@ -72,3 +74,30 @@ def test_stores_written_by_later_releases_open_and_upgrade(tmp_path: Path, revis
     finally:
         ws.close()
     assert Workspace.check(folder, passphrase).ok
+
+
+def test_a_store_of_schema_0008_gains_conditions_and_reads_an_old_stop_as_other(
+    tmp_path: Path,
+) -> None:
+    """Migration 0009: nobody has conditions yet ('[]'), the session stopped in words only
+    keeps its words and reads as "other"; conditions can be recorded once they agreed."""
+    folder = tmp_path / "old"
+    shutil.copytree(FIXTURE.parent / "schema-0008", folder)
+    ws = Workspace.open(folder, "schema 0008 fixture")
+    try:
+        with ws.store.read() as conn:
+            held = {r.conditions for r in conn.execute(select(people.c.conditions))}
+            stopped = conn.execute(
+                select(attendance).where(attendance.c.status == "stopped")).mappings().one()
+        assert held == {"[]"}
+        assert stopped["stopped_because"] is None
+        [session] = [s for s in ws.prescribing.attendance_of(stopped["prescription_id"])
+                     if s.id == stopped["id"]]
+        assert (session.stopped_because, session.reason) == (
+            "other", "The bus no longer runs on Tuesdays")
+        person = stopped["person_id"]
+        give_consent(ws, person)
+        ws.people.update(person, conditions=("hearing_loss", "arthritis"))
+        assert ws.people.get(person).conditions == ("arthritis", "hearing_loss")
+    finally:
+        ws.close()

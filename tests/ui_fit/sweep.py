@@ -118,8 +118,9 @@ def problems_of(window: Any) -> list[str]:
             continue
         place = QRect(button.mapTo(window, QPoint(0, 0)), button.size())
         if cut(button):
-            area = _scroll_area_of(button)
-            if area is not None:
+            # A list that scrolls inside a scrolling form (the person form's conditions):
+            # scrolled as the adviser would, the inner list first, then the form.
+            for area in _scroll_areas_of(button):
                 area.ensureWidgetVisible(button, 0, 0)
                 QApplication.processEvents()
             if cut(button):
@@ -223,15 +224,17 @@ def _shown_part(widget: Any) -> str:
     return f"{part.width()}x{part.height()} of {widget.width()}x{widget.height()}"
 
 
-def _scroll_area_of(widget: Any) -> Any:
+def _scroll_areas_of(widget: Any) -> list[Any]:
+    """Every scroll area holding the widget, innermost first."""
     from PySide6.QtWidgets import QScrollArea
 
+    found = []
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QScrollArea):
-            return parent
+            found.append(parent)
         parent = parent.parentWidget()
-    return None
+    return found
 
 
 class Sweep:

@@ -112,11 +112,22 @@ def test_from_choosing_activities_to_the_closing_review(qtbot: QtBot, journey: J
     # --- stopping without a reason is refused beside the field -------------------------------
     screen.activity_table.selectRow(0)
     assert not screen.hours_box.isVisible()
+    qtbot.keyClicks(screen.stop_reason, "Her knees")  # detail alone is not enough
     click(qtbot, screen.stopped_button)
     settle(qtbot, session)
-    field = screen.session_errors.fields["reason"]
+    field = screen.session_errors.fields["stopped_because"]
     qtbot.waitUntil(lambda: field.error.isVisible(), timeout=WAIT_MS)
-    assert "why they stopped" in field.error.text()
+    assert field.error.text() == "Please choose why they stopped."
+    assert screen.stop_reason.text() == "Her knees"  # nothing typed is dropped
+    assert screen.stop_choice.accessibleName() == "Why did they stop?"
+    assert screen.sessions.item(0).text() == "No sessions recorded yet."
+    # A reason chosen and "Went" pressed: said in words, nothing recorded.
+    screen.stop_choice.setCurrentIndex(screen.stop_choice.findData("health"))
+    click(qtbot, screen.attended_button)
+    settle(qtbot, session)
+    qtbot.waitUntil(lambda: field.error.isVisible(), timeout=WAIT_MS)
+    assert field.error.text().startswith("A reason for stopping is only given when")
+    assert journey.ws.prescribing.attendance_of(by_service["lunch"].id) == []
 
     # --- the first review is done, with notes -----------------------------------------------
     open_rows = [r for r in range(screen.follow_ups.rowCount())

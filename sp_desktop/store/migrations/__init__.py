@@ -14,10 +14,10 @@ from sqlalchemy import Connection, Engine, inspect, text
 if TYPE_CHECKING:  # keeps alembic out of start-up imports
     from alembic.config import Config
 
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 # Every released revision, oldest first (a test keeps it equal to Alembic's list). A store at a
 # revision not listed here was written by a newer SP Desktop and is left untouched.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 _HERE = Path(__file__).parent
 
 

@@ -10,13 +10,16 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QLineEdit,
     QPlainTextEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from sp_desktop.domain.choice_lists import conditions
 from sp_desktop.domain.choices import Choice, Ethnicity, Gender, PreferredContact
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.nhs_number import NhsNumber
@@ -28,7 +31,7 @@ from sp_desktop.ui.fields import DateField, parse_date, typed_date
 from sp_desktop.ui.fit import fit_to_screen, scrolling, text_size
 from sp_desktop.ui.form import FormDialog
 from sp_desktop.ui.session import Session
-from sp_desktop.ui.style import heading
+from sp_desktop.ui.style import heading, label
 
 NOT_RECORDED = "Not recorded"
 EXAMPLE_BIRTH = date(1941, 3, 12)  # "like 12/03/1941": a birth date's example is a birth date
@@ -89,6 +92,12 @@ class PersonDetailsDialog(FormDialog):
         self.interpreter = self._line()
         self.hearing = self._line()
         self.sight = self._line()
+        # Long-term conditions: a compact list of tick boxes, scrolling within its own box.
+        self.conditions: dict[str, QCheckBox] = {}
+        for condition in conditions():
+            tick = QCheckBox(condition.words)
+            self.conditions[condition.key] = tick
+            self.watch(tick)
 
         who = QFormLayout()
         self.add_field(who, "First name", "given_name", self.given_name)
@@ -127,6 +136,7 @@ class PersonDetailsDialog(FormDialog):
             box = QGroupBox(title)
             box.setLayout(form)
             body_layout.addWidget(box)
+        body_layout.addWidget(self._conditions_box(person is None))
         scroll = scrolling(body)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
@@ -143,6 +153,33 @@ class PersonDetailsDialog(FormDialog):
             self._fill(person)
         self.mark_clean()
         fit_to_screen(self, text_size(self, 90, 40))
+
+    def _conditions_box(self, new: bool) -> QGroupBox:
+        """The tick boxes, two columns, about six rows in view. Health details need consent,
+        asked once the person is added: for a new person the boxes wait until then."""
+        box = QGroupBox("Long-term conditions (optional)")
+        layout = QVBoxLayout(box)
+        ticks = QWidget()
+        ticks.setAccessibleName("Long-term conditions")
+        grid = QGridLayout(ticks)
+        grid.setContentsMargins(0, 0, 0, 0)
+        half = (len(self.conditions) + 1) // 2
+        for n, tick in enumerate(self.conditions.values()):
+            grid.addWidget(tick, n % half, n // half)
+        area = self.conditions_area = QScrollArea()
+        area.setWidget(ticks)
+        area.setWidgetResizable(True)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        if self.conditions:
+            row = next(iter(self.conditions.values())).sizeHint().height() + 6
+            area.setMaximumHeight(min(half, 6) * row + 8)
+        layout.addWidget(area)
+        self.conditions_note = label(
+            "Add the person and record their consent first: conditions are health details."
+            if new else "Only those they have told you about.", "quiet")
+        layout.addWidget(self.conditions_note)
+        area.setEnabled(not new)
+        return box
 
     def _line(self, placeholder: str = "") -> QLineEdit:
         edit = QLineEdit()
@@ -168,6 +205,8 @@ class PersonDetailsDialog(FormDialog):
         self.interpreter.setText(person.access.interpreter_language or "")
         self.hearing.setText(person.access.hearing or "")
         self.sight.setText(person.access.sight or "")
+        for key, tick in self.conditions.items():
+            tick.setChecked(key in person.conditions)
 
     # --- checking ------------------------------------------------------------------------------
 
@@ -217,7 +256,18 @@ class PersonDetailsDialog(FormDialog):
                 hearing=self.hearing.text().strip() or None,
                 sight=self.sight.text().strip() or None,
             ),
+            **self._ticked(),
         }
+
+    def _ticked(self) -> dict[str, Any]:
+        """The conditions ticked; left out for a new person (asked once they consented), and
+        for someone whose recorded conditions were not changed here (a key the scheme no longer
+        lists stays as it was)."""
+        if self.person is None:
+            return {}
+        ticked = {key for key, tick in self.conditions.items() if tick.isChecked()}
+        kept = {key for key in self.person.conditions if key not in self.conditions}
+        return {"conditions": tuple(sorted(ticked | kept))}
 
     def problems(self) -> list[ValidationError]:
         """Each field checked on its own by the person's rules (so every problem shows at once),

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sp_desktop.domain.choice_lists import condition_words
 from sp_desktop.domain.choices import ConsentDecision, VisitPlace
 from sp_desktop.domain.people import Person
 from sp_desktop.interchange.records import ExportKind, export_file_name
@@ -69,6 +70,11 @@ def access_words(person: Person) -> str:
         if text:
             needs.append(text if what.lower() in text.lower() else f"{what}: {text}")
     return "; ".join(needs) or "None recorded"
+
+
+def conditions_words(person: Person) -> str:
+    """Their long-term conditions in words, in the order the scheme lists them."""
+    return ", ".join(condition_words(person.conditions)) or "None recorded"
 
 
 def start_words(place: VisitPlace) -> str:
@@ -140,6 +146,7 @@ class PersonScreen(QWidget):
             ("gender", "Gender"),
             ("ethnicity", "Ethnicity"),
             ("access", "What helps"),
+            ("conditions", "Long-term conditions"),
         ):
             value = label("")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -330,6 +337,7 @@ class PersonScreen(QWidget):
             "gender": person.gender.label if person.gender else "Not recorded",
             "ethnicity": person.ethnicity.label if person.ethnicity else "Not recorded",
             "access": access_words(person),
+            "conditions": conditions_words(person),
         }
         for key, text in values.items():
             self.details_labels[key].setText(text)

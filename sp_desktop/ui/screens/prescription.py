@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sp_desktop.domain.choice_lists import stop_reason_words, stop_reasons
 from sp_desktop.domain.choices import AttendanceStatus, PrescriptionStatus, ProviderReferral
 from sp_desktop.domain.directory import Category
 from sp_desktop.domain.errors import ValidationError
@@ -440,9 +441,15 @@ class PrescriptionScreen(QWidget):
         self.sessions = QListWidget()
         self.sessions.setAccessibleName("Sessions recorded")
         self.session_day = _date_field("Session date")
+        # "Stopped going" asks why, as a choice reports can count, plus optional words.
+        self.stop_choice = QComboBox()
+        self.stop_choice.setAccessibleName("Why did they stop?")
+        self.stop_choice.addItem("Only if they stopped: choose why…", None)
+        for reason in stop_reasons():
+            self.stop_choice.addItem(reason.words, reason.key)
         self.stop_reason = QLineEdit()
-        self.stop_reason.setAccessibleName("Why they stopped")
-        self.stop_reason.setPlaceholderText("Only if they stopped")
+        self.stop_reason.setAccessibleName("More about why they stopped (optional)")
+        self.stop_reason.setPlaceholderText("Optional, in their words")
         self.attended_button = QPushButton("Went")
         self.attended_button.setAccessibleName("Record that they went")
         self.missed_button = QPushButton("Missed it")
@@ -452,7 +459,9 @@ class PrescriptionScreen(QWidget):
         self.session_errors = FormErrors()
         session_form = QFormLayout()
         form_row(session_form, "Date", self.session_errors.add("session_on", self.session_day))
-        form_row(session_form, "Reason", self.session_errors.add("reason", self.stop_reason))
+        form_row(session_form, "Why did they stop?",
+                 self.session_errors.add("stopped_because", self.stop_choice))
+        form_row(session_form, "More detail", self.session_errors.add("reason", self.stop_reason))
         sessions_box = QGroupBox("Sessions")
         sessions_layout = QVBoxLayout(sessions_box)
         sessions_layout.addWidget(self.sessions)
@@ -610,11 +619,13 @@ class PrescriptionScreen(QWidget):
         for widget in (self.referral, self.referral_button, self.cancel_activity):
             widget.setEnabled(active)
         for fact in details.attendance:
-            reason = f": {fact.reason}" if fact.reason else ""
+            why = [w for w in (stop_reason_words(fact.stopped_because), fact.reason) if w]
+            reason = f": {' — '.join(why)}" if why else ""
             self.sessions.addItem(f"{nice_date(fact.session_on)} — {fact.status.label}{reason}")
         if not details.attendance:
             self.sessions.addItem("No sessions recorded yet.")
         self.stop_reason.clear()
+        self.stop_choice.setCurrentIndex(0)
         volunteering = details.service.category is Category.VOLUNTEERING
         self.hours_box.setVisible(volunteering)
         self.hours_total.setText(
@@ -694,9 +705,12 @@ class PrescriptionScreen(QWidget):
             return
         assert day is not None
         pid, reason = details.prescription.id, self.stop_reason.text()
+        # Passed as chosen: a reason with "Went" is refused in words, never quietly dropped.
+        because = self.stop_choice.currentData()
 
         def write(ws: Workspace) -> Changes:
-            return ws.prescribing.record_attendance(pid, day, status, reason)
+            return ws.prescribing.record_attendance(
+                pid, day, status, reason, stopped_because=because)
 
         self._write(write, self.session_errors, f"Session on {nice_date(day)}: {status.label}.")
 

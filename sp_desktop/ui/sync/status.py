@@ -61,6 +61,7 @@ class SyncStatusWidget(QWidget):
         self.state.setAccessibleName("Office sync status")
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.state.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # screen readers can land on it
+        self.state.setWordWrap(True)  # "1,234 changes waiting (oldest …)" on a narrow screen
         self.warning = plain(QLabel(""))
         set_role(self.warning, "error")
         self.warning.setWordWrap(True)
