@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 
+from sp_desktop.domain.choice_lists import stop_reason_of
 from sp_desktop.domain.errors import ValidationError
 from sp_desktop.domain.measures import Measure, answers_from_text, catalogue
 from sp_desktop.server.console.reports import read_fields
@@ -233,8 +234,8 @@ def person_lines(
             if status in ("attended", "missed", "stopped"):
                 line[status] += 1
             if status == "stopped":
-                because = fields.get("stopped_because")
-                key = because if isinstance(because, str) and _KEY.match(because) else UNKNOWN
+                because = stop_reason_of(status, fields.get("stopped_because"))
+                key = because if because is not None and _KEY.match(because) else UNKNOWN
                 stop = (_day(fields.get("session_on")) or "", row_id, key)
                 held_id = str(fields.get("prescription_id"))
                 stops[held_id] = max(stops.get(held_id, stop), stop)

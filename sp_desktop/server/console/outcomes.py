@@ -31,8 +31,8 @@ from sqlalchemy import (
     tuple_,
 )
 
+from sp_desktop.domain import choice_lists
 from sp_desktop.domain.measures import Better, Direction, Measure, catalogue, compare
-from sp_desktop.resource_files import load_json
 from sp_desktop.server.console import outcome_population
 from sp_desktop.server.console import statistics as st
 from sp_desktop.server.console.outcome_lines import UNKNOWN, baseline_months
@@ -56,27 +56,13 @@ MULTIMORBIDITY = "-two-or-more"  # two or more recorded
 _KEY = re.compile(r"^[a-z0-9_]{1,64}$")
 
 
-def _listed(name: str, top: str) -> dict[str, str]:
-    """Keys and words of a scheme's list in resources/ ({top: [{"key", "words"}]}); empty when
-    the file is not there (yet), so the report still shows everything else."""
-    try:
-        found = load_json(name)
-    except (OSError, ValueError):
-        return {}
-    listed = found.get(top) if isinstance(found, dict) else None
-    return {
-        str(i["key"]): str(i.get("words") or i["key"])
-        for i in (listed if isinstance(listed, list) else [])
-        if isinstance(i, dict) and isinstance(i.get("key"), str)
-    }
-
-
 def stop_reasons() -> dict[str, str]:
-    return _listed("stop_reasons.json", "reasons")
+    """The scheme's stop reasons (resources/stop_reasons.json, read by the domain's one loader)."""
+    return {reason.key: reason.words for reason in choice_lists.stop_reasons()}
 
 
 def condition_words() -> dict[str, str]:
-    return _listed("conditions.json", "conditions")
+    return {condition.key: condition.words for condition in choice_lists.conditions()}
 
 
 def condition_choices() -> list[tuple[str, str]]:
