@@ -17,7 +17,8 @@ started (taken by this script just before it starts the child), not from some po
 - search: each key of several names typed into the real search box and painted. Baseline: the
   bare filter loop over the same rows. Target: slowest keystroke <= 30 ms.
 - open a person: Enter on a caseload row -> their page painted with their journey. Baseline: the
-  service call alone. Target <= 30 ms.
+  service call alone. Target <= 30 ms, for the median and for the slowest of the five (the
+  first person opened after unlocking is the one an adviser notices).
 - stalls: a 2 ms heartbeat timer on the UI thread in every phase (typing, unlock, search, open,
   a home visit typed and signed, every person changed at once as after a first sync, print
   preview); the longest gap is the worst stall. Baseline: the event loop left idle. Target
@@ -402,7 +403,7 @@ def main() -> int:
     print("Open a person (Enter on the caseload -> their page painted)")
     _line("median of 5 people", [statistics.median(r["open_person_ms"]) for r in runs], 30,
           base["person service"])
-    _line("slowest of 5 people", [max(r["open_person_ms"]) for r in runs])
+    _line("slowest of 5 people", [max(r["open_person_ms"]) for r in runs], 30)
     _line("  baseline: person_overview service call", base["person service"])
     print("Worst UI-thread stall (2 ms heartbeat)")
     for phase in runs[0]["stalls_ms"]:

@@ -89,6 +89,8 @@ class FieldWithError(QWidget):
         self._repolish()
 
     def clear_error(self) -> None:
+        if self.error.isHidden() and not self.field.property("invalid"):
+            return  # nothing to clear: restyling the field costs a stylesheet pass each time
         self.error.clear()
         self.error.hide()
         self.field.setProperty("invalid", False)

@@ -8,9 +8,10 @@ the first time it is shown, so nobody waits for a screen they have not asked for
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
     from sp_desktop.ui.sync.office import OfficeSync
 
 QUIT_WAIT_MS = 15_000
+# The background loading starts once the first window is painted, or after this at the latest.
+FIRST_PAINT_WAIT_MS = 400
 # Loaded on a worker thread while the adviser types the passphrase (module code only: no
 # widget is made off the UI thread). Printing and the directory load when first used.
 _PREPARED_UI_MODULES = (
@@ -78,6 +81,36 @@ def _prepare_modules() -> None:
     prepare()
     for name in _PREPARED_UI_MODULES:
         importlib.import_module(name)
+
+
+class _AfterFirstPaint(QObject):
+    """Calls `then` once `window` has been painted (or after `FIRST_PAINT_WAIT_MS` at most).
+
+    The background loading (`_prepare`) starts only then: begun before, its imports held the
+    GIL while the UI thread painted the unlock window, and every Qt call of that paint waited
+    for its turn (the window appeared ~60 ms later). The adviser cannot type before the
+    window is there, so nothing is lost by starting a moment later.
+    """
+
+    def __init__(self, window: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._then: Callable[[], None] | None = then
+        window.installEventFilter(self)
+        QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, self._go)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            # After this paint has finished, not inside it.
+            QTimer.singleShot(0, self, self._go)
+        return False
+
+    def _go(self) -> None:
+        then, self._then = self._then, None
+        if then is None:
+            return
+        self._window.removeEventFilter(self)
+        then()
 
 
 class MainWindow(QMainWindow):
@@ -281,7 +314,8 @@ class MainWindow(QMainWindow):
         else:
             self.locked_screen.set_first_run()
             self.set_up()
-        self._prepare()
+        first = self.unlock_dialog if self.unlock_dialog is not None else self.first_run
+        _AfterFirstPaint(first if first is not None else self, self._prepare)
 
     def _prepare(self) -> None:
         if self._prepared:
@@ -390,10 +424,23 @@ class MainWindow(QMainWindow):
         gc.freeze()
         if self._is_showing(self._caseload):
             self.caseload.search.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.office_sync  # noqa: B018  # built now that the caseload's read is done
-        # The page an adviser opens next (~15 ms to build), so the first person opens as fast
-        # as the rest. The visit screen (~0.2 s) is built when a visit is first started.
-        self.person  # noqa: B018
+        # Each built in its own turn of the event loop, after the caseload is painted: built
+        # in the same slot as the caseload's rows, they made one stall of them all.
+        QTimer.singleShot(0, self, self._build_after_caseload)
+
+    def _build_after_caseload(self) -> None:
+        if not self.session.is_unlocked:
+            return
+        if self._office_sync is None:
+            self.office_sync  # noqa: B018  # built now that the caseload's read is done
+            QTimer.singleShot(0, self, self._build_after_caseload)
+            return
+        if self._person is None:
+            # The page an adviser opens next (~15 ms to build), so the first person opens as
+            # fast as the rest. The visit screen is built when a visit is first started.
+            self.person  # noqa: B018
+            QTimer.singleShot(0, self, self._build_after_caseload)
+            return
         # The unlock's passing work (key derivation, the caseload's read, the builds above)
         # is freed by now, but glibc keeps freed heap mapped: handed back off the UI thread.
         self.session.tasks.run(return_freed_memory, name="return freed memory")

@@ -27,6 +27,7 @@ from sp_desktop.ui.models.caseload import (
     LAST_CONTACT,
     CaseloadModel,
     PreparedCaseload,
+    let_go,
 )
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, set_role
@@ -151,7 +152,7 @@ class CaseloadScreen(QWidget):
         self.session.read(lambda ws: model.prepare(ws.caseload.rows()), self.show_prepared)
 
     def show_prepared(self, prepared: PreparedCaseload) -> None:
-        self.model.set_prepared(prepared)
+        self._take(prepared)
         self._after_change()
         self.loaded.emit()
 
@@ -190,13 +191,19 @@ class CaseloadScreen(QWidget):
         self._reloading = False
         current = self.table.currentIndex()
         chosen = self.model.person_id(current.row()) if current.isValid() else None
-        self.model.set_prepared(prepared)
+        self._take(prepared)
         self._after_change()
         if chosen is not None:
             self.select_person(chosen)
         pending, self._pending = frozenset(self._pending), set()
         if pending:
             self.refresh(Changes(pending))
+
+    def _take(self, prepared: PreparedCaseload) -> None:
+        """Everyone at once; the rows they replace are freed on a worker thread."""
+        replaced = self.model.set_prepared(prepared)
+        if replaced.rows:
+            self.session.tasks.run(lambda: let_go(replaced), name="let go of replaced rows")
 
     def _reload_failed(self, error: BaseException) -> None:
         self._reloading = False

@@ -85,10 +85,14 @@ class VisitScreen(QWidget):
         self.pages = QStackedWidget()
         self.opening = self._opening_page()
         # The conversation's pages are built one per turn of the event loop once the screen
-        # exists (each a few milliseconds), or all at once when something needs them first:
-        # building all ten in one go stalled the first visit's opening (issue 15).
-        self._domain_pages: list[DomainPage] = []
+        # exists (each a few milliseconds), or one at once when the adviser goes to it first:
+        # building all ten in one go stalled the first visit's opening (issue 15). Until a
+        # page is built, what the visit holds for it waits here and is put on it when built.
+        self._domain_pages: dict[int, DomainPage] = {}  # by place in the guide
         self._domain_scrolls: list[QScrollArea] = []
+        self._waiting_notes: dict[str, str] = {}  # by domain key
+        self._waiting_concerns: dict[str, dict[str, Any]] = {}  # a draft's unadded concern
+        self._concerns: tuple[Concern, ...] = ()  # the person's, as last read
         self.what_matters = _notes_box("What matters to them", lines=8)
         self.what_matters.setPlaceholderText("In their words: what matters most to them now?")
         self.what_matters_field = FieldWithError(self.what_matters)
@@ -175,24 +179,59 @@ class VisitScreen(QWidget):
 
     @property
     def domain_pages(self) -> list[DomainPage]:
-        """Every conversation page, building any not built yet."""
-        while len(self._domain_pages) < len(self.guide.domains):
-            self._build_domain_page()
-        return self._domain_pages
+        """Every conversation page, building any not built yet (tests and tools; the screen
+        itself works with the pages built so far and what waits for the others)."""
+        return [self._page_at(index) for index in range(len(self.guide.domains))]
+
+    def _built_pages(self) -> list[DomainPage]:
+        return [self._domain_pages[index] for index in sorted(self._domain_pages)]
 
     def _build_next_page(self) -> None:
-        if len(self._domain_pages) < len(self.guide.domains):
-            self._build_domain_page()
-            QTimer.singleShot(0, self, self._build_next_page)
+        for index in range(len(self.guide.domains)):
+            if index not in self._domain_pages:
+                self._page_at(index)
+                QTimer.singleShot(0, self, self._build_next_page)
+                return
 
-    def _build_domain_page(self) -> None:
-        index = len(self._domain_pages)
-        page = DomainPage(self.guide.domains[index])
+    def _page_at(self, index: int) -> DomainPage:
+        """The page of the guide's `index`th domain, built now if it is not yet, with what
+        the open visit holds for it."""
+        built = self._domain_pages.get(index)
+        if built is not None:
+            return built
+        domain = self.guide.domains[index]
+        page = DomainPage(domain)
+        # Given before its signals are connected: putting the visit's words there is not typing.
+        page.notes.setPlainText(self._waiting_notes.pop(domain.key, ""))
+        page.concerns.set_concerns(self._concerns, self.visit_id or "")
+        pending = self._waiting_concerns.pop(domain.key, None)
+        if pending:
+            page.concern_words.setText(str(pending.get("words", "")))
+            page.severity.set_value(pending.get("severity"))
+        if self.summary is not None and self.summary.signed:
+            page.set_read_only(True)
         page.changed.connect(self._typed)
         page.add_concern.connect(self._add_concern)
         page.rate_concern.connect(self._rate_concern)
         self._domain_scrolls[index].setWidget(page)
-        self._domain_pages.append(page)
+        self._domain_pages[index] = page
+        return page
+
+    def _domain_index(self, key: str) -> int | None:
+        return next((i for i, d in enumerate(self.guide.domains) if d.key == key), None)
+
+    def _note_of(self, index: int) -> str:
+        page = self._domain_pages.get(index)
+        if page is not None:
+            return page.notes.toPlainText()
+        return self._waiting_notes.get(self.guide.domains[index].key, "")
+
+    def _set_note(self, index: int, text: str) -> None:
+        page = self._domain_pages.get(index)
+        if page is not None:
+            page.notes.setPlainText(text)
+        else:
+            self._waiting_notes[self.guide.domains[index].key] = text
 
     def _add_page(self, title: str, page: QWidget | None) -> QScrollArea:
         scroll = QScrollArea()
@@ -211,12 +250,10 @@ class VisitScreen(QWidget):
         """A tick beside each part that has something in it, so gaps are easy to see."""
         filled: dict[int, bool] = {}
         visit_id = self.visit_id
-        for index, page in enumerate(self.domain_pages, start=1):
-            has_concern = any(
-                page.concerns.concern(r).visit_id == visit_id
-                for r in range(page.concerns.rowCount())
-            )
-            filled[index] = bool(page.notes.toPlainText().strip()) or has_concern
+        with_concern = {c.domain for c in self._concerns if c.visit_id == visit_id}
+        for index, domain in enumerate(self.guide.domains):
+            has_note = bool(self._note_of(index).strip())
+            filled[index + 1] = has_note or domain.key in with_concern
         filled[self.what_matters_index] = bool(self.what_matters.toPlainText().strip())
         filled[self.steps_index] = any(
             self.steps.model.step(r).visit_id == visit_id
@@ -322,15 +359,15 @@ class VisitScreen(QWidget):
             nice_date(visit.visit_date)
             + (" · a correction of an earlier visit" if visit.corrects_visit_id else "")
         )
-        for page in self.domain_pages:
-            page.notes.setPlainText(visit.notes.get(page.domain.key, ""))
+        for index, domain in enumerate(self.guide.domains):
+            self._set_note(index, visit.notes.get(domain.key, ""))
         self.what_matters.setPlainText(visit.what_matters)
         self._persisted = (dict(visit.notes), visit.what_matters)
         self._show_concerns(summary.concerns)
         self.steps.model.set_steps(summary.steps)
         self._show_measures(summary)
         signed = summary.signed
-        for page in self.domain_pages:
+        for page in self._built_pages():
             page.set_read_only(signed)
         self.what_matters.setReadOnly(signed)
         self.steps.set_read_only(signed)
@@ -357,8 +394,9 @@ class VisitScreen(QWidget):
 
     def _show_concerns(self, concerns: tuple[Concern, ...] | list[Concern]) -> None:
         visit_id = self.visit_id or ""
-        for page in self.domain_pages:
-            page.concerns.set_concerns(concerns, visit_id)
+        self._concerns = tuple(concerns)
+        for page in self._built_pages():
+            page.concerns.set_concerns(self._concerns, visit_id)
         if self.summary is not None:
             self._mark_sections()
 
@@ -372,7 +410,10 @@ class VisitScreen(QWidget):
         self.title.clear()
         self.when.clear()
         self.saved_state.clear()
-        for page in self.domain_pages:
+        self._waiting_notes.clear()
+        self._waiting_concerns.clear()
+        self._concerns = ()
+        for page in self._built_pages():
             page.notes.clear()
             page.concern_words.clear()
             page.severity.set_value(None)
@@ -397,7 +438,21 @@ class VisitScreen(QWidget):
     # --- drafts --------------------------------------------------------------------------------
 
     def notes(self) -> dict[str, str]:
-        return {p.domain.key: p.notes.toPlainText() for p in self.domain_pages}
+        return {d.key: self._note_of(i) for i, d in enumerate(self.guide.domains)}
+
+    def _new_concerns(self) -> dict[str, dict[str, Any]]:
+        """Concerns typed but not added yet, by domain (a draft keeps them)."""
+        found: dict[str, dict[str, Any]] = {}
+        for index, domain in enumerate(self.guide.domains):
+            page = self._domain_pages.get(index)
+            if page is None:
+                if domain.key in self._waiting_concerns:
+                    found[domain.key] = dict(self._waiting_concerns[domain.key])
+            elif page.concern_words.text() or page.severity.value is not None:
+                found[domain.key] = {
+                    "words": page.concern_words.text(), "severity": page.severity.value
+                }
+        return found
 
     def draft_content(self) -> dict[str, Any]:
         """Everything typed but not yet part of the record, plus where the adviser was."""
@@ -407,11 +462,7 @@ class VisitScreen(QWidget):
             "section": self.sections.currentRow(),
             "notes": self.notes(),
             "what_matters": self.what_matters.toPlainText(),
-            "new_concerns": {
-                p.domain.key: {"words": p.concern_words.text(), "severity": p.severity.value}
-                for p in self.domain_pages
-                if p.concern_words.text() or p.severity.value is not None
-            },
+            "new_concerns": self._new_concerns(),
             "new_step": {"words": self.steps.words.text(), "by_when": self.steps.by_when.text()},
             "wellbeing": {} if self.wellbeing.is_saved else self.wellbeing.answers(),
             "measures": {
@@ -425,16 +476,21 @@ class VisitScreen(QWidget):
     def apply_draft(self, draft: dict[str, Any]) -> int:
         """Puts back exactly what was typed; returns the section the adviser was in."""
         notes = draft.get("notes") or {}
-        for page in self.domain_pages:
-            if page.domain.key in notes:
-                page.notes.setPlainText(str(notes[page.domain.key]))
-        if "what_matters" in draft:
-            self.what_matters.setPlainText(str(draft["what_matters"]))
-        for page in self.domain_pages:
-            pending = (draft.get("new_concerns") or {}).get(page.domain.key)
-            if pending:
+        new_concerns = draft.get("new_concerns") or {}
+        for index, domain in enumerate(self.guide.domains):
+            if domain.key in notes:
+                self._set_note(index, str(notes[domain.key]))
+            pending = new_concerns.get(domain.key)
+            if not pending:
+                continue
+            page = self._domain_pages.get(index)
+            if page is None:
+                self._waiting_concerns[domain.key] = dict(pending)
+            else:
                 page.concern_words.setText(str(pending.get("words", "")))
                 page.severity.set_value(pending.get("severity"))
+        if "what_matters" in draft:
+            self.what_matters.setPlainText(str(draft["what_matters"]))
         new_step = draft.get("new_step") or {}
         self.steps.words.setText(str(new_step.get("words", "")))
         self.steps.by_when.setText(str(new_step.get("by_when", "")))
@@ -455,7 +511,7 @@ class VisitScreen(QWidget):
             "step_words": self.steps.words,
             "step_by_when": self.steps.by_when,
         }
-        for page in self.domain_pages:
+        for page in self._built_pages():
             targets[f"notes:{page.domain.key}"] = page.notes
             targets[f"concern:{page.domain.key}"] = page.concern_words
         return targets
@@ -471,7 +527,12 @@ class VisitScreen(QWidget):
         return {}
 
     def _restore_focus(self, focus: dict[str, Any]) -> None:
-        widget = self._focus_targets().get(str(focus.get("field", "")))
+        name = str(focus.get("field", ""))
+        kind, _, key = name.partition(":")
+        index = self._domain_index(key) if kind in ("notes", "concern") else None
+        if index is not None:
+            self._page_at(index)  # the cursor goes back into it: built now if not yet
+        widget = self._focus_targets().get(name)
         if widget is None:
             return
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -533,6 +594,8 @@ class VisitScreen(QWidget):
     def _section_changed(self, row: int) -> None:
         if row < 0:
             return
+        if 1 <= row <= len(self.guide.domains):
+            self._page_at(row - 1)  # the adviser went there before it was built
         self.pages.setCurrentIndex(row)
         self.previous_button.setEnabled(row > 0)
         last = row >= self.pages.count() - 1
@@ -553,12 +616,15 @@ class VisitScreen(QWidget):
         cannot be stored) and brings that part into view; True when there is one. The same
         rules as the record's own (`domain.rows`), so nothing is sent to be refused later."""
         today = date.today()
-        for row, page in enumerate(self.domain_pages, start=1):  # parts after the opening
+        for index, domain in enumerate(self.guide.domains):
+            page = self._domain_pages.get(index)
             try:
-                check_notes("notes", {page.domain.key: page.notes.toPlainText()})
+                check_notes("notes", {domain.key: self._note_of(index)})
             except ValidationError as error:
-                return self._refuse_notes(page.notes_field, row, error)
-            page.notes_field.clear_error()
+                # Parts after the opening: the page's row is one past its place in the guide.
+                return self._refuse_notes(self._page_at(index).notes_field, index + 1, error)
+            if page is not None:
+                page.notes_field.clear_error()
         try:
             VISITS.check_value("what_matters", self.what_matters.toPlainText(), today)
         except ValidationError as error:
@@ -646,7 +712,7 @@ class VisitScreen(QWidget):
         if self.visit_id is None:
             return
         visit_id = self.visit_id
-        page = next(p for p in self.domain_pages if p.domain.key == domain)
+        page = next(p for p in self._domain_pages.values() if p.domain.key == domain)
 
         def write(ws: Workspace) -> Changes:
             return ws.visits.add_concern(visit_id, domain, words, severity)
