@@ -23,9 +23,8 @@ import orjson
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from sp_desktop.server import accounts
@@ -65,7 +64,6 @@ from sp_desktop.server.sync import (
     Page,
     PushResult,
     check_scope,
-    is_echo,
     publish_directory,
     pull,
     push,
@@ -287,7 +285,7 @@ def create_app(
     console's pages are served under /console (`console` settings: idle timeout, clock).
     """
     settings = settings or Settings(lease_seconds=lease_seconds)
-    catch_up_timer = _Every(CONSOLE_CATCH_UP_EVERY_S)
+    catch_up = _WhenQuiet(lambda: _console_catch_up(engine), CONSOLE_QUIET_S)
     app = FastAPI(title="SP Desktop server", version=str(PROTOCOL_VERSION), docs_url=None,
                   redoc_url=None, openapi_url=OPENAPI_PATH if serve_schema else None)
 
@@ -348,14 +346,9 @@ def create_app(
                                          laptop_report(request))
         log.info("sync device=%s ops=%d pulled=%d ms=%.0f", ctx.device_id, len(wanted.ops),
                  len(answer.changes), (time.perf_counter() - started) * 1000)
-        response = _json(request, answer.to_wire())
-        if wanted.ops and catch_up_timer.due():
-            # The console's report table follows the rows as they arrive, once the laptop has
-            # its answer (so its page views rarely pay for it), at most once a few seconds per
-            # worker: one catch-up after many pushes is one pass over their people, where one
-            # after every push cost ingest most of its throughput. Page views catch up the rest.
-            response.background = BackgroundTask(_console_catch_up, engine)
-        return response
+        if wanted.ops:
+            catch_up.pushed()  # the console's report tables follow once pushes pause
+        return _json(request, answer.to_wire())
 
     @app.post(AUDIT_PATH, openapi_extra=_body(audit_body_schema()), dependencies=[_BEARER],
               responses=_answers({200: AuditOut}, 400, 401, 403, 413, 422, 426))
@@ -425,34 +418,64 @@ def create_app(
     return app
 
 
-class _Every:
-    """Says "due" at most once per `seconds` (per worker process), whatever the threads."""
+class _WhenQuiet:
+    """Runs `work` on one helper thread once pushes have paused for `quiet` seconds (per
+    worker process), and again while it finds more to do and pushes stay away.
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._seconds = seconds
-        self._clock = clock
-        self._next = 0.0
+    The console's report tables follow the rows (`console.reports.catch_up`). Catching up
+    after pushes, even once every two seconds, took a third of a busy office's ingest: every
+    row stored was read again and its JSON parsed while laptops waited. Now it waits for a
+    pause; a page view catches up whatever is left (so pages are always current), and an
+    office that never pauses is caught up by its readers.
+    """
+
+    def __init__(self, work: Callable[[], bool], quiet: float,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._work, self._quiet, self._clock, self._sleep = work, quiet, clock, sleep
+        self._last = 0.0
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
-    def due(self) -> bool:
+    def pushed(self) -> None:
         with self._lock:
-            now = self._clock()
-            if now < self._next:
-                return False
-            self._next = now + self._seconds
-            return True
+            self._last = self._clock()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self.run, name="console-catch-up",
+                                                daemon=True)
+                self._thread.start()
+
+    def run(self) -> None:
+        """Waits for a pause, works while there is more and pushes stay away, and leaves when
+        there is nothing more to do (a push during the work is waited for first)."""
+        wait = True
+        while True:
+            if wait:
+                self._sleep(self._quiet)
+            with self._lock:
+                if self._clock() - self._last < self._quiet:
+                    wait = True  # pushes still arriving
+                    continue
+            more = self._work()
+            with self._lock:
+                if not more and self._clock() - self._last >= self._quiet:
+                    self._thread = None
+                    return
+            wait = not more
 
 
-CONSOLE_CATCH_UP_EVERY_S = 2.0
+CONSOLE_QUIET_S = 1.0  # no push for this long: the console's report tables catch up
 
 
-def _console_catch_up(engine: Engine) -> None:
+def _console_catch_up(engine: Engine) -> bool:
+    """One bounded catch-up; whether it found something to do (there may be more)."""
     from sp_desktop.server.console import reports
 
     try:
-        reports.catch_up(engine, max_steps=2, if_free=True)
+        return reports.catch_up(engine, max_steps=2, if_free=True) > 0
     except Exception:  # noqa: BLE001 - the next page view catches up instead
-        log.exception("console report catch-up failed after a sync")
+        log.exception("console report catch-up failed after pushes")
+        return False
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -591,8 +614,19 @@ def _sync(
         return SyncAnswer(cursor=0, restore=reason, more=True, reset=True, team=ctx.team_name,
                           token=token, lease_seconds=settings.lease_seconds)
     result = PushResult(acks=[])
+    seen_long_ago = ctx.seen_long_ago(accounts.now_text())
+    if report and "waiting" in report:
+        # What the laptop holds once this request's changes are in.
+        report["waiting"] = max(0, report["waiting"] - len(ops))
+        if report["waiting"] == 0:
+            report["oldest_waiting_at"] = None
+    pushed = bool(ops)
     if ops or wanted.resolved:
-        result = _push(engine, ctx, ops, wanted.resolved)
+        # With changes, the device's own line (last seen, what it holds) is written in the
+        # push's transaction: one durable commit per round trip instead of two or three.
+        result = _push(engine, ctx, ops, wanted.resolved,
+                       (lambda conn: _note_device(conn, ctx, report, seen_long_ago, True))
+                       if pushed else None)
     notice = None
     if version < PROTOCOL_VERSION or not wanted.pull:
         # An older app may push what it queued, but it cannot read today's rows: no pull.
@@ -601,11 +635,10 @@ def _sync(
             notice = "Please update SP Desktop to receive changes from the office."
         result.rows = []  # nor the rows of its replayed changes (see `push`)
     else:
+        # The device's own writes of this push, stored as sent, are left out: it holds them
+        # already. (Not in a targeted resync, which repairs exactly such rows.)
         page = pull(engine, ctx, wanted.cursor, wanted.limit or DEFAULT_PAGE_LIMIT,
-                    wanted.tables)
-        if result.own and wanted.tables is None and not page.reset:
-            # The device's own writes of this push, stored as sent: it holds them already.
-            page.rows = [r for r in page.rows if not is_echo(r, result.own, wanted.cursor)]
+                    wanted.tables, own=result.own if wanted.tables is None else None)
     check = None
     if wanted.check is not None and version == PROTOCOL_VERSION and not ops:
         verdict = check_scope(engine, ctx, wanted.cursor, dict(wanted.check),
@@ -614,19 +647,9 @@ def _sync(
         if check.status == CHECK_MISMATCH:
             log.warning("divergence check: device=%s tables=%s", ctx.device_id,
                         ",".join(check.tables))
-    seen_long_ago = ctx.seen_long_ago(accounts.now_text())
-    if seen_long_ago:  # a write only once a minute per device
+    if not pushed and (seen_long_ago or (report and not page.more)):
         with write_transaction(engine) as conn:
-            accounts.touch_device(conn, ctx.device_id)
-    if report and (seen_long_ago or ops or not page.more):
-        # What the laptop holds once this request's changes are in (its last page of a sync
-        # leaves the final word), for the console's laptops page.
-        if "waiting" in report:
-            report["waiting"] = max(0, report["waiting"] - len(ops))
-            if report["waiting"] == 0:
-                report["oldest_waiting_at"] = None
-        with write_transaction(engine) as conn:
-            conn.execute(devices.update().where(devices.c.id == ctx.device_id).values(**report))
+            _note_device(conn, ctx, report, seen_long_ago, not page.more)
     return SyncAnswer(
         acks=_acks(result),
         changes=(*result.rows, *page.rows),  # replayed changes' rows first: the page is newer
@@ -643,12 +666,23 @@ def _sync(
     )
 
 
+def _note_device(conn: Connection, ctx: DeviceContext, report: dict[str, Any] | None,
+                 seen_long_ago: bool, final: bool) -> None:
+    """The device's line for `device list` and the console's laptops page: when it was last
+    seen (a write only once a minute) and what it says it holds (after a push, or its last
+    page of a sync, which leaves the final word)."""
+    if seen_long_ago:
+        accounts.touch_device(conn, ctx.device_id)
+    if report and (seen_long_ago or final):
+        conn.execute(devices.update().where(devices.c.id == ctx.device_id).values(**report))
+
+
 def _push(
     engine: Engine, ctx: DeviceContext, ops: list[ChangeOp | UnreadableOp],
-    resolved: tuple[str, ...]
+    resolved: tuple[str, ...], also: Callable[[Connection], None] | None = None,
 ) -> PushResult:
     try:
-        return push(engine, ctx, ops, resolved)
+        return push(engine, ctx, ops, resolved, also=also)
     except OtherTeam as exc:  # a row stored under another team than its person: refuse all
         log.warning("sync refused: batch touches another team's row device=%s", ctx.device_id)
         raise ApiError(403, ErrorCode.OTHER_TEAM,

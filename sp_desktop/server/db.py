@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -470,10 +472,29 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     )
 
 
+_writers: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_writers_lock = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock:
+    with _writers_lock:
+        lock = _writers.get(engine)
+        if lock is None:
+            lock = _writers[engine] = threading.RLock()
+        return lock
+
+
 @contextlib.contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write (on SQLite it holds the write lock from its start)."""
-    with engine.connect().execution_options(write=True) as conn, conn.begin():
+    """A transaction that will write (on SQLite it holds the write lock from its start).
+
+    On SQLite the writers of one process also queue on a lock of their own first: SQLite's
+    busy handler polls a held write lock with growing sleeps (up to 100 ms), so two pushes
+    arriving together left the database idle between them; a queued thread starts the moment
+    the one before commits. (Other processes still meet the busy handler.)
+    """
+    queue = _writer_lock(engine) if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+    with queue, engine.connect().execution_options(write=True) as conn, conn.begin():
         yield conn
 
 

@@ -15,17 +15,18 @@ quarantined: skipped, logged without personal data, counted in the answer; the r
 
 from __future__ import annotations
 
+import functools
 import heapq
 import logging
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeAlias
 
 import orjson
-from sqlalchemy import Connection, Engine, Row, bindparam, or_, select
+from sqlalchemy import Connection, Engine, Row, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from sp_desktop.domain.errors import ValidationError
@@ -46,9 +47,7 @@ from sp_desktop.server.db import (
     advisers,
     conflicts,
     counters,
-    person_scope,
     read_transaction,
-    receipts,
     rows,
     write_transaction,
 )
@@ -127,8 +126,13 @@ def is_echo(row: dict[str, Any], own: dict[tuple[str, str], tuple[int, int | Non
     request's push as sent, still at that seq, over a state the device had already pulled
     (at or below its cursor). Then the device's copy is the office's, and sending it (a first
     upload of 170,000 rows received them all again) would only cost both ends."""
-    mine = own.get((row["table"], row["row"]))
-    if mine is None or mine[0] != row["seq"]:
+    return _echo(own, row["table"], row["row"], row["seq"], cursor)
+
+
+def _echo(own: dict[tuple[str, str], tuple[int, int | None]], table: str, row_id: str,
+          seq: int, cursor: int) -> bool:
+    mine = own.get((table, row_id))
+    if mine is None or mine[0] != seq:
         return False
     before = mine[1]
     return before is None or before <= cursor
@@ -173,6 +177,54 @@ def _retryable(exc: DBAPIError) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
 
 
+class _Driver:
+    """The push path's statements as the driver's own SQL, written once.
+
+    A push runs a dozen statements over a few hundred rows; building and compiling them as
+    SQLAlchemy Core per push (expanding IN lists, bind processors per value) cost more than
+    storing the rows. Driver SQL through `exec_driver_sql` keeps SQLAlchemy's transaction,
+    error wrapping (a race is still a retryable `DBAPIError`) and hidden parameters. SQL is
+    written with `?` and turned into psycopg's `%s` once per statement.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+
+    def sql(self, text: str) -> str:
+        return _pyformat(text) if self.postgres else text
+
+    def all(self, text: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        return list(self.conn.exec_driver_sql(self.sql(text), params).fetchall())
+
+    def many(self, text: str, params: list[tuple[Any, ...]]) -> None:
+        if params:
+            self.conn.exec_driver_sql(self.sql(text), params)
+
+    def among(self, text: str, fixed: tuple[Any, ...], values: Sequence[str]) -> list[Any]:
+        """Rows of a query whose `{in}` takes a list of values: one array on PostgreSQL,
+        chunks of placeholders on SQLite. `fixed` parameters come before the list."""
+        if not values:
+            return []
+        if self.postgres:
+            return self.all(text.replace("{in}", "= ANY(?)"), (*fixed, list(values)))
+        found: list[Any] = []
+        for chunk in _chunks(values):
+            found.extend(self.all(text.replace("{in}", f"IN ({_marks(len(chunk))})"),
+                                  (*fixed, *chunk)))
+        return found
+
+
+@functools.lru_cache(maxsize=256)
+def _pyformat(text: str) -> str:
+    return text.replace("%", "%%").replace("?", "%s")
+
+
+@functools.lru_cache(maxsize=32)
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
+
+
 # --- push -----------------------------------------------------------------------------------
 
 
@@ -181,12 +233,20 @@ def push(
     ctx: DeviceContext,
     ops: Sequence[ChangeOp | UnreadableOp],
     resolved: Sequence[str] = (),
+    *,
+    also: Callable[[Connection], None] | None = None,
 ) -> PushResult:
-    """Applies the batch in one transaction, retrying races with other workers."""
+    """Applies the batch in one transaction, retrying races with other workers.
+
+    `also` writes whatever else belongs in the same transaction (the device's own line), so a
+    push costs one durable commit."""
     for attempt in range(_RETRIES):
         try:
             with write_transaction(engine) as conn:
-                return _push(conn, ctx, ops, resolved)
+                answer = _push(conn, ctx, ops, resolved)
+                if also is not None:
+                    also(conn)
+                return answer
         except DBAPIError as exc:
             if attempt == _RETRIES - 1 or not _retryable(exc):
                 raise
@@ -240,20 +300,6 @@ def _rejected(op_id: str, refusal: Refusal) -> dict[str, Any]:
             "code": code.value}
 
 
-def _row_state(row: Row[Any]) -> RowState:
-    return RowState(
-        table=row.table_name,
-        row_id=row.row_id,
-        person_id=row.person_id,
-        fields=orjson.loads(row.fields),
-        versions=orjson.loads(row.versions),
-        deleted=bool(row.deleted),
-        hlc=row.hlc,
-        origin_device=row.origin_device,
-        created_hlc=row.created_hlc,
-    )
-
-
 def _push(
     conn: Connection,
     ctx: DeviceContext,
@@ -261,15 +307,12 @@ def _push(
     resolved: Sequence[str],
 ) -> PushResult:
     result = PushResult(acks=[])
-    ids = [op.op_id for op in ops]
-    stored: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(ids):
-        found = conn.execute(
-            select(receipts.c.op_id, receipts.c.result).where(
-                receipts.c.device_id == ctx.device_id, receipts.c.op_id.in_(chunk)
-            )
-        )
-        stored.update({r.op_id: orjson.loads(r.result) for r in found})
+    db = _Driver(conn)
+    stored: dict[str, dict[str, Any]] = {
+        op_id: orjson.loads(text) for op_id, text in db.among(
+            "SELECT op_id, result FROM receipts WHERE device_id = ? AND op_id {in}",
+            (ctx.device_id,), [op.op_id for op in ops])
+    }
     answers: dict[str, dict[str, Any]] = {}
     fresh: list[ChangeOp] = []
     seen: set[str] = set()
@@ -292,13 +335,13 @@ def _push(
 
     # Another team's people (say the adviser moved team) are refused op by op below, and
     # their rows are never loaded; the rest of the batch applies.
-    teams = _teams_of(conn, fresh)
+    teams = _teams_of(db, fresh)
     foreign = {person for person, team in teams.items() if team != ctx.team_id}
     seq_before: dict[tuple[str, str], int] = {}
     current, foreign_rows = _lock_rows(
-        conn, ctx, [op for op in fresh if _person_of(op) not in foreign], seq_before)
+        db, ctx, [op for op in fresh if _person_of(op) not in foreign], seq_before)
     existed = set(current)
-    parents = _parents(conn, fresh)
+    parents = _parents(db, fresh)
     claims: list[str] = []
 
     touched: dict[tuple[str, str], None] = {}  # ordered set: the order changes happened in
@@ -357,30 +400,26 @@ def _push(
         result.applied += 1
 
     result.rejected = sum(1 for a in answers.values() if a["status"] == AckStatus.REJECTED.value)
-    if claims:
-        conn.execute(person_scope.insert(),
-                     [{"person_id": p, "team_id": ctx.team_id} for p in claims])
-    known = list(new_conflicts)
-    for chunk in _chunks(known):
-        for (conflict_id,) in conn.execute(select(conflicts.c.id).where(conflicts.c.id.in_(chunk))):
-            new_conflicts.pop(conflict_id, None)  # the same loss, logged by an earlier push
-    resolvable = _resolvable(conn, ctx, resolved)
+    db.many("INSERT INTO person_scope (person_id, team_id) VALUES (?, ?)",
+            [(p, ctx.team_id) for p in claims])
+    for (conflict_id,) in db.among("SELECT id FROM conflicts WHERE id {in}", (),
+                                   list(new_conflicts)):
+        new_conflicts.pop(conflict_id, None)  # the same loss, logged by an earlier push
+    resolvable = _resolvable(conn, ctx, resolved) if resolved else []
     result.conflicts = len(new_conflicts)
 
     count = len(touched) + len(new_conflicts) + len(resolvable)
     if count:
-        top = conn.execute(
-            counters.update()
-            .where(counters.c.name == SEQ_COUNTER)
-            .values(value=counters.c.value + count)
-            .returning(counters.c.value)
-        ).scalar_one()
+        # The counter row's lock is held to commit: seqs become visible in order.
+        (top,) = db.all("UPDATE counters SET value = value + ? WHERE name = ? RETURNING value",
+                        (count, SEQ_COUNTER))[0]
+        top = int(top)
         seqs = iter(range(top - count + 1, top + 1))
         for written, key in enumerate(touched, start=top - count + 1):
             if key not in not_as_sent:
                 result.own[key] = (written, seq_before.get(key))
-        _write_rows(conn, ctx, [current[key] for key in touched], existed, seqs)
-        _write_conflicts(conn, new_conflicts.values(), seqs)
+        _write_rows(db, ctx, [current[key] for key in touched], existed, seqs)
+        _write_conflicts(db, new_conflicts.values(), seqs)
         stamp = now_text()
         for conflict_id in resolvable:
             conn.execute(
@@ -390,14 +429,9 @@ def _push(
             )
     if answers:
         stamp = now_text()
-        conn.execute(
-            receipts.insert(),
-            [
-                {"device_id": ctx.device_id, "op_id": op_id, "created_at": stamp,
-                 "result": orjson.dumps(ack).decode()}
-                for op_id, ack in answers.items()
-            ],
-        )
+        db.many("INSERT INTO receipts (device_id, op_id, result, created_at) VALUES (?, ?, ?, ?)",
+                [(ctx.device_id, op_id, orjson.dumps(ack).decode(), stamp)
+                 for op_id, ack in answers.items()])
     for op in ops:
         if op.op_id in stored:
             result.replayed += 1
@@ -440,27 +474,20 @@ def _replayed_rows(
     return served
 
 
-def _teams_of(conn: Connection, ops: Sequence[ChangeOp]) -> dict[str, int]:
+def _teams_of(db: _Driver, ops: Sequence[ChangeOp]) -> dict[str, int]:
     """The team of every person of the batch the office knows. A person it does not know
     yet is claimed for the device's team only when their own record is stored (see `_push`);
     another team's people are refused op by op."""
     people = sorted({p for op in ops if _person_scoped(op.table)
                      and (p := op.person_id) is not None})
-    known: dict[str, int] = {}
-    for chunk in _chunks(people):
-        found = conn.execute(
-            select(person_scope.c.person_id, person_scope.c.team_id).where(
-                person_scope.c.person_id.in_(chunk)
-            )
-        )
-        known.update({r.person_id: r.team_id for r in found})
-    return known
+    return {person: int(team) for person, team in db.among(
+        "SELECT person_id, team_id FROM person_scope WHERE person_id {in}", (), people)}
 
 
 ParentRows: TypeAlias = dict[tuple[str, str], tuple[str | None, int | None]]
 
 
-def _parents(conn: Connection, ops: Sequence[ChangeOp]) -> ParentRows:
+def _parents(db: _Driver, ops: Sequence[ChangeOp]) -> ParentRows:
     """(person, team) of every row the batch's ops refer to (a concern's visit, a rating's
     concern, a prescription's activity), as the office holds them before the batch."""
     wanted: dict[str, set[str]] = {}
@@ -474,13 +501,11 @@ def _parents(conn: Connection, ops: Sequence[ChangeOp]) -> ParentRows:
                 wanted.setdefault(ref.parent, set()).add(value)
     found: ParentRows = {}
     for table_name, row_ids in sorted(wanted.items()):
-        for chunk in _chunks(sorted(row_ids)):
-            for r in conn.execute(
-                select(rows.c.row_id, rows.c.person_id, rows.c.team_id).where(
-                    rows.c.table_name == table_name, rows.c.row_id.in_(chunk)
-                )
-            ):
-                found[(table_name, r.row_id)] = (r.person_id, r.team_id)
+        for row_id, person_id, team_id in db.among(
+            "SELECT row_id, person_id, team_id FROM rows WHERE table_name = ? AND row_id {in}",
+            (table_name,), sorted(row_ids),
+        ):
+            found[(table_name, row_id)] = (person_id, team_id)
     return found
 
 
@@ -583,8 +608,12 @@ def _person_scoped(table: str) -> bool:
     return spec is not None and spec.person_scoped
 
 
+_ROW_COLUMNS = ("table_name, row_id, person_id, team_id, fields, versions, deleted, hlc, "
+                "origin_device, created_hlc, seq")
+
+
 def _lock_rows(
-    conn: Connection, ctx: DeviceContext, ops: Sequence[ChangeOp],
+    db: _Driver, ctx: DeviceContext, ops: Sequence[ChangeOp],
     seq_before: dict[tuple[str, str], int] | None = None,
 ) -> tuple[dict[tuple[str, str], RowState], set[tuple[str, str]]]:
     """Loads (and on PostgreSQL locks, in key order so workers never deadlock) the rows; rows
@@ -595,113 +624,80 @@ def _lock_rows(
         by_table.setdefault(op.table, set()).add(op.row_id)
     current: dict[tuple[str, str], RowState] = {}
     foreign: set[tuple[str, str]] = set()
+    lock = " FOR UPDATE" if db.postgres else ""  # SQLite: the write lock is the file's
     # One table at a time (a row-value IN makes SQLite scan the table), in key order.
     for table_name, row_ids in sorted(by_table.items()):
-        for chunk in _chunks(sorted(row_ids)):
-            current.update(_locked(conn, ctx, table_name, chunk, foreign, seq_before))
+        found = db.among(
+            f"SELECT {_ROW_COLUMNS} FROM rows WHERE table_name = ? AND row_id {{in}} "
+            f"ORDER BY row_id{lock}", (table_name,), sorted(row_ids))
+        for row in found:
+            team_id = row[3]
+            if team_id is not None and team_id != ctx.team_id:
+                foreign.add((row[0], row[1]))
+                continue
+            current[(row[0], row[1])] = _stored_state(row)
+            if seq_before is not None:
+                seq_before[(row[0], row[1])] = int(row[10])
     return current, foreign
 
 
-def _locked(
-    conn: Connection,
-    ctx: DeviceContext,
-    table_name: str,
-    row_ids: Sequence[str],
-    foreign: set[tuple[str, str]],
-    seq_before: dict[tuple[str, str], int] | None = None,
-) -> dict[tuple[str, str], RowState]:
-    current: dict[tuple[str, str], RowState] = {}
-    if row_ids:
-        found = conn.execute(
-            select(rows)
-            .where(rows.c.table_name == table_name, rows.c.row_id.in_(row_ids))
-            .order_by(rows.c.row_id)
-            .with_for_update()
-        )
-        for row in found:
-            if row.team_id is not None and row.team_id != ctx.team_id:
-                foreign.add((row.table_name, row.row_id))
-                continue
-            current[(row.table_name, row.row_id)] = _row_state(row)
-            if seq_before is not None:
-                seq_before[(row.table_name, row.row_id)] = int(row.seq)
-    return current
+def _stored_state(row: Sequence[Any]) -> RowState:
+    """A row as read by `_lock_rows` (columns in `_ROW_COLUMNS` order)."""
+    return RowState(
+        table=row[0],
+        row_id=row[1],
+        person_id=row[2],
+        fields=orjson.loads(row[4]),
+        versions=orjson.loads(row[5]),
+        deleted=bool(row[6]),
+        hlc=row[7],
+        origin_device=row[8],
+        created_hlc=row[9],
+    )
 
 
 def _write_rows(
-    conn: Connection,
+    db: _Driver,
     ctx: DeviceContext,
     changed: Sequence[RowState],
     existed: set[tuple[str, str]],
     seqs: Iterable[int],
 ) -> None:
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    dumps = orjson.dumps
     for state, seq in zip(changed, seqs, strict=False):
-        values = {
-            "fields": orjson.dumps(state.fields).decode(),
-            "versions": orjson.dumps(state.versions).decode(),
-            "deleted": state.deleted,
-            "hlc": state.hlc,
-            "seq": seq,
-        }
+        fields = dumps(state.fields).decode()
+        versions = dumps(state.versions).decode()
         if (state.table, state.row_id) in existed:
-            updates.append({"k_table": state.table, "k_row": state.row_id, **values})
+            updates.append((fields, versions, state.deleted, state.hlc, seq, state.table,
+                            state.row_id))
         else:
             directory = TABLES[state.table].kind is TableKind.DIRECTORY
-            inserts.append({
-                "table_name": state.table,
-                "row_id": state.row_id,
-                "person_id": state.person_id,
-                "team_id": None if directory else ctx.team_id,
-                "origin_device": state.origin_device,
-                "created_hlc": state.created_hlc,
-                **values,
-            })
-    if inserts:
-        conn.execute(rows.insert(), inserts)
-    if updates:
-        conn.execute(
-            rows.update()
-            .where(rows.c.table_name == bindparam("k_table"), rows.c.row_id == bindparam("k_row"))
-            .values(
-                fields=bindparam("fields"),
-                versions=bindparam("versions"),
-                deleted=bindparam("deleted"),
-                hlc=bindparam("hlc"),
-                seq=bindparam("seq"),
-            ),
-            updates,
-        )
+            inserts.append((state.table, state.row_id, state.person_id,
+                            None if directory else ctx.team_id, fields, versions, state.deleted,
+                            state.hlc, state.origin_device, state.created_hlc, seq))
+    db.many(f"INSERT INTO rows ({_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            inserts)
+    db.many("UPDATE rows SET fields = ?, versions = ?, deleted = ?, hlc = ?, seq = ? "
+            "WHERE table_name = ? AND row_id = ?", updates)
 
 
 def _write_conflicts(
-    conn: Connection,
+    db: _Driver,
     logged: Iterable[tuple[ConflictCopy, int | None]],
     seqs: Iterable[int],
 ) -> None:
     stamp = now_text()
-    values = [
-        {
-            "id": c.id,
-            "team_id": team,
-            "table_name": c.table,
-            "row_id": c.row_id,
-            "person_id": c.person_id,
-            "field": c.field,
-            "kind": c.kind.value,
-            "kept_value": orjson.dumps(c.kept_value).decode(),
-            "other_value": orjson.dumps(c.other_value).decode(),
-            "kept_hlc": c.kept_hlc,
-            "other_hlc": c.other_hlc,
-            "created_at": stamp,
-            "resolved_at": None,
-            "seq": seq,
-        }
-        for (c, team), seq in zip(logged, seqs, strict=False)
-    ]
-    if values:
-        conn.execute(conflicts.insert(), values)
+    db.many(
+        "INSERT INTO conflicts (id, team_id, table_name, row_id, person_id, field, kind, "
+        "kept_value, other_value, kept_hlc, other_hlc, created_at, resolved_at, seq) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(c.id, team, c.table, c.row_id, c.person_id, c.field, c.kind.value,
+          orjson.dumps(c.kept_value).decode(), orjson.dumps(c.other_value).decode(),
+          c.kept_hlc, c.other_hlc, stamp, None, seq)
+         for (c, team), seq in zip(logged, seqs, strict=False)],
+    )
 
 
 def _resolvable(conn: Connection, ctx: DeviceContext, resolved: Sequence[str]) -> list[str]:
@@ -735,10 +731,13 @@ def pull(
     cursor: int,
     limit: int,
     tables: Sequence[str] | None = None,
+    own: dict[tuple[str, str], tuple[int, int | None]] | None = None,
 ) -> Page:
     """Rows of the team and the directory changed after `cursor`, oldest change first.
 
     `tables` narrows the pull to those tables: a targeted resync after a divergence check.
+    `own`: this request's push wrote these rows as the device sent them; those still as
+    written are left out of the page (see `is_echo`) before they are turned into wire form.
     """
     with read_transaction(engine) as conn:
         high = current_seq(conn)
@@ -762,7 +761,10 @@ def pull(
         more = len(merged) > limit
         page = merged[:limit]
         new_cursor = int(page[-1].seq) if more else high
-        served, quarantined = _serve(page)
+        # (An echo is servable: this push just checked and wrote it.)
+        served, quarantined = _serve(
+            [r for r in page if not _echo(own, r.table_name, r.row_id, int(r.seq), cursor)]
+            if own and not reset else page)
         logged = conn.execute(
             select(conflicts)
             .where(
