@@ -85,6 +85,8 @@ devices = Table(
     Column("app_version", String(40)),
     Column("waiting", Integer),
     Column("oldest_waiting_at", String(32)),
+    # The tombstone purge point (seq) this laptop's copy was pulled under (see restore_reason).
+    Column("purge_seen", BigInteger),
 )
 
 login_throttle = Table(

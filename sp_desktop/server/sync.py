@@ -47,6 +47,7 @@ from sp_desktop.server.db import (
     advisers,
     conflicts,
     counters,
+    devices,
     read_transaction,
     rows,
     write_transaction,
@@ -949,13 +950,30 @@ def purge_tombstones(engine: Engine, older_than_days: float, now_ms: int | None 
 
 
 def restore_reason(engine: Engine, ctx: DeviceContext, cursor: int, team: str | None) -> str | None:
-    """Why this device must download a fresh snapshot instead of pulling changes, if it must."""
+    """Why this device must download a fresh snapshot instead of pulling changes, if it must.
+
+    A cursor below the newest purged tombstone is too old only for a copy pulled before that
+    purge: a laptop paging through its first copy (or a restored one) passes such cursors
+    having missed nothing, so the purge point it pulls under is remembered for its device.
+    """
     if team is not None and team != ctx.team_name:
         return "team_changed"
-    if cursor > 0:
-        with read_transaction(engine) as conn:
-            if cursor < purged_seq(conn):
-                return "cursor_too_old"
+    with read_transaction(engine) as conn:
+        purged = purged_seq(conn)
+        seen = conn.execute(
+            select(devices.c.purge_seen).where(devices.c.id == ctx.device_id)
+        ).scalar_one_or_none() or 0
+    if purged <= seen:
+        return None
+    if 0 < cursor < purged:
+        return "cursor_too_old"
+    with write_transaction(engine) as conn:  # once per purge: from seq 0, or past the point
+        conn.execute(
+            devices.update()
+            .where(devices.c.id == ctx.device_id)
+            .where(or_(devices.c.purge_seen.is_(None), devices.c.purge_seen < purged))
+            .values(purge_seen=purged)
+        )
     return None
 
 

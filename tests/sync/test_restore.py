@@ -65,3 +65,36 @@ def test_an_adviser_moved_to_another_team_gets_that_teams_caseload_only(
     assert ("people", new_person) in held
     assert ann.store.meta(local.META_TEAM) == other
     assert_same_data(server, ann, cara)
+
+
+def test_a_first_sync_in_pages_completes_after_tombstones_were_purged(
+    server: RunningServer, make_laptop: LaptopFactory
+) -> None:
+    """A new laptop pulling page by page passes cursors below the purge point; it has missed no
+    delete (it read everything after the purge), so it must not be sent back to the start."""
+    ann = make_laptop()
+    kept = [ann.ws.people.create(given_name=f"P{n}", family_name="Hill",
+                                 date_of_birth=date(1940, 1, 1 + n)).id for n in range(3)]
+    gone = ann.ws.people.create(given_name="Edith", family_name="Jones",
+                                date_of_birth=date(1938, 5, 1)).id
+    ann.sync()
+    ann.ws.people.delete(gone)
+    ann.sync()
+    server.cli("tombstones", "purge", "--older-than-days", "0")
+
+    ben = make_laptop(team_of(ann))
+    with ben.client(page_limit=1) as client:
+        result = client.sync_once()
+    assert result.restored is None
+    assert {row.person_id for row in ben.ws.caseload.rows()} >= set(kept)
+    assert ("people", gone) not in local_rows(ben)
+    assert ben.sync().restored is None
+    # A laptop that had pulled before the purge still restores (it may hold the deleted row).
+    ann.ws.people.create(given_name="Gwen", family_name="Ash", date_of_birth=date(1950, 1, 1))
+    ann.sync()
+    ann.ws.people.delete(kept[0])
+    ann.sync()
+    server.cli("tombstones", "purge", "--older-than-days", "0")
+    assert ben.sync().restored == "cursor_too_old"
+    assert ("people", kept[0]) not in local_rows(ben)
+    assert_same_data(server, ben)

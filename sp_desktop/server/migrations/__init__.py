@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, text
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 _HERE = Path(__file__).parent
 _ADVISORY_LOCK = 0x5370_5379  # any fixed number; "SpSy"
 
