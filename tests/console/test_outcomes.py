@@ -546,7 +546,7 @@ def test_report_pdf_and_practice_pack(office: Office) -> None:
     if march >= st.TOO_FEW:
         assert f"Referrals received in March 2026: {st.shown(march, True)}" in text
     else:  # too few to show any figure of the month, even its count
-        assert "Referrals received in March 2026." in text and "fewer than 10 people" in text
+        assert "Referrals received in March 2026" in text and "fewer than 10 people" in text
     assert "People from the practice waiting to be seen" in text
     tiny = office.client.get(
         "/console/outcomes/practice-pack.pdf",

@@ -36,12 +36,12 @@ def chart(table: outcomes.Table, width: float) -> Drawing | None:
     values = table.chart[:20]
     if not values:
         return None
-    height = 14 * len(values) + 20
+    height = 14 * len(values) + 30  # room below the bars for the value axis and its labels
     drawing = Drawing(width, height)
     drawing.initialFontName = fonts.MAIN
     bars = HorizontalBarChart()
-    bars.x, bars.y = width * 0.38, 10
-    bars.width, bars.height = width * 0.55, height - 20
+    bars.x, bars.y = width * 0.38, 22
+    bars.width, bars.height = width * 0.55, height - 30
     bars.data = [[v for _, v in reversed(values)]]
     bars.categoryAxis.categoryNames = [name[:40] for name, _ in reversed(values)]
     bars.categoryAxis.labels.fontName = fonts.MAIN
@@ -60,7 +60,7 @@ def _table_flowables(table: outcomes.Table, width: float) -> list[Flowable]:
     story: list[Flowable] = [para(table.title, styles.heading), para(table.explain, styles.small)]
     drawn = chart(table, width)
     if drawn is not None:
-        story.append(drawn)
+        story.extend([drawn, Spacer(1, styles.gap)])
     cells = [[para(c, styles.small) for c in table.columns]] + [
         [para(c, styles.small) for c in row] for row in table.rows
     ]
@@ -152,7 +152,7 @@ def practice_pack_pdf(pack: PracticePack) -> bytes:
         shown = (
             "" if pack.referred.withheld else f": {st.shown(pack.referred.people, pack.suppress)}"
         )
-        story.append(para(f"Referrals received in {month}{shown}.", styles.heading))
+        story.append(para(f"Referrals received in {month}{shown}", styles.heading))
         if pack.referred.withheld:
             story.append(para(pack.referred.withheld_words, styles.small))
         for key in ("sources", "status"):
