@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 from sp_desktop.domain.choice_lists import condition_words
 from sp_desktop.domain.choices import ConsentDecision, VisitPlace
 from sp_desktop.domain.people import Person
-from sp_desktop.interchange.records import ExportKind, export_file_name
 from sp_desktop.services.timeline import (
     PersonLink,
     PersonOverview,
@@ -41,22 +40,23 @@ from sp_desktop.ui.dialogs.consent import ConsentDialog
 from sp_desktop.ui.dialogs.correction import CorrectionDialog
 from sp_desktop.ui.dialogs.erasure_request import ErasureRequestDialog
 from sp_desktop.ui.dialogs.person_details import PersonDetailsDialog
-from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, letter_request, plan_request
 from sp_desktop.ui.dialogs.referral import ReferralDialog
 from sp_desktop.ui.errors import show_error
 from sp_desktop.ui.fields import nice_date
 from sp_desktop.ui.fit import scrolling
 from sp_desktop.ui.flow import FlowLayout
 from sp_desktop.ui.models.timeline import TimelineModel
-from sp_desktop.ui.screens.prescription import PrescriptionWindow
 from sp_desktop.ui.screens.wellbeing import ThenAndNowPanel
 from sp_desktop.ui.session import Session
 from sp_desktop.ui.style import heading, label, plain, set_role
 
-# The save box's file types: what each export is for, in the adviser's words.
-EXPORT_TYPES = {
-    ExportKind.FHIR: "Record for other NHS and care systems, FHIR (*.json)",
-    ExportKind.CSV: "Tables for analysts, nobody named (*.zip)",
+# The save box's file types: what each export is for, in the adviser's words. Keyed by
+# `ExportKind`'s values (a StrEnum, so `EXPORT_TYPES[ExportKind.FHIR]` works): the
+# interchange package, the printout and the prescription window load when first used, not
+# with the person screen (they cost memory an adviser who only reads a record never uses).
+EXPORT_TYPES: dict[str, str] = {
+    "fhir_record": "Record for other NHS and care systems, FHIR (*.json)",
+    "analyst_csv": "Tables for analysts, nobody named (*.zip)",
 }
 
 
@@ -427,23 +427,31 @@ class PersonScreen(QWidget):
         """Prescribing, follow-ups and the closing review, in their own window."""
         if self.overview is None:
             return
+        from sp_desktop.ui.screens.prescription import PrescriptionWindow
+
         person = self.overview.person
         PrescriptionWindow(self.session, person.id, person.display_name, self).open()
 
     def _print_plan(self) -> None:
         """Their journey printout: preview, print or save as PDF (print size per print)."""
         if self.overview is not None:
+            from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, plan_request
+
             PrintPreviewDialog(self.session, plan_request(self.overview.person.id), self).open()
 
     def _letter(self) -> None:
         """The letter back to the referrer and GP, with the SNOMED CT codes for the record."""
         if self.overview is not None:
+            from sp_desktop.ui.dialogs.print_preview import PrintPreviewDialog, letter_request
+
             PrintPreviewDialog(self.session, letter_request(self.overview.person.id), self).open()
 
     def _export(self) -> None:
         """Their record to a file the adviser chooses, built and written off the UI thread."""
         if self.overview is None:
             return
+        from sp_desktop.interchange.records import ExportKind, export_file_name
+
         person = self.overview.person
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         suggested = export_file_name(ExportKind.FHIR, person.display_name, date.today())
@@ -455,7 +463,7 @@ class PersonScreen(QWidget):
         )
         if not chosen:
             return
-        by_type = {words: kind for kind, words in EXPORT_TYPES.items()}
+        by_type = {words: ExportKind(kind) for kind, words in EXPORT_TYPES.items()}
         kind = by_type.get(
             chosen_type, ExportKind.CSV if chosen.lower().endswith(".zip") else ExportKind.FHIR
         )
