@@ -63,7 +63,9 @@ def test_a_large_batch_of_new_rows_then_edits_and_replays_is_stored_and_answered
     made = [_new_person(ann, n) for n in range(MANY)]
     first = _sync(server, ann, made)
     assert [a["status"] for a in first["acks"]] == ["applied"] * MANY
-    assert not first["changes"]  # all its own, stored as sent
+    mine = {op["row"] for op in made}
+    # all its own, stored as sent: none comes back (the shared office may hold others' rows)
+    assert not [c for c in first["changes"] if c["row"] in mine]
 
     stored = stored_rows(server.database_url)
     seqs = [int(str(stored[("people", op["row"])]["seq"])) for op in made]
@@ -85,7 +87,7 @@ def test_a_large_batch_of_new_rows_then_edits_and_replays_is_stored_and_answered
 
     ben = enrol(server, team=ann.team, new_team=False)
     held = _pull_all(server, ben)
-    assert len(held) == MANY
+    assert mine <= set(held)  # every row reaches a teammate (the shared office may hold more)
     assert held[made[0]["row"]]["fields"]["address"] == "0 New Road"
     assert held[made[5]["row"]]["fields"]["date_of_birth"] == "1941-02-03"  # refused: as was
     assert held[made[-1]["row"]]["fields"]["address"] == f"{MANY - 1} Mill Lane"
