@@ -24,10 +24,8 @@ from tests.conftest import give_consent
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """An office of this module's own: the test publishes a directory entry, and on the shared
-    office a directory row older than a later test's tombstone purge sends a first sync paged
-    one row at a time into endless "cursor too old" restores (test_two_laptops), a problem of
-    the office's restore rule, reported, not fixed here."""
+    """An office of this module's own, so the directory entry this test publishes never
+    reaches other modules' tests, which count what a first sync of the shared office brings."""
     work = tmp_path_factory.mktemp(f"ltc-server-{request.param}")
     if request.param == "sqlite":
         running = start_server(f"sqlite+pysqlite:///{work / 'server.db'}", work)
