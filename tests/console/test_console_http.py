@@ -369,6 +369,15 @@ def test_the_directory_shows_where_each_service_is_prescribed_and_who_stopped(
     assert [int(n) for n in numbers] == [prescribed, went, stopped], row
     page = office.client.get(f"/console/directory/{service_id}").text
     assert f"{team}: prescribed" in page and f"{stopped} people stopped going" in page
+    # Their own page says why they stopped, in the scheme's words, never the free text.
+    with laptop.ws.store.read() as conn:
+        person_id = conn.execute(
+            select(prescriptions.c.person_id).where(prescriptions.c.id == first)
+        ).scalar_one()
+    record = office.client.get(f"/console/people/{person_id}").text
+    assert "Stopped: getting there was too hard." in record
+    assert "The bus no longer runs" not in record
+    assert "From gp;" not in record
 
 
 def test_guessing_codes_is_slowed_down(office: Office) -> None:

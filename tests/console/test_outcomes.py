@@ -22,6 +22,7 @@ from console_office import Office, sign_in
 from scipy import stats
 from sqlalchemy import Engine, select
 
+from sp_desktop.domain.choices import ReferralSource
 from sp_desktop.server.console import outcome_lines, outcome_population, outcomes
 from sp_desktop.server.console import statistics as st
 from sp_desktop.server.console.auth import ConsoleRole
@@ -413,8 +414,9 @@ def test_waits_counts_and_health_use_match(office: Office) -> None:
     assert got.waits.median == pytest.approx(statistics.median(waits))
     assert got.waits.p90 == pytest.approx(statistics.quantiles(waits, n=10, method="inclusive")[8])
     sources = dict(r for r in table(got, "sources").rows if r[0] != "Total")
-    for source in ("gp", "self", "pharmacist"):
-        assert sources[source] == str(sum(1 for p in made.people if p["source"] == source))
+    for source in ("gp", "self", "pharmacist"):  # shown as the laptop shows them: "GP"
+        shown = ReferralSource(source).label
+        assert sources[shown] == str(sum(1 for p in made.people if p["source"] == source))
     over = [p for p in made.people if p["age"] >= 80]
     gp = next(r for r in table(got, "health_80_and_over").rows if r[1] == "GP appointments")
     if len(over) >= 2:
@@ -788,14 +790,14 @@ def test_registered_populations_upload_and_equity_ratio(office: Office) -> None:
     gender = {r[0]: r for r in table(got, "population_gender").rows}
     loaded = [p for p in made.people if p["practice"] != "Tiny Practice"]
     women = sum(1 for p in loaded if p["gender"] == "female")
-    assert gender["female"][1] == str(women)
-    assert gender["female"][3] == "1200"
-    assert gender["female"][4] == "60.0%"
-    assert gender["female"][5] == f"{(women / len(loaded)) / 0.6:.2f}"
+    assert gender["Female"][1] == str(women)
+    assert gender["Female"][3] == "1200"
+    assert gender["Female"][4] == "60.0%"
+    assert gender["Female"][5] == f"{(women / len(loaded)) / 0.6:.2f}"
     ages = {r[0]: r for r in table(got, "population_age").rows}
     assert ages["65 to 79"][3] == "300"  # 65_69 read as its band
     ethnic = {r[0]: r for r in table(got, "population_ethnicity").rows}
-    assert ethnic["asian indian"][3] == "240"
+    assert ethnic["Asian or Asian British: Indian"][3] == "240"
     # a manager cannot load them
     manager = office.user(ConsoleRole.MANAGER, team)
     other = office.new_client()

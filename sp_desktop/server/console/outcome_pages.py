@@ -137,6 +137,7 @@ def add_outcome_pages(router: APIRouter, console: Console, any_role: Any) -> Non
             report=made,
             filters=filters,
             choices=choices,
+            label=outcomes.words,
             age_bands=list(outcomes.AGE_BANDS),
             condition_choices=outcomes.condition_choices(),
             charts={t.key: bar_chart(t) for t in made.tables},

@@ -32,6 +32,14 @@ from sqlalchemy import (
 )
 
 from sp_desktop.domain import choice_lists
+from sp_desktop.domain.choices import (
+    Choice,
+    ClosingOutcome,
+    Ethnicity,
+    Gender,
+    ReferralSource,
+    ReferralStatus,
+)
 from sp_desktop.domain.measures import Better, Direction, Measure, catalogue, compare
 from sp_desktop.server.console import outcome_population
 from sp_desktop.server.console import statistics as st
@@ -178,8 +186,23 @@ def people_where(
     return and_(true(), *conditions)
 
 
-def words(code: str) -> str:
-    """A stored choice as words ("hospital_discharge" -> "hospital discharge")."""
+CHOICES: dict[str, type[Choice]] = {
+    "source": ReferralSource,
+    "gender": Gender,
+    "ethnicity": Ethnicity,
+    "status": ReferralStatus,
+    "closed": ClosingOutcome,
+}
+"""The report's dimensions whose values are the laptop's fixed choices, shown by their labels."""
+
+
+def words(code: str, dimension: str = "") -> str:
+    """A stored value as the words the laptop shows for it ("gp" -> "GP" under "source");
+    any other value (a practice, an age band, a value no list knows) with its underscores
+    as spaces."""
+    choice = CHOICES.get(dimension)
+    if choice is not None and code in choice._value2member_map_:
+        return choice(code).label
     return code.replace("_", " ")
 
 
@@ -212,10 +235,12 @@ def _count_table(
     label: str,
     counted: Sequence[tuple[str, int]],
     suppress: bool,
+    dimension: str = "",
 ) -> Table:
-    """A table of counts with a total; small cells (and a complementary one) hidden when asked."""
+    """A table of counts with a total; small cells (and a complementary one) hidden when asked.
+    `dimension`: whose labels the values take (the table's key unless said)."""
     hidden = st.suppress_row([c for _, c in counted]) if suppress else [False] * len(counted)
-    counted = [(words(name), count) for name, count in counted]
+    counted = [(words(name, dimension or key), count) for name, count in counted]
     rows = [
         [name, st.FEWER if hide else st.shown(count, suppress)]
         for (name, count), hide in zip(counted, hidden, strict=True)
@@ -518,6 +543,7 @@ def build(
             "Referred by",
             counts("source"),
             suppress,
+            dimension="source",
         ),
         _count_table(
             "months",
@@ -612,13 +638,13 @@ def _equity_table(
     ):
         rows.append(
             [
-                words(name),
+                words(name, key),
                 st.FEWER if hide_n else st.shown(n, suppress),
                 st.FEWER if hide_s else st.shown(s, suppress),
             ]
         )
     chart = [
-        (words(name), float(st.rounded(n) if suppress else n))
+        (words(name, key), float(st.rounded(n) if suppress else n))
         for (name, n, _), h in zip(counted, referred_hidden, strict=True)
         if not h
     ]
@@ -1147,7 +1173,7 @@ def population_tables(
             )
             table_rows.append(
                 [
-                    words(group),
+                    words(group, dimension),
                     st.FEWER if hide else st.shown(n, suppress),
                     "-" if hide else st.share(n, total_referred, suppress),
                     str(patients),
@@ -1156,7 +1182,7 @@ def population_tables(
                 ]
             )
             if ratio != "-":
-                chart.append((words(group), float(ratio)))
+                chart.append((words(group, dimension), float(ratio)))
         table_rows.append(
             [
                 "Total",

@@ -24,6 +24,8 @@ from sqlalchemy import (
     true,
 )
 
+from sp_desktop.domain import choice_lists
+from sp_desktop.domain.choices import ReferralSource
 from sp_desktop.domain.measures import catalogue
 from sp_desktop.server.console.reports import read_fields
 from sp_desktop.server.db import (
@@ -244,13 +246,21 @@ def _words(value: Any) -> str:
     return value.replace("_", " ") if isinstance(value, str) else ""
 
 
+def _source_words(value: Any) -> str:
+    """Who referred, as the laptop shows it ("gp" -> "GP"), in the middle of a sentence."""
+    if isinstance(value, str) and value in ReferralSource._value2member_map_:
+        label = ReferralSource(value).label
+        return label if label.isupper() or label[1:2].isupper() else label[0].lower() + label[1:]
+    return _words(value)
+
+
 def _entry(table: str, fields: dict[str, Any], services: dict[str, str]) -> TimelineEntry | None:
     get = fields.get
     if table == "referrals":
         return TimelineEntry(
             str(get("received_on") or ""),
             "Referral",
-            f"From {_words(get('source'))}; {_words(get('status') or 'new')}. "
+            f"From {_source_words(get('source'))}; {_words(get('status') or 'new')}. "
             f"{get('reason') or ''}".strip(),
         )
     if table == "visits":
@@ -280,8 +290,12 @@ def _entry(table: str, fields: dict[str, Any], services: dict[str, str]) -> Time
             str(get("due_on") or ""), "Follow-up", f"Done on {done}." if done else "Not done yet."
         )
     if table == "attendance":
+        stopped = choice_lists.stop_reason_of(get("status"), get("stopped_because"))
+        why = f": {choice_lists.stop_reason_words(stopped).lower()}" if stopped else ""
         return TimelineEntry(
-            str(get("session_on") or ""), "Attendance", _words(get("status")).capitalize() + "."
+            str(get("session_on") or ""),
+            "Attendance",
+            _words(get("status")).capitalize() + why + ".",
         )
     if table == "closing_reviews":
         return TimelineEntry(
