@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sp_desktop.domain import choices
+from sp_desktop.domain import choice_lists, choices
 from sp_desktop.domain.errors import SpDesktopError, ValidationError
 from sp_desktop.domain.hlc import HlcStamp
-from sp_desktop.domain.rows import ROWS, Day, OneOf, YesNo
+from sp_desktop.domain.rows import ROWS, Chosen, Day, Listed, OneOf, YesNo
 from sp_desktop.store.database import Store
 from sp_desktop.sync import local
 from sp_desktop.sync.client import SyncStatus, secure_channel, sync_status
@@ -336,6 +336,11 @@ def one_value_words(value: Any, table: str | None, name: str) -> str:
         return f"{day.day} {day:%B %Y}"
     if isinstance(rule, OneOf) and isinstance(value, str):
         return _choice_labels(rule.values).get(value, value)
+    if isinstance(rule, Listed) and rule.keys is choice_lists.condition_keys:
+        keys = choice_lists.conditions_from_text(value if isinstance(value, str) else None)
+        return ", ".join(choice_lists.condition_words(keys)) or "None recorded"
+    if isinstance(rule, Chosen) and rule.keys is choice_lists.stop_reason_keys:
+        return choice_lists.stop_reason_words(str(value))
     return str(value)
 
 

@@ -66,6 +66,10 @@ def test_copies_an_earlier_version_stored_as_settled_are_reopened_once(
     ("people", "postcode", "", "(left empty)"),
     ("people", "nhs_number", None, "(left empty)"),
     ("assessments", "life_satisfaction", 7, "7"),
+    ("people", "conditions", '["copd","diabetes"]',
+     "Diabetes, COPD (chronic obstructive pulmonary disease)"),
+    ("people", "conditions", "[]", "None recorded"),
+    ("attendance", "stopped_because", "transport", "Getting there was too hard"),
 ])
 def test_values_read_as_people_write_them(table: str, field: str, value: object,
                                           words: str) -> None:
