@@ -1,6 +1,8 @@
 """Laptop retention, the use case: purge the people whose case closed more than the laptop's
 set number of days ago (`settings.KEEP_CLOSED_DAYS`), run at the start of the day and after a
-sync. Each purge is audited by the person's id alone (no name, no content)."""
+sync. Each purge is audited by the person's id alone (no name, no content), and the rolling
+backups are replaced by one taken after it, as after an erasure: a stolen laptop's older backups
+would otherwise still hold the people it no longer needs."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sp_desktop.services.settings import KEEP_CLOSED_DAYS, Settings
-from sp_desktop.sync import retention
+from sp_desktop.sync import erasure, retention
 
 if TYPE_CHECKING:
     from sp_desktop.services.workspace import Workspace
@@ -23,4 +25,6 @@ def retire_closed(ws: Workspace, settings: Settings, today: date | None = None) 
     with ws.write() as conn:
         gone = retention.retire_closed(conn, today or date.today(), keep_days)
         ws.audit_many(conn, ((RETIRED_ACTION, "people", None, person) for person in gone))
+    if gone:
+        erasure.replace_backups(ws.store)
     return len(gone)

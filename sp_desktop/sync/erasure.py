@@ -54,7 +54,7 @@ def replace_backups(store: Store) -> None:
     for old in list_backups(store.folder):
         if old.path != newest:
             old.path.unlink(missing_ok=True)
-    log.info("backups replaced after an erasure")
+    log.info("backups replaced after a purge")
 
 
 def requests(conn: Connection) -> list[ErasureRequest]:

@@ -16,6 +16,7 @@ from sp_desktop.domain.choices import ClosingOutcome, ReferralSource
 from sp_desktop.server.testing import RunningServer, stored_rows
 from sp_desktop.services import retention
 from sp_desktop.services.settings import KEEP_CLOSED_DAYS, Settings
+from sp_desktop.store.database import list_backups
 from sp_desktop.store.schema import audit_events, people
 from sp_desktop.sync import local
 from tests.conftest import give_consent
@@ -55,9 +56,13 @@ def test_a_laptop_keeps_the_recently_closed_and_drops_the_long_closed(
     recent = _closed(eve, "RecentlyClosed", 10)
     old = _closed(eve, "LongClosed", 200)
     eve.sync()
+    before = eve.ws.store.backup()  # holds them both
 
     assert retention.retire_closed(eve.ws, settings, TODAY) == 1
     assert recent in _held(eve) and old not in _held(eve)
+    backups = list_backups(eve.folder)
+    assert [b.path for b in backups] != [before] and len(backups) == 1, (
+        "the backups that still held them are replaced by one taken after the purge")
     with eve.store.read() as conn:
         events = list(conn.execute(audit_events.select().where(
             audit_events.c.action == retention.RETIRED_ACTION)).mappings())
