@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import NoResultFound
 
 from sp_desktop.domain.errors import ValidationError
@@ -97,8 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     console_user = commands.add_parser(
         "console-user", help="people who use the office console (not advisers)"
     ).add_subparsers(dest="action", required=True)
+    by = argparse.ArgumentParser(add_help=False)
+    by.add_argument("--by", default=_who_runs(),
+                    help="who made the change, kept in the audit log (default: this "
+                         "computer's user name)")
     console_add = console_user.add_parser(
-        "add", parents=[common],
+        "add", parents=[common, by],
         help="add a console user: asks for a password, then prints the secret for their "
              "authenticator app (shown once)")
     console_add.add_argument("name")
@@ -110,6 +114,22 @@ def build_parser() -> argparse.ArgumentParser:
                              help="a team a manager runs (repeat for several)")
     console_add.add_argument("--password-file", type=Path,
                              help="read the password from this file (first line) instead of asking")
+    console_user.add_parser("list", parents=[common],
+                            help="list console users: role, teams, switched on or off")
+    console_password = console_user.add_parser(
+        "password", parents=[common, by],
+        help="set a new password for a console user (their sessions end)")
+    console_password.add_argument("name")
+    console_password.add_argument("--password-file", type=Path)
+    for action, words in (
+        ("new-authenticator", "a lost or replaced phone: prints a new secret for their "
+                              "authenticator app (shown once); the old one stops working and "
+                              "their sessions end"),
+        ("disable", "switch a console user off (a leaver): their sessions end and signing in "
+                    "is refused"),
+        ("enable", "switch a console user on again"),
+    ):
+        console_user.add_parser(action, parents=[common, by], help=words).add_argument("name")
 
     device = commands.add_parser("device", help="devices").add_subparsers(
         dest="action", required=True)
@@ -276,6 +296,14 @@ def _export(args: argparse.Namespace, engine: Engine) -> None:
     print(f"Written {out} ({len(made):,} bytes).")
 
 
+def _who_runs() -> str:
+    """This computer's user name, the audit log's default for who made a change."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name at all (a bare container)
+        return "the command line"
+
+
 def _password(path: Path | None) -> str:
     if path is not None:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -413,23 +441,60 @@ def _outcomes(args: argparse.Namespace, engine: Engine) -> None:
                        + "\n  ".join(reading.problems) + more)
     with write_transaction(engine) as conn:
         kept = outcome_population.store(conn, reading, date.today())
-        conn.execute(office_audit.insert().values(
-            at=datetime.now(UTC).isoformat(timespec="seconds"), actor=args.by[:200],
-            role="command line", action="loaded registered populations",
-            target=args.file.name[:200], address="",
-            detail=f"{len(reading.practices())} practices, {kept} lines"))
+        _audited(conn, args.by, "loaded registered populations", args.file.name,
+                 f"{len(reading.practices())} practices, {kept} lines")
     print(f"Registered populations loaded for {len(reading.practices())} practice(s) "
           f"({kept} lines); what was held for them before is replaced.")
 
 
-def _console_user(args: argparse.Namespace, engine: Engine) -> None:
-    """`console-user add`: the account, then its TOTP secret, printed this once."""
-    from sp_desktop.server.console.auth import ConsoleRole, add_user
+def _audited(conn: Connection, by: str, action: str, target: str, detail: str = "") -> None:
+    """A change made on the command line, in the office's audit log like a console action."""
+    conn.execute(office_audit.insert().values(
+        at=datetime.now(UTC).isoformat(timespec="seconds"), actor=by[:200],
+        role="command line", action=action, target=target[:200], address="", detail=detail))
 
-    password = _password(args.password_file)
+
+def _console_user(args: argparse.Namespace, engine: Engine) -> None:
+    """`console-user …`: add (the account, then its TOTP secret, printed this once), list,
+    a new password, a new authenticator, switch off or on; each change is audited."""
+    from sp_desktop.server.console import auth
+
+    if args.action == "list":
+        with read_transaction(engine) as conn:
+            for user in auth.list_users(conn):
+                state = "on" if user.active else "switched off"
+                print(f"{user.name}\t{auth.ROLE_WORDS[user.role]}\t{state}\t"
+                      f"{', '.join(user.teams)}")
+        return
+    password = _password(args.password_file) if args.action in ("add", "password") else ""
     with write_transaction(engine) as conn:
-        made = add_user(conn, args.name, ConsoleRole(args.role), password, list(args.team))
-    print(f"Console user {args.name!r} added ({args.role}).")
+        if args.action == "add":
+            made = auth.add_user(conn, args.name, auth.ConsoleRole(args.role), password,
+                                 list(args.team))
+            _audited(conn, args.by, "added a console user", args.name, args.role)
+        elif args.action == "password":
+            auth.set_user_password(conn, args.name, password)
+            _audited(conn, args.by, "set a console user's password", args.name)
+        elif args.action == "new-authenticator":
+            made = auth.new_authenticator(conn, args.name)
+            _audited(conn, args.by, "gave a console user a new authenticator", args.name)
+        else:
+            auth.set_user_active(conn, args.name, args.action == "enable")
+            state = "on" if args.action == "enable" else "off"
+            _audited(conn, args.by, f"switched a console user {state}", args.name)
+    if args.action == "add":
+        print(f"Console user {args.name!r} added ({args.role}).")
+    elif args.action == "password":
+        print(f"Password of {args.name!r} changed; they are signed out everywhere.")
+        return
+    elif args.action in ("disable", "enable"):
+        print(f"Console user {args.name!r} "
+              + ("switched on again." if args.action == "enable"
+                 else "switched off: signed out everywhere, and signing in is refused."))
+        return
+    else:
+        print(f"{args.name!r} has a new authenticator secret; the old one no longer works and "
+              "they are signed out everywhere.")
     print("Add this account to their authenticator app (shown only now):")
     print(f"  secret: {made.secret}")
     print(f"  or scan or open: {made.uri}")

@@ -108,6 +108,82 @@ def add_user(
     return NewUser(user_id, secret, uri)
 
 
+def _user_id(conn: Connection, name: str) -> int:
+    found = conn.execute(
+        select(console_users.c.id).where(console_users.c.name == name.strip())
+    ).scalar_one_or_none()
+    if found is None:
+        raise AccountError(f"There is no console user called {name.strip()!r}.")
+    return int(found)
+
+
+def _end_sessions(conn: Connection, user_id: int) -> None:
+    conn.execute(delete(console_sessions).where(console_sessions.c.user_id == user_id))
+
+
+def new_authenticator(conn: Connection, name: str) -> NewUser:
+    """A fresh TOTP secret for a user who lost their authenticator (a new phone, a lost one):
+    the old secret stops working at once and every session of theirs ends, so whoever holds
+    the old phone cannot go on with a session it opened."""
+    user_id = _user_id(conn, name)
+    secret = pyotp.random_base32()
+    conn.execute(
+        console_users.update()
+        .where(console_users.c.id == user_id)
+        .values(totp_secret=secret, totp_last_step=None)
+    )
+    _end_sessions(conn, user_id)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=name.strip(), issuer_name=ISSUER)
+    return NewUser(user_id, secret, uri)
+
+
+def set_user_password(conn: Connection, name: str, password: str) -> None:
+    """A new password (the server's rule); every session of theirs ends."""
+    user_id = _user_id(conn, name)
+    conn.execute(
+        console_users.update()
+        .where(console_users.c.id == user_id)
+        .values(password_hash=accounts.hash_password(password, (name.strip(),)))
+    )
+    _end_sessions(conn, user_id)
+
+
+def set_user_active(conn: Connection, name: str, active: bool) -> None:
+    """Switches a console user off (a leaver: their sessions end, signing in is refused) or
+    on again."""
+    user_id = _user_id(conn, name)
+    conn.execute(console_users.update().where(console_users.c.id == user_id).values(active=active))
+    if not active:
+        _end_sessions(conn, user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class UserLine:
+    name: str
+    role: ConsoleRole
+    active: bool
+    teams: tuple[str, ...]
+
+
+def list_users(conn: Connection) -> list[UserLine]:
+    """Every console user by name, with role, teams (a manager's) and whether switched on."""
+    their_teams: dict[int, list[str]] = {}
+    for user_id, team in conn.execute(
+        select(console_user_teams.c.user_id, teams.c.name)
+        .join(teams, teams.c.id == console_user_teams.c.team_id)
+        .order_by(teams.c.name)
+    ):
+        their_teams.setdefault(int(user_id), []).append(str(team))
+    return [
+        UserLine(str(row.name), ConsoleRole(row.role), bool(row.active),
+                 tuple(their_teams.get(int(row.id), ())))
+        for row in conn.execute(
+            select(console_users.c.id, console_users.c.name, console_users.c.role,
+                   console_users.c.active).order_by(console_users.c.name)
+        )
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class StoredUser:
     user_id: int | None
